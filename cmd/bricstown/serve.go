@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"bricstown/internal/audit"
+	"bricstown/internal/demo"
+	"bricstown/internal/identity"
+	"bricstown/internal/metrics"
+	"bricstown/internal/refdata"
+	"bricstown/internal/server"
+	"bricstown/internal/sqlstore"
+)
+
+// platform is the assembled application: storage, reference data and the
+// domain services, shared by serve and the maintenance commands.
+type platform struct {
+	log      *slog.Logger
+	db       *sqlstore.DB
+	ref      *refdata.Data
+	identity *identity.Service
+}
+
+func openPlatform(ctx context.Context, log *slog.Logger, dsn string) (*platform, error) {
+	ref, err := refdata.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load reference data: %w", err)
+	}
+	db, err := sqlstore.Open(ctx, dsn, log)
+	if err != nil {
+		return nil, err
+	}
+	v, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	log.Info("database ready", "engine", db.Engine, "where", db.Where, "schema_version", v)
+	idsvc := identity.NewService(db, identity.Config{KnownCountry: func(c string) bool { _, ok := ref.Country(c); return ok && len(c) == 2 }})
+	return &platform{log: log, db: db, ref: ref, identity: idsvc}, nil
+}
+
+func serveCmd(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "serve", "serve [flags]")
+	addr := f.string("addr", "BRICSTOWN_ADDR", "localhost:8080", "address to listen on (port 0 picks a free port)")
+	dsn := dbFlag(f)
+	withDemo := f.bool("demo", "BRICSTOWN_DEMO", false, "seed the demo town (idempotent)")
+	logLevel := f.string("log-level", "BRICSTOWN_LOG_LEVEL", "info", "log level: debug, info, warn, error")
+	logFormat := f.string("log-format", "BRICSTOWN_LOG_FORMAT", "text", "log format: text or json")
+	addrFile := f.string("addr-file", "BRICSTOWN_ADDR_FILE", "", "write the listening address to this file once ready (for scripts and tests)")
+	shutdownWait := f.int("shutdown-seconds", "BRICSTOWN_SHUTDOWN_SECONDS", 20, "how long to let in-flight requests finish on shutdown")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	log, err := newLogger(e.stderr, *logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+	p, err := openPlatform(ctx, log, *dsn)
+	if err != nil {
+		return err
+	}
+	defer p.db.Close()
+	if *withDemo {
+		start := time.Now()
+		orgs, users, err := demo.Seed(ctx, p.identity)
+		if err != nil {
+			return fmt.Errorf("seed demo town: %w", err)
+		}
+		log.Info("demo town ready", "orgs_added", orgs, "users_added", users, "password", demo.Password, "ms", time.Since(start).Milliseconds())
+	}
+	reg := metrics.NewRegistry()
+	srv, err := server.New(server.Deps{Log: log, Version: versionString(), DB: p.db, DBStats: p.db.SQL.Stats, Identity: p.identity,
+		Audit: p.db, Ref: p.ref, Stats: p.db, Metrics: reg})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	log.Info("listening", "url", "http://"+ln.Addr().String())
+	if *addrFile != "" {
+		if err := os.WriteFile(*addrFile, []byte(ln.Addr().String()), 0o644); err != nil {
+			return fmt.Errorf("write addr file: %w", err)
+		}
+	}
+	go sweepSessions(ctx, log, p.identity)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "wait_seconds", *shutdownWait)
+	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(*shutdownWait)*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// sweepSessions deletes expired sessions hourly so the table stays small.
+func sweepSessions(ctx context.Context, log *slog.Logger, svc *identity.Service) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if n, err := svc.Store().DeleteExpiredSessions(ctx, now); err != nil {
+				log.Warn("session sweep", "err", err)
+			} else if n > 0 {
+				log.Info("expired sessions removed", "count", n)
+			}
+		}
+	}
+}
+
+func migrateCmd(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "migrate", "migrate [flags]")
+	dsn := dbFlag(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	log, _ := newLogger(e.stderr, "info", "text")
+	db, err := sqlstore.Open(ctx, *dsn, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "schema version %d (%s, %s)\n", v, db.Engine, db.Where)
+	return nil
+}
+
+func auditCmd(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "verify" {
+		fmt.Fprintln(e.stderr, "Usage: bricstown audit verify [--db …]")
+		return usageError{"audit: expected 'verify'"}
+	}
+	f := newFlags(e, "audit verify", "audit verify [flags]")
+	dsn := dbFlag(f)
+	if err := f.parse(args[1:]); err != nil {
+		return err
+	}
+	log, _ := newLogger(e.stderr, "warn", "text")
+	db, err := sqlstore.Open(ctx, *dsn, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := audit.Verify(ctx, db)
+	if err != nil {
+		fmt.Fprintf(e.stdout, "audit chain BROKEN after %d good entries: %v\n", v.Count(), err)
+		return fmt.Errorf("audit verify: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "audit chain intact: %d entries, head %s\n", v.Count(), v.Head())
+	return nil
+}

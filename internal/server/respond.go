@@ -1,0 +1,199 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"bricstown/internal/problem"
+)
+
+// statusOf is the one place where error codes become HTTP statuses.
+func statusOf(code problem.Code) int {
+	switch code {
+	case problem.Invalid, problem.Malformed:
+		return http.StatusBadRequest
+	case problem.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case problem.NotFound:
+		return http.StatusNotFound
+	case problem.MethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case problem.Conflict, problem.IdempotencyReuse:
+		return http.StatusConflict
+	case problem.Unauthenticated:
+		return http.StatusUnauthorized
+	case problem.Forbidden, problem.CSRF:
+		return http.StatusForbidden
+	case problem.RateLimited:
+		return http.StatusTooManyRequests
+	case problem.Unavailable:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// Problem is the RFC 9457 problem+json body.
+type Problem struct {
+	Type      string            `json:"type"`
+	Title     string            `json:"title"`
+	Status    int               `json:"status"`
+	Code      problem.Code      `json:"code"`
+	Detail    string            `json:"detail,omitempty"`
+	Instance  string            `json:"instance,omitempty"`
+	RequestID string            `json:"request_id,omitempty"`
+	Errors    map[string]string `json:"errors,omitempty"`
+}
+
+// ProblemTypeBase prefixes the type URI of every problem; the documentation
+// lists each code under it.
+const ProblemTypeBase = "https://bricstown.kz/problems/"
+
+func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	code := problem.CodeOf(err)
+	status := statusOf(code)
+	p := Problem{Type: ProblemTypeBase + string(code), Title: http.StatusText(status), Status: status, Code: code,
+		Instance: r.URL.Path, RequestID: requestID(r.Context())}
+	var pe *problem.Error
+	if errors.As(err, &pe) && code != problem.Internal {
+		p.Detail = pe.Message
+		p.Errors = pe.Fields
+	}
+	if status >= 500 {
+		p.Detail = "an unexpected error occurred; quote the request id when reporting it"
+		log.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path, "request_id", p.RequestID)
+	}
+	if code == problem.Unauthenticated {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="bricstown"`)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}
+
+// decodeJSON reads exactly one JSON object into dst. Unknown fields,
+// trailing data, wrong types and bodies over the route's limit are refused
+// with field-level messages, before any handler logic runs, so that a bad
+// request can never write anything.
+func decodeJSON(r *http.Request, dst any) error {
+	ct := r.Header.Get("Content-Type")
+	if ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return problem.New(problem.Malformed, "Content-Type must be application/json")
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonProblem(err)
+	}
+	if dec.More() {
+		return problem.New(problem.Malformed, "the body must hold a single JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return problem.New(problem.Malformed, "the body must hold a single JSON object")
+	}
+	return nil
+}
+
+func jsonProblem(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return problem.New(problem.TooLarge, "the body is larger than %d bytes", tooBig.Limit)
+	case errors.As(err, &syn):
+		return problem.New(problem.Malformed, "malformed JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "(body)"
+		}
+		return &problem.Error{Code: problem.Invalid, Message: "a field has the wrong type",
+			Fields: map[string]string{field: fmt.Sprintf("must be %s, not %s", jsonTypeName(typ.Type.String()), typ.Value)}}
+	case errors.Is(err, io.EOF):
+		return problem.New(problem.Malformed, "the body is empty")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return problem.New(problem.Malformed, "the JSON ends too early")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &problem.Error{Code: problem.Invalid, Message: "the body has an unknown field",
+			Fields: map[string]string{name: "unknown field"}}
+	}
+	return problem.Wrap(problem.Malformed, err, "malformed JSON")
+}
+
+func jsonTypeName(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+		return "an integer"
+	case goType == "string" || strings.HasSuffix(goType, "Role") || strings.HasSuffix(goType, "Kind"):
+		return "a string"
+	case goType == "bool":
+		return "true or false"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	}
+	return "an object"
+}
+
+// Paging limits for every listing.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+)
+
+// pageParams reads ?limit= and ?cursor=. A limit over the maximum is an
+// error rather than silently capped, so clients learn the rule.
+func pageParams(r *http.Request) (limit int, cursor string, err error) {
+	limit = DefaultPageSize
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, perr := strconv.Atoi(s)
+		if perr != nil || n < 1 || n > MaxPageSize {
+			return 0, "", &problem.Error{Code: problem.Invalid, Message: "bad page size",
+				Fields: map[string]string{"limit": fmt.Sprintf("must be an integer from 1 to %d", MaxPageSize)}}
+		}
+		limit = n
+	}
+	cursor = r.URL.Query().Get("cursor")
+	if len(cursor) > 200 {
+		return 0, "", &problem.Error{Code: problem.Invalid, Message: "bad cursor", Fields: map[string]string{"cursor": "too long"}}
+	}
+	return limit, cursor, nil
+}
+
+// PageOf is the envelope of every listing: items plus the cursor for the
+// next page ("" on the last page).
+type PageOf[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+// pageOf builds the envelope from limit+1 fetched rows: fetching one more
+// than asked tells whether a next page exists without a COUNT.
+func pageOf[T any](items []T, limit int, key func(T) string) PageOf[T] {
+	p := PageOf[T]{Items: items}
+	if p.Items == nil {
+		p.Items = []T{}
+	}
+	if len(items) > limit {
+		p.Items = items[:limit]
+		p.NextCursor = key(items[limit-1])
+	}
+	return p
+}

@@ -1,0 +1,153 @@
+// Package server is the HTTP adapter: the route table (routes.go) with the
+// roles each route allows, the middleware that authenticates, authorises and
+// measures every request, the JSON API handlers, and the mapping of domain
+// errors to RFC 9457 problem responses. Handlers stay thin: decode, call a
+// domain service, encode.
+package server
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"bricstown/internal/audit"
+	"bricstown/internal/identity"
+	"bricstown/internal/metrics"
+	"bricstown/internal/problem"
+	"bricstown/internal/refdata"
+	"bricstown/internal/ui"
+)
+
+// SessionCookie is the web session's cookie name.
+const SessionCookie = ui.SessionCookie
+
+// Deps are the services the HTTP layer exposes.
+type Deps struct {
+	Log      *slog.Logger
+	Version  string
+	DB       Pinger
+	DBStats  func() sql.DBStats
+	Identity *identity.Service
+	Audit    audit.Store
+	Ref      *refdata.Data
+	Stats    ui.TownStats
+	Metrics  *metrics.Registry
+}
+
+// Pinger is what /readyz asks.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server serves the platform over HTTP.
+type Server struct {
+	Deps
+	log          *slog.Logger
+	identity     *identity.Service
+	ui           *ui.Pages
+	static       http.HandlerFunc
+	table        []Route
+	mux          *http.ServeMux
+	root         http.Handler
+	httpRequests *metrics.CounterVec
+	httpLatency  *metrics.HistogramVec
+}
+
+// New assembles the server and its route table.
+func New(d Deps) (*Server, error) {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Metrics == nil {
+		d.Metrics = metrics.NewRegistry()
+	}
+	s := &Server{Deps: d, log: d.Log, identity: d.Identity, static: ui.Static().ServeHTTP, mux: http.NewServeMux()}
+	s.httpRequests = d.Metrics.NewCounterVec("bricstown_http_requests_total", "HTTP requests by route and status.", "route", "code")
+	s.httpLatency = d.Metrics.NewHistogramVec("bricstown_http_request_seconds", "HTTP request latency by route.", metrics.DefaultLatencyBuckets, "route")
+	if d.DBStats != nil {
+		d.Metrics.NewGaugeFunc("bricstown_db_connections", "Database pool connections by state.", []string{"state"}, func(emit func(float64, ...string)) {
+			st := d.DBStats()
+			emit(float64(st.InUse), "in_use")
+			emit(float64(st.Idle), "idle")
+			emit(float64(st.OpenConnections), "open")
+		})
+		d.Metrics.NewGaugeFunc("bricstown_db_wait_seconds_total", "Time spent waiting for a database connection.", nil, func(emit func(float64, ...string)) {
+			emit(d.DBStats().WaitDuration.Seconds())
+		})
+	}
+	pages, err := ui.New(ui.Deps{Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit})
+	if err != nil {
+		return nil, err
+	}
+	s.ui = pages
+	s.table = s.routes()
+	for _, rt := range s.table {
+		if rt.BodyLimit == 0 {
+			rt.BodyLimit = DefaultBodyLimit
+		}
+		name := rt.Method + " " + rt.Pattern
+		s.mux.Handle(name, s.wrap(name, s.guard(rt, rt.Handler)))
+	}
+	s.root = s.wrap("unmatched", http.HandlerFunc(s.unmatched))
+	return s, nil
+}
+
+// Handler is the server's root handler.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := s.mux.Handler(r); pattern == "" {
+			s.root.ServeHTTP(w, r)
+			return
+		}
+		s.mux.ServeHTTP(w, r)
+	})
+}
+
+// Routes returns the route table (for tests and the OpenAPI check).
+func (s *Server) Routes() []Route { return append([]Route(nil), s.table...) }
+
+// CanVisit reports whether p may GET the page at path, according to the
+// route table; the UI uses it to show only reachable navigation.
+func (s *Server) CanVisit(p *identity.Principal, path string) bool {
+	for _, rt := range s.table {
+		if rt.Method != "GET" || !rt.Page || strings.TrimSuffix(rt.Pattern, "{$}") != path {
+			continue
+		}
+		a := rt.Access
+		return a.Public || p != nil && (a.AnyUser || p.HasAny(a.Roles...))
+	}
+	return false
+}
+
+// unmatched answers requests the route table does not name, in the
+// platform's own error format: 405 with Allow when the path exists for other
+// methods, else 404.
+func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
+	probe := &headerRecorder{h: http.Header{}}
+	h, _ := s.mux.Handler(r)
+	h.ServeHTTP(probe, r)
+	var err error = problem.New(problem.NotFound, "no such resource: %s", r.URL.Path)
+	status := http.StatusNotFound
+	if probe.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", probe.h.Get("Allow"))
+		err = problem.New(problem.MethodNotAllowed, "%s is not allowed here; allowed: %s", r.Method, probe.h.Get("Allow"))
+		status = http.StatusMethodNotAllowed
+	}
+	if strings.HasPrefix(r.URL.Path, "/api/") || r.Method != http.MethodGet {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	s.ui.Error(w, r, status, err)
+}
+
+// headerRecorder captures what the mux's own 404/405 handler would answer.
+type headerRecorder struct {
+	h      http.Header
+	status int
+}
+
+func (h *headerRecorder) Header() http.Header         { return h.h }
+func (h *headerRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (h *headerRecorder) WriteHeader(code int)        { h.status = code }
