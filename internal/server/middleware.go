@@ -237,4 +237,3 @@ func checkOrigin(r *http.Request) error {
 	}
 	return nil
 }
-
