@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -45,6 +46,11 @@ type DB struct {
 	// password) for logs and the version command.
 	Where string
 	log   *slog.Logger
+
+	ledgerOnce sync.Once
+	ledger     *ledgerCache
+	stmtMu     sync.Mutex
+	stmts      map[string]*sql.Stmt
 }
 
 // DefaultSQLitePath is where `serve` keeps its data when no --db is given.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"bricstown/internal/pgtest"
@@ -36,9 +37,22 @@ func OpenTest(t testing.TB, engine Engine) *DB {
 	if err != nil {
 		t.Fatal(err)
 	}
+	testDSN.Store(db, dsn)
 	t.Cleanup(func() { db.Close() })
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return db
+}
+
+var testDSN sync.Map
+
+// dsnForTest is the DSN a test database was opened with, for tests that
+// open a second handle on it.
+func (db *DB) dsnForTest(t *testing.T) string {
+	v, ok := testDSN.Load(db)
+	if !ok {
+		t.Fatal("not a test database")
+	}
+	return v.(string)
 }

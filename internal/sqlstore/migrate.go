@@ -16,8 +16,9 @@ import (
 var migrationFiles embed.FS
 
 // Migration is one numbered schema step. The same file serves both engines;
-// the only dialect difference it may use is the type name BLOB, which
-// PostgreSQL spells BYTEA.
+// the only dialect differences it may use are the type name BLOB, which
+// PostgreSQL spells BYTEA, and INTEGER PRIMARY KEY (SQLite's rowid alias),
+// which becomes a 64-bit BIGINT PRIMARY KEY on PostgreSQL.
 type Migration struct {
 	Version int
 	Name    string
@@ -59,6 +60,7 @@ func Migrations() ([]Migration, error) {
 func (db *DB) dialect(stmt string) string {
 	if db.Engine == Postgres {
 		stmt = strings.ReplaceAll(stmt, " BLOB", " BYTEA")
+		stmt = strings.ReplaceAll(stmt, "INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY")
 	}
 	return stmt
 }

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"bricstown/internal/audit"
+	"bricstown/internal/ledger"
+	"bricstown/internal/sqlstore"
+
+	"github.com/google/uuid"
+)
+
+func benchCmd(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(e.stderr, "Usage: bricstown bench <ledger> [flags]")
+		return usageError{"bench: name a benchmark"}
+	}
+	switch args[0] {
+	case "ledger":
+		return benchLedger(ctx, e, args[1:])
+	}
+	return usageError{fmt.Sprintf("bench: unknown benchmark %q", args[0])}
+}
+
+// benchResult is one line of --json output.
+type benchResult struct {
+	Scenario        string  `json:"scenario"`
+	Engine          string  `json:"engine"`
+	IDs             string  `json:"ids"`
+	Accounts        int     `json:"accounts"`
+	Transfers       int     `json:"transfers"`
+	Batch           int     `json:"batch,omitempty"`
+	Concurrency     int     `json:"concurrency,omitempty"`
+	Seconds         float64 `json:"seconds"`
+	TransfersPerSec float64 `json:"transfers_per_second"`
+	P50ms           float64 `json:"p50_ms,omitempty"`
+	P99ms           float64 `json:"p99_ms,omitempty"`
+	SlowestBatchMs  float64 `json:"slowest_batch_ms,omitempty"`
+	LastTenthPerSec float64 `json:"last_tenth_transfers_per_second,omitempty"`
+	Verified        bool    `json:"verified"`
+}
+
+func benchLedger(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "bench ledger", "bench ledger [flags]")
+	dsn := f.string("db", "BRICSTOWN_BENCH_DB", "", "database (default: a fresh SQLite file in a temp dir); a postgres:// URL must name an empty database")
+	accounts := f.int("accounts", "BRICSTOWN_BENCH_ACCOUNTS", 10000, "accounts to spread transfers over")
+	transfers := f.int("transfers", "BRICSTOWN_BENCH_TRANSFERS", 1000000, "transfers to create")
+	batch := f.int("batch", "BRICSTOWN_BENCH_BATCH", ledger.MaxBatch, "transfers per batch (batch scenario)")
+	concurrency := f.int("concurrency", "BRICSTOWN_BENCH_CONCURRENCY", 64, "concurrent clients (http scenario)")
+	scenario := f.string("scenario", "BRICSTOWN_BENCH_SCENARIO", "batch", "batch, http or all")
+	ids := f.string("ids", "BRICSTOWN_BENCH_IDS", "v7", "transfer ids: v7 (time-ordered, recommended) or random")
+	asJSON := f.bool("json", "BRICSTOWN_BENCH_JSON", false, "print one JSON object per scenario")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *ids != "v7" && *ids != "random" {
+		return usageError{"--ids must be v7 or random"}
+	}
+	run := func(sc string) error {
+		db, cleanup, err := benchDB(ctx, *dsn)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		var r benchResult
+		switch sc {
+		case "batch":
+			r, err = benchLedgerBatch(ctx, e.stderr, db, *accounts, *transfers, *batch, *ids)
+		case "http":
+			r, err = benchLedgerHTTP(ctx, e, db, *dsn, *accounts, *transfers, *concurrency, *ids)
+		default:
+			return usageError{fmt.Sprintf("unknown scenario %q", sc)}
+		}
+		if err != nil {
+			return err
+		}
+		rep, err := db.Verify(ctx)
+		if err != nil {
+			return err
+		}
+		r.Verified = len(rep.Problems) == 0
+		if !r.Verified {
+			return fmt.Errorf("ledger verify after the benchmark: %v", rep.Problems)
+		}
+		if *asJSON {
+			return json.NewEncoder(e.stdout).Encode(r)
+		}
+		fmt.Fprintf(e.stdout, "%-6s %-8s ids=%-6s %d transfers over %d accounts in %.2fs: %.0f transfers/s", r.Scenario, r.Engine, r.IDs,
+			r.Transfers, r.Accounts, r.Seconds, r.TransfersPerSec)
+		if r.P99ms > 0 {
+			fmt.Fprintf(e.stdout, ", p50 %.2f ms, p99 %.2f ms", r.P50ms, r.P99ms)
+		}
+		fmt.Fprintf(e.stdout, " (ledger verified)\n")
+		return nil
+	}
+	if *scenario == "all" {
+		for _, sc := range []string{"batch", "http"} {
+			if err := run(sc); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return run(*scenario)
+}
+
+// benchDB opens the benchmark's database: a fresh SQLite file unless a DSN
+// is given.
+func benchDB(ctx context.Context, dsn string) (*sqlstore.DB, func(), error) {
+	cleanup := func() {}
+	if dsn == "" {
+		dir, err := os.MkdirTemp("", "bricstown-bench-*")
+		if err != nil {
+			return nil, nil, err
+		}
+		dsn = filepath.Join(dir, "bench.db")
+		cleanup = func() { os.RemoveAll(dir) }
+	}
+	db, err := sqlstore.Open(ctx, dsn, nil)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		cleanup()
+		return nil, nil, err
+	}
+	var n int64
+	if err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM ledger_transfers`).Scan(&n); err != nil || n > 0 {
+		db.Close()
+		cleanup()
+		return nil, nil, fmt.Errorf("bench: the database must be empty (it has %d transfers)", n)
+	}
+	return db, func() { db.Close(); cleanup() }, nil
+}
+
+// benchAccounts creates n accounts in KZT: account 0 funds the others.
+func benchAccounts(ctx context.Context, db *sqlstore.DB, n int) ([]ledger.ID, error) {
+	accts := make([]ledger.Account, n)
+	ids := make([]ledger.ID, n)
+	for i := range accts {
+		ids[i] = uuid.Must(uuid.NewV7())
+		accts[i] = ledger.Account{ID: ids[i], OrgID: "bench", Currency: "KZT", Kind: ledger.Liability, Code: "bench", CreatedAt: time.Now()}
+	}
+	for start := 0; start < n; start += 2000 {
+		if err := db.CreateAccounts(ctx, accts[start:min(start+2000, n)], audit.Record{ActorUser: "bench", Action: "ledger.account.create"}); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+func newTransferID(kind string, rng *rand.Rand) ledger.ID {
+	if kind == "random" {
+		var id ledger.ID
+		for i := 0; i < 16; i += 8 {
+			v := rng.Uint64()
+			for j := 0; j < 8; j++ {
+				id[i+j] = byte(v >> (8 * j))
+			}
+		}
+		return id
+	}
+	return uuid.Must(uuid.NewV7())
+}
+
+func benchLedgerBatch(ctx context.Context, progress io.Writer, db *sqlstore.DB, nAccounts, nTransfers, batch int, idKind string) (benchResult, error) {
+	accts, err := benchAccounts(ctx, db, nAccounts)
+	if err != nil {
+		return benchResult{}, err
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	reqs := make([]ledger.Transfer, 0, batch)
+	start := time.Now()
+	var slowest time.Duration
+	tenth := max(nTransfers/10, 1)
+	var tenthStart time.Time
+	done := 0
+	lastReport := start
+	for done < nTransfers {
+		reqs = reqs[:0]
+		for len(reqs) < batch && done+len(reqs) < nTransfers {
+			dr := rng.IntN(len(accts))
+			cr := rng.IntN(len(accts) - 1)
+			if cr >= dr {
+				cr++
+			}
+			reqs = append(reqs, ledger.Transfer{ID: newTransferID(idKind, rng), DebitAccount: accts[dr], CreditAccount: accts[cr], Amount: int64(1 + rng.IntN(100000))})
+		}
+		if nTransfers-done <= tenth && tenthStart.IsZero() {
+			tenthStart = time.Now()
+		}
+		t0 := time.Now()
+		res, err := db.CreateTransfers(ctx, reqs, ledger.BatchOptions{Audit: audit.Record{ActorUser: "bench"}})
+		if err != nil {
+			return benchResult{}, err
+		}
+		if d := time.Since(t0); d > slowest {
+			slowest = d
+		}
+		for _, r := range res {
+			if r.Code != ledger.OK {
+				return benchResult{}, fmt.Errorf("bench: transfer refused: %s", r.Code)
+			}
+		}
+		done += len(reqs)
+		if time.Since(lastReport) > time.Second {
+			lastReport = time.Now()
+			el := time.Since(start).Seconds()
+			fmt.Fprintf(progress, "\rbench ledger batch: %d/%d transfers, %.0f/s   ", done, nTransfers, float64(done)/el)
+		}
+	}
+	el := time.Since(start).Seconds()
+	fmt.Fprintf(progress, "\r%80s\r", "")
+	r := benchResult{Scenario: "batch", Engine: string(db.Engine), IDs: idKind, Accounts: nAccounts, Transfers: nTransfers, Batch: batch,
+		Seconds: round3(el), TransfersPerSec: float64(int(float64(nTransfers) / el)), SlowestBatchMs: round3(slowest.Seconds() * 1000)}
+	if !tenthStart.IsZero() {
+		r.LastTenthPerSec = float64(int(float64(nTransfers-(nTransfers-tenth)) / time.Since(tenthStart).Seconds()))
+	}
+	return r, nil
+}
+
+func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
+
+func percentile(ds []time.Duration, p float64) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	i := int(p * float64(len(ds)-1))
+	return round3(ds[i].Seconds() * 1000)
+}
+
+func benchLedgerHTTP(ctx context.Context, e *env, db *sqlstore.DB, dsn string, nAccounts, nTransfers, concurrency int, idKind string) (benchResult, error) {
+	return benchResult{}, fmt.Errorf("bench: the http scenario is not built yet")
+}

@@ -1,0 +1,166 @@
+// Package ledger is the town's multi-currency double-entry ledger. Every
+// money movement of the platform (trade payments, escrow, duties, fees,
+// settlement, FX conversions) is a Transfer between two Accounts of one
+// currency, so the books balance by construction.
+//
+// The model follows TigerBeetle's: client-supplied ids are idempotency keys,
+// transfers are created in batches where each gets its own result, linked
+// chains succeed or fail together, pending transfers reserve funds and are
+// later posted (in full or in part) or voided, or expire. Balances are four
+// counters per account (debits and credits, pending and posted), and
+// balance-limit flags make overdrafts impossible rather than merely
+// detectable.
+//
+// The batch logic (Apply) is pure: it takes the state a batch touches and
+// returns the results, the new transfers and the new account states. The
+// storage engines load that state, call Apply and write the outcome in one
+// transaction, so SQLite and PostgreSQL share every rule.
+package ledger
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ID identifies accounts and transfers: a 128-bit value chosen by the
+// client. UUIDv7 is recommended: time-ordered ids keep index inserts at the
+// right edge of the B-tree, which is several times faster than random ids.
+type ID = uuid.UUID
+
+// Zero is the absent id.
+var Zero ID
+
+// Kind is an account's class in the chart of accounts.
+type Kind string
+
+// Account kinds. The kind decides the sign of the balance a person expects
+// to see: assets and expenses are debit-normal, the others credit-normal.
+const (
+	Asset     Kind = "asset"
+	Liability Kind = "liability"
+	Equity    Kind = "equity"
+	Revenue   Kind = "revenue"
+	Expense   Kind = "expense"
+)
+
+// Kinds lists the account kinds.
+var Kinds = []Kind{Asset, Liability, Equity, Revenue, Expense}
+
+// DebitNormal reports whether a positive balance of this kind is debits
+// minus credits.
+func (k Kind) DebitNormal() bool { return k == Asset || k == Expense }
+
+// AccountFlags are an account's invariants.
+type AccountFlags uint16
+
+const (
+	// DebitsMustNotExceedCredits keeps a customer's funds account (a
+	// liability of the institution) from going below zero.
+	DebitsMustNotExceedCredits AccountFlags = 1 << iota
+	// CreditsMustNotExceedDebits keeps an asset-like account from going
+	// above what was put in.
+	CreditsMustNotExceedDebits
+)
+
+// Account is a ledger account of one organisation in one currency.
+type Account struct {
+	ID       ID
+	OrgID    string
+	Currency string
+	Kind     Kind
+	Code     string // purpose, e.g. "operating", "settlement", "customs_revenue"
+	Name     string
+	Flags    AccountFlags
+	Closed   bool
+
+	DebitsPending  int64
+	DebitsPosted   int64
+	CreditsPending int64
+	CreditsPosted  int64
+
+	CreatedAt time.Time
+
+	// Row is the storage engine's compact key for the account; LastSeq is
+	// the sequence number of the newest transfer that touched it, the head
+	// of its history chain.
+	Row     int64
+	LastSeq int64
+}
+
+// Balance is the account's posted balance in its natural sign (see Kind).
+func (a *Account) Balance() int64 {
+	if a.Kind.DebitNormal() {
+		return a.DebitsPosted - a.CreditsPosted
+	}
+	return a.CreditsPosted - a.DebitsPosted
+}
+
+// Available is the balance less what pending transfers hold.
+func (a *Account) Available() int64 {
+	if a.Kind.DebitNormal() {
+		return a.DebitsPosted - a.CreditsPosted - a.CreditsPending
+	}
+	return a.CreditsPosted - a.DebitsPosted - a.DebitsPending
+}
+
+// TransferFlags say what a transfer does.
+type TransferFlags uint16
+
+const (
+	// Linked chains this transfer to the next one in the batch: the chain
+	// (up to the first transfer without the flag) succeeds or fails whole.
+	Linked TransferFlags = 1 << iota
+	// Pending reserves the amount: it counts against limits but moves
+	// nothing until posted.
+	Pending
+	// PostPending moves (part of) a pending transfer's amount.
+	PostPending
+	// VoidPending releases a pending transfer.
+	VoidPending
+	// Expired marks the void that the ledger itself records when a pending
+	// transfer's timeout passes; clients cannot set it.
+	Expired
+)
+
+// Transfer moves Amount from DebitAccount to CreditAccount, both in Currency.
+type Transfer struct {
+	ID            ID
+	DebitAccount  ID
+	CreditAccount ID
+	Amount        int64
+	Currency      string
+	PendingID     ID    // the pending transfer a post or void refers to
+	Timeout       int64 // seconds a pending transfer may stay open; 0 = no limit
+	Code          string
+	Reference     string // the client's reference: invoice, declaration, cycle
+	Flags         TransferFlags
+
+	// Set by the ledger.
+	Seq       int64
+	Timestamp time.Time
+	// History: the previous transfer of each account and each account's
+	// posted totals after this transfer, so an account's statement with
+	// running balances is a walk along its chain.
+	DebitPrev, CreditPrev                 int64
+	DebitAfterDebits, DebitAfterCredits   int64
+	CreditAfterDebits, CreditAfterCredits int64
+	DebitAccountRow, CreditAccountRow     int64
+}
+
+// PendingState is the life of a pending transfer.
+type PendingState string
+
+const (
+	PendingOpen    PendingState = "open"
+	PendingPosted  PendingState = "posted"
+	PendingVoided  PendingState = "voided"
+	PendingExpired PendingState = "expired"
+)
+
+// PendingRecord tracks a pending transfer until it is resolved.
+type PendingRecord struct {
+	Transfer  Transfer
+	State     PendingState
+	ExpiresAt time.Time // zero: never
+}

@@ -1,0 +1,745 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/hex"
+
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"bricstown/internal/audit"
+	"bricstown/internal/ledger"
+	"bricstown/internal/problem"
+)
+
+// ledgerCache keeps the accounts this process has seen, valid while the
+// head row's version is the one it was read at. Every ledger write bumps the
+// version inside its transaction, so a write by anyone else (another
+// process on the same database) empties the cache at the next batch.
+type ledgerCache struct {
+	mu       sync.Mutex // one ledger batch at a time in this process
+	version  int64
+	accounts map[ledger.ID]*ledger.Account
+}
+
+func (db *DB) lcache() *ledgerCache {
+	db.ledgerOnce.Do(func() { db.ledger = &ledgerCache{version: -1, accounts: map[ledger.ID]*ledger.Account{}} })
+	return db.ledger
+}
+
+type ledgerHead struct {
+	version, lastSeq, lastTS, lastAccount int64
+	maxID                                 []byte
+}
+
+// claimHead bumps the head's version first thing in every ledger write.
+// Writing the row before anything else makes concurrent writers (from any
+// process) conflict on it at once, so PostgreSQL reports a serialization
+// failure (retried) rather than a duplicate sequence number later on.
+func claimHead(ctx context.Context, tx *sql.Tx) (ledgerHead, error) {
+	if _, err := tx.ExecContext(ctx, `UPDATE ledger_head SET version = version + 1 WHERE id = 1`); err != nil {
+		return ledgerHead{}, fmt.Errorf("ledger head: %w", err)
+	}
+	var h ledgerHead
+	err := tx.QueryRowContext(ctx, `SELECT version, last_seq, last_ts, last_account, max_transfer_id FROM ledger_head WHERE id = 1`).
+		Scan(&h.version, &h.lastSeq, &h.lastTS, &h.lastAccount, &h.maxID)
+	if err != nil {
+		return h, fmt.Errorf("ledger head: %w", err)
+	}
+	return h, nil
+}
+
+func writeHead(ctx context.Context, tx *sql.Tx, h ledgerHead) error {
+	_, err := tx.ExecContext(ctx, `UPDATE ledger_head SET version = $1, last_seq = $2, last_ts = $3, last_account = $4, max_transfer_id = $5 WHERE id = 1`,
+		h.version, h.lastSeq, h.lastTS, h.lastAccount, h.maxID)
+	return err
+}
+
+// idList passes a list of ids as one parameter: a JSON array of hex
+// strings for SQLite (unpacked with json_each), a bytea[] for PostgreSQL.
+func (db *DB) idList(ids [][]byte) (clause string, arg any) {
+	if db.Engine == Postgres {
+		return `= ANY($1)`, ids
+	}
+	var b strings.Builder
+	b.Grow(len(ids) * 35)
+	b.WriteByte('[')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(hex.EncodeToString(id))
+		b.WriteByte('"')
+	}
+	b.WriteByte(']')
+	return `IN (SELECT unhex(value) FROM json_each($1))`, b.String()
+}
+
+const accountCols = `row_id, id, org_id, currency, kind, code, name, flags, closed, debits_pending, debits_posted, credits_pending, credits_posted, last_seq, created_at`
+
+func scanAccount(sc interface{ Scan(...any) error }) (ledger.Account, error) {
+	var a ledger.Account
+	var id []byte
+	var created int64
+	var flags int64
+	err := sc.Scan(&a.Row, &id, &a.OrgID, &a.Currency, &a.Kind, &a.Code, &a.Name, &flags, &a.Closed,
+		&a.DebitsPending, &a.DebitsPosted, &a.CreditsPending, &a.CreditsPosted, &a.LastSeq, &created)
+	copy(a.ID[:], id)
+	a.Flags = ledger.AccountFlags(flags)
+	a.CreatedAt = fromMicros(created)
+	return a, err
+}
+
+// CreateAccounts implements ledger.Store.
+func (db *DB) CreateAccounts(ctx context.Context, accounts []ledger.Account, rec audit.Record) error {
+	c := db.lcache()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		h, err := claimHead(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for i := range accounts {
+			a := &accounts[i]
+			h.lastAccount++
+			a.Row = h.lastAccount
+			if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_accounts (`+accountCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,0,0,0,0,0,$10)`,
+				a.Row, a.ID[:], a.OrgID, a.Currency, a.Kind, a.Code, a.Name, int64(a.Flags), a.Closed, micros(a.CreatedAt)); err != nil {
+				if IsUniqueViolation(err) {
+					return problem.Wrap(problem.Conflict, err, "account %s exists", a.ID)
+				}
+				return err
+			}
+		}
+		if err := writeHead(ctx, tx, h); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, time.Now(), rec)
+	})
+	c.version = -1 // re-read at the next batch
+	return err
+}
+
+// GetAccount implements ledger.Store.
+func (db *DB) GetAccount(ctx context.Context, id ledger.ID) (ledger.Account, error) {
+	a, err := scanAccount(db.SQL.QueryRowContext(ctx, `SELECT `+accountCols+` FROM ledger_accounts WHERE id = $1`, id[:]))
+	return a, notFound(err, "account")
+}
+
+// ListAccounts implements ledger.Store.
+func (db *DB) ListAccounts(ctx context.Context, orgID string, afterRow int64, limit int) ([]ledger.Account, error) {
+	rows, err := db.SQL.QueryContext(ctx, `SELECT `+accountCols+` FROM ledger_accounts WHERE ($1 = '' OR org_id = $1) AND row_id > $2 ORDER BY row_id LIMIT $3`, orgID, afterRow, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list accounts: %w", err)
+	}
+	return collect(rows, scanAccount)
+}
+
+// CloseAccount implements ledger.Store. A closed account keeps its history
+// and balances; it only refuses new transfers.
+func (db *DB) CloseAccount(ctx context.Context, id ledger.ID, rec audit.Record) error {
+	c := db.lcache()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		h, err := claimHead(ctx, tx)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE ledger_accounts SET closed = $1 WHERE id = $2 AND NOT closed`, true, id[:])
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return problem.New(problem.Conflict, "account is closed already or does not exist")
+		}
+		if err := writeHead(ctx, tx, h); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, time.Now(), rec)
+	})
+	c.version = -1
+	return err
+}
+
+// The transfer columns, read with the two accounts' ids joined in.
+const transferSelect = `SELECT t.seq, t.id, d.id, c.id, t.debit_row, t.credit_row, t.amount, t.currency, t.pending_id, t.timeout, t.code, t.reference,
+	t.flags, t.ts, t.debit_prev, t.credit_prev, t.dr_debits, t.dr_credits, t.cr_debits, t.cr_credits
+	FROM ledger_transfers t JOIN ledger_accounts d ON d.row_id = t.debit_row JOIN ledger_accounts c ON c.row_id = t.credit_row`
+
+func scanTransfer(sc interface{ Scan(...any) error }) (ledger.Transfer, error) {
+	var t ledger.Transfer
+	var id, dr, cr, pend []byte
+	var flags, ts int64
+	err := sc.Scan(&t.Seq, &id, &dr, &cr, &t.DebitAccountRow, &t.CreditAccountRow, &t.Amount, &t.Currency, &pend, &t.Timeout,
+		&t.Code, &t.Reference, &flags, &ts, &t.DebitPrev, &t.CreditPrev, &t.DebitAfterDebits, &t.DebitAfterCredits,
+		&t.CreditAfterDebits, &t.CreditAfterCredits)
+	copy(t.ID[:], id)
+	copy(t.DebitAccount[:], dr)
+	copy(t.CreditAccount[:], cr)
+	copy(t.PendingID[:], pend)
+	t.Flags = ledger.TransferFlags(flags)
+	t.Timestamp = fromMicros(ts)
+	return t, err
+}
+
+// GetTransfer implements ledger.Store.
+func (db *DB) GetTransfer(ctx context.Context, id ledger.ID) (ledger.Transfer, error) {
+	t, err := scanTransfer(db.SQL.QueryRowContext(ctx, transferSelect+` WHERE t.id = $1`, id[:]))
+	return t, notFound(err, "transfer")
+}
+
+// CreateTransfers implements ledger.Store.
+func (db *DB) CreateTransfers(ctx context.Context, reqs []ledger.Transfer, opts ledger.BatchOptions) ([]ledger.Result, error) {
+	if len(reqs) == 0 {
+		return nil, nil
+	}
+	if len(reqs) > ledger.MaxBatch {
+		return nil, problem.New(problem.TooLarge, "a batch holds at most %d transfers", ledger.MaxBatch)
+	}
+	c := db.lcache()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out *ledger.Outcome
+	var newVersion int64
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, newVersion, err = db.applyBatch(ctx, tx, c, reqs, opts)
+		return err
+	})
+	if err != nil {
+		c.version = -1
+		return nil, fmt.Errorf("ledger: batch of %d: %w", len(reqs), err)
+	}
+	// Committed: the cache now mirrors the database at the new version.
+	for _, a := range out.Accounts {
+		cp := *a
+		c.accounts[a.ID] = &cp
+	}
+	c.version = newVersion
+	return out.Results, nil
+}
+
+func (db *DB) applyBatch(ctx context.Context, tx *sql.Tx, c *ledgerCache, reqs []ledger.Transfer, opts ledger.BatchOptions) (*ledger.Outcome, int64, error) {
+	h, err := claimHead(ctx, tx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if h.version-1 != c.version {
+		clear(c.accounts) // someone else wrote since this process last did
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	b := &ledger.Batch{Now: now, LastSeq: h.lastSeq, LastTimestamp: fromMicros(h.lastTS), System: opts.System, Authorise: opts.Authorise,
+		Existing: map[ledger.ID]*ledger.Transfer{}, Pendings: map[ledger.ID]*ledger.PendingRecord{}}
+
+	// Idempotency: only ids not above the largest stored id can exist, so
+	// with time-ordered ids almost nothing needs a look-up.
+	var probe [][]byte
+	var pendIDs [][]byte
+	maxID := h.maxID
+	for i := range reqs {
+		id := reqs[i].ID[:]
+		if h.maxID != nil && bytes.Compare(id, h.maxID) <= 0 {
+			probe = append(probe, id)
+		}
+		if bytes.Compare(id, maxID) > 0 {
+			maxID = id
+		}
+		if reqs[i].PendingID != ledger.Zero {
+			pendIDs = append(pendIDs, reqs[i].PendingID[:])
+		}
+	}
+	if len(probe) > 0 {
+		clause, arg := db.idList(probe)
+		rows, err := tx.QueryContext(ctx, transferSelect+` WHERE t.id `+clause, arg)
+		if err != nil {
+			return nil, 0, fmt.Errorf("existing transfers: %w", err)
+		}
+		ts, err := collect(rows, scanTransfer)
+		if err != nil {
+			return nil, 0, err
+		}
+		for i := range ts {
+			b.Existing[ts[i].ID] = &ts[i]
+		}
+	}
+	if len(pendIDs) > 0 {
+		clause, arg := db.idList(pendIDs)
+		rows, err := tx.QueryContext(ctx, `SELECT p.state, p.expires_at, `+strings.TrimPrefix(transferSelect, "SELECT ")+
+			` JOIN ledger_pending p ON p.seq = t.seq WHERE p.id `+clause, arg)
+		if err != nil {
+			return nil, 0, fmt.Errorf("pending transfers: %w", err)
+		}
+		for rows.Next() {
+			var p ledger.PendingRecord
+			var state string
+			var exp int64
+			var id, dr, cr, pend []byte
+			var flags, ts int64
+			t := &p.Transfer
+			if err := rows.Scan(&state, &exp, &t.Seq, &id, &dr, &cr, &t.DebitAccountRow, &t.CreditAccountRow, &t.Amount, &t.Currency, &pend, &t.Timeout,
+				&t.Code, &t.Reference, &flags, &ts, &t.DebitPrev, &t.CreditPrev, &t.DebitAfterDebits, &t.DebitAfterCredits,
+				&t.CreditAfterDebits, &t.CreditAfterCredits); err != nil {
+				rows.Close()
+				return nil, 0, err
+			}
+			copy(t.ID[:], id)
+			copy(t.DebitAccount[:], dr)
+			copy(t.CreditAccount[:], cr)
+			t.Flags, t.Timestamp = ledger.TransferFlags(flags), fromMicros(ts)
+			p.State, p.ExpiresAt = ledger.PendingState(state), fromMicros(exp)
+			b.Pendings[t.ID] = &p
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, 0, err
+		}
+	}
+	// Accounts: from the cache when it is current, else one query.
+	b.Accounts = make(map[ledger.ID]*ledger.Account, 2*len(reqs))
+	var missing [][]byte
+	need := func(id ledger.ID) {
+		if id == ledger.Zero {
+			return
+		}
+		if _, ok := b.Accounts[id]; ok {
+			return
+		}
+		if a, ok := c.accounts[id]; ok {
+			b.Accounts[id] = a
+			return
+		}
+		b.Accounts[id] = nil
+		missing = append(missing, append([]byte(nil), id[:]...))
+	}
+	for i := range reqs {
+		need(reqs[i].DebitAccount)
+		need(reqs[i].CreditAccount)
+	}
+	for _, p := range b.Pendings {
+		need(p.Transfer.DebitAccount)
+		need(p.Transfer.CreditAccount)
+	}
+	if len(missing) > 0 {
+		clause, arg := db.idList(missing)
+		rows, err := tx.QueryContext(ctx, `SELECT `+accountCols+` FROM ledger_accounts WHERE id `+clause, arg)
+		if err != nil {
+			return nil, 0, fmt.Errorf("accounts: %w", err)
+		}
+		accts, err := collect(rows, scanAccount)
+		if err != nil {
+			return nil, 0, err
+		}
+		for i := range accts {
+			a := &accts[i]
+			b.Accounts[a.ID] = a
+			c.accounts[a.ID] = a
+		}
+	}
+	for id, a := range b.Accounts {
+		if a == nil {
+			delete(b.Accounts, id)
+		}
+	}
+
+	out := ledger.Apply(b, reqs)
+	if len(out.Created) == 0 {
+		return out, h.version, nil // nothing else to write
+	}
+	if err := db.writeTransfers(ctx, tx, out.Created); err != nil {
+		return nil, 0, fmt.Errorf("write transfers: %w", err)
+	}
+	if err := db.writeAccounts(ctx, tx, out.Accounts); err != nil {
+		return nil, 0, fmt.Errorf("write accounts: %w", err)
+	}
+	if err := writePendings(ctx, tx, out); err != nil {
+		return nil, 0, fmt.Errorf("write pendings: %w", err)
+	}
+	h.lastSeq, h.lastTS, h.maxID = out.LastSeq, micros(out.LastTimestamp), maxID
+	if err := writeHead(ctx, tx, h); err != nil {
+		return nil, 0, err
+	}
+	rec := opts.Audit
+	if rec.Action == "" {
+		rec.Action = "ledger.batch"
+	}
+	rec.SubjectType, rec.After = "ledger", fmt.Sprintf("seq %d..%d", out.Created[0].Seq, out.LastSeq)
+	rec.Detail = fmt.Sprintf("%d transfers", len(out.Created))
+	if err := appendAudit(ctx, tx, out.LastTimestamp, rec); err != nil {
+		return nil, 0, err
+	}
+	return out, h.version, nil
+}
+
+const transferInsertCols = `seq, id, debit_row, credit_row, amount, currency, pending_id, timeout, code, reference, flags, ts, debit_prev, credit_prev, dr_debits, dr_credits, cr_debits, cr_credits`
+
+const transferRowsPerInsert = 400
+
+// writeTransfers appends the batch with multi-row INSERTs: a few statements
+// per batch instead of one per transfer.
+func (db *DB) writeTransfers(ctx context.Context, tx *sql.Tx, ts []*ledger.Transfer) error {
+	for start := 0; start < len(ts); start += transferRowsPerInsert {
+		end := min(start+transferRowsPerInsert, len(ts))
+		chunk := ts[start:end]
+		stmt, err := db.bulkStmt(ctx, tx, "transfers", `INSERT INTO ledger_transfers (`+transferInsertCols+`) VALUES `, "", len(chunk), 18)
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, len(chunk)*18)
+		for _, t := range chunk {
+			var pend any
+			if t.PendingID != ledger.Zero {
+				pend = t.PendingID[:]
+			}
+			args = append(args, t.Seq, t.ID[:], t.DebitAccountRow, t.CreditAccountRow, t.Amount, t.Currency, pend, t.Timeout, t.Code,
+				t.Reference, int64(t.Flags), micros(t.Timestamp), t.DebitPrev, t.CreditPrev, t.DebitAfterDebits, t.DebitAfterCredits,
+				t.CreditAfterDebits, t.CreditAfterCredits)
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bulkStmt prepares, once per process, a statement whose tail repeats a
+// row of cols parameters n times, and binds it to tx. SQLite gets
+// positional "?" parameters: its driver looks up "$N" names one by one,
+// which makes binding a large statement quadratic.
+func (db *DB) bulkStmt(ctx context.Context, tx *sql.Tx, key, head, tail string, n, cols int) (*sql.Stmt, error) {
+	k := fmt.Sprintf("%s/%d", key, n)
+	db.stmtMu.Lock()
+	s, ok := db.stmts[k]
+	db.stmtMu.Unlock()
+	if !ok {
+		var b strings.Builder
+		b.WriteString(head)
+		p := 1
+		for r := 0; r < n; r++ {
+			if r > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('(')
+			for c := 0; c < cols; c++ {
+				if c > 0 {
+					b.WriteByte(',')
+				}
+				if db.Engine == SQLite {
+					b.WriteByte('?')
+				} else {
+					fmt.Fprintf(&b, "$%d", p)
+				}
+				p++
+			}
+			b.WriteByte(')')
+		}
+		b.WriteString(tail)
+		var err error
+		if s, err = db.SQL.PrepareContext(ctx, b.String()); err != nil {
+			return nil, err
+		}
+		db.stmtMu.Lock()
+		if db.stmts == nil {
+			db.stmts = map[string]*sql.Stmt{}
+		}
+		db.stmts[k] = s
+		db.stmtMu.Unlock()
+	}
+	return tx.StmtContext(ctx, s), nil
+}
+
+const accountRowsPerUpdate = 1000
+
+// writeAccounts stores the new balances of every touched account with
+// set-based UPDATEs.
+func (db *DB) writeAccounts(ctx context.Context, tx *sql.Tx, accts []*ledger.Account) error {
+	for start := 0; start < len(accts); start += accountRowsPerUpdate {
+		chunk := accts[start:min(start+accountRowsPerUpdate, len(accts))]
+		var q strings.Builder
+		args := make([]any, 0, len(chunk)*6)
+		if db.Engine == Postgres {
+			cols := make([][]int64, 6)
+			for _, a := range chunk {
+				for i, v := range []int64{a.Row, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted, a.LastSeq} {
+					cols[i] = append(cols[i], v)
+				}
+			}
+			for _, c := range cols {
+				args = append(args, c)
+			}
+			q.WriteString(`UPDATE ledger_accounts SET debits_pending = v.dp, debits_posted = v.dpo, credits_pending = v.cp, credits_posted = v.cpo, last_seq = v.ls
+				FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS v(r, dp, dpo, cp, cpo, ls)
+				WHERE row_id = v.r`)
+		} else {
+			// SQLite: a multi-row upsert finds each row by its primary key.
+			stmt, err := db.bulkStmt(ctx, tx, "accounts", `INSERT INTO ledger_accounts (`+accountCols+`) VALUES `,
+				` ON CONFLICT (row_id) DO UPDATE SET debits_pending = excluded.debits_pending, debits_posted = excluded.debits_posted,
+				credits_pending = excluded.credits_pending, credits_posted = excluded.credits_posted, last_seq = excluded.last_seq`, len(chunk), 15)
+			if err != nil {
+				return err
+			}
+			for _, a := range chunk {
+				args = append(args, a.Row, a.ID[:], a.OrgID, a.Currency, a.Kind, a.Code, a.Name, int64(a.Flags), a.Closed,
+					a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted, a.LastSeq, micros(a.CreatedAt))
+			}
+			if _, err := stmt.ExecContext(ctx, args...); err != nil {
+				return err
+			}
+			continue
+		}
+		res, err := tx.ExecContext(ctx, q.String(), args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != int64(len(chunk)) {
+			return fmt.Errorf("updated %d of %d accounts", n, len(chunk))
+		}
+	}
+	return nil
+}
+
+func writePendings(ctx context.Context, tx *sql.Tx, out *ledger.Outcome) error {
+	isNew := map[ledger.ID]bool{}
+	for _, p := range out.NewPendings {
+		isNew[p.Transfer.ID] = true
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_pending (id, seq, state, expires_at) VALUES ($1,$2,$3,$4)`,
+			p.Transfer.ID[:], p.Transfer.Seq, string(p.State), micros(p.ExpiresAt)); err != nil {
+			return err
+		}
+	}
+	for _, p := range out.Resolved {
+		if isNew[p.Transfer.ID] {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE ledger_pending SET state = $1 WHERE id = $2`, string(p.State), p.Transfer.ID[:]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// History implements ledger.Store by walking the account's chain.
+func (db *DB) History(ctx context.Context, account ledger.ID, from int64, limit int) ([]ledger.Transfer, error) {
+	a, err := db.GetAccount(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	start := a.LastSeq
+	if from > 0 {
+		start = from
+	}
+	rows, err := db.SQL.QueryContext(ctx, `WITH RECURSIVE h(seq, n) AS (
+			SELECT CAST($2 AS BIGINT), 1
+			UNION ALL
+			SELECT CASE WHEN t.debit_row = $1 THEN t.debit_prev ELSE t.credit_prev END, h.n + 1
+			FROM ledger_transfers t JOIN h ON t.seq = h.seq WHERE h.n < $3)
+		`+transferSelect+` JOIN h ON t.seq = h.seq WHERE t.debit_row = $1 OR t.credit_row = $1 ORDER BY t.seq DESC`, a.Row, start, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: history: %w", err)
+	}
+	return collect(rows, scanTransfer)
+}
+
+// BalanceAt implements ledger.Store: it walks back from the newest
+// transfer to the last one at or before t.
+func (db *DB) BalanceAt(ctx context.Context, account ledger.ID, t time.Time) (int64, int64, error) {
+	a, err := db.GetAccount(ctx, account)
+	if err != nil {
+		return 0, 0, err
+	}
+	var seq sql.NullInt64
+	err = db.SQL.QueryRowContext(ctx, `WITH RECURSIVE h(seq) AS (
+			SELECT CAST($2 AS BIGINT)
+			UNION ALL
+			SELECT CASE WHEN t.debit_row = $1 THEN t.debit_prev ELSE t.credit_prev END
+			FROM ledger_transfers t JOIN h ON t.seq = h.seq WHERE t.ts > $3)
+		SELECT MIN(seq) FROM h`, a.Row, a.LastSeq, micros(t)).Scan(&seq)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sqlstore: balance at: %w", err)
+	}
+	if seq.Int64 == 0 {
+		return 0, 0, nil
+	}
+	var dr, cr int64
+	var drD, drC, crD, crC int64
+	if err := db.SQL.QueryRowContext(ctx, `SELECT debit_row, credit_row, dr_debits, dr_credits, cr_debits, cr_credits FROM ledger_transfers WHERE seq = $1`, seq.Int64).
+		Scan(&dr, &cr, &drD, &drC, &crD, &crC); err != nil {
+		return 0, 0, err
+	}
+	if dr == a.Row {
+		return drD, drC, nil
+	}
+	return crD, crC, nil
+}
+
+// ExpiredPendings implements ledger.Store.
+func (db *DB) ExpiredPendings(ctx context.Context, now time.Time, limit int) ([]ledger.ID, error) {
+	rows, err := db.SQL.QueryContext(ctx, `SELECT id FROM ledger_pending WHERE state = 'open' AND expires_at > 0 AND expires_at <= $1 ORDER BY expires_at LIMIT $2`, micros(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ledger.ID
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, err
+		}
+		var id ledger.ID
+		copy(id[:], b)
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// Verify implements ledger.Store: every balance is recomputed from the
+// transfers and pending records and compared with the stored counters; per
+// currency, debits must equal credits; limits must hold; each account's
+// history head must be its newest transfer and carry its posted totals.
+func (db *DB) Verify(ctx context.Context) (ledger.VerifyReport, error) {
+	r := ledger.VerifyReport{Totals: map[string][2]int64{}}
+	tx, err := db.SQL.BeginTx(ctx, &sql.TxOptions{ReadOnly: db.Engine == Postgres, Isolation: isoFor(db)})
+	if err != nil {
+		return r, err
+	}
+	defer tx.Rollback()
+	type sums struct{ dp, dpo, cp, cpo, last int64 }
+	calc := map[int64]*sums{}
+	get := func(row int64) *sums {
+		s := calc[row]
+		if s == nil {
+			s = &sums{}
+			calc[row] = s
+		}
+		return s
+	}
+	posted := int64(ledger.Pending | ledger.VoidPending)
+	rows, err := tx.QueryContext(ctx, `SELECT debit_row, SUM(amount), MAX(seq) FROM ledger_transfers WHERE (flags & $1) = 0 GROUP BY debit_row`, posted)
+	if err != nil {
+		return r, err
+	}
+	for rows.Next() {
+		var row, sum, last int64
+		if err := rows.Scan(&row, &sum, &last); err != nil {
+			rows.Close()
+			return r, err
+		}
+		get(row).dpo = sum
+	}
+	rows.Close()
+	rows, err = tx.QueryContext(ctx, `SELECT credit_row, SUM(amount) FROM ledger_transfers WHERE (flags & $1) = 0 GROUP BY credit_row`, posted)
+	if err != nil {
+		return r, err
+	}
+	for rows.Next() {
+		var row, sum int64
+		if err := rows.Scan(&row, &sum); err != nil {
+			rows.Close()
+			return r, err
+		}
+		get(row).cpo = sum
+	}
+	rows.Close()
+	rows, err = tx.QueryContext(ctx, `SELECT t.debit_row, t.credit_row, t.amount FROM ledger_pending p JOIN ledger_transfers t ON t.seq = p.seq WHERE p.state = 'open'`)
+	if err != nil {
+		return r, err
+	}
+	for rows.Next() {
+		var dr, cr, amt int64
+		if err := rows.Scan(&dr, &cr, &amt); err != nil {
+			rows.Close()
+			return r, err
+		}
+		get(dr).dp += amt
+		get(cr).cp += amt
+	}
+	rows.Close()
+	for _, q := range []string{`SELECT debit_row, MAX(seq) FROM ledger_transfers GROUP BY debit_row`, `SELECT credit_row, MAX(seq) FROM ledger_transfers GROUP BY credit_row`} {
+		rows, err = tx.QueryContext(ctx, q)
+		if err != nil {
+			return r, err
+		}
+		for rows.Next() {
+			var row, last int64
+			if err := rows.Scan(&row, &last); err != nil {
+				rows.Close()
+				return r, err
+			}
+			if s := get(row); last > s.last {
+				s.last = last
+			}
+		}
+		rows.Close()
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ledger_transfers`).Scan(&r.Transfers); err != nil {
+		return r, err
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT `+accountCols+` FROM ledger_accounts ORDER BY row_id`)
+	if err != nil {
+		return r, err
+	}
+	accts, err := collect(rows, scanAccount)
+	if err != nil {
+		return r, err
+	}
+	r.Accounts = len(accts)
+	pendTotals := map[string][2]int64{}
+	for _, a := range accts {
+		s := get(a.Row)
+		if s.dp != a.DebitsPending || s.dpo != a.DebitsPosted || s.cp != a.CreditsPending || s.cpo != a.CreditsPosted {
+			r.Problems = append(r.Problems, fmt.Sprintf("account %s: stored debits %d/%d credits %d/%d (pending/posted), recomputed %d/%d and %d/%d",
+				a.ID, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted, s.dp, s.dpo, s.cp, s.cpo))
+		}
+		if s.last != a.LastSeq {
+			r.Problems = append(r.Problems, fmt.Sprintf("account %s: history head %d, newest transfer %d", a.ID, a.LastSeq, s.last))
+		}
+		if a.Flags&ledger.DebitsMustNotExceedCredits != 0 && a.DebitsPending+a.DebitsPosted > a.CreditsPosted {
+			r.Problems = append(r.Problems, fmt.Sprintf("account %s: debits exceed credits", a.ID))
+		}
+		if a.Flags&ledger.CreditsMustNotExceedDebits != 0 && a.CreditsPending+a.CreditsPosted > a.DebitsPosted {
+			r.Problems = append(r.Problems, fmt.Sprintf("account %s: credits exceed debits", a.ID))
+		}
+		t := r.Totals[a.Currency]
+		t[0] += a.DebitsPosted
+		t[1] += a.CreditsPosted
+		r.Totals[a.Currency] = t
+		p := pendTotals[a.Currency]
+		p[0] += a.DebitsPending
+		p[1] += a.CreditsPending
+		pendTotals[a.Currency] = p
+	}
+	for ccy, t := range r.Totals {
+		if t[0] != t[1] {
+			r.Problems = append(r.Problems, fmt.Sprintf("%s: posted debits %d != credits %d", ccy, t[0], t[1]))
+		}
+		if p := pendTotals[ccy]; p[0] != p[1] {
+			r.Problems = append(r.Problems, fmt.Sprintf("%s: pending debits %d != credits %d", ccy, p[0], p[1]))
+		}
+	}
+	var headSeq int64
+	if err := tx.QueryRowContext(ctx, `SELECT last_seq FROM ledger_head WHERE id = 1`).Scan(&headSeq); err != nil {
+		return r, err
+	}
+	if headSeq != r.Transfers {
+		r.Problems = append(r.Problems, fmt.Sprintf("head says %d transfers, %d stored (sequence numbers must have no gaps)", headSeq, r.Transfers))
+	}
+	return r, nil
+}
+
+func isoFor(db *DB) sql.IsolationLevel {
+	if db.Engine == Postgres {
+		return sql.LevelRepeatableRead // one snapshot for the whole check
+	}
+	return sql.LevelDefault
+}
+
+var _ ledger.Store = (*DB)(nil)
