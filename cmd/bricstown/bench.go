@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -58,8 +59,20 @@ func benchLedger(ctx context.Context, e *env, args []string) error {
 	scenario := f.string("scenario", "BRICSTOWN_BENCH_SCENARIO", "batch", "batch, http or all")
 	ids := f.string("ids", "BRICSTOWN_BENCH_IDS", "v7", "transfer ids: v7 (time-ordered, recommended) or random")
 	asJSON := f.bool("json", "BRICSTOWN_BENCH_JSON", false, "print one JSON object per scenario")
+	cpuProfile := f.string("cpuprofile", "BRICSTOWN_BENCH_CPUPROFILE", "", "write a CPU profile of the run to this file")
 	if err := f.parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *ids != "v7" && *ids != "random" {
 		return usageError{"--ids must be v7 or random"}

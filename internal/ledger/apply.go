@@ -366,8 +366,8 @@ func (a *applier) resolve(req *Transfer) (Code, *Transfer) {
 }
 
 func (a *applier) finish(t *Transfer, dr, cr *Account) {
-	t.DebitAfterDebits, t.DebitAfterCredits = dr.DebitsPosted, dr.CreditsPosted
-	t.CreditAfterDebits, t.CreditAfterCredits = cr.DebitsPosted, cr.CreditsPosted
+	t.DebitBalanceAfter = dr.CreditsPosted - dr.DebitsPosted
+	t.CreditBalanceAfter = cr.CreditsPosted - cr.DebitsPosted
 	a.created[t.ID] = t
 	a.order = append(a.order, t)
 }

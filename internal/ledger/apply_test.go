@@ -84,7 +84,7 @@ func TestSimpleTransfersAndHistory(t *testing.T) {
 	if t2.DebitPrev != 42 || t2.CreditPrev != 42 || a1.LastSeq != 43 {
 		t.Fatalf("history chain: %+v, last %d", t2, a1.LastSeq)
 	}
-	if t2.CreditAfterDebits != 500 || t2.CreditAfterCredits != 200 {
+	if t2.CreditBalanceAfter != 200-500 || t2.DebitBalanceAfter != 500-200 {
 		t.Fatalf("running balance of account 1 after t2: %+v", t2)
 	}
 	if b.Accounts[id(1)].DebitsPosted != 0 {

@@ -89,11 +89,16 @@ type Account struct {
 }
 
 // Balance is the account's posted balance in its natural sign (see Kind).
-func (a *Account) Balance() int64 {
-	if a.Kind.DebitNormal() {
-		return a.DebitsPosted - a.CreditsPosted
+func (a *Account) Balance() int64 { return a.Kind.Natural(a.CreditsPosted - a.DebitsPosted) }
+
+// Natural turns a credits-minus-debits balance into the kind's natural
+// sign. Both totals are non-negative int64s, so the difference cannot
+// overflow.
+func (k Kind) Natural(creditsMinusDebits int64) int64 {
+	if k.DebitNormal() {
+		return -creditsMinusDebits
 	}
-	return a.CreditsPosted - a.DebitsPosted
+	return creditsMinusDebits
 }
 
 // Available is the balance less what pending transfers hold.
@@ -140,11 +145,10 @@ type Transfer struct {
 	Seq       int64
 	Timestamp time.Time
 	// History: the previous transfer of each account and each account's
-	// posted totals after this transfer, so an account's statement with
-	// running balances is a walk along its chain.
+	// posted balance after this transfer (credits minus debits), so an
+	// account's statement with running balances is a walk along its chain.
 	DebitPrev, CreditPrev                 int64
-	DebitAfterDebits, DebitAfterCredits   int64
-	CreditAfterDebits, CreditAfterCredits int64
+	DebitBalanceAfter, CreditBalanceAfter int64
 	DebitAccountRow, CreditAccountRow     int64
 }
 

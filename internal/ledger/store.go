@@ -30,8 +30,9 @@ type Store interface {
 	// History returns an account's transfers newest first, starting at
 	// sequence number from (0: the newest).
 	History(ctx context.Context, account ID, from int64, limit int) ([]Transfer, error)
-	// BalanceAt returns the account's posted totals as of t.
-	BalanceAt(ctx context.Context, account ID, t time.Time) (debits, credits int64, err error)
+	// BalanceAt returns the account's posted balance (credits minus debits)
+	// as of t.
+	BalanceAt(ctx context.Context, account ID, t time.Time) (int64, error)
 	// ExpiredPendings lists open pending transfers whose timeout passed.
 	ExpiredPendings(ctx context.Context, now time.Time, limit int) ([]ID, error)
 	// Verify recomputes every balance from the transfers.

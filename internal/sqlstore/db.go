@@ -133,20 +133,59 @@ func (db *DB) Close() error { return db.SQL.Close() }
 // therefore have no effects outside the transaction (no sends, no metrics
 // that must not double count) and must not keep the *sql.Tx.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	const maxAttempts = 12
-	var opts *sql.TxOptions
-	if db.Engine == Postgres {
-		opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
-	}
-	backoff := 2 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		err := db.tryTx(ctx, opts, fn)
-		if err == nil || !db.retryable(err) || attempt == maxAttempts {
+	return db.retry(ctx, func() error {
+		tx, err := db.SQL.BeginTx(ctx, db.txOptions())
+		if err != nil {
 			return err
 		}
-		db.log.Debug("retrying serialization conflict", "attempt", attempt, "err", err)
-		// Jittered exponential backoff so that colliding transactions do not
-		// collide again in lock step.
+		return finish(tx, fn(tx))
+	})
+}
+
+// TxConn is Tx for work that also needs the transaction's own connection,
+// such as PostgreSQL's COPY: fn gets the *sql.Conn the transaction runs on.
+func (db *DB) TxConn(ctx context.Context, fn func(tx *sql.Tx, conn *sql.Conn) error) error {
+	return db.retry(ctx, func() error {
+		conn, err := db.SQL.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		tx, err := conn.BeginTx(ctx, db.txOptions())
+		if err != nil {
+			return err
+		}
+		return finish(tx, fn(tx, conn))
+	})
+}
+
+func (db *DB) txOptions() *sql.TxOptions {
+	if db.Engine == Postgres {
+		return &sql.TxOptions{Isolation: sql.LevelSerializable}
+	}
+	return nil // SQLite: BEGIN IMMEDIATE from the DSN, serializable by nature
+}
+
+func finish(tx *sql.Tx, err error) error {
+	if err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// retry runs attempt until it succeeds, fails for a reason a retry cannot
+// fix, or has failed maxAttempts times, with jittered exponential backoff
+// so that colliding transactions do not collide again in lock step.
+func (db *DB) retry(ctx context.Context, attempt func() error) error {
+	const maxAttempts = 12
+	backoff := 2 * time.Millisecond
+	for n := 1; ; n++ {
+		err := attempt()
+		if err == nil || !db.retryable(err) || n == maxAttempts {
+			return err
+		}
+		db.log.Debug("retrying serialization conflict", "attempt", n, "err", err)
 		sleep := backoff/2 + time.Duration(rand.Int64N(int64(backoff)))
 		select {
 		case <-ctx.Done():
@@ -157,22 +196,6 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 			backoff *= 2
 		}
 	}
-}
-
-func (db *DB) tryTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *sql.Tx) error) (err error) {
-	tx, err := db.SQL.BeginTx(ctx, opts)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	if err = fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
 // retryable reports a conflict that a fresh attempt of the same transaction

@@ -14,6 +14,9 @@ import (
 	"bricstown/internal/audit"
 	"bricstown/internal/ledger"
 	"bricstown/internal/problem"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // ledgerCache keeps the accounts this process has seen, valid while the
@@ -80,7 +83,10 @@ func (db *DB) idList(ids [][]byte) (clause string, arg any) {
 	return `IN (SELECT unhex(value) FROM json_each($1))`, b.String()
 }
 
-const accountCols = `row_id, id, org_id, currency, kind, code, name, flags, closed, debits_pending, debits_posted, credits_pending, credits_posted, last_seq, created_at`
+const accountCols = `a.row_id, a.id, a.org_id, a.currency, a.kind, a.code, a.name, a.flags, a.closed, b.debits_pending, b.debits_posted,
+	b.credits_pending, b.credits_posted, b.last_seq, a.created_at`
+
+const accountFrom = ` FROM ledger_accounts a JOIN ledger_balances b ON b.row_id = a.row_id`
 
 func scanAccount(sc interface{ Scan(...any) error }) (ledger.Account, error) {
 	var a ledger.Account
@@ -109,11 +115,16 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []ledger.Account, rec
 			a := &accounts[i]
 			h.lastAccount++
 			a.Row = h.lastAccount
-			if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_accounts (`+accountCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,0,0,0,0,0,$10)`,
+			if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_accounts (row_id, id, org_id, currency, kind, code, name, flags, closed, created_at)
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
 				a.Row, a.ID[:], a.OrgID, a.Currency, a.Kind, a.Code, a.Name, int64(a.Flags), a.Closed, micros(a.CreatedAt)); err != nil {
 				if IsUniqueViolation(err) {
 					return problem.Wrap(problem.Conflict, err, "account %s exists", a.ID)
 				}
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_balances (row_id, debits_pending, debits_posted, credits_pending, credits_posted, last_seq)
+				VALUES ($1, 0, 0, 0, 0, 0)`, a.Row); err != nil {
 				return err
 			}
 		}
@@ -128,13 +139,13 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []ledger.Account, rec
 
 // GetAccount implements ledger.Store.
 func (db *DB) GetAccount(ctx context.Context, id ledger.ID) (ledger.Account, error) {
-	a, err := scanAccount(db.SQL.QueryRowContext(ctx, `SELECT `+accountCols+` FROM ledger_accounts WHERE id = $1`, id[:]))
+	a, err := scanAccount(db.SQL.QueryRowContext(ctx, `SELECT `+accountCols+accountFrom+` WHERE a.id = $1`, id[:]))
 	return a, notFound(err, "account")
 }
 
 // ListAccounts implements ledger.Store.
 func (db *DB) ListAccounts(ctx context.Context, orgID string, afterRow int64, limit int) ([]ledger.Account, error) {
-	rows, err := db.SQL.QueryContext(ctx, `SELECT `+accountCols+` FROM ledger_accounts WHERE ($1 = '' OR org_id = $1) AND row_id > $2 ORDER BY row_id LIMIT $3`, orgID, afterRow, limit)
+	rows, err := db.SQL.QueryContext(ctx, `SELECT `+accountCols+accountFrom+` WHERE ($1 = '' OR a.org_id = $1) AND a.row_id > $2 ORDER BY a.row_id LIMIT $3`, orgID, afterRow, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list accounts: %w", err)
 	}
@@ -170,7 +181,7 @@ func (db *DB) CloseAccount(ctx context.Context, id ledger.ID, rec audit.Record) 
 
 // The transfer columns, read with the two accounts' ids joined in.
 const transferSelect = `SELECT t.seq, t.id, d.id, c.id, t.debit_row, t.credit_row, t.amount, t.currency, t.pending_id, t.timeout, t.code, t.reference,
-	t.flags, t.ts, t.debit_prev, t.credit_prev, t.dr_debits, t.dr_credits, t.cr_debits, t.cr_credits
+	t.flags, t.ts, t.debit_prev, t.credit_prev, t.dr_balance, t.cr_balance
 	FROM ledger_transfers t JOIN ledger_accounts d ON d.row_id = t.debit_row JOIN ledger_accounts c ON c.row_id = t.credit_row`
 
 func scanTransfer(sc interface{ Scan(...any) error }) (ledger.Transfer, error) {
@@ -178,8 +189,7 @@ func scanTransfer(sc interface{ Scan(...any) error }) (ledger.Transfer, error) {
 	var id, dr, cr, pend []byte
 	var flags, ts int64
 	err := sc.Scan(&t.Seq, &id, &dr, &cr, &t.DebitAccountRow, &t.CreditAccountRow, &t.Amount, &t.Currency, &pend, &t.Timeout,
-		&t.Code, &t.Reference, &flags, &ts, &t.DebitPrev, &t.CreditPrev, &t.DebitAfterDebits, &t.DebitAfterCredits,
-		&t.CreditAfterDebits, &t.CreditAfterCredits)
+		&t.Code, &t.Reference, &flags, &ts, &t.DebitPrev, &t.CreditPrev, &t.DebitBalanceAfter, &t.CreditBalanceAfter)
 	copy(t.ID[:], id)
 	copy(t.DebitAccount[:], dr)
 	copy(t.CreditAccount[:], cr)
@@ -208,9 +218,9 @@ func (db *DB) CreateTransfers(ctx context.Context, reqs []ledger.Transfer, opts 
 	defer c.mu.Unlock()
 	var out *ledger.Outcome
 	var newVersion int64
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
+	err := db.TxConn(ctx, func(tx *sql.Tx, conn *sql.Conn) error {
 		var err error
-		out, newVersion, err = db.applyBatch(ctx, tx, c, reqs, opts)
+		out, newVersion, err = db.applyBatch(ctx, tx, conn, c, reqs, opts)
 		return err
 	})
 	if err != nil {
@@ -226,7 +236,7 @@ func (db *DB) CreateTransfers(ctx context.Context, reqs []ledger.Transfer, opts 
 	return out.Results, nil
 }
 
-func (db *DB) applyBatch(ctx context.Context, tx *sql.Tx, c *ledgerCache, reqs []ledger.Transfer, opts ledger.BatchOptions) (*ledger.Outcome, int64, error) {
+func (db *DB) applyBatch(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *ledgerCache, reqs []ledger.Transfer, opts ledger.BatchOptions) (*ledger.Outcome, int64, error) {
 	h, err := claimHead(ctx, tx)
 	if err != nil {
 		return nil, 0, err
@@ -287,8 +297,7 @@ func (db *DB) applyBatch(ctx context.Context, tx *sql.Tx, c *ledgerCache, reqs [
 			var flags, ts int64
 			t := &p.Transfer
 			if err := rows.Scan(&state, &exp, &t.Seq, &id, &dr, &cr, &t.DebitAccountRow, &t.CreditAccountRow, &t.Amount, &t.Currency, &pend, &t.Timeout,
-				&t.Code, &t.Reference, &flags, &ts, &t.DebitPrev, &t.CreditPrev, &t.DebitAfterDebits, &t.DebitAfterCredits,
-				&t.CreditAfterDebits, &t.CreditAfterCredits); err != nil {
+				&t.Code, &t.Reference, &flags, &ts, &t.DebitPrev, &t.CreditPrev, &t.DebitBalanceAfter, &t.CreditBalanceAfter); err != nil {
 				rows.Close()
 				return nil, 0, err
 			}
@@ -331,7 +340,7 @@ func (db *DB) applyBatch(ctx context.Context, tx *sql.Tx, c *ledgerCache, reqs [
 	}
 	if len(missing) > 0 {
 		clause, arg := db.idList(missing)
-		rows, err := tx.QueryContext(ctx, `SELECT `+accountCols+` FROM ledger_accounts WHERE id `+clause, arg)
+		rows, err := tx.QueryContext(ctx, `SELECT `+accountCols+accountFrom+` WHERE a.id `+clause, arg)
 		if err != nil {
 			return nil, 0, fmt.Errorf("accounts: %w", err)
 		}
@@ -355,7 +364,7 @@ func (db *DB) applyBatch(ctx context.Context, tx *sql.Tx, c *ledgerCache, reqs [
 	if len(out.Created) == 0 {
 		return out, h.version, nil // nothing else to write
 	}
-	if err := db.writeTransfers(ctx, tx, out.Created); err != nil {
+	if err := db.writeTransfers(ctx, tx, conn, out.Created); err != nil {
 		return nil, 0, fmt.Errorf("write transfers: %w", err)
 	}
 	if err := db.writeAccounts(ctx, tx, out.Accounts); err != nil {
@@ -380,29 +389,44 @@ func (db *DB) applyBatch(ctx context.Context, tx *sql.Tx, c *ledgerCache, reqs [
 	return out, h.version, nil
 }
 
-const transferInsertCols = `seq, id, debit_row, credit_row, amount, currency, pending_id, timeout, code, reference, flags, ts, debit_prev, credit_prev, dr_debits, dr_credits, cr_debits, cr_credits`
+const transferInsertCols = `seq, id, debit_row, credit_row, amount, currency, pending_id, timeout, code, reference, flags, ts, debit_prev, credit_prev, dr_balance, cr_balance`
 
 const transferRowsPerInsert = 400
 
-// writeTransfers appends the batch with multi-row INSERTs: a few statements
-// per batch instead of one per transfer.
-func (db *DB) writeTransfers(ctx context.Context, tx *sql.Tx, ts []*ledger.Transfer) error {
+// writeTransfers appends the batch: with COPY on PostgreSQL, with a few
+// multi-row INSERTs on SQLite (instead of one statement per transfer).
+func (db *DB) writeTransfers(ctx context.Context, tx *sql.Tx, conn *sql.Conn, ts []*ledger.Transfer) error {
+	if db.Engine == Postgres {
+		return conn.Raw(func(dc any) error {
+			pc := dc.(*stdlib.Conn).Conn()
+			_, err := pc.CopyFrom(ctx, pgx.Identifier{"ledger_transfers"}, strings.Split(strings.ReplaceAll(transferInsertCols, " ", ""), ","),
+				pgx.CopyFromSlice(len(ts), func(i int) ([]any, error) {
+					t := ts[i]
+					var pend []byte
+					if t.PendingID != ledger.Zero {
+						pend = t.PendingID[:]
+					}
+					return []any{t.Seq, t.ID[:], t.DebitAccountRow, t.CreditAccountRow, t.Amount, t.Currency, pend, t.Timeout, t.Code,
+						t.Reference, int64(t.Flags), micros(t.Timestamp), t.DebitPrev, t.CreditPrev, t.DebitBalanceAfter, t.CreditBalanceAfter}, nil
+				}))
+			return err
+		})
+	}
 	for start := 0; start < len(ts); start += transferRowsPerInsert {
 		end := min(start+transferRowsPerInsert, len(ts))
 		chunk := ts[start:end]
-		stmt, err := db.bulkStmt(ctx, tx, "transfers", `INSERT INTO ledger_transfers (`+transferInsertCols+`) VALUES `, "", len(chunk), 18)
+		stmt, err := db.bulkStmt(ctx, tx, "transfers", `INSERT INTO ledger_transfers (`+transferInsertCols+`) VALUES `, "", len(chunk), 16)
 		if err != nil {
 			return err
 		}
-		args := make([]any, 0, len(chunk)*18)
+		args := make([]any, 0, len(chunk)*16)
 		for _, t := range chunk {
 			var pend any
 			if t.PendingID != ledger.Zero {
 				pend = t.PendingID[:]
 			}
 			args = append(args, t.Seq, t.ID[:], t.DebitAccountRow, t.CreditAccountRow, t.Amount, t.Currency, pend, t.Timeout, t.Code,
-				t.Reference, int64(t.Flags), micros(t.Timestamp), t.DebitPrev, t.CreditPrev, t.DebitAfterDebits, t.DebitAfterCredits,
-				t.CreditAfterDebits, t.CreditAfterCredits)
+				t.Reference, int64(t.Flags), micros(t.Timestamp), t.DebitPrev, t.CreditPrev, t.DebitBalanceAfter, t.CreditBalanceAfter)
 		}
 		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return err
@@ -476,20 +500,19 @@ func (db *DB) writeAccounts(ctx context.Context, tx *sql.Tx, accts []*ledger.Acc
 			for _, c := range cols {
 				args = append(args, c)
 			}
-			q.WriteString(`UPDATE ledger_accounts SET debits_pending = v.dp, debits_posted = v.dpo, credits_pending = v.cp, credits_posted = v.cpo, last_seq = v.ls
+			q.WriteString(`UPDATE ledger_balances SET debits_pending = v.dp, debits_posted = v.dpo, credits_pending = v.cp, credits_posted = v.cpo, last_seq = v.ls
 				FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS v(r, dp, dpo, cp, cpo, ls)
 				WHERE row_id = v.r`)
 		} else {
 			// SQLite: a multi-row upsert finds each row by its primary key.
-			stmt, err := db.bulkStmt(ctx, tx, "accounts", `INSERT INTO ledger_accounts (`+accountCols+`) VALUES `,
+			stmt, err := db.bulkStmt(ctx, tx, "balances", `INSERT INTO ledger_balances (row_id, debits_pending, debits_posted, credits_pending, credits_posted, last_seq) VALUES `,
 				` ON CONFLICT (row_id) DO UPDATE SET debits_pending = excluded.debits_pending, debits_posted = excluded.debits_posted,
-				credits_pending = excluded.credits_pending, credits_posted = excluded.credits_posted, last_seq = excluded.last_seq`, len(chunk), 15)
+				credits_pending = excluded.credits_pending, credits_posted = excluded.credits_posted, last_seq = excluded.last_seq`, len(chunk), 6)
 			if err != nil {
 				return err
 			}
 			for _, a := range chunk {
-				args = append(args, a.Row, a.ID[:], a.OrgID, a.Currency, a.Kind, a.Code, a.Name, int64(a.Flags), a.Closed,
-					a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted, a.LastSeq, micros(a.CreatedAt))
+				args = append(args, a.Row, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted, a.LastSeq)
 			}
 			if _, err := stmt.ExecContext(ctx, args...); err != nil {
 				return err
@@ -551,10 +574,10 @@ func (db *DB) History(ctx context.Context, account ledger.ID, from int64, limit 
 
 // BalanceAt implements ledger.Store: it walks back from the newest
 // transfer to the last one at or before t.
-func (db *DB) BalanceAt(ctx context.Context, account ledger.ID, t time.Time) (int64, int64, error) {
+func (db *DB) BalanceAt(ctx context.Context, account ledger.ID, t time.Time) (int64, error) {
 	a, err := db.GetAccount(ctx, account)
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	var seq sql.NullInt64
 	err = db.SQL.QueryRowContext(ctx, `WITH RECURSIVE h(seq) AS (
@@ -564,21 +587,20 @@ func (db *DB) BalanceAt(ctx context.Context, account ledger.ID, t time.Time) (in
 			FROM ledger_transfers t JOIN h ON t.seq = h.seq WHERE t.ts > $3)
 		SELECT MIN(seq) FROM h`, a.Row, a.LastSeq, micros(t)).Scan(&seq)
 	if err != nil {
-		return 0, 0, fmt.Errorf("sqlstore: balance at: %w", err)
+		return 0, fmt.Errorf("sqlstore: balance at: %w", err)
 	}
 	if seq.Int64 == 0 {
-		return 0, 0, nil
+		return 0, nil
 	}
-	var dr, cr int64
-	var drD, drC, crD, crC int64
-	if err := db.SQL.QueryRowContext(ctx, `SELECT debit_row, credit_row, dr_debits, dr_credits, cr_debits, cr_credits FROM ledger_transfers WHERE seq = $1`, seq.Int64).
-		Scan(&dr, &cr, &drD, &drC, &crD, &crC); err != nil {
-		return 0, 0, err
+	var dr, drBal, crBal int64
+	if err := db.SQL.QueryRowContext(ctx, `SELECT debit_row, dr_balance, cr_balance FROM ledger_transfers WHERE seq = $1`, seq.Int64).
+		Scan(&dr, &drBal, &crBal); err != nil {
+		return 0, err
 	}
 	if dr == a.Row {
-		return drD, drC, nil
+		return drBal, nil
 	}
-	return crD, crC, nil
+	return crBal, nil
 }
 
 // ExpiredPendings implements ledger.Store.
@@ -683,7 +705,7 @@ func (db *DB) Verify(ctx context.Context) (ledger.VerifyReport, error) {
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ledger_transfers`).Scan(&r.Transfers); err != nil {
 		return r, err
 	}
-	rows, err = tx.QueryContext(ctx, `SELECT `+accountCols+` FROM ledger_accounts ORDER BY row_id`)
+	rows, err = tx.QueryContext(ctx, `SELECT `+accountCols+accountFrom+` ORDER BY a.row_id`)
 	if err != nil {
 		return r, err
 	}

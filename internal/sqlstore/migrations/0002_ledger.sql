@@ -30,12 +30,18 @@ CREATE TABLE ledger_accounts (
     name             TEXT NOT NULL,
     flags            BIGINT NOT NULL,
     closed           BOOLEAN NOT NULL,
+    created_at       BIGINT NOT NULL
+);
+
+-- The hot counters live apart from the accounts' cold attributes: a batch
+-- rewrites only these narrow rows.
+CREATE TABLE ledger_balances (
+    row_id           INTEGER PRIMARY KEY,
     debits_pending   BIGINT NOT NULL,
     debits_posted    BIGINT NOT NULL,
     credits_pending  BIGINT NOT NULL,
     credits_posted   BIGINT NOT NULL,
-    last_seq         BIGINT NOT NULL,
-    created_at       BIGINT NOT NULL
+    last_seq         BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX ledger_accounts_id ON ledger_accounts (id);
 CREATE INDEX ledger_accounts_org ON ledger_accounts (org_id, row_id);
@@ -55,10 +61,8 @@ CREATE TABLE ledger_transfers (
     ts           BIGINT NOT NULL,
     debit_prev   BIGINT NOT NULL,
     credit_prev  BIGINT NOT NULL,
-    dr_debits    BIGINT NOT NULL,
-    dr_credits   BIGINT NOT NULL,
-    cr_debits    BIGINT NOT NULL,
-    cr_credits   BIGINT NOT NULL
+    dr_balance   BIGINT NOT NULL,
+    cr_balance   BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX ledger_transfers_id ON ledger_transfers (id);
 
