@@ -1,19 +1,28 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"bricstown/internal/audit"
+	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
+	"bricstown/internal/refdata"
+	"bricstown/internal/server"
 	"bricstown/internal/sqlstore"
 
 	"github.com/google/uuid"
@@ -213,7 +222,7 @@ func benchLedgerBatch(ctx context.Context, progress io.Writer, db *sqlstore.DB, 
 			tenthStart = time.Now()
 		}
 		t0 := time.Now()
-		res, err := db.CreateTransfers(ctx, reqs, ledger.BatchOptions{Audit: audit.Record{ActorUser: "bench"}})
+		res, err := db.CreateTransfers(ctx, reqs, ledger.BatchOptions{Audit: []ledger.BatchAudit{{From: 0, To: len(reqs), Record: audit.Record{ActorUser: "bench"}}}})
 		if err != nil {
 			return benchResult{}, err
 		}
@@ -254,5 +263,108 @@ func percentile(ds []time.Duration, p float64) float64 {
 }
 
 func benchLedgerHTTP(ctx context.Context, e *env, db *sqlstore.DB, dsn string, nAccounts, nTransfers, concurrency int, idKind string) (benchResult, error) {
-	return benchResult{}, fmt.Errorf("bench: the http scenario is not built yet")
+	log := slog.New(slog.DiscardHandler)
+	ref := refdata.Default()
+	ids := identity.NewService(db, identity.Config{})
+	org, err := ids.CreateOrg(ctx, nil, identity.NewOrg{Name: "Bench Trading", Kind: identity.KindCompany, Country: "AE", RegID: "BENCH0001"})
+	if err != nil {
+		return benchResult{}, err
+	}
+	user, err := ids.CreateUser(ctx, nil, org.ID, identity.NewUser{Email: "bench@bench.ae", Name: "Bench", Password: "bench-password-1", Roles: []identity.Role{identity.Trader, identity.OrgAdmin}})
+	if err != nil {
+		return benchResult{}, err
+	}
+	_, token, err := ids.CreateToken(ctx, &identity.Principal{UserID: user.ID, OrgID: org.ID, Roles: user.Roles, Via: "session"}, org.ID,
+		identity.NewToken{Name: "bench", Roles: []identity.Role{identity.Trader}})
+	if err != nil {
+		return benchResult{}, err
+	}
+	accts := make([]ledger.Account, nAccounts)
+	acctIDs := make([]string, nAccounts)
+	for i := range accts {
+		accts[i] = ledger.Account{ID: uuid.Must(uuid.NewV7()), OrgID: org.ID, Currency: "KZT", Kind: ledger.Liability, Code: "bench", CreatedAt: time.Now()}
+		acctIDs[i] = accts[i].ID.String()
+	}
+	for start := 0; start < nAccounts; start += 2000 {
+		if err := db.CreateAccounts(ctx, accts[start:min(start+2000, nAccounts)], audit.Record{ActorUser: "bench"}); err != nil {
+			return benchResult{}, err
+		}
+	}
+	led := ledger.NewService(db, ledger.Config{Log: log, Exponent: ref.MoneyExponent})
+	lctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go led.Run(lctx)
+	srv, err := server.New(server.Deps{Log: log, DB: db, DBStats: db.SQL.Stats, Identity: ids, Audit: db, Ref: ref, Stats: db, Ledger: led})
+	if err != nil {
+		return benchResult{}, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return benchResult{}, err
+	}
+	hs := &http.Server{Handler: srv.Handler()}
+	go hs.Serve(ln)
+	defer hs.Close()
+	url := "http://" + ln.Addr().String() + "/api/v1/ledger/transfers"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: concurrency, MaxIdleConnsPerHost: concurrency, MaxConnsPerHost: concurrency}}
+
+	var next atomic.Int64
+	lat := make([][]time.Duration, concurrency)
+	errc := make(chan error, concurrency)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := 0; c < concurrency; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(c), 99))
+			var body bytes.Buffer
+			for {
+				n := next.Add(1)
+				if n > int64(nTransfers) {
+					return
+				}
+				if n%20000 == 0 {
+					fmt.Fprintf(e.stderr, "\rbench ledger http: %d/%d transfers, %.0f/s   ", n, nTransfers, float64(n)/time.Since(start).Seconds())
+				}
+				dr := rng.IntN(nAccounts)
+				cr := rng.IntN(nAccounts - 1)
+				if cr >= dr {
+					cr++
+				}
+				body.Reset()
+				fmt.Fprintf(&body, `{"transfers":[{"id":%q,"debit_account_id":%q,"credit_account_id":%q,"amount":"%d.%02d","currency":"KZT"}]}`,
+					newTransferID(idKind, rng).String(), acctIDs[dr], acctIDs[cr], 1+rng.IntN(1000), rng.IntN(100))
+				req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body.Bytes()))
+				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set("Content-Type", "application/json")
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					errc <- err
+					return
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				lat[c] = append(lat[c], time.Since(t0))
+				if resp.StatusCode != 200 || !bytes.Contains(b, []byte(`"result":"ok"`)) {
+					errc <- fmt.Errorf("bench: transfer refused: %d %s", resp.StatusCode, b)
+					return
+				}
+			}
+		}(c)
+	}
+	wg.Wait()
+	el := time.Since(start).Seconds()
+	fmt.Fprintf(e.stderr, "\r%80s\r", "")
+	close(errc)
+	if err := <-errc; err != nil {
+		return benchResult{}, err
+	}
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	return benchResult{Scenario: "http", Engine: string(db.Engine), IDs: idKind, Accounts: nAccounts, Transfers: nTransfers, Concurrency: concurrency,
+		Seconds: round3(el), TransfersPerSec: float64(int(float64(nTransfers) / el)), P50ms: percentile(all, 0.50), P99ms: percentile(all, 0.99)}, nil
 }

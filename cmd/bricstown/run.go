@@ -36,6 +36,7 @@ func commands() []command {
 		{"serve", "run the platform (web UI and API)", serveCmd},
 		{"migrate", "apply database migrations and print the schema version", migrateCmd},
 		{"audit", "audit trail tools: 'audit verify' checks the hash chain", auditCmd},
+		{"ledger", "ledger tools: 'ledger verify' recomputes every balance from the transfers", ledgerCmd},
 		{"bench", "benchmarks: 'bench ledger' (see docs/PERFORMANCE.md)", benchCmd},
 		{"version", "print the version", versionCmd},
 	}

@@ -21,7 +21,18 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m, pgtest.Fast()) }
+func TestMain(m *testing.M) {
+	// The crash test runs this binary as a child server (see crash_test.go).
+	if os.Getenv(crashChildEnv) != "" {
+		args := strings.Split(os.Getenv(crashChildEnv), "\x1f")
+		if err := run(context.Background(), args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	pgtest.Main(m, pgtest.Fast())
+}
 
 // syncBuffer collects a command's output while it runs.
 type syncBuffer struct {

@@ -8,11 +8,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"time"
 
 	"bricstown/internal/audit"
 	"bricstown/internal/demo"
+	"bricstown/internal/fx"
 	"bricstown/internal/identity"
+	"bricstown/internal/ledger"
 	"bricstown/internal/metrics"
 	"bricstown/internal/refdata"
 	"bricstown/internal/server"
@@ -26,9 +29,11 @@ type platform struct {
 	db       *sqlstore.DB
 	ref      *refdata.Data
 	identity *identity.Service
+	ledger   *ledger.Service
+	fx       *fx.Service
 }
 
-func openPlatform(ctx context.Context, log *slog.Logger, dsn string) (*platform, error) {
+func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig string) (*platform, error) {
 	ref, err := refdata.Load()
 	if err != nil {
 		return nil, fmt.Errorf("load reference data: %w", err)
@@ -44,7 +49,26 @@ func openPlatform(ctx context.Context, log *slog.Logger, dsn string) (*platform,
 	}
 	log.Info("database ready", "engine", db.Engine, "where", db.Where, "schema_version", v)
 	idsvc := identity.NewService(db, identity.Config{KnownCountry: func(c string) bool { _, ok := ref.Country(c); return ok && len(c) == 2 }})
-	return &platform{log: log, db: db, ref: ref, identity: idsvc}, nil
+	led := ledger.NewService(db, ledger.Config{Log: log, Exponent: ref.MoneyExponent})
+	usd := fx.DefaultUSDConfig()
+	if usdConfig != "" {
+		b, err := os.ReadFile(usdConfig)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("read --fx-usd-config: %w", err)
+		}
+		if usd, err = fx.ParseUSDConfig(b); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	fxs, err := fx.NewService(db, fx.Config{Policy: fx.Policy{USD: usd}})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	fxs.UseLedger(fx.LedgerOf(led))
+	return &platform{log: log, db: db, ref: ref, identity: idsvc, ledger: led, fx: fxs}, nil
 }
 
 func serveCmd(ctx context.Context, e *env, args []string) error {
@@ -54,6 +78,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	withDemo := f.bool("demo", "BRICSTOWN_DEMO", false, "seed the demo town (idempotent)")
 	logLevel := f.string("log-level", "BRICSTOWN_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	logFormat := f.string("log-format", "BRICSTOWN_LOG_FORMAT", "text", "log format: text or json")
+	usdConfig := f.string("fx-usd-config", "BRICSTOWN_FX_USD_CONFIG", "", "JSON table of USD mid rates and spreads for the FX saving comparison (default: the embedded indicative table)")
 	addrFile := f.string("addr-file", "BRICSTOWN_ADDR_FILE", "", "write the listening address to this file once ready (for scripts and tests)")
 	shutdownWait := f.int("shutdown-seconds", "BRICSTOWN_SHUTDOWN_SECONDS", 20, "how long to let in-flight requests finish on shutdown")
 	if err := f.parse(args); err != nil {
@@ -63,22 +88,30 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := openPlatform(ctx, log, *dsn)
+	p, err := openPlatform(ctx, log, *dsn, *usdConfig)
 	if err != nil {
 		return err
 	}
 	defer p.db.Close()
+	// The ledger's writer and expiry sweeper stop only after the HTTP
+	// server has drained, so in-flight transfers still commit.
+	ledgerCtx, stopLedger := context.WithCancel(context.Background())
+	defer stopLedger()
+	go p.ledger.Run(ledgerCtx)
 	if *withDemo {
 		start := time.Now()
 		orgs, users, err := demo.Seed(ctx, p.identity)
 		if err != nil {
 			return fmt.Errorf("seed demo town: %w", err)
 		}
+		if err := demo.SeedFinance(ctx, p.identity, p.ledger, p.fx, p.ref.MoneyExponent, time.Now()); err != nil {
+			return fmt.Errorf("seed demo finance: %w", err)
+		}
 		log.Info("demo town ready", "orgs_added", orgs, "users_added", users, "password", demo.Password, "ms", time.Since(start).Milliseconds())
 	}
 	reg := metrics.NewRegistry()
 	srv, err := server.New(server.Deps{Log: log, Version: versionString(), DB: p.db, DBStats: p.db.SQL.Stats, Identity: p.identity,
-		Audit: p.db, Ref: p.ref, Stats: p.db, Metrics: reg})
+		Audit: p.db, Ref: p.ref, Stats: p.db, Metrics: reg, Ledger: p.ledger, FX: p.fx})
 	if err != nil {
 		return err
 	}
@@ -175,5 +208,45 @@ func auditCmd(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("audit verify: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "audit chain intact: %d entries, head %s\n", v.Count(), v.Head())
+	return nil
+}
+
+func ledgerCmd(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "verify" {
+		fmt.Fprintln(e.stderr, "Usage: bricstown ledger verify [--db …]")
+		return usageError{"ledger: expected 'verify'"}
+	}
+	f := newFlags(e, "ledger verify", "ledger verify [flags]")
+	dsn := dbFlag(f)
+	if err := f.parse(args[1:]); err != nil {
+		return err
+	}
+	log, _ := newLogger(e.stderr, "warn", "text")
+	db, err := sqlstore.Open(ctx, *dsn, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	r, err := db.Verify(ctx)
+	if err != nil {
+		return fmt.Errorf("ledger verify: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "ledger: %d accounts, %d transfers, checked in %s\n", r.Accounts, r.Transfers, time.Since(start).Round(time.Millisecond))
+	ccys := make([]string, 0, len(r.Totals))
+	for c := range r.Totals {
+		ccys = append(ccys, c)
+	}
+	sort.Strings(ccys)
+	for _, c := range ccys {
+		fmt.Fprintf(e.stdout, "  %s  debits %d = credits %d (minor units)\n", c, r.Totals[c][0], r.Totals[c][1])
+	}
+	if len(r.Problems) > 0 {
+		for _, p := range r.Problems {
+			fmt.Fprintln(e.stdout, "PROBLEM:", p)
+		}
+		return fmt.Errorf("ledger verify: %d problems", len(r.Problems))
+	}
+	fmt.Fprintln(e.stdout, "ledger verified: every balance matches its transfers; debits equal credits in every currency")
 	return nil
 }

@@ -49,6 +49,8 @@ var Town = []OrgSpec{
 		{"chief", "Saule Zhaksylykova", []identity.Role{identity.CustomsOfficer, identity.OrgAdmin}, "kk"}}},
 	{"Khorgos Veterinary and Phytosanitary Inspection", identity.KindQuarantineAuthority, "KZ", "99034000032", "sps.kz", []UserSpec{
 		{"inspector", "Marat Abenov", []identity.Role{identity.QuarantineOfficer}, "ru"}}},
+	{"BRICS Town Settlement Centre", identity.KindBank, "KZ", "24104000110", "settlement.town.kz", []UserSpec{
+		{"operations", "Bolat Sarsenov", []identity.Role{identity.BankOperator, identity.OrgAdmin}, "kk"}}},
 	{"Steppe Commercial Bank", identity.KindBank, "KZ", "98014000043", "steppebank.kz", []UserSpec{
 		{"treasury", "Yerlan Kassymov", []identity.Role{identity.BankOperator, identity.OrgAdmin}, "en"}}},
 	{"Volga Trade Bank", identity.KindBank, "RU", "770123456", "volgabank.ru", []UserSpec{

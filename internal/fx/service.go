@@ -24,8 +24,9 @@ type Config struct {
 // Service applies FX's rules (who may publish, validation, expiry) on top
 // of a Store.
 type Service struct {
-	store Store
-	cfg   Config
+	store  Store
+	cfg    Config
+	ledger Ledger // where conversions settle; see UseLedger
 }
 
 // NewService fills in defaults and refuses an invalid USD configuration, so

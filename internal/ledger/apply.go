@@ -21,9 +21,10 @@ type Batch struct {
 
 	// System batches may set the Expired flag (the expiry sweeper).
 	System bool
-	// Authorise, when set, decides whether the caller may move money out of
-	// debit (for posts and voids: the pending transfer's debit account).
-	Authorise func(debit, credit *Account) bool
+	// Authorise, when set, decides whether the submitter of transfer i may
+	// move money out of debit (for posts and voids: the pending transfer's
+	// debit account). Batches merge requests of several callers, hence i.
+	Authorise func(i int, debit, credit *Account) bool
 }
 
 // Outcome is what a batch changes.
@@ -46,6 +47,7 @@ type Outcome struct {
 // transfers and pendings, and the undo log of the open linked chain.
 type applier struct {
 	b         *Batch
+	index     int             // of the transfer being applied
 	accounts  map[ID]*Account // working copies, created on first touch
 	changed   []*Account
 	inChanged map[ID]struct{}
@@ -78,6 +80,7 @@ func Apply(b *Batch, reqs []Transfer) *Outcome {
 		a.beginChain()
 		failed := -1
 		for k := i; k <= j; k++ {
+			a.index = k
 			code, tr := a.one(&reqs[k])
 			out.Results[k] = Result{Index: k, Code: code, Transfer: tr}
 			if !code.Created() {
@@ -249,7 +252,7 @@ func (a *applier) one(req *Transfer) (Code, *Transfer) {
 		return CreditAccountClosed, nil
 	case dr.Currency != cr.Currency || req.Currency != "" && req.Currency != dr.Currency:
 		return CurrencyMismatch, nil
-	case a.b.Authorise != nil && !a.b.Authorise(dr, cr):
+	case a.b.Authorise != nil && !a.b.Authorise(a.index, dr, cr):
 		return NotAuthorised, nil
 	}
 	amt := req.Amount
@@ -337,7 +340,7 @@ func (a *applier) resolve(req *Transfer) (Code, *Transfer) {
 	if dr == nil || cr == nil {
 		return PendingTransferNotFound, nil
 	}
-	if a.b.Authorise != nil && !a.b.System && !a.b.Authorise(dr, cr) {
+	if a.b.Authorise != nil && !a.b.System && !a.b.Authorise(a.index, dr, cr) {
 		return NotAuthorised, nil
 	}
 	if _, saved := a.chainPend[p.Transfer.ID]; !saved {

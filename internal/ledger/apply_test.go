@@ -206,7 +206,7 @@ func TestRejections(t *testing.T) {
 	b.Accounts[id(3)].Currency = "KZT"
 	o = Apply(b, []Transfer{{ID: id(18), DebitAccount: id(1), CreditAccount: id(3), Amount: 6}, {ID: id(19), DebitAccount: id(1), CreditAccount: id(3), Amount: 5}})
 	wantCodes(t, o, OverflowsDebits, OK)
-	b.Authorise = func(dr, cr *Account) bool { return dr.ID != id(1) }
+	b.Authorise = func(_ int, dr, cr *Account) bool { return dr.ID != id(1) }
 	o = Apply(b, []Transfer{{ID: id(20), DebitAccount: id(1), CreditAccount: id(3), Amount: 1}})
 	wantCodes(t, o, NotAuthorised)
 }

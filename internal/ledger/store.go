@@ -11,10 +11,18 @@ import (
 type BatchOptions struct {
 	Now       time.Time
 	System    bool
-	Authorise func(debit, credit *Account) bool
-	// Audit describes who submitted the batch; the store appends one audit
-	// entry per committed batch (the transfers themselves are the detail).
-	Audit audit.Record
+	Authorise func(i int, debit, credit *Account) bool
+	// Audit says who submitted which transfers: one record per submitting
+	// request, with the index range of its transfers in the batch. The
+	// store completes each record with what was created and appends it in
+	// the batch's transaction.
+	Audit []BatchAudit
+}
+
+// BatchAudit attributes transfers [From, To) of a batch to a submitter.
+type BatchAudit struct {
+	From, To int
+	Record   audit.Record
 }
 
 // Store is the ledger's storage. CreateTransfers must load the batch's
@@ -24,6 +32,9 @@ type Store interface {
 	GetAccount(ctx context.Context, id ID) (Account, error)
 	ListAccounts(ctx context.Context, orgID string, afterRow int64, limit int) ([]Account, error)
 	CloseAccount(ctx context.Context, id ID, rec audit.Record) error
+	// AccountByCode finds an org's account of a purpose in a currency (for
+	// example a bank's FX inventory), the oldest if there are several.
+	AccountByCode(ctx context.Context, orgID, currency, code string) (Account, error)
 
 	CreateTransfers(ctx context.Context, reqs []Transfer, opts BatchOptions) ([]Result, error)
 	GetTransfer(ctx context.Context, id ID) (Transfer, error)

@@ -120,3 +120,13 @@ func (f Fields) Err(message string) error {
 	}
 	return &Error{Code: Invalid, Message: message, Fields: map[string]string(f)}
 }
+
+// MessageOf is the user-facing message of err: the Message of its
+// *Error, or a generic text for anything unclassified.
+func MessageOf(err error) string {
+	var pe *Error
+	if errors.As(err, &pe) && pe.Message != "" {
+		return pe.Message
+	}
+	return "invalid value"
+}

@@ -111,3 +111,10 @@ func isDigits(s string, n int) bool {
 	}
 	return true
 }
+
+// MoneyExponent is the minor-unit exponent of a currency that can hold
+// money, in the shape the ledger and FX services take it.
+func (d *Data) MoneyExponent(code string) (int, bool) {
+	c, ok := d.Currency(code)
+	return c.MinorUnits, ok && c.IsMoney()
+}

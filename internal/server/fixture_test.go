@@ -14,7 +14,9 @@ import (
 	"testing"
 
 	"bricstown/internal/demo"
+	"bricstown/internal/fx"
 	"bricstown/internal/identity"
+	"bricstown/internal/ledger"
 	"bricstown/internal/metrics"
 	"bricstown/internal/refdata"
 	"bricstown/internal/sqlstore"
@@ -63,7 +65,15 @@ func newFixture() (*fixture, error) {
 	if _, _, err := demo.Seed(ctx, ids); err != nil {
 		return nil, err
 	}
-	srv, err := New(Deps{Log: log, Version: "test", DB: db, DBStats: db.SQL.Stats, Identity: ids, Audit: db, Ref: ref, Stats: db, Metrics: metrics.NewRegistry()})
+	led := ledger.NewService(db, ledger.Config{Log: log, Exponent: ref.MoneyExponent})
+	go led.Run(context.Background())
+	fxs, err := fx.NewService(db, fx.Config{Policy: fx.Policy{USD: fx.DefaultUSDConfig()}})
+	if err != nil {
+		return nil, err
+	}
+	fxs.UseLedger(fx.LedgerOf(led))
+	srv, err := New(Deps{Log: log, Version: "test", DB: db, DBStats: db.SQL.Stats, Identity: ids, Audit: db, Ref: ref, Stats: db,
+		Metrics: metrics.NewRegistry(), Ledger: led, FX: fxs})
 	if err != nil {
 		return nil, err
 	}

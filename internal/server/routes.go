@@ -43,6 +43,10 @@ const (
 	orgAdmin = identity.OrgAdmin
 )
 
+// ledgerRoles may hold accounts and move money: the organisation's own
+// rules (which account, whose money) are checked by the ledger service.
+var ledgerRoles = roles(admin, orgAdmin, identity.Trader, identity.BankOperator)
+
 // routes is the whole HTTP surface of the platform, with who may call what.
 func (s *Server) routes() []Route {
 	api := func(method, pattern string, a Access, h http.HandlerFunc) Route {
@@ -72,6 +76,26 @@ func (s *Server) routes() []Route {
 		api("DELETE", "/api/v1/orgs/{org}/tokens/{token}", roles(admin, orgAdmin), s.revokeToken),
 		api("GET", "/api/v1/audit", roles(admin, orgAdmin), s.listAudit),
 
+		// Ledger.
+		api("POST", "/api/v1/ledger/accounts", ledgerRoles, s.createAccount),
+		api("GET", "/api/v1/ledger/accounts", ledgerRoles, s.listAccounts),
+		api("GET", "/api/v1/ledger/accounts/{id}", ledgerRoles, s.getAccount),
+		api("POST", "/api/v1/ledger/accounts/{id}/close", ledgerRoles, s.closeAccount),
+		api("GET", "/api/v1/ledger/accounts/{id}/history", ledgerRoles, s.accountHistory),
+		api("GET", "/api/v1/ledger/accounts/{id}/balance", ledgerRoles, s.accountBalance),
+		{Method: "POST", Pattern: "/api/v1/ledger/transfers", Access: ledgerRoles, Handler: s.createTransfers, BodyLimit: 4 << 20},
+		api("GET", "/api/v1/ledger/transfers/{id}", ledgerRoles, s.getTransfer),
+
+		// FX in local currencies.
+		api("POST", "/api/v1/fx/rates", fxPublish, s.publishRate),
+		api("GET", "/api/v1/fx/rates", anyUser, s.fxBoard),
+		api("GET", "/api/v1/fx/rates/history", anyUser, s.fxHistory),
+		api("POST", "/api/v1/fx/fees", fxFees, s.setFee),
+		api("POST", "/api/v1/fx/quotes", ledgerRoles, s.createQuote),
+		api("GET", "/api/v1/fx/quotes/{id}", ledgerRoles, s.getQuote),
+		api("POST", "/api/v1/fx/conversions", ledgerRoles, s.createConversion),
+		api("GET", "/api/v1/fx/exposure", ledgerRoles, s.fxExposure),
+
 		// Reference data.
 		api("GET", "/api/v1/ref/currencies", public, s.refCurrencies),
 		api("GET", "/api/v1/ref/currencies/{code}", public, s.refCurrency),
@@ -97,5 +121,15 @@ func (s *Server) routes() []Route {
 		page("GET", "/admin/orgs", roles(admin), s.ui.Orgs),
 		page("POST", "/admin/orgs", roles(admin), s.ui.CreateOrg),
 		page("GET", "/audit", roles(admin, orgAdmin), s.ui.AuditLog),
+		page("GET", "/accounts", ledgerRoles, s.ui.Accounts),
+		page("POST", "/accounts", ledgerRoles, s.ui.CreateAccount),
+		page("GET", "/accounts/{id}", ledgerRoles, s.ui.AccountPage),
+		page("POST", "/accounts/{id}/transfers", ledgerRoles, s.ui.AccountTransfer),
+		page("GET", "/fx", anyUser, s.ui.FXBoard),
+		page("POST", "/fx/quote", ledgerRoles, s.ui.FXQuote),
+		page("POST", "/fx/convert", ledgerRoles, s.ui.FXConvert),
+		page("GET", "/fx/publish", roles(identity.BankOperator), s.ui.FXPublish),
+		page("POST", "/fx/publish/rate", roles(identity.BankOperator), s.ui.FXPublishRate),
+		page("POST", "/fx/publish/fee", roles(identity.BankOperator), s.ui.FXSetFee),
 	}
 }

@@ -13,7 +13,9 @@ import (
 	"strings"
 
 	"bricstown/internal/audit"
+	"bricstown/internal/fx"
 	"bricstown/internal/identity"
+	"bricstown/internal/ledger"
 	"bricstown/internal/metrics"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
@@ -34,6 +36,8 @@ type Deps struct {
 	Ref      *refdata.Data
 	Stats    ui.TownStats
 	Metrics  *metrics.Registry
+	Ledger   *ledger.Service
+	FX       *fx.Service
 }
 
 // Pinger is what /readyz asks.
@@ -53,6 +57,8 @@ type Server struct {
 	root         http.Handler
 	httpRequests *metrics.CounterVec
 	httpLatency  *metrics.HistogramVec
+	// ledgerResults counts transfer outcomes by result code.
+	ledgerResults *metrics.CounterVec
 }
 
 // New assembles the server and its route table.
@@ -65,6 +71,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, log: d.Log, identity: d.Identity, static: ui.Static().ServeHTTP, mux: http.NewServeMux()}
 	s.httpRequests = d.Metrics.NewCounterVec("bricstown_http_requests_total", "HTTP requests by route and status.", "route", "code")
+	s.ledgerResults = d.Metrics.NewCounterVec("bricstown_ledger_transfers_total", "Ledger transfers submitted through the API, by result code.", "result")
 	s.httpLatency = d.Metrics.NewHistogramVec("bricstown_http_request_seconds", "HTTP request latency by route.", metrics.DefaultLatencyBuckets, "route")
 	if d.DBStats != nil {
 		d.Metrics.NewGaugeFunc("bricstown_db_connections", "Database pool connections by state.", []string{"state"}, func(emit func(float64, ...string)) {
@@ -77,7 +84,8 @@ func New(d Deps) (*Server, error) {
 			emit(d.DBStats().WaitDuration.Seconds())
 		})
 	}
-	pages, err := ui.New(ui.Deps{Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit})
+	pages, err := ui.New(ui.Deps{Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit,
+		Ledger: d.Ledger, FX: d.FX})
 	if err != nil {
 		return nil, err
 	}

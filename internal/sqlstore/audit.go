@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"bricstown/internal/audit"
@@ -14,21 +15,56 @@ import (
 // conflict on the primary key or the read set; the loser retries from the
 // top of its transaction, so the chain never forks.
 func appendAudit(ctx context.Context, tx *sql.Tx, at time.Time, rec audit.Record) error {
+	return appendAudits(ctx, tx, Postgres, at, []audit.Record{rec})
+}
+
+// appendAudits chains several records with one read of the head and one
+// multi-row insert (a ledger batch carries one record per request).
+// The engine picks the placeholder style: positional on SQLite, whose
+// driver binds named parameters in quadratic time.
+func appendAudits(ctx context.Context, tx *sql.Tx, engine Engine, at time.Time, recs []audit.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
 	var seq int64
 	prev := audit.GenesisHash
 	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)
 	if err != nil && err != sql.ErrNoRows {
 		return fmt.Errorf("audit head: %w", err)
 	}
-	seq++
 	at = at.UTC().Truncate(time.Microsecond)
-	h := audit.ComputeHash(prev, seq, at, rec)
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor_user, actor_org, action, subject_type, subject_id, org_id,
-		before_ref, after_ref, detail, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
-		seq, at.UnixMicro(), rec.ActorUser, rec.ActorOrg, rec.Action, rec.SubjectType, rec.SubjectID, rec.OrgID,
-		rec.Before, rec.After, rec.Detail, prev, h)
-	if err != nil {
-		return fmt.Errorf("audit append %s: %w", rec.Action, err)
+	const cols = 13
+	for start := 0; start < len(recs); start += 500 {
+		chunk := recs[start:min(start+500, len(recs))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO audit_log (seq, at, actor_user, actor_org, action, subject_type, subject_id, org_id,
+		before_ref, after_ref, detail, prev_hash, hash) VALUES `)
+		args := make([]any, 0, len(chunk)*cols)
+		for i, rec := range chunk {
+			seq++
+			h := audit.ComputeHash(prev, seq, at, rec)
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteByte('(')
+			for c := 0; c < cols; c++ {
+				if c > 0 {
+					q.WriteByte(',')
+				}
+				if engine == SQLite {
+					q.WriteByte('?')
+				} else {
+					fmt.Fprintf(&q, "$%d", i*cols+c+1)
+				}
+			}
+			q.WriteByte(')')
+			args = append(args, seq, at.UnixMicro(), rec.ActorUser, rec.ActorOrg, rec.Action, rec.SubjectType, rec.SubjectID, rec.OrgID,
+				rec.Before, rec.After, rec.Detail, prev, h)
+			prev = h
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("audit append %s: %w", chunk[0].Action, err)
+		}
 	}
 	return nil
 }

@@ -152,6 +152,13 @@ func (db *DB) ListAccounts(ctx context.Context, orgID string, afterRow int64, li
 	return collect(rows, scanAccount)
 }
 
+// AccountByCode implements ledger.Store.
+func (db *DB) AccountByCode(ctx context.Context, orgID, currency, code string) (ledger.Account, error) {
+	a, err := scanAccount(db.SQL.QueryRowContext(ctx, `SELECT `+accountCols+accountFrom+
+		` WHERE a.org_id = $1 AND a.currency = $2 AND a.code = $3 AND NOT a.closed ORDER BY a.row_id LIMIT 1`, orgID, currency, code))
+	return a, notFound(err, "account")
+}
+
 // CloseAccount implements ledger.Store. A closed account keeps its history
 // and balances; it only refuses new transfers.
 func (db *DB) CloseAccount(ctx context.Context, id ledger.ID, rec audit.Record) error {
@@ -212,6 +219,9 @@ func (db *DB) CreateTransfers(ctx context.Context, reqs []ledger.Transfer, opts 
 	}
 	if len(reqs) > ledger.MaxBatch {
 		return nil, problem.New(problem.TooLarge, "a batch holds at most %d transfers", ledger.MaxBatch)
+	}
+	if err := db.warmBulk(ctx); err != nil {
+		return nil, fmt.Errorf("ledger: prepare: %w", err)
 	}
 	c := db.lcache()
 	c.mu.Lock()
@@ -377,21 +387,41 @@ func (db *DB) applyBatch(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *led
 	if err := writeHead(ctx, tx, h); err != nil {
 		return nil, 0, err
 	}
-	rec := opts.Audit
-	if rec.Action == "" {
-		rec.Action = "ledger.batch"
+	recs := opts.Audit
+	if len(recs) == 0 {
+		recs = []ledger.BatchAudit{{From: 0, To: len(reqs), Record: audit.Record{ActorUser: "system", Action: "ledger.transfers"}}}
 	}
-	rec.SubjectType, rec.After = "ledger", fmt.Sprintf("seq %d..%d", out.Created[0].Seq, out.LastSeq)
-	rec.Detail = fmt.Sprintf("%d transfers", len(out.Created))
-	if err := appendAudit(ctx, tx, out.LastTimestamp, rec); err != nil {
+	var entries []audit.Record
+	for _, ba := range recs {
+		created, first, last := 0, int64(0), int64(0)
+		for _, r := range out.Results[ba.From:ba.To] {
+			if r.Code == ledger.OK {
+				created++
+				if first == 0 {
+					first = r.Transfer.Seq
+				}
+				last = r.Transfer.Seq
+			}
+		}
+		if created == 0 {
+			continue
+		}
+		rec := ba.Record
+		if rec.Action == "" {
+			rec.Action = "ledger.transfers"
+		}
+		rec.SubjectType, rec.SubjectID = "ledger_transfers", fmt.Sprintf("%d..%d", first, last)
+		rec.After = fmt.Sprintf("%d created", created)
+		rec.Detail = fmt.Sprintf("%d submitted, %d created", ba.To-ba.From, created)
+		entries = append(entries, rec)
+	}
+	if err := appendAudits(ctx, tx, db.Engine, out.LastTimestamp, entries); err != nil {
 		return nil, 0, err
 	}
 	return out, h.version, nil
 }
 
 const transferInsertCols = `seq, id, debit_row, credit_row, amount, currency, pending_id, timeout, code, reference, flags, ts, debit_prev, credit_prev, dr_balance, cr_balance`
-
-const transferRowsPerInsert = 400
 
 // writeTransfers appends the batch: with COPY on PostgreSQL, with a few
 // multi-row INSERTs on SQLite (instead of one statement per transfer).
@@ -412,14 +442,15 @@ func (db *DB) writeTransfers(ctx context.Context, tx *sql.Tx, conn *sql.Conn, ts
 			return err
 		})
 	}
-	for start := 0; start < len(ts); start += transferRowsPerInsert {
-		end := min(start+transferRowsPerInsert, len(ts))
-		chunk := ts[start:end]
-		stmt, err := db.bulkStmt(ctx, tx, "transfers", `INSERT INTO ledger_transfers (`+transferInsertCols+`) VALUES `, "", len(chunk), 16)
+	start := 0
+	for _, n := range pieces(len(ts), transferSizes) {
+		chunk := ts[start : start+n]
+		start += n
+		stmt, err := db.bulkStmt(ctx, tx, "transfers", transferInsertHead, "", n, 16)
 		if err != nil {
 			return err
 		}
-		args := make([]any, 0, len(chunk)*16)
+		args := make([]any, 0, n*16)
 		for _, t := range chunk {
 			var pend any
 			if t.PendingID != ledger.Zero {
@@ -435,96 +466,147 @@ func (db *DB) writeTransfers(ctx context.Context, tx *sql.Tx, conn *sql.Conn, ts
 	return nil
 }
 
-// bulkStmt prepares, once per process, a statement whose tail repeats a
-// row of cols parameters n times, and binds it to tx. SQLite gets
-// positional "?" parameters: its driver looks up "$N" names one by one,
-// which makes binding a large statement quadratic.
+// bulkStmt returns the statement whose tail repeats a row of cols
+// parameters n times, bound to tx. SQLite gets positional "?" parameters:
+// its driver looks up "$N" names one by one, which makes binding a large
+// statement quadratic.
+//
+// A statement prepared earlier on the pool is reused; one that is not is
+// prepared on tx's own connection and not cached. A transaction must never
+// wait for a second pool connection: the other connections may belong to
+// requests waiting for the write lock this transaction holds.
 func (db *DB) bulkStmt(ctx context.Context, tx *sql.Tx, key, head, tail string, n, cols int) (*sql.Stmt, error) {
-	k := fmt.Sprintf("%s/%d", key, n)
 	db.stmtMu.Lock()
-	s, ok := db.stmts[k]
+	s, ok := db.stmts[fmt.Sprintf("%s/%d", key, n)]
 	db.stmtMu.Unlock()
-	if !ok {
-		var b strings.Builder
-		b.WriteString(head)
-		p := 1
-		for r := 0; r < n; r++ {
-			if r > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('(')
-			for c := 0; c < cols; c++ {
-				if c > 0 {
-					b.WriteByte(',')
-				}
-				if db.Engine == SQLite {
-					b.WriteByte('?')
-				} else {
-					fmt.Fprintf(&b, "$%d", p)
-				}
-				p++
-			}
-			b.WriteByte(')')
-		}
-		b.WriteString(tail)
-		var err error
-		if s, err = db.SQL.PrepareContext(ctx, b.String()); err != nil {
-			return nil, err
-		}
-		db.stmtMu.Lock()
-		if db.stmts == nil {
-			db.stmts = map[string]*sql.Stmt{}
-		}
-		db.stmts[k] = s
-		db.stmtMu.Unlock()
+	if ok {
+		return tx.StmtContext(ctx, s), nil
 	}
-	return tx.StmtContext(ctx, s), nil
+	return tx.PrepareContext(ctx, db.bulkSQL(head, tail, n, cols))
 }
 
-const accountRowsPerUpdate = 1000
+func (db *DB) bulkSQL(head, tail string, n, cols int) string {
+	var b strings.Builder
+	b.WriteString(head)
+	p := 1
+	for r := 0; r < n; r++ {
+		if r > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for c := 0; c < cols; c++ {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			if db.Engine == SQLite {
+				b.WriteByte('?')
+			} else {
+				fmt.Fprintf(&b, "$%d", p)
+			}
+			p++
+		}
+		b.WriteByte(')')
+	}
+	b.WriteString(tail)
+	return b.String()
+}
 
-// writeAccounts stores the new balances of every touched account with
-// set-based UPDATEs.
-func (db *DB) writeAccounts(ctx context.Context, tx *sql.Tx, accts []*ledger.Account) error {
-	for start := 0; start < len(accts); start += accountRowsPerUpdate {
-		chunk := accts[start:min(start+accountRowsPerUpdate, len(accts))]
-		var q strings.Builder
-		args := make([]any, 0, len(chunk)*6)
+// warmBulk prepares, outside any transaction, the full-size statements
+// that large batches use again and again.
+func (db *DB) warmBulk(ctx context.Context) error {
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if db.stmts != nil {
+		return nil
+	}
+	stmts := map[string]*sql.Stmt{}
+	for _, w := range []struct {
+		key, head, tail string
+		sizes           []int
+		cols            int
+	}{
+		{"transfers", transferInsertHead, "", transferSizes, 16},
+		{"balances", balanceUpsertHead, balanceUpsertTail, balanceSizes, 6},
+	} {
 		if db.Engine == Postgres {
-			cols := make([][]int64, 6)
-			for _, a := range chunk {
-				for i, v := range []int64{a.Row, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted, a.LastSeq} {
-					cols[i] = append(cols[i], v)
-				}
-			}
-			for _, c := range cols {
-				args = append(args, c)
-			}
-			q.WriteString(`UPDATE ledger_balances SET debits_pending = v.dp, debits_posted = v.dpo, credits_pending = v.cp, credits_posted = v.cpo, last_seq = v.ls
-				FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS v(r, dp, dpo, cp, cpo, ls)
-				WHERE row_id = v.r`)
-		} else {
-			// SQLite: a multi-row upsert finds each row by its primary key.
-			stmt, err := db.bulkStmt(ctx, tx, "balances", `INSERT INTO ledger_balances (row_id, debits_pending, debits_posted, credits_pending, credits_posted, last_seq) VALUES `,
-				` ON CONFLICT (row_id) DO UPDATE SET debits_pending = excluded.debits_pending, debits_posted = excluded.debits_posted,
-				credits_pending = excluded.credits_pending, credits_posted = excluded.credits_posted, last_seq = excluded.last_seq`, len(chunk), 6)
+			continue // PostgreSQL uses COPY and unnest instead
+		}
+		for _, n := range w.sizes {
+			s, err := db.SQL.PrepareContext(ctx, db.bulkSQL(w.head, w.tail, n, w.cols))
 			if err != nil {
 				return err
 			}
-			for _, a := range chunk {
-				args = append(args, a.Row, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted, a.LastSeq)
-			}
-			if _, err := stmt.ExecContext(ctx, args...); err != nil {
-				return err
-			}
-			continue
+			stmts[fmt.Sprintf("%s/%d", w.key, n)] = s
 		}
-		res, err := tx.ExecContext(ctx, q.String(), args...)
+	}
+	db.stmts = stmts
+	return nil
+}
+
+// The row counts of the prepared multi-row statements: any number of rows
+// is written as a few statements of these sizes (45 = 25+5+5+5+5), so no
+// batch, however small or odd, prepares a statement of its own.
+var (
+	transferSizes = []int{400, 100, 25, 5, 1}
+	balanceSizes  = []int{1000, 250, 50, 10, 1}
+)
+
+// pieces splits n rows into statement sizes, largest first.
+func pieces(n int, sizes []int) []int {
+	var out []int
+	for _, s := range sizes {
+		for n >= s {
+			out = append(out, s)
+			n -= s
+		}
+	}
+	return out
+}
+
+const (
+	transferInsertHead = `INSERT INTO ledger_transfers (` + transferInsertCols + `) VALUES `
+	balanceUpsertHead  = `INSERT INTO ledger_balances (row_id, debits_pending, debits_posted, credits_pending, credits_posted, last_seq) VALUES `
+	balanceUpsertTail  = ` ON CONFLICT (row_id) DO UPDATE SET debits_pending = excluded.debits_pending, debits_posted = excluded.debits_posted,
+				credits_pending = excluded.credits_pending, credits_posted = excluded.credits_posted, last_seq = excluded.last_seq`
+)
+
+// writeAccounts stores the new balances of every touched account with
+// set-based statements: one UPDATE from unnest() arrays on PostgreSQL, a few
+// multi-row upserts (each row found by its primary key) on SQLite.
+func (db *DB) writeAccounts(ctx context.Context, tx *sql.Tx, accts []*ledger.Account) error {
+	if db.Engine == Postgres {
+		cols := make([][]int64, 6)
+		for _, a := range accts {
+			for i, v := range []int64{a.Row, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted, a.LastSeq} {
+				cols[i] = append(cols[i], v)
+			}
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE ledger_balances SET debits_pending = v.dp, debits_posted = v.dpo, credits_pending = v.cp,
+				credits_posted = v.cpo, last_seq = v.ls
+			FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS v(r, dp, dpo, cp, cpo, ls)
+			WHERE row_id = v.r`, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5])
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != int64(len(chunk)) {
-			return fmt.Errorf("updated %d of %d accounts", n, len(chunk))
+		if n, _ := res.RowsAffected(); n != int64(len(accts)) {
+			return fmt.Errorf("updated %d of %d accounts", n, len(accts))
+		}
+		return nil
+	}
+	start := 0
+	for _, n := range pieces(len(accts), balanceSizes) {
+		chunk := accts[start : start+n]
+		start += n
+		stmt, err := db.bulkStmt(ctx, tx, "balances", balanceUpsertHead, balanceUpsertTail, n, 6)
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, n*6)
+		for _, a := range chunk {
+			args = append(args, a.Row, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted, a.LastSeq)
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return err
 		}
 	}
 	return nil

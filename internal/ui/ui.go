@@ -20,7 +20,9 @@ import (
 	"time"
 
 	"bricstown/internal/audit"
+	"bricstown/internal/fx"
 	"bricstown/internal/identity"
+	"bricstown/internal/ledger"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
 )
@@ -51,6 +53,8 @@ type Deps struct {
 	Audit    audit.Store
 	Ref      *refdata.Data
 	Stats    TownStats
+	Ledger   *ledger.Service
+	FX       *fx.Service
 	// CanVisit tells whether p may open the page at path, from the route
 	// table, so navigation shows exactly the pages a user may open.
 	CanVisit func(p *identity.Principal, path string) bool
@@ -118,6 +122,9 @@ type NavItem struct {
 var navigation = []NavItem{
 	{Path: "/", Key: "nav.overview"},
 	{Path: "/ref", Key: "nav.reference"},
+	{Path: "/accounts", Key: "nav.accounts"},
+	{Path: "/fx", Key: "nav.fx"},
+	{Path: "/fx/publish", Key: "nav.fx_publish"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
 	{Path: "/audit", Key: "nav.audit"},
@@ -161,11 +168,20 @@ func (p *Pages) view(w http.ResponseWriter, r *http.Request, titleKey string, da
 	}
 	v := &View{Lang: langOf(w, r, profile), Languages: Languages, TitleKey: titleKey, Principal: pr, Path: r.URL.Path, Data: data, cat: p.cat}
 	if pr != nil {
+		// The current entry is the longest path the page is under, so
+		// /fx/publish marks "Publish rates" and not also "FX".
+		best := -1
 		for _, n := range navigation {
 			if p.CanVisit == nil || p.CanVisit(pr, n.Path) {
-				n.Active = n.Path == r.URL.Path || n.Path != "/" && strings.HasPrefix(r.URL.Path, n.Path)
+				under := n.Path == r.URL.Path || n.Path != "/" && strings.HasPrefix(r.URL.Path, n.Path+"/")
+				if under && (best < 0 || len(n.Path) > len(v.Nav[best].Path)) {
+					best = len(v.Nav)
+				}
 				v.Nav = append(v.Nav, n)
 			}
+		}
+		if best >= 0 {
+			v.Nav[best].Active = true
 		}
 	}
 	return v
