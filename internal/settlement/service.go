@@ -1,0 +1,437 @@
+package settlement
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"strings"
+	"time"
+
+	"bricstown/internal/audit"
+	"bricstown/internal/identity"
+	"bricstown/internal/iso20022"
+	"bricstown/internal/ledger"
+	"bricstown/internal/money"
+	"bricstown/internal/problem"
+
+	"github.com/google/uuid"
+)
+
+// Config wires the service.
+type Config struct {
+	Log    *slog.Logger
+	Ledger *ledger.Service
+	// CentreOrg is the settlement centre's organisation: it holds the
+	// clearing, FX and rounding accounts every cycle settles against.
+	CentreOrg func(ctx context.Context) (string, error)
+	// Rates prices a cycle (see CycleRates); it is asked once per cycle.
+	Rates    func(ctx context.Context) (func(a, b string) (money.Rate, bool), error)
+	Exponent func(string) (int, bool)
+	Cost     CostConfig
+	Now      func() time.Time
+}
+
+// Service applies settlement's rules and runs cycles.
+type Service struct {
+	store Store
+	cfg   Config
+}
+
+// NewService returns a service.
+func NewService(store Store, cfg Config) *Service {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Cost.Reporting == "" {
+		cfg.Cost = DefaultCost
+	}
+	return &Service{store: store, cfg: cfg}
+}
+
+// Store exposes the store for reports.
+func (s *Service) Store() Store { return s.store }
+
+var bicPattern = regexp.MustCompile(`^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$`)
+
+// ParticipantInput registers a bank (or changes its BIC and credit lines).
+type ParticipantInput struct {
+	OrgID       string            `json:"org_id"`
+	BIC         string            `json:"bic"`
+	CreditLines map[string]string `json:"credit_lines,omitempty"` // currency -> decimal amount
+	Active      *bool             `json:"active,omitempty"`
+}
+
+// RegisterParticipant admits a bank to settlement. Only the platform
+// administrator (acting for the settlement centre) does.
+func (s *Service) RegisterParticipant(ctx context.Context, p *identity.Principal, in ParticipantInput, org identity.Org) (Participant, error) {
+	if p != nil && !p.Has(identity.PlatformAdmin) {
+		return Participant{}, problem.New(problem.Forbidden, "only the settlement centre admits participants")
+	}
+	f := problem.Fields{}
+	if org.Kind != identity.KindBank {
+		f.Add("org_id", "must be a bank")
+	}
+	bic := strings.ToUpper(strings.TrimSpace(in.BIC))
+	if !bicPattern.MatchString(bic) {
+		f.Add("bic", "must be a BIC (ISO 9362): 8 or 11 characters, e.g. STPBKZKA")
+	}
+	lines := map[string]int64{}
+	for ccy, v := range in.CreditLines {
+		exp, ok := s.cfg.Exponent(ccy)
+		if !ok {
+			f.Addf("credit_lines."+ccy, "unknown currency")
+			continue
+		}
+		amt, err := money.ParseAmount(v, exp)
+		if err != nil {
+			f.Addf("credit_lines."+ccy, "%s", problem.MessageOf(err))
+		}
+		lines[ccy] = amt
+	}
+	if err := f.Err("the participant is not valid"); err != nil {
+		return Participant{}, err
+	}
+	active := in.Active == nil || *in.Active
+	u, o := p.Actor()
+	return s.store.UpsertParticipant(ctx, Participant{OrgID: org.ID, BIC: bic, CreditLines: lines, Active: active, CreatedAt: s.cfg.Now()},
+		audit.Record{ActorUser: u, ActorOrg: o, Action: "settlement.participant", SubjectType: "org", SubjectID: org.ID, OrgID: org.ID, After: bic})
+}
+
+func (s *Service) participants(ctx context.Context) (map[string]Participant, map[string]Participant, error) {
+	ps, err := s.store.Participants(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	byOrg, byBIC := map[string]Participant{}, map[string]Participant{}
+	for _, p := range ps {
+		byOrg[p.OrgID], byBIC[p.BIC] = p, p
+	}
+	return byOrg, byBIC, nil
+}
+
+// InstructionInput is one payment instruction as the API receives it.
+type InstructionInput struct {
+	EndToEndID    string `json:"end_to_end_id"`
+	PayeeBIC      string `json:"payee_bic"`
+	Amount        string `json:"amount"`
+	Currency      string `json:"currency"`
+	PayeeCurrency string `json:"payee_currency,omitempty"`
+	ValueDate     string `json:"value_date,omitempty"` // YYYY-MM-DD; today when empty
+	Urgent        bool   `json:"urgent,omitempty"`
+	Remittance    string `json:"remittance,omitempty"`
+}
+
+// MaxInstructions is the most instructions one call may submit.
+const MaxInstructions = 8000
+
+// Submit queues instructions of p's bank for the next cycle. Every
+// instruction is checked first; a bad one refuses the whole call.
+func (s *Service) Submit(ctx context.Context, p *identity.Principal, in []InstructionInput, source string) ([]SubmitResult, error) {
+	byOrg, byBIC, err := s.participants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	payer, ok := byOrg[p.OrgID]
+	if !ok || !payer.Active {
+		return nil, problem.New(problem.Forbidden, "your bank is not a settlement participant")
+	}
+	if len(in) == 0 || len(in) > MaxInstructions {
+		return nil, &problem.Error{Code: problem.Invalid, Message: "bad batch", Fields: map[string]string{"instructions": fmt.Sprintf("must hold 1 to %d instructions", MaxInstructions)}}
+	}
+	f := problem.Fields{}
+	today := s.cfg.Now().UTC().Truncate(24 * time.Hour)
+	out := make([]Instruction, len(in))
+	for i, x := range in {
+		at := func(field string) string { return fmt.Sprintf("instructions[%d].%s", i, field) }
+		o := &out[i]
+		o.EndToEndID = strings.TrimSpace(x.EndToEndID)
+		if o.EndToEndID == "" || len(o.EndToEndID) > 35 {
+			f.Add(at("end_to_end_id"), "must be 1 to 35 characters (ISO 20022 EndToEndId)")
+		}
+		payee, ok := byBIC[strings.ToUpper(x.PayeeBIC)]
+		if !ok || !payee.Active {
+			f.Add(at("payee_bic"), "is not an active settlement participant")
+		}
+		o.Payer, o.PayerRow, o.Payee, o.PayeeRow = payer.OrgID, payer.Row, payee.OrgID, payee.Row
+		o.Currency = strings.ToUpper(x.Currency)
+		exp, okC := s.cfg.Exponent(o.Currency)
+		if !okC {
+			f.Add(at("currency"), "must be an ISO 4217 currency that holds money")
+		} else if amt, err := money.ParsePositive(x.Amount, exp); err != nil {
+			f.Addf(at("amount"), "%s (%s has %d decimals)", problem.MessageOf(err), o.Currency, exp)
+		} else {
+			o.Amount = amt
+		}
+		o.PayeeCurrency = o.Currency
+		if x.PayeeCurrency != "" {
+			o.PayeeCurrency = strings.ToUpper(x.PayeeCurrency)
+			if _, ok := s.cfg.Exponent(o.PayeeCurrency); !ok {
+				f.Add(at("payee_currency"), "must be an ISO 4217 currency that holds money")
+			}
+		}
+		o.ValueDate = today
+		if x.ValueDate != "" {
+			d, err := time.Parse("2006-01-02", x.ValueDate)
+			switch {
+			case err != nil:
+				f.Add(at("value_date"), "must be a date YYYY-MM-DD")
+			case d.Before(today):
+				f.Add(at("value_date"), "must not be in the past")
+			default:
+				o.ValueDate = d
+			}
+		}
+		if len(x.Remittance) > 140 {
+			f.Add(at("remittance"), "at most 140 characters")
+		}
+		o.Urgent, o.Remittance, o.Source, o.CreatedAt = x.Urgent, x.Remittance, source, s.cfg.Now()
+	}
+	if err := f.Err("the instructions are not valid"); err != nil {
+		return nil, err
+	}
+	u, o := p.Actor()
+	return s.store.SubmitInstructions(ctx, out, audit.Record{ActorUser: u, ActorOrg: o, Action: "settlement.instructions", SubjectType: "settlement_instructions",
+		OrgID: p.OrgID, Detail: fmt.Sprintf("%d submitted (%s)", len(out), source)})
+}
+
+// ImportPacs008 queues the payments of an ISO 20022 FI-to-FI customer
+// credit transfer file sent by p's bank: every transaction must be valid
+// and name participants' BICs, or nothing is imported.
+func (s *Service) ImportPacs008(ctx context.Context, p *identity.Principal, r io.Reader) ([]SubmitResult, error) {
+	msg, err := iso20022.ParsePacs008(r, s.cfg.Exponent)
+	if err != nil {
+		return nil, err
+	}
+	_, byBIC, err := s.participants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f := problem.Fields{}
+	in := make([]InstructionInput, len(msg.Instructions))
+	for i, t := range msg.Instructions {
+		path := fmt.Sprintf("CdtTrfTxInf[%d]", i+1)
+		if dp, ok := byBIC[t.DebtorAgentBIC]; !ok || dp.OrgID != p.OrgID {
+			f.Add(path+"/DbtrAgt", "must be your own bank's BIC")
+		}
+		in[i] = InstructionInput{EndToEndID: t.EndToEndID, PayeeBIC: t.CreditorAgentBIC, Amount: t.Amount.Value, Currency: t.Amount.Currency,
+			ValueDate: t.SettlementDate.Format("2006-01-02"), Remittance: strings.Join(t.RemittanceInfo, " ")}
+		if t.InstructedAmount != nil && t.InstructedAmount.Currency != t.Amount.Currency {
+			in[i].PayeeCurrency = t.InstructedAmount.Currency
+		}
+		if t.SettlementDate.Before(s.cfg.Now().UTC().Truncate(24 * time.Hour)) {
+			in[i].ValueDate = ""
+		}
+	}
+	if err := f.Err("the file names banks that are not yours or not participants"); err != nil {
+		return nil, err
+	}
+	return s.Submit(ctx, p, in, "pacs.008")
+}
+
+// Cancel withdraws an instruction no cycle has settled.
+func (s *Service) Cancel(ctx context.Context, p *identity.Principal, e2e string) error {
+	u, o := p.Actor()
+	return s.store.CancelInstruction(ctx, p.OrgID, e2e, audit.Record{ActorUser: u, ActorOrg: o, Action: "settlement.instruction.cancel",
+		SubjectType: "settlement_instruction", OrgID: p.OrgID, Before: "queued", After: "cancelled", Detail: e2e})
+}
+
+// Instruction returns one of p's bank's instructions.
+func (s *Service) Instruction(ctx context.Context, p *identity.Principal, e2e string) (Instruction, error) {
+	return s.store.GetInstruction(ctx, p.OrgID, e2e)
+}
+
+// Instructions lists p's bank's instructions (as payer or payee); the
+// platform administrator sees every bank's.
+func (s *Service) Instructions(ctx context.Context, p *identity.Principal, beforeSeq int64, limit int) ([]Instruction, error) {
+	org := p.OrgID
+	if p.Has(identity.PlatformAdmin) {
+		org = ""
+	}
+	return s.store.ListInstructions(ctx, org, beforeSeq, limit)
+}
+
+// ErrNothingToSettle is returned by RunCycle when the queue is empty.
+var ErrNothingToSettle = problem.New(problem.Conflict, "no instructions are queued")
+
+// RunCycle nets everything queued and settles it through the ledger in one
+// transaction. A cancellation that lands while the cycle computes makes the
+// commit fail; the cycle is then computed again.
+func (s *Service) RunCycle(ctx context.Context, actor audit.Record) (Cycle, error) {
+	for attempt := 1; ; attempt++ {
+		c, err := s.runOnce(ctx, actor)
+		if err == nil || !problem.Is(err, problem.Conflict) || errors.Is(err, ErrNothingToSettle) || attempt == 5 {
+			return c, err
+		}
+		s.cfg.Log.Info("settlement cycle re-run after a concurrent change", "attempt", attempt, "err", err)
+	}
+}
+
+func (s *Service) runOnce(ctx context.Context, actor audit.Record) (Cycle, error) {
+	var queue []*Instruction
+	q, err := s.store.ReadQueue(ctx, func(in *Instruction) error { queue = append(queue, in); return nil })
+	if err != nil {
+		return Cycle{}, err
+	}
+	if len(queue) == 0 {
+		return Cycle{}, ErrNothingToSettle
+	}
+	books, err := s.books(ctx, queue)
+	if err != nil {
+		return Cycle{}, err
+	}
+	plan, err := MakePlan(q.NextCycle, q, books, queue)
+	if err != nil {
+		return Cycle{}, err
+	}
+	plan.Commit.Audit = actor
+	return s.store.CommitCycle(ctx, plan.Commit)
+}
+
+// SettlementCode is the ledger code of a participant's settlement account.
+const SettlementCode = "settlement"
+
+// books gathers participants, their settlement accounts, the centre's
+// accounts (opening the ones a new currency needs) and the cycle's rates.
+func (s *Service) books(ctx context.Context, queue []*Instruction) (Books, error) {
+	ps, err := s.store.Participants(ctx)
+	if err != nil {
+		return Books{}, err
+	}
+	ccys := map[string]bool{}
+	for _, in := range queue {
+		ccys[in.Currency], ccys[in.PayeeCurrency] = true, true
+	}
+	store := s.cfg.Ledger.Store()
+	b := Books{Participants: ps, Accounts: map[int64]map[string]ledger.Account{}, Clearing: map[string]ledger.ID{}, FX: map[string]ledger.ID{},
+		Rounding: map[string]ledger.ID{}, Exponent: s.cfg.Exponent, Cost: s.cfg.Cost, Today: s.cfg.Now()}
+	for _, p := range ps {
+		b.Accounts[p.Row] = map[string]ledger.Account{}
+		var after int64
+		for {
+			accts, err := store.ListAccounts(ctx, p.OrgID, after, 500)
+			if err != nil {
+				return Books{}, err
+			}
+			for _, a := range accts {
+				if a.Code == SettlementCode && !a.Closed {
+					if _, dup := b.Accounts[p.Row][a.Currency]; !dup {
+						b.Accounts[p.Row][a.Currency] = a
+					}
+				}
+				after = a.Row
+			}
+			if len(accts) < 500 {
+				break
+			}
+		}
+	}
+	centre, err := s.cfg.CentreOrg(ctx)
+	if err != nil {
+		return Books{}, err
+	}
+	var missing []ledger.Account
+	for ccy := range ccys {
+		for _, role := range []struct {
+			code string
+			into map[string]ledger.ID
+		}{{"clearing", b.Clearing}, {"fx", b.FX}, {"rounding", b.Rounding}} {
+			a, err := store.AccountByCode(ctx, centre, ccy, role.code)
+			switch {
+			case err == nil:
+				role.into[ccy] = a.ID
+			case problem.Is(err, problem.NotFound):
+				id := uuid.NewSHA1(ns, []byte("centre-"+role.code+"-"+ccy))
+				role.into[ccy] = id
+				missing = append(missing, ledger.Account{ID: id, OrgID: centre, Currency: ccy, Kind: ledger.Liability, Code: role.code,
+					Name: "Settlement " + role.code + " " + ccy, CreatedAt: s.cfg.Now()})
+			default:
+				return Books{}, err
+			}
+		}
+	}
+	if len(missing) > 0 {
+		if err := store.CreateAccounts(ctx, missing, audit.Record{ActorUser: "system", Action: "ledger.account.create", Detail: "settlement centre accounts"}); err != nil && !problem.Is(err, problem.Conflict) {
+			return Books{}, err
+		}
+	}
+	if b.Rate, err = s.cfg.Rates(ctx); err != nil {
+		return Books{}, err
+	}
+	return b, nil
+}
+
+// Schedule runs a cycle every interval until ctx ends (0 disables it).
+func (s *Service) Schedule(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			c, err := s.RunCycle(ctx, audit.Record{ActorUser: "system", Action: "settlement.cycle"})
+			switch {
+			case errors.Is(err, ErrNothingToSettle):
+			case err != nil:
+				s.cfg.Log.Error("scheduled settlement cycle", "err", err)
+			default:
+				s.cfg.Log.Info("settlement cycle", "number", c.Number, "settled", c.Report.Settled, "deferred", c.Report.Deferred,
+					"liquidity_saving_bps", c.Report.LiquiditySavingBps)
+			}
+		}
+	}
+}
+
+// Pacs009 renders a cycle's settlement as an ISO 20022 FI credit transfer
+// message: one transaction per settlement transfer between a participant
+// and the centre.
+func (s *Service) Pacs009(ctx context.Context, number int64, centreBIC string) ([]byte, error) {
+	c, err := s.store.GetCycle(ctx, number)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := s.store.Participants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	bic := map[string]string{}
+	for _, p := range ps {
+		bic[p.OrgID] = p.BIC
+	}
+	m := &iso20022.SettlementCycle{MsgID: fmt.Sprintf("BTS-C%06d", c.Number), CreatedAt: c.SettledAt}
+	for i, pos := range c.Report.Positions {
+		exp, _ := s.cfg.Exponent(pos.Currency)
+		t := iso20022.SettlementTransfer{Currency: pos.Currency, Exponent: exp, SettlementDate: c.SettledAt,
+			EndToEndID: fmt.Sprintf("BTS-C%06d-%04d", c.Number, i+1), TxID: fmt.Sprintf("BTS-C%06d-T%04d", c.Number, i+1)}
+		if pos.Net < 0 {
+			t.FromBIC, t.ToBIC, t.AmountMinor = bic[pos.OrgID], centreBIC, -pos.Net
+		} else {
+			t.FromBIC, t.ToBIC, t.AmountMinor = centreBIC, bic[pos.OrgID], pos.Net
+		}
+		m.Transfers = append(m.Transfers, t)
+	}
+	if len(m.Transfers) == 0 {
+		return nil, problem.New(problem.NotFound, "cycle %d moved no money", number)
+	}
+	var buf bytes.Buffer
+	if err := iso20022.WritePacs009(&buf, m); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// BooksFor exposes the books a cycle over queue would use (for tests and
+// the benchmark, which time the phases separately).
+func BooksFor(ctx context.Context, s *Service, queue []*Instruction) (Books, error) {
+	return s.books(ctx, queue)
+}

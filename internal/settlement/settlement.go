@@ -1,0 +1,204 @@
+// Package settlement is the town's local-currency settlement: banks submit
+// payment instructions on behalf of their customers, and cycles net them
+// multilaterally per currency, convert only each currency pair's net
+// residual, and post the result through the ledger in one transaction.
+//
+// The cost of settlement is the point. A cycle reports how much liquidity,
+// how many transfers and how much FX it saved against settling every
+// payment gross, and against routing every payment through USD
+// correspondent banking.
+//
+// Storage is designed so that a cycle over a million instructions writes a
+// few thousand rows, not a million: a cycle covers a range of instruction
+// sequence numbers, an instruction's status follows from the range it falls
+// in, and only the exceptions (deferred or future-dated instructions,
+// cancellations) are written.
+package settlement
+
+import (
+	"context"
+	"time"
+
+	"bricstown/internal/audit"
+	"bricstown/internal/ledger"
+)
+
+// Participant is a bank that settles at the town's settlement centre. It
+// holds a "settlement" ledger account per currency; CreditLines lets its
+// net debit exceed its balance by that much (minor units per currency).
+type Participant struct {
+	Row         int64            `json:"-"`
+	OrgID       string           `json:"org_id"`
+	BIC         string           `json:"bic"`
+	CreditLines map[string]int64 `json:"-"`
+	Active      bool             `json:"active"`
+	CreatedAt   time.Time        `json:"created_at"`
+}
+
+// Status of an instruction.
+type Status string
+
+const (
+	Queued    Status = "queued"    // waits for the next cycle
+	Deferred  Status = "deferred"  // a cycle carried it over (reason says why); still queued
+	Settled   Status = "settled"   // settled by Cycle
+	Cancelled Status = "cancelled" // withdrawn before a cycle took it
+)
+
+// Instruction is a payment order from one participant to another on behalf
+// of customers. EndToEndID is the payer's idempotency key.
+type Instruction struct {
+	Seq           int64
+	EndToEndID    string
+	Payer, Payee  string // participant org ids
+	PayerRow      int64
+	PayeeRow      int64
+	Amount        int64 // minor units of Currency
+	Currency      string
+	PayeeCurrency string    // what the payee is credited in; may differ
+	ValueDate     time.Time // a date (UTC midnight)
+	Urgent        bool      // deferred last when liquidity is short
+	Remittance    string
+	Source        string // "api", "pacs.008"
+	CreatedAt     time.Time
+	Status        Status
+	CycleNumber   int64  // the cycle that settled or last deferred it
+	Reason        string // why it was deferred
+}
+
+// Cycle is one settlement run.
+type Cycle struct {
+	ID        string    `json:"id"`
+	Number    int64     `json:"number"`
+	FromSeq   int64     `json:"from_seq"` // instructions (FromSeq, ToSeq] plus carried ones
+	ToSeq     int64     `json:"to_seq"`
+	StartedAt time.Time `json:"started_at"`
+	SettledAt time.Time `json:"settled_at"`
+	Report    Report    `json:"report"`
+}
+
+// Report is what a cycle achieved, in numbers people can check.
+type Report struct {
+	Instructions        int               `json:"instructions"`
+	Settled             int               `json:"settled"`
+	Deferred            int               `json:"deferred"`
+	SettlementTransfers int               `json:"settlement_transfers"`
+	LiquiditySavingBps  int64             `json:"liquidity_saving_bps"` // (gross − net) / gross over all currencies valued in the reporting currency
+	Currencies          []CurrencyFigures `json:"currencies"`
+	Pairs               []PairFigures     `json:"pairs"`
+	Positions           []Position        `json:"positions"`
+	Deferrals           []Deferral        `json:"deferrals"`
+	Cost                CostFigures       `json:"cost"`
+	NettingMillis       float64           `json:"netting_ms"`
+	CycleMillis         float64           `json:"cycle_ms"`
+}
+
+// CurrencyFigures compares gross and net settlement in one currency.
+type CurrencyFigures struct {
+	Currency  string `json:"currency"`
+	Gross     int64  `json:"gross"` // the sum of all settled payments (and FX credits) in the currency
+	Net       int64  `json:"net"`   // the sum of positive net positions: the liquidity actually needed
+	SavingBps int64  `json:"saving_bps"`
+}
+
+// PairFigures compares converting every payment with converting the pair's
+// net residual once.
+type PairFigures struct {
+	A          string `json:"a"`
+	B          string `json:"b"`
+	GrossAB    int64  `json:"gross_a_to_b"` // in A
+	GrossBA    int64  `json:"gross_b_to_a"` // in B
+	Sell       string `json:"net_sold_currency"`
+	SellAmount int64  `json:"net_sold"`
+	BuyAmount  int64  `json:"net_bought"`
+	SavingBps  int64  `json:"saving_bps"`
+}
+
+// Position is a participant's net result in one currency: negative pays.
+type Position struct {
+	OrgID    string `json:"org_id"`
+	BIC      string `json:"bic"`
+	Currency string `json:"currency"`
+	Net      int64  `json:"net"`
+}
+
+// Deferral explains why an instruction waits for a later cycle.
+type Deferral struct {
+	Seq        int64  `json:"seq"`
+	EndToEndID string `json:"end_to_end_id"`
+	Payer      string `json:"payer"`
+	Currency   string `json:"currency"`
+	Reason     string `json:"reason"`    // payer_shortfall, cascade_shortfall, no_rate, future_value_date
+	Shortfall  int64  `json:"shortfall"` // minor units of Currency
+}
+
+// CostFigures estimate what the cycle cost against routing each payment
+// through USD correspondent banking, in the reporting currency (KZT).
+type CostFigures struct {
+	Currency  string `json:"currency"`
+	USDRoute  int64  `json:"usd_route"`
+	Local     int64  `json:"local"`
+	Saving    int64  `json:"saving"`
+	SavingBps int64  `json:"saving_bps"`
+}
+
+// Commit is everything a cycle writes, in one transaction: the ledger
+// transfers (a linked chain: all or nothing), the cycle row, the carried
+// instructions and the new queue position.
+type Commit struct {
+	Cycle     Cycle
+	Transfers []ledger.Transfer
+	Carried   []Carry
+	// Settled lists instructions settled from the carry of earlier cycles
+	// (those in the new range need no row: their status follows from it).
+	SettledCarried []int64
+	// Version is the state version the cycle read; a cancellation since
+	// then makes the commit fail with a conflict and the cycle re-runs.
+	Version int64
+	Audit   audit.Record
+}
+
+// Carry is an instruction a cycle did not settle.
+type Carry struct {
+	Seq       int64
+	Reason    string
+	Shortfall int64
+}
+
+// Queue is what a cycle reads: the state version, the last covered
+// sequence number, and the instructions to consider.
+type Queue struct {
+	Version   int64
+	LastSeq   int64 // the newest instruction (the new cycle's ToSeq)
+	FromSeq   int64 // the previous cycle's ToSeq
+	NextCycle int64
+}
+
+// Store is settlement's storage.
+type Store interface {
+	UpsertParticipant(ctx context.Context, p Participant, rec audit.Record) (Participant, error)
+	Participants(ctx context.Context) ([]Participant, error)
+
+	// SubmitInstructions stores new instructions; an end-to-end id the
+	// payer used before answers "exists" (same body) or a conflict.
+	SubmitInstructions(ctx context.Context, ins []Instruction, rec audit.Record) ([]SubmitResult, error)
+	CancelInstruction(ctx context.Context, payerOrg, endToEndID string, rec audit.Record) error
+	GetInstruction(ctx context.Context, payerOrg, endToEndID string) (Instruction, error)
+	// ListInstructions lists an org's instructions (as payer or payee), newest first.
+	ListInstructions(ctx context.Context, orgID string, beforeSeq int64, limit int) ([]Instruction, error)
+
+	// ReadQueue streams the instructions a new cycle should consider:
+	// everything carried, and everything after the last cycle's range
+	// that is not cancelled.
+	ReadQueue(ctx context.Context, fn func(*Instruction) error) (Queue, error)
+	// CommitCycle writes a cycle atomically with its ledger transfers.
+	CommitCycle(ctx context.Context, c Commit) (Cycle, error)
+	Cycles(ctx context.Context, beforeNumber int64, limit int) ([]Cycle, error)
+	GetCycle(ctx context.Context, number int64) (Cycle, error)
+}
+
+// SubmitResult answers one submitted instruction.
+type SubmitResult struct {
+	Seq    int64  `json:"seq"`
+	Result string `json:"result"` // ok, exists, exists_with_different_fields
+}

@@ -1,0 +1,458 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"bricstown/internal/audit"
+	"bricstown/internal/ledger"
+	"bricstown/internal/problem"
+	"bricstown/internal/settlement"
+)
+
+// UpsertParticipant implements settlement.Store.
+func (db *DB) UpsertParticipant(ctx context.Context, p settlement.Participant, rec audit.Record) (settlement.Participant, error) {
+	lines, _ := json.Marshal(p.CreditLines)
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		var row int64
+		err := tx.QueryRowContext(ctx, `SELECT row_id FROM settlement_participants WHERE org_id = $1`, p.OrgID).Scan(&row)
+		switch {
+		case err == sql.ErrNoRows:
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(row_id), 0) + 1 FROM settlement_participants`).Scan(&row); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO settlement_participants (row_id, org_id, bic, credit_lines, active, created_at) VALUES ($1,$2,$3,$4,$5,$6)`,
+				row, p.OrgID, p.BIC, string(lines), p.Active, micros(p.CreatedAt)); err != nil {
+				if IsUniqueViolation(err) {
+					return &problem.Error{Code: problem.Conflict, Message: "this BIC belongs to another participant", Fields: map[string]string{"bic": "already registered"}}
+				}
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			if _, err := tx.ExecContext(ctx, `UPDATE settlement_participants SET bic = $1, credit_lines = $2, active = $3 WHERE row_id = $4`,
+				p.BIC, string(lines), p.Active, row); err != nil {
+				if IsUniqueViolation(err) {
+					return &problem.Error{Code: problem.Conflict, Message: "this BIC belongs to another participant", Fields: map[string]string{"bic": "already registered"}}
+				}
+				return err
+			}
+		}
+		p.Row = row
+		return appendAudit(ctx, tx, time.Now(), rec)
+	})
+	return p, err
+}
+
+// Participants implements settlement.Store.
+func (db *DB) Participants(ctx context.Context) ([]settlement.Participant, error) {
+	rows, err := db.SQL.QueryContext(ctx, `SELECT row_id, org_id, bic, credit_lines, active, created_at FROM settlement_participants ORDER BY row_id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: participants: %w", err)
+	}
+	return collect(rows, func(sc interface{ Scan(...any) error }) (settlement.Participant, error) {
+		var p settlement.Participant
+		var lines string
+		var at int64
+		err := sc.Scan(&p.Row, &p.OrgID, &p.BIC, &lines, &p.Active, &at)
+		p.CreatedAt = fromMicros(at)
+		if err == nil {
+			err = json.Unmarshal([]byte(lines), &p.CreditLines)
+		}
+		return p, err
+	})
+}
+
+var instructionSizes = []int{500, 100, 20, 5, 1}
+
+const instructionInsertHead = `INSERT INTO settlement_instructions (seq, payer_row, e2e_id, payee_row, amount, currency, payee_currency,
+	value_date, urgent, remittance, source, created_at, cancelled_at) VALUES `
+
+// SubmitInstructions implements settlement.Store. Instructions are appended
+// with multi-row inserts; an end-to-end id the payer used before is answered
+// from the stored instruction.
+func (db *DB) SubmitInstructions(ctx context.Context, ins []settlement.Instruction, rec audit.Record) ([]settlement.SubmitResult, error) {
+	var out []settlement.SubmitResult
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		out = make([]settlement.SubmitResult, len(ins))
+		var next int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM settlement_instructions`).Scan(&next); err != nil {
+			return err
+		}
+		// Existing end-to-end ids of these payers.
+		seen := map[string]int{}
+		var fresh []*settlement.Instruction
+		for i := range ins {
+			in := &ins[i]
+			key := fmt.Sprintf("%d/%s", in.PayerRow, in.EndToEndID)
+			if j, dup := seen[key]; dup {
+				out[i] = sameOrConflict(in, &ins[j], out[j].Seq)
+				continue
+			}
+			seen[key] = i
+			var prev settlement.Instruction
+			var vd int64
+			err := tx.QueryRowContext(ctx, `SELECT seq, payee_row, amount, currency, payee_currency, value_date FROM settlement_instructions WHERE payer_row = $1 AND e2e_id = $2`,
+				in.PayerRow, in.EndToEndID).Scan(&prev.Seq, &prev.PayeeRow, &prev.Amount, &prev.Currency, &prev.PayeeCurrency, &vd)
+			if err == nil {
+				prev.PayerRow, prev.ValueDate = in.PayerRow, fromMicros(vd)
+				out[i] = sameOrConflict(in, &prev, prev.Seq)
+				continue
+			}
+			if err != sql.ErrNoRows {
+				return err
+			}
+			next++
+			in.Seq = next
+			out[i] = settlement.SubmitResult{Seq: next, Result: "ok"}
+			fresh = append(fresh, in)
+		}
+		start := 0
+		for _, n := range pieces(len(fresh), instructionSizes) {
+			chunk := fresh[start : start+n]
+			start += n
+			stmt, err := db.bulkStmt(ctx, tx, "instructions", instructionInsertHead, "", n, 13)
+			if err != nil {
+				return err
+			}
+			args := make([]any, 0, n*13)
+			for _, in := range chunk {
+				args = append(args, in.Seq, in.PayerRow, in.EndToEndID, in.PayeeRow, in.Amount, in.Currency, in.PayeeCurrency,
+					micros(in.ValueDate), in.Urgent, in.Remittance, in.Source, micros(in.CreatedAt), int64(0))
+			}
+			if _, err := stmt.ExecContext(ctx, args...); err != nil {
+				return err
+			}
+		}
+		if len(fresh) == 0 {
+			return nil
+		}
+		rec.After = fmt.Sprintf("%d new", len(fresh))
+		return appendAudit(ctx, tx, time.Now(), rec)
+	})
+	return out, err
+}
+
+func sameOrConflict(in, prev *settlement.Instruction, seq int64) settlement.SubmitResult {
+	if in.PayeeRow == prev.PayeeRow && in.Amount == prev.Amount && in.Currency == prev.Currency && in.PayeeCurrency == prev.PayeeCurrency &&
+		in.ValueDate.Equal(prev.ValueDate) {
+		return settlement.SubmitResult{Seq: seq, Result: "exists"}
+	}
+	return settlement.SubmitResult{Seq: seq, Result: "exists_with_different_fields"}
+}
+
+// claimSettlement bumps the state's version first thing in a write that
+// changes what a cycle may settle (cancellation, cycle commit), so those
+// writes conflict with each other on one row.
+func claimSettlement(ctx context.Context, tx *sql.Tx) (version, lastSeq, lastCycle int64, err error) {
+	if _, err = tx.ExecContext(ctx, `UPDATE settlement_state SET version = version + 1 WHERE id = 1`); err != nil {
+		return
+	}
+	err = tx.QueryRowContext(ctx, `SELECT version, last_seq, last_cycle FROM settlement_state WHERE id = 1`).Scan(&version, &lastSeq, &lastCycle)
+	return
+}
+
+// CancelInstruction implements settlement.Store: only what no cycle has
+// settled can be cancelled.
+func (db *DB) CancelInstruction(ctx context.Context, payerOrg, e2e string, rec audit.Record) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		_, lastSeq, _, err := claimSettlement(ctx, tx)
+		if err != nil {
+			return err
+		}
+		var seq, cancelled int64
+		err = tx.QueryRowContext(ctx, `SELECT i.seq, i.cancelled_at FROM settlement_instructions i JOIN settlement_participants p ON p.row_id = i.payer_row
+			WHERE p.org_id = $1 AND i.e2e_id = $2`, payerOrg, e2e).Scan(&seq, &cancelled)
+		if err == sql.ErrNoRows {
+			return problem.New(problem.NotFound, "no such instruction")
+		}
+		if err != nil {
+			return err
+		}
+		var carried int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM settlement_carry WHERE seq = $1`, seq).Scan(&carried); err != nil {
+			return err
+		}
+		switch {
+		case cancelled > 0:
+			return problem.New(problem.Conflict, "the instruction is cancelled already")
+		case seq <= lastSeq && carried == 0:
+			return problem.New(problem.Conflict, "a cycle has settled the instruction")
+		}
+		now := time.Now()
+		if _, err := tx.ExecContext(ctx, `UPDATE settlement_instructions SET cancelled_at = $1 WHERE seq = $2`, micros(now), seq); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM settlement_carry WHERE seq = $1`, seq); err != nil {
+			return err
+		}
+		rec.SubjectID = fmt.Sprint(seq)
+		return appendAudit(ctx, tx, now, rec)
+	})
+}
+
+const instructionSelect = `SELECT i.seq, i.payer_row, i.e2e_id, i.payee_row, i.amount, i.currency, i.payee_currency, i.value_date, i.urgent,
+	i.remittance, i.source, i.created_at, i.cancelled_at, pp.org_id, pq.org_id,
+	COALESCE(c.cycle_number, 0), COALESCE(c.reason, ''), COALESCE(l.cycle_number, 0),
+	(SELECT number FROM settlement_cycles y WHERE y.from_seq < i.seq AND y.to_seq >= i.seq), s.last_seq
+	FROM settlement_instructions i
+	JOIN settlement_participants pp ON pp.row_id = i.payer_row
+	JOIN settlement_participants pq ON pq.row_id = i.payee_row
+	LEFT JOIN settlement_carry c ON c.seq = i.seq
+	LEFT JOIN settlement_late l ON l.seq = i.seq
+	JOIN settlement_state s ON s.id = 1`
+
+func scanInstruction(sc interface{ Scan(...any) error }) (settlement.Instruction, error) {
+	var in settlement.Instruction
+	var vd, created, cancelled, carryCycle, lateCycle, lastSeq int64
+	var rangeCycle sql.NullInt64
+	err := sc.Scan(&in.Seq, &in.PayerRow, &in.EndToEndID, &in.PayeeRow, &in.Amount, &in.Currency, &in.PayeeCurrency, &vd, &in.Urgent,
+		&in.Remittance, &in.Source, &created, &cancelled, &in.Payer, &in.Payee, &carryCycle, &in.Reason, &lateCycle, &rangeCycle, &lastSeq)
+	in.ValueDate, in.CreatedAt = fromMicros(vd), fromMicros(created)
+	switch {
+	case cancelled > 0:
+		in.Status = settlement.Cancelled
+	case carryCycle > 0:
+		in.Status, in.CycleNumber = settlement.Deferred, carryCycle
+	case lateCycle > 0:
+		in.Status, in.CycleNumber = settlement.Settled, lateCycle
+	case in.Seq <= lastSeq:
+		in.Status, in.CycleNumber = settlement.Settled, rangeCycle.Int64
+	default:
+		in.Status = settlement.Queued
+	}
+	return in, err
+}
+
+// GetInstruction implements settlement.Store.
+func (db *DB) GetInstruction(ctx context.Context, payerOrg, e2e string) (settlement.Instruction, error) {
+	in, err := scanInstruction(db.SQL.QueryRowContext(ctx, instructionSelect+` WHERE pp.org_id = $1 AND i.e2e_id = $2`, payerOrg, e2e))
+	return in, notFound(err, "instruction")
+}
+
+// ListInstructions implements settlement.Store.
+func (db *DB) ListInstructions(ctx context.Context, orgID string, beforeSeq int64, limit int) ([]settlement.Instruction, error) {
+	if beforeSeq <= 0 {
+		beforeSeq = 1 << 62
+	}
+	rows, err := db.SQL.QueryContext(ctx, instructionSelect+` WHERE (pp.org_id = $1 OR pq.org_id = $1 OR $1 = '') AND i.seq < $2 ORDER BY i.seq DESC LIMIT $3`,
+		orgID, beforeSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list instructions: %w", err)
+	}
+	return collect(rows, scanInstruction)
+}
+
+// ReadQueue implements settlement.Store in one read snapshot.
+func (db *DB) ReadQueue(ctx context.Context, fn func(*settlement.Instruction) error) (settlement.Queue, error) {
+	var q settlement.Queue
+	tx, err := db.SQL.BeginTx(ctx, &sql.TxOptions{ReadOnly: db.Engine == Postgres, Isolation: isoFor(db)})
+	if err != nil {
+		return q, err
+	}
+	defer tx.Rollback()
+	var lastCycle int64
+	if err := tx.QueryRowContext(ctx, `SELECT version, last_seq, last_cycle FROM settlement_state WHERE id = 1`).Scan(&q.Version, &q.FromSeq, &lastCycle); err != nil {
+		return q, err
+	}
+	q.NextCycle = lastCycle + 1
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM settlement_instructions`).Scan(&q.LastSeq); err != nil {
+		return q, err
+	}
+	if q.LastSeq < q.FromSeq {
+		q.LastSeq = q.FromSeq
+	}
+	read := func(query string, args ...any) error {
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var in settlement.Instruction
+		for rows.Next() {
+			var vd int64
+			if err := rows.Scan(&in.Seq, &in.PayerRow, &in.EndToEndID, &in.PayeeRow, &in.Amount, &in.Currency, &in.PayeeCurrency, &vd, &in.Urgent); err != nil {
+				return err
+			}
+			in.ValueDate = fromMicros(vd)
+			cp := in
+			if err := fn(&cp); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	cols := `i.seq, i.payer_row, i.e2e_id, i.payee_row, i.amount, i.currency, i.payee_currency, i.value_date, i.urgent`
+	if err := read(`SELECT ` + cols + ` FROM settlement_carry c JOIN settlement_instructions i ON i.seq = c.seq WHERE i.cancelled_at = 0 ORDER BY i.seq`); err != nil {
+		return q, fmt.Errorf("sqlstore: carried instructions: %w", err)
+	}
+	if err := read(`SELECT `+cols+` FROM settlement_instructions i WHERE i.seq > $1 AND i.seq <= $2 AND i.cancelled_at = 0 ORDER BY i.seq`, q.FromSeq, q.LastSeq); err != nil {
+		return q, fmt.Errorf("sqlstore: queued instructions: %w", err)
+	}
+	return q, nil
+}
+
+// CommitCycle implements settlement.Store: the cycle's ledger transfers, its
+// record, its carried instructions and the queue position commit together
+// or not at all. A cycle committed before is returned as it was.
+func (db *DB) CommitCycle(ctx context.Context, c settlement.Commit) (settlement.Cycle, error) {
+	if err := db.warmBulk(ctx); err != nil {
+		return settlement.Cycle{}, err
+	}
+	lc := db.lcache()
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	var done settlement.Cycle
+	var newVersion int64
+	var outcome *ledger.Outcome
+	err := db.TxConn(ctx, func(tx *sql.Tx, conn *sql.Conn) error {
+		version, lastSeq, lastCycle, err := claimSettlement(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if lastCycle >= c.Cycle.Number {
+			var e error
+			done, e = getCycle(ctx, tx, c.Cycle.Number)
+			return e
+		}
+		if version-1 != c.Version || lastSeq != c.Cycle.FromSeq || lastCycle+1 != c.Cycle.Number {
+			return problem.New(problem.Conflict, "the queue changed while the cycle was computed; run it again")
+		}
+		if len(c.Transfers) > 0 {
+			out, v, err := db.applyBatch(ctx, tx, conn, lc, c.Transfers, ledger.BatchOptions{System: true,
+				Audit: []ledger.BatchAudit{{From: 0, To: len(c.Transfers), Record: c.Audit}}})
+			if err != nil {
+				return err
+			}
+			for i, r := range out.Results {
+				if r.Code != ledger.OK && r.Code != ledger.Exists {
+					return problem.New(problem.Conflict, "settlement transfer %d refused by the ledger: %s", i, r.Code)
+				}
+			}
+			outcome, newVersion = out, v
+		}
+		now := time.Now()
+		if len(c.SettledCarried) > 0 {
+			ids := make([]string, len(c.SettledCarried))
+			for i, s := range c.SettledCarried {
+				ids[i] = fmt.Sprint(s)
+			}
+			list := strings.Join(ids, ",") // integers only: safe to inline
+			if _, err := tx.ExecContext(ctx, `DELETE FROM settlement_carry WHERE seq IN (`+list+`)`); err != nil {
+				return err
+			}
+			for _, s := range c.SettledCarried {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO settlement_late (seq, cycle_number) VALUES ($1, $2)`, s, c.Cycle.Number); err != nil {
+					return err
+				}
+			}
+		}
+		for start := 0; start < len(c.Carried); start += 500 {
+			chunk := c.Carried[start:min(start+500, len(c.Carried))]
+			var q strings.Builder
+			q.WriteString(`INSERT INTO settlement_carry (seq, cycle_number, reason, shortfall) VALUES `)
+			args := make([]any, 0, 4*len(chunk))
+			for i, cr := range chunk {
+				if i > 0 {
+					q.WriteByte(',')
+				}
+				fmt.Fprintf(&q, "($%d,$%d,$%d,$%d)", 4*i+1, 4*i+2, 4*i+3, 4*i+4)
+				args = append(args, cr.Seq, c.Cycle.Number, cr.Reason, cr.Shortfall)
+			}
+			q.WriteString(` ON CONFLICT (seq) DO UPDATE SET cycle_number = excluded.cycle_number, reason = excluded.reason, shortfall = excluded.shortfall`)
+			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+				return err
+			}
+		}
+		cyc := c.Cycle
+		cyc.SettledAt = now
+		rep, err := json.Marshal(cyc.Report)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settlement_cycles (number, id, from_seq, to_seq, started_at, settled_at, report) VALUES ($1,$2,$3,$4,$5,$6,$7)`,
+			cyc.Number, cyc.ID, cyc.FromSeq, cyc.ToSeq, micros(cyc.StartedAt), micros(now), string(rep)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE settlement_state SET last_seq = $1, last_cycle = $2 WHERE id = 1`, cyc.ToSeq, cyc.Number); err != nil {
+			return err
+		}
+		rec := c.Audit
+		rec.Action, rec.SubjectType, rec.SubjectID = "settlement.cycle", "settlement_cycle", cyc.ID
+		rec.After = fmt.Sprintf("cycle %d: %d settled, %d deferred, %d transfers", cyc.Number, cyc.Report.Settled, cyc.Report.Deferred, len(c.Transfers))
+		if err := appendAudit(ctx, tx, now, rec); err != nil {
+			return err
+		}
+		done = cyc
+		return nil
+	})
+	if err != nil {
+		lc.version = -1
+		return settlement.Cycle{}, fmt.Errorf("settlement: commit cycle %d: %w", c.Cycle.Number, err)
+	}
+	if outcome != nil {
+		for _, a := range outcome.Accounts {
+			cp := *a
+			lc.accounts[a.ID] = &cp
+		}
+		lc.version = newVersion
+	}
+	return done, nil
+}
+
+func getCycle(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, number int64) (settlement.Cycle, error) {
+	var c settlement.Cycle
+	var started, settled int64
+	var rep string
+	err := q.QueryRowContext(ctx, `SELECT number, id, from_seq, to_seq, started_at, settled_at, report FROM settlement_cycles WHERE number = $1`, number).
+		Scan(&c.Number, &c.ID, &c.FromSeq, &c.ToSeq, &started, &settled, &rep)
+	if err != nil {
+		return c, notFound(err, "cycle")
+	}
+	c.StartedAt, c.SettledAt = fromMicros(started), fromMicros(settled)
+	return c, json.Unmarshal([]byte(rep), &c.Report)
+}
+
+// GetCycle implements settlement.Store.
+func (db *DB) GetCycle(ctx context.Context, number int64) (settlement.Cycle, error) {
+	return getCycle(ctx, db.SQL, number)
+}
+
+// Cycles implements settlement.Store, newest first.
+func (db *DB) Cycles(ctx context.Context, beforeNumber int64, limit int) ([]settlement.Cycle, error) {
+	if beforeNumber <= 0 {
+		beforeNumber = 1 << 62
+	}
+	rows, err := db.SQL.QueryContext(ctx, `SELECT number FROM settlement_cycles WHERE number < $1 ORDER BY number DESC LIMIT $2`, beforeNumber, limit)
+	if err != nil {
+		return nil, err
+	}
+	var nums []int64
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		nums = append(nums, n)
+	}
+	rows.Close()
+	out := make([]settlement.Cycle, 0, len(nums))
+	for _, n := range nums {
+		c, err := db.GetCycle(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+var _ settlement.Store = (*DB)(nil)
