@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"slices"
 	"strings"
@@ -28,18 +29,36 @@ type Catalog map[string]string
 // Catalogs holds every language's messages, loaded from the embedded JSON.
 type Catalogs map[string]Catalog
 
-// LoadCatalogs reads the embedded message files. A missing or malformed file
-// is an error at start, never a blank label at run time.
+// LoadCatalogs reads the embedded message files: i18n/<lang>.json and any
+// i18n/<lang>.<area>.json fragments (one per product area, so that areas
+// are translated and reviewed apart). A missing or malformed file, or a key
+// defined twice, is an error at start, never a blank label at run time.
 func LoadCatalogs() (Catalogs, error) {
 	out := Catalogs{}
 	for _, l := range Languages {
-		b, err := catalogFiles.ReadFile("i18n/" + l.Code + ".json")
+		files, err := fs.Glob(catalogFiles, "i18n/"+l.Code+".*json")
 		if err != nil {
-			return nil, fmt.Errorf("ui: catalog %s: %w", l.Code, err)
+			return nil, err
+		}
+		if len(files) == 0 {
+			return nil, fmt.Errorf("ui: no catalog for %s", l.Code)
 		}
 		c := Catalog{}
-		if err := json.Unmarshal(b, &c); err != nil {
-			return nil, fmt.Errorf("ui: catalog %s: %w", l.Code, err)
+		for _, f := range files {
+			b, err := catalogFiles.ReadFile(f)
+			if err != nil {
+				return nil, fmt.Errorf("ui: catalog %s: %w", f, err)
+			}
+			part := Catalog{}
+			if err := json.Unmarshal(b, &part); err != nil {
+				return nil, fmt.Errorf("ui: catalog %s: %w", f, err)
+			}
+			for k, v := range part {
+				if _, dup := c[k]; dup {
+					return nil, fmt.Errorf("ui: catalog %s: key %q defined twice", f, k)
+				}
+				c[k] = v
+			}
 		}
 		out[l.Code] = c
 	}
