@@ -30,12 +30,16 @@ import (
 
 func benchCmd(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, "Usage: bricstown bench <ledger> [flags]")
+		fmt.Fprintln(e.stderr, "Usage: bricstown bench <ledger|settlement|clearing> [flags]")
 		return usageError{"bench: name a benchmark"}
 	}
 	switch args[0] {
 	case "ledger":
 		return benchLedger(ctx, e, args[1:])
+	case "clearing":
+		return benchClearing(ctx, e, args[1:])
+	case "settlement":
+		return benchSettlement(ctx, e, args[1:])
 	}
 	return usageError{fmt.Sprintf("bench: unknown benchmark %q", args[0])}
 }

@@ -37,7 +37,8 @@ func commands() []command {
 		{"migrate", "apply database migrations and print the schema version", migrateCmd},
 		{"audit", "audit trail tools: 'audit verify' checks the hash chain", auditCmd},
 		{"ledger", "ledger tools: 'ledger verify' recomputes every balance from the transfers", ledgerCmd},
-		{"bench", "benchmarks: 'bench ledger' (see docs/PERFORMANCE.md)", benchCmd},
+		{"bench", "benchmarks: 'bench ledger', 'bench settlement', 'bench clearing' (see docs/PERFORMANCE.md)", benchCmd},
+		{"clear", "obligation clearing (MTCS) of a CSV network, with an optimality certificate", clearCmd},
 		{"version", "print the version", versionCmd},
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 
 	"fmt"
 	"strings"
@@ -81,6 +82,15 @@ func (db *DB) idList(ids [][]byte) (clause string, arg any) {
 	}
 	b.WriteByte(']')
 	return `IN (SELECT unhex(value) FROM json_each($1))`, b.String()
+}
+
+// textList is idList for text values, as parameter number n.
+func (db *DB) textList(vals []string, n int) (clause string, arg any) {
+	if db.Engine == Postgres {
+		return fmt.Sprintf(`= ANY($%d)`, n), vals
+	}
+	b, _ := json.Marshal(vals)
+	return fmt.Sprintf(`IN (SELECT value FROM json_each($%d))`, n), string(b)
 }
 
 const accountCols = `a.row_id, a.id, a.org_id, a.currency, a.kind, a.code, a.name, a.flags, a.closed, b.debits_pending, b.debits_posted,
@@ -527,6 +537,7 @@ func (db *DB) warmBulk(ctx context.Context) error {
 	}{
 		{"transfers", transferInsertHead, "", transferSizes, 16},
 		{"balances", balanceUpsertHead, balanceUpsertTail, balanceSizes, 6},
+		{"instructions", instructionInsertHead, "", instructionSizes, 13},
 	} {
 		if db.Engine == Postgres {
 			continue // PostgreSQL uses COPY and unnest instead

@@ -77,6 +77,9 @@ const instructionInsertHead = `INSERT INTO settlement_instructions (seq, payer_r
 // with multi-row inserts; an end-to-end id the payer used before is answered
 // from the stored instruction.
 func (db *DB) SubmitInstructions(ctx context.Context, ins []settlement.Instruction, rec audit.Record) ([]settlement.SubmitResult, error) {
+	if err := db.warmBulk(ctx); err != nil {
+		return nil, err
+	}
 	var out []settlement.SubmitResult
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		out = make([]settlement.SubmitResult, len(ins))
@@ -84,28 +87,51 @@ func (db *DB) SubmitInstructions(ctx context.Context, ins []settlement.Instructi
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM settlement_instructions`).Scan(&next); err != nil {
 			return err
 		}
-		// Existing end-to-end ids of these payers.
-		seen := map[string]int{}
+		// Existing end-to-end ids: one look-up per payer for the whole call.
+		type prevKey struct {
+			payer int64
+			e2e   string
+		}
+		byPayer := map[int64][]string{}
+		for i := range ins {
+			byPayer[ins[i].PayerRow] = append(byPayer[ins[i].PayerRow], ins[i].EndToEndID)
+		}
+		stored := map[prevKey]settlement.Instruction{}
+		for payer, ids := range byPayer {
+			clause, arg := db.textList(ids, 2)
+			rows, err := tx.QueryContext(ctx, `SELECT seq, e2e_id, payee_row, amount, currency, payee_currency, value_date FROM settlement_instructions
+				WHERE payer_row = $1 AND e2e_id `+clause, payer, arg)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var prev settlement.Instruction
+				var vd int64
+				if err := rows.Scan(&prev.Seq, &prev.EndToEndID, &prev.PayeeRow, &prev.Amount, &prev.Currency, &prev.PayeeCurrency, &vd); err != nil {
+					rows.Close()
+					return err
+				}
+				prev.PayerRow, prev.ValueDate = payer, fromMicros(vd)
+				stored[prevKey{payer, prev.EndToEndID}] = prev
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		seen := map[prevKey]int{}
 		var fresh []*settlement.Instruction
 		for i := range ins {
 			in := &ins[i]
-			key := fmt.Sprintf("%d/%s", in.PayerRow, in.EndToEndID)
+			key := prevKey{in.PayerRow, in.EndToEndID}
 			if j, dup := seen[key]; dup {
 				out[i] = sameOrConflict(in, &ins[j], out[j].Seq)
 				continue
 			}
 			seen[key] = i
-			var prev settlement.Instruction
-			var vd int64
-			err := tx.QueryRowContext(ctx, `SELECT seq, payee_row, amount, currency, payee_currency, value_date FROM settlement_instructions WHERE payer_row = $1 AND e2e_id = $2`,
-				in.PayerRow, in.EndToEndID).Scan(&prev.Seq, &prev.PayeeRow, &prev.Amount, &prev.Currency, &prev.PayeeCurrency, &vd)
-			if err == nil {
-				prev.PayerRow, prev.ValueDate = in.PayerRow, fromMicros(vd)
+			if prev, ok := stored[key]; ok {
 				out[i] = sameOrConflict(in, &prev, prev.Seq)
 				continue
-			}
-			if err != sql.ErrNoRows {
-				return err
 			}
 			next++
 			in.Seq = next
