@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"sort"
+	"sync"
 	"time"
 
 	"bricstown/internal/audit"
@@ -17,8 +18,12 @@ import (
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/metrics"
+	"bricstown/internal/money"
+	"bricstown/internal/obligations"
+	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
 	"bricstown/internal/server"
+	"bricstown/internal/settlement"
 	"bricstown/internal/sqlstore"
 )
 
@@ -31,9 +36,18 @@ type platform struct {
 	identity *identity.Service
 	ledger   *ledger.Service
 	fx       *fx.Service
+
+	// obligations is the invoice register and its MTCS clearing runs.
+	obligations *obligations.Service
+
+	// settlement nets banks' payment instructions in cycles and settles
+	// them through the ledger.
+	settlement *settlement.Service
 }
 
-func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig string) (*platform, error) {
+// openPlatform assembles the platform; centreOrg names the organisation
+// that runs settlement (it holds the clearing, FX and rounding accounts).
+func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig, centreOrg string) (*platform, error) {
 	ref, err := refdata.Load()
 	if err != nil {
 		return nil, fmt.Errorf("load reference data: %w", err)
@@ -68,7 +82,17 @@ func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig string) 
 		return nil, err
 	}
 	fxs.UseLedger(fx.LedgerOf(led))
-	return &platform{log: log, db: db, ref: ref, identity: idsvc, ledger: led, fx: fxs}, nil
+	settle := settlement.NewService(db, settlement.Config{Log: log, Ledger: led, Exponent: ref.MoneyExponent,
+		CentreOrg: orgNamed(idsvc, centreOrg),
+		Rates: func(ctx context.Context) (func(a, b string) (money.Rate, bool), error) {
+			board, err := fxs.Store().CurrentRates(ctx, time.Now())
+			if err != nil {
+				return nil, err
+			}
+			return settlement.CycleRates(board, usd), nil
+		}})
+	obl := obligations.NewService(db, obligations.Config{Exponent: ref.MoneyExponent, Log: log})
+	return &platform{log: log, db: db, ref: ref, identity: idsvc, ledger: led, fx: fxs, obligations: obl, settlement: settle}, nil
 }
 
 func serveCmd(ctx context.Context, e *env, args []string) error {
@@ -80,6 +104,9 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	logFormat := f.string("log-format", "BRICSTOWN_LOG_FORMAT", "text", "log format: text or json")
 	usdConfig := f.string("fx-usd-config", "BRICSTOWN_FX_USD_CONFIG", "", "JSON table of USD mid rates and spreads for the FX saving comparison (default: the embedded indicative table)")
 	addrFile := f.string("addr-file", "BRICSTOWN_ADDR_FILE", "", "write the listening address to this file once ready (for scripts and tests)")
+	clearingHours := f.int("clearing-hours", "BRICSTOWN_CLEARING_HOURS", 0, "run obligation clearing (MTCS) every N hours; 0 runs it only on demand")
+	centreOrg := f.string("settlement-centre-org", "BRICSTOWN_SETTLEMENT_CENTRE_ORG", "BRICS Town Settlement Centre", "name of the organisation that runs settlement (holds the clearing, FX and rounding accounts)")
+	settleEvery := f.string("settlement-every", "BRICSTOWN_SETTLEMENT_EVERY", "0", "run a settlement cycle at this interval, e.g. 15m; 0 runs cycles only on demand")
 	shutdownWait := f.int("shutdown-seconds", "BRICSTOWN_SHUTDOWN_SECONDS", 20, "how long to let in-flight requests finish on shutdown")
 	if err := f.parse(args); err != nil {
 		return err
@@ -88,7 +115,11 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := openPlatform(ctx, log, *dsn, *usdConfig)
+	every, err := time.ParseDuration(*settleEvery)
+	if err != nil || every < 0 {
+		return usageError{fmt.Sprintf("bad --settlement-every %q: a duration such as 15m, or 0", *settleEvery)}
+	}
+	p, err := openPlatform(ctx, log, *dsn, *usdConfig, *centreOrg)
 	if err != nil {
 		return err
 	}
@@ -107,11 +138,17 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 		if err := demo.SeedFinance(ctx, p.identity, p.ledger, p.fx, p.ref.MoneyExponent, time.Now()); err != nil {
 			return fmt.Errorf("seed demo finance: %w", err)
 		}
+		if err := demo.SeedSettlement(ctx, p.identity, p.ledger, p.settlement, p.ref.MoneyExponent, time.Now()); err != nil {
+			return fmt.Errorf("seed demo settlement: %w", err)
+		}
+		if err := demo.SeedObligations(ctx, p.identity, p.obligations, time.Now()); err != nil {
+			return fmt.Errorf("seed demo obligations: %w", err)
+		}
 		log.Info("demo town ready", "orgs_added", orgs, "users_added", users, "password", demo.Password, "ms", time.Since(start).Milliseconds())
 	}
 	reg := metrics.NewRegistry()
 	srv, err := server.New(server.Deps{Log: log, Version: versionString(), DB: p.db, DBStats: p.db.SQL.Stats, Identity: p.identity,
-		Audit: p.db, Ref: p.ref, Stats: p.db, Metrics: reg, Ledger: p.ledger, FX: p.fx})
+		Audit: p.db, Ref: p.ref, Stats: p.db, Metrics: reg, Ledger: p.ledger, FX: p.fx, Settlement: p.settlement, Obligations: p.obligations})
 	if err != nil {
 		return err
 	}
@@ -128,6 +165,8 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	go sweepSessions(ctx, log, p.identity)
+	go p.settlement.Schedule(ctx, every)
+	go p.obligations.RunEvery(ctx, time.Duration(*clearingHours)*time.Hour)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -249,4 +288,35 @@ func ledgerCmd(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "ledger verified: every balance matches its transfers; debits equal credits in every currency")
 	return nil
+}
+
+// orgNamed finds the organisation called name once it exists (the demo
+// seeds it after start) and remembers its id.
+func orgNamed(ids *identity.Service, name string) func(context.Context) (string, error) {
+	var mu sync.Mutex
+	var found string
+	return func(ctx context.Context) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if found != "" {
+			return found, nil
+		}
+		after := ""
+		for {
+			orgs, err := ids.Store().ListOrgs(ctx, identity.Page{After: after, Limit: 500})
+			if err != nil {
+				return "", err
+			}
+			for _, o := range orgs {
+				if o.Name == name {
+					found = o.ID
+					return found, nil
+				}
+			}
+			if len(orgs) < 500 {
+				return "", problem.New(problem.Unavailable, "the settlement centre organisation %q does not exist (see --settlement-centre-org)", name)
+			}
+			after = orgs[len(orgs)-1].ID
+		}
+	}
 }

@@ -12,13 +12,17 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"bricstown/internal/demo"
 	"bricstown/internal/fx"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/metrics"
+	"bricstown/internal/money"
+	"bricstown/internal/obligations"
 	"bricstown/internal/refdata"
+	"bricstown/internal/settlement"
 	"bricstown/internal/sqlstore"
 )
 
@@ -72,8 +76,21 @@ func newFixture() (*fixture, error) {
 		return nil, err
 	}
 	fxs.UseLedger(fx.LedgerOf(led))
+	settle := settlement.NewService(db, settlement.Config{Log: log, Ledger: led, Exponent: ref.MoneyExponent,
+		CentreOrg: func(ctx context.Context) (string, error) { return orgIDByName(ctx, ids, demoCentre) },
+		Rates: func(ctx context.Context) (func(a, b string) (money.Rate, bool), error) {
+			board, err := fxs.Store().CurrentRates(ctx, time.Now())
+			if err != nil {
+				return nil, err
+			}
+			return settlement.CycleRates(board, fx.DefaultUSDConfig()), nil
+		}})
+	obl := obligations.NewService(db, obligations.Config{Exponent: ref.MoneyExponent, Log: log})
+	if err := demo.SeedObligations(ctx, ids, obl, time.Now()); err != nil {
+		return nil, err
+	}
 	srv, err := New(Deps{Log: log, Version: "test", DB: db, DBStats: db.SQL.Stats, Identity: ids, Audit: db, Ref: ref, Stats: db,
-		Metrics: metrics.NewRegistry(), Ledger: led, FX: fxs})
+		Metrics: metrics.NewRegistry(), Ledger: led, FX: fxs, Settlement: settle, Obligations: obl})
 	if err != nil {
 		return nil, err
 	}

@@ -96,6 +96,31 @@ func (s *Server) routes() []Route {
 		api("POST", "/api/v1/fx/conversions", ledgerRoles, s.createConversion),
 		api("GET", "/api/v1/fx/exposure", ledgerRoles, s.fxExposure),
 
+		// Settlement.
+		api("POST", "/api/v1/settlement/participants", settleAdmin, s.registerParticipant),
+		api("GET", "/api/v1/settlement/participants", settleRead, s.listParticipants),
+		{Method: "POST", Pattern: "/api/v1/settlement/instructions", Access: settleBank, Handler: s.submitInstructions, BodyLimit: 8 << 20},
+		{Method: "POST", Pattern: "/api/v1/settlement/instructions/pacs008", Access: settleBank, Handler: s.importPacs008, BodyLimit: 32<<20 + 1},
+		api("GET", "/api/v1/settlement/instructions", settleRead, s.listInstructions),
+		api("GET", "/api/v1/settlement/instructions/{e2e}", settleRead, s.getInstruction),
+		api("POST", "/api/v1/settlement/instructions/{e2e}/cancel", settleBank, s.cancelInstruction),
+		api("POST", "/api/v1/settlement/cycles", settleAdmin, s.runCycle),
+		api("GET", "/api/v1/settlement/cycles", settleRead, s.listCycles),
+		api("GET", "/api/v1/settlement/cycles/{n}", settleRead, s.getCycle),
+		api("GET", "/api/v1/settlement/cycles/{n}/report.csv", settleRead, s.cycleCSV),
+		api("GET", "/api/v1/settlement/cycles/{n}/pacs009", settleRead, s.cyclePacs009),
+		api("GET", "/api/v1/settlement/statement", settleBank, s.settlementStatement),
+
+		// Obligation clearing (MTCS).
+		{Method: "POST", Pattern: "/api/v1/obligations/invoices", Access: roles(identity.Trader, orgAdmin), Handler: s.createInvoices, BodyLimit: obligationsBodyLimit},
+		{Method: "POST", Pattern: "/api/v1/obligations/invoices/csv", Access: roles(identity.Trader, orgAdmin), Handler: s.importInvoicesCSV, BodyLimit: obligationsBodyLimit},
+		api("GET", "/api/v1/obligations/invoices", roles(admin, orgAdmin, identity.Trader), s.listInvoices),
+		api("GET", "/api/v1/obligations/invoices/{id}", roles(admin, orgAdmin, identity.Trader), s.getInvoice),
+		api("POST", "/api/v1/obligations/invoices/{id}/confirm", roles(identity.Trader, orgAdmin), s.confirmInvoice),
+		api("POST", "/api/v1/obligations/runs", roles(admin), s.createRun),
+		api("GET", "/api/v1/obligations/runs", roles(admin, orgAdmin, identity.Trader), s.listRuns),
+		api("GET", "/api/v1/obligations/runs/{id}", roles(admin, orgAdmin, identity.Trader), s.getRun),
+
 		// Reference data.
 		api("GET", "/api/v1/ref/currencies", public, s.refCurrencies),
 		api("GET", "/api/v1/ref/currencies/{code}", public, s.refCurrency),
@@ -118,6 +143,12 @@ func (s *Server) routes() []Route {
 		page("POST", "/org/users", roles(admin, orgAdmin), s.ui.CreateUser),
 		page("POST", "/org/tokens", roles(admin, orgAdmin), s.ui.CreateToken),
 		page("POST", "/org/tokens/{token}/revoke", roles(admin, orgAdmin), s.ui.RevokeToken),
+		page("GET", "/obligations", roles(admin, orgAdmin, identity.Trader), s.ui.ObligationsPage),
+		page("POST", "/obligations/invoices", roles(identity.Trader, orgAdmin), s.ui.ObligationsCreate),
+		{Method: "POST", Pattern: "/obligations/invoices/csv", Access: roles(identity.Trader, orgAdmin), Handler: s.ui.ObligationsImport, Page: true, BodyLimit: obligationsBodyLimit + 64<<10},
+		page("POST", "/obligations/invoices/{id}/confirm", roles(identity.Trader, orgAdmin), s.ui.ObligationsConfirm),
+		page("POST", "/obligations/runs", roles(admin), s.ui.ObligationsRun),
+		page("GET", "/obligations/runs/{id}", roles(admin, orgAdmin, identity.Trader), s.ui.ObligationRunPage),
 		page("GET", "/admin/orgs", roles(admin), s.ui.Orgs),
 		page("POST", "/admin/orgs", roles(admin), s.ui.CreateOrg),
 		page("GET", "/audit", roles(admin, orgAdmin), s.ui.AuditLog),
@@ -131,5 +162,12 @@ func (s *Server) routes() []Route {
 		page("GET", "/fx/publish", roles(identity.BankOperator), s.ui.FXPublish),
 		page("POST", "/fx/publish/rate", roles(identity.BankOperator), s.ui.FXPublishRate),
 		page("POST", "/fx/publish/fee", roles(identity.BankOperator), s.ui.FXSetFee),
+		page("GET", "/settlement", settleRead, s.ui.SettlementPage),
+		page("POST", "/settlement/instructions", settleBank, s.ui.SettlementSubmit),
+		{Method: "POST", Pattern: "/settlement/pacs008", Access: settleBank, Handler: s.ui.SettlementUpload, Page: true, BodyLimit: 33 << 20},
+		page("POST", "/settlement/instructions/{e2e}/cancel", settleBank, s.ui.SettlementCancel),
+		page("POST", "/settlement/cycles", settleAdmin, s.ui.SettlementRun),
+		page("POST", "/settlement/participants", settleAdmin, s.ui.SettlementAdmit),
+		page("GET", "/settlement/cycles/{n}", settleRead, s.ui.SettlementCycle),
 	}
 }

@@ -17,8 +17,10 @@ import (
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/metrics"
+	"bricstown/internal/obligations"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
+	"bricstown/internal/settlement"
 	"bricstown/internal/ui"
 )
 
@@ -27,17 +29,21 @@ const SessionCookie = ui.SessionCookie
 
 // Deps are the services the HTTP layer exposes.
 type Deps struct {
-	Log      *slog.Logger
-	Version  string
-	DB       Pinger
-	DBStats  func() sql.DBStats
-	Identity *identity.Service
-	Audit    audit.Store
-	Ref      *refdata.Data
-	Stats    ui.TownStats
-	Metrics  *metrics.Registry
-	Ledger   *ledger.Service
-	FX       *fx.Service
+	Log        *slog.Logger
+	Version    string
+	DB         Pinger
+	DBStats    func() sql.DBStats
+	Identity   *identity.Service
+	Audit      audit.Store
+	Ref        *refdata.Data
+	Stats      ui.TownStats
+	Metrics    *metrics.Registry
+	Ledger     *ledger.Service
+	FX         *fx.Service
+	Settlement *settlement.Service
+
+	// Obligations is the invoice register and its MTCS clearing runs.
+	Obligations *obligations.Service
 }
 
 // Pinger is what /readyz asks.
@@ -85,7 +91,7 @@ func New(d Deps) (*Server, error) {
 		})
 	}
 	pages, err := ui.New(ui.Deps{Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit,
-		Ledger: d.Ledger, FX: d.FX})
+		Ledger: d.Ledger, FX: d.FX, Settlement: d.Settlement, Obligations: d.Obligations})
 	if err != nil {
 		return nil, err
 	}

@@ -203,7 +203,7 @@ func MakePlan(number int64, q Queue, books Books, queue []*Instruction) (*Plan, 
 		return nil, fmt.Errorf("settlement: %d settlement transfers exceed one ledger batch", len(transfers))
 	}
 
-	rep := report(res, byIdx, ccys, src, carried, books)
+	rep := report(res, byIdx, ccys, queue, carried, books)
 	rep.Instructions = len(queue)
 	rep.Settled = len(src) - len(res.Deferred)
 	rep.Deferred = len(carried)
@@ -257,7 +257,7 @@ func fraction(r money.Rate, ea, eb int) (int64, int64, error) {
 	return num.Int64(), den.Int64(), nil
 }
 
-func report(res *netting.Result, byIdx []Participant, ccys []string, src []*Instruction, carried []Carry, books Books) Report {
+func report(res *netting.Result, byIdx []Participant, ccys []string, all []*Instruction, carried []Carry, books Books) Report {
 	C := len(ccys)
 	var rep Report
 	var grossRep, netRep int64
@@ -286,14 +286,18 @@ func report(res *netting.Result, byIdx []Participant, ccys []string, src []*Inst
 			}
 		}
 	}
+	orgOf := map[int64]string{}
+	for _, p := range books.Participants {
+		orgOf[p.Row] = p.OrgID
+	}
 	seqInfo := map[int64]*Instruction{}
-	for _, in := range src {
+	for _, in := range all {
 		seqInfo[in.Seq] = in
 	}
 	for _, c := range carried {
 		d := Deferral{Seq: c.Seq, Reason: c.Reason, Shortfall: c.Shortfall}
 		if in := seqInfo[c.Seq]; in != nil {
-			d.EndToEndID, d.Payer, d.Currency = in.EndToEndID, in.Payer, in.Currency
+			d.EndToEndID, d.Payer, d.Currency = in.EndToEndID, orgOf[in.PayerRow], in.Currency
 		}
 		rep.Deferrals = append(rep.Deferrals, d)
 		if len(rep.Deferrals) >= 1000 {

@@ -257,8 +257,9 @@ func (s *Service) Instructions(ctx context.Context, p *identity.Principal, befor
 	return s.store.ListInstructions(ctx, org, beforeSeq, limit)
 }
 
-// ErrNothingToSettle is returned by RunCycle when the queue is empty.
-var ErrNothingToSettle = problem.New(problem.Conflict, "no instructions are queued")
+// ErrNothingToSettle is returned by RunCycle when nothing queued can
+// settle (the queue is empty, or everything in it must wait).
+var ErrNothingToSettle = problem.New(problem.Conflict, "nothing queued can settle now")
 
 // RunCycle nets everything queued and settles it through the ledger in one
 // transaction. A cancellation that lands while the cycle computes makes the
@@ -289,6 +290,11 @@ func (s *Service) runOnce(ctx context.Context, actor audit.Record) (Cycle, error
 	plan, err := MakePlan(q.NextCycle, q, books, queue)
 	if err != nil {
 		return Cycle{}, err
+	}
+	if plan.Commit.Cycle.Report.Settled == 0 {
+		// Nothing would move: recording the cycle would only repeat the
+		// deferrals. The queue is looked at again next time.
+		return Cycle{}, ErrNothingToSettle
 	}
 	plan.Commit.Audit = actor
 	return s.store.CommitCycle(ctx, plan.Commit)

@@ -23,8 +23,10 @@ import (
 	"bricstown/internal/fx"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
+	"bricstown/internal/obligations"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
+	"bricstown/internal/settlement"
 )
 
 //go:embed templates/*.html
@@ -48,13 +50,18 @@ const SessionCookie = "bricstown_session"
 
 // Deps are what the pages need.
 type Deps struct {
-	Log      *slog.Logger
-	Identity *identity.Service
-	Audit    audit.Store
-	Ref      *refdata.Data
-	Stats    TownStats
-	Ledger   *ledger.Service
-	FX       *fx.Service
+	Log        *slog.Logger
+	Identity   *identity.Service
+	Audit      audit.Store
+	Ref        *refdata.Data
+	Stats      TownStats
+	Ledger     *ledger.Service
+	FX         *fx.Service
+	Settlement *settlement.Service
+
+	// Obligations is the invoice register and its MTCS clearing runs.
+	Obligations *obligations.Service
+
 	// CanVisit tells whether p may open the page at path, from the route
 	// table, so navigation shows exactly the pages a user may open.
 	CanVisit func(p *identity.Principal, path string) bool
@@ -125,6 +132,8 @@ var navigation = []NavItem{
 	{Path: "/accounts", Key: "nav.accounts"},
 	{Path: "/fx", Key: "nav.fx"},
 	{Path: "/fx/publish", Key: "nav.fx_publish"},
+	{Path: "/settlement", Key: "settle.nav"},
+	{Path: "/obligations", Key: "oblig.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
 	{Path: "/audit", Key: "nav.audit"},

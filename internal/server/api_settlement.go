@@ -1,0 +1,889 @@
+package server
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"bricstown/internal/audit"
+	"bricstown/internal/identity"
+	"bricstown/internal/iso20022"
+	"bricstown/internal/ledger"
+	"bricstown/internal/problem"
+	"bricstown/internal/settlement"
+	"bricstown/internal/ui"
+)
+
+// Who may call the settlement routes. Banks submit and cancel their own
+// payment instructions and read their statements; the settlement centre
+// (acting through the platform administrator) admits banks and runs cycles;
+// both read cycles.
+//
+// Visibility: a bank sees only the instructions it pays or receives. A
+// cycle's report (figures, pairs and every participant's net position, and
+// its pacs.009) is the cycle's public result: every bank operator and the
+// platform administrator may read it, as participants of a CLS-style
+// system see the cycle's pay-ins and pay-outs. A deferral names an
+// instruction and its payer's shortfall, so a bank sees only the deferrals
+// of its own instructions; the count of deferrals is public.
+var (
+	settleRead  = roles(admin, identity.BankOperator)
+	settleBank  = roles(identity.BankOperator)
+	settleAdmin = roles(admin)
+)
+
+// CentreBIC is the settlement centre's BIC (ISO 9362) in the messages the
+// platform writes: pacs.009 cycle files and camt.053 statements.
+const CentreBIC = "BTSCKZKA"
+
+// maxStatementEntries bounds one camt.053 statement; maxStatementWalk bounds
+// how many ledger entries are read to find the period's start.
+const (
+	maxStatementEntries = 20_000
+	maxStatementWalk    = 200_000
+)
+
+// settlementReady answers 503 when the server runs without settlement.
+func (s *Server) settlementReady(w http.ResponseWriter, r *http.Request) bool {
+	if s.Settlement == nil {
+		writeProblem(w, r, s.log, problem.New(problem.Unavailable, "settlement is not enabled on this server"))
+		return false
+	}
+	return true
+}
+
+// The settlement JSON shapes: amounts are decimal strings in the currency's
+// units, never floats.
+
+type participantOut struct {
+	OrgID       string            `json:"org_id"`
+	OrgName     string            `json:"org_name,omitempty"`
+	BIC         string            `json:"bic"`
+	CreditLines map[string]string `json:"credit_lines"`
+	Active      bool              `json:"active"`
+	CreatedAt   time.Time         `json:"created_at"`
+}
+
+func (s *Server) participantJSON(p settlement.Participant, names *orgNames) participantOut {
+	out := participantOut{OrgID: p.OrgID, OrgName: names.name(p.OrgID), BIC: p.BIC, CreditLines: map[string]string{}, Active: p.Active, CreatedAt: p.CreatedAt}
+	for c, v := range p.CreditLines {
+		out.CreditLines[c] = s.amount(v, c)
+	}
+	return out
+}
+
+func (s *Server) registerParticipant(w http.ResponseWriter, r *http.Request) {
+	if !s.settlementReady(w, r) {
+		return
+	}
+	var in settlement.ParticipantInput
+	if err := decodeJSON(r, &in); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	ctx := r.Context()
+	org, orgErr := identity.Org{}, error(nil)
+	if strings.TrimSpace(in.OrgID) == "" {
+		orgErr = problem.New(problem.NotFound, "no organisation")
+	} else {
+		org, orgErr = s.identity.Store().GetOrg(ctx, strings.TrimSpace(in.OrgID))
+	}
+	if orgErr != nil && !problem.Is(orgErr, problem.NotFound) {
+		writeProblem(w, r, s.log, orgErr)
+		return
+	}
+	p, err := s.Settlement.RegisterParticipant(ctx, principal(r), in, org)
+	if orgErr != nil {
+		// Report the unknown organisation together with whatever else is
+		// wrong; the service has refused the zero organisation already.
+		f := problem.Fields{}
+		if pe, ok := err.(*problem.Error); ok {
+			for k, v := range pe.Fields {
+				f.Add(k, v)
+			}
+		}
+		f["org_id"] = "no such organisation: give the id of a bank"
+		writeProblem(w, r, s.log, f.Err("the participant is not valid"))
+		return
+	}
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, s.participantJSON(p, s.orgNames(r)))
+}
+
+func (s *Server) listParticipants(w http.ResponseWriter, r *http.Request) {
+	if !s.settlementReady(w, r) {
+		return
+	}
+	ps, err := s.Settlement.Store().Participants(r.Context())
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	names := s.orgNames(r)
+	out := make([]participantOut, len(ps))
+	for i, p := range ps {
+		out[i] = s.participantJSON(p, names)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+type instructionOut struct {
+	Seq           int64     `json:"seq"`
+	EndToEndID    string    `json:"end_to_end_id"`
+	Direction     string    `json:"direction,omitempty"` // out: the caller's bank pays; in: it receives
+	Payer         string    `json:"payer"`
+	PayerBIC      string    `json:"payer_bic"`
+	Payee         string    `json:"payee"`
+	PayeeBIC      string    `json:"payee_bic"`
+	Amount        string    `json:"amount"`
+	Currency      string    `json:"currency"`
+	PayeeCurrency string    `json:"payee_currency"`
+	ValueDate     string    `json:"value_date"`
+	Urgent        bool      `json:"urgent"`
+	Remittance    string    `json:"remittance,omitempty"`
+	Source        string    `json:"source"`
+	CreatedAt     time.Time `json:"created_at"`
+	Status        string    `json:"status"`
+	Cycle         int64     `json:"cycle,omitempty"`
+	Reason        string    `json:"reason,omitempty"`
+}
+
+// bics maps participant org ids to their BICs for one request.
+func (s *Server) bics(r *http.Request) (map[string]string, error) {
+	ps, err := s.Settlement.Store().Participants(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(ps))
+	for _, p := range ps {
+		m[p.OrgID] = p.BIC
+	}
+	return m, nil
+}
+
+func (s *Server) instructionJSON(in settlement.Instruction, bics map[string]string, viewer *identity.Principal) instructionOut {
+	out := instructionOut{Seq: in.Seq, EndToEndID: in.EndToEndID, Payer: in.Payer, PayerBIC: bics[in.Payer], Payee: in.Payee, PayeeBIC: bics[in.Payee],
+		Amount: s.amount(in.Amount, in.Currency), Currency: in.Currency, PayeeCurrency: in.PayeeCurrency, ValueDate: in.ValueDate.UTC().Format("2006-01-02"),
+		Urgent: in.Urgent, Remittance: in.Remittance, Source: in.Source, CreatedAt: in.CreatedAt, Status: string(in.Status), Cycle: in.CycleNumber, Reason: in.Reason}
+	if viewer != nil && !viewer.Has(identity.PlatformAdmin) {
+		switch viewer.OrgID {
+		case in.Payer:
+			out.Direction = "out"
+		case in.Payee:
+			out.Direction = "in"
+		}
+	}
+	return out
+}
+
+type instructionsIn struct {
+	Instructions []settlement.InstructionInput `json:"instructions"`
+}
+
+type submitResultOut struct {
+	Index      int    `json:"index"`
+	EndToEndID string `json:"end_to_end_id"`
+	Seq        int64  `json:"seq"`
+	Result     string `json:"result"`
+}
+
+func submitJSON(res []settlement.SubmitResult, e2e func(i int) string) map[string]any {
+	out := make([]submitResultOut, len(res))
+	for i, x := range res {
+		out[i] = submitResultOut{Index: i, EndToEndID: e2e(i), Seq: x.Seq, Result: x.Result}
+	}
+	return map[string]any{"results": out}
+}
+
+// submitInstructions queues 1 to 8,000 instructions of the caller's bank.
+// A bad instruction anywhere refuses the whole call; a repeated end-to-end
+// id is answered (exists, or exists_with_different_fields), not queued
+// twice.
+func (s *Server) submitInstructions(w http.ResponseWriter, r *http.Request) {
+	if !s.settlementReady(w, r) {
+		return
+	}
+	var in instructionsIn
+	if err := decodeJSON(r, &in); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	res, err := s.Settlement.Submit(r.Context(), principal(r), in.Instructions, "api")
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, submitJSON(res, func(i int) string { return strings.TrimSpace(in.Instructions[i].EndToEndID) }))
+}
+
+// importPacs008 queues the transactions of a pacs.008 file (the body):
+// every one, or none.
+func (s *Server) importPacs008(w http.ResponseWriter, r *http.Request) {
+	if !s.settlementReady(w, r) {
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/xml" && mt != "text/xml" {
+			writeProblem(w, r, s.log, problem.New(problem.Malformed, "Content-Type must be application/xml: the body is the pacs.008 file"))
+			return
+		}
+	}
+	// The route's body limit lets through one byte more than a document
+	// may have, so the importer itself reports a file that is too large.
+	data, err := io.ReadAll(io.LimitReader(r.Body, iso20022.MaxDocumentSize+1))
+	if err != nil {
+		writeProblem(w, r, s.log, jsonProblem(err))
+		return
+	}
+	res, err := s.Settlement.ImportPacs008(r.Context(), principal(r), bytes.NewReader(data))
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	// The file's end-to-end ids, in order, say which result is which.
+	msg, perr := iso20022.ParsePacs008(bytes.NewReader(data), s.Ref.MoneyExponent)
+	writeJSON(w, http.StatusOK, submitJSON(res, func(i int) string {
+		if perr == nil && i < len(msg.Instructions) {
+			return msg.Instructions[i].EndToEndID
+		}
+		return ""
+	}))
+}
+
+func parseSeqCursor(cursor string) (int64, error) {
+	if cursor == "" {
+		return 0, nil
+	}
+	v, err := strconv.ParseInt(cursor, 10, 64)
+	if err != nil || v <= 0 {
+		return 0, &problem.Error{Code: problem.Invalid, Message: "bad cursor", Fields: map[string]string{"cursor": "not a cursor from this listing"}}
+	}
+	return v, nil
+}
+
+// listInstructions lists the caller's bank's instructions (paid or
+// received), newest first; the platform administrator sees every bank's.
+func (s *Server) listInstructions(w http.ResponseWriter, r *http.Request) {
+	if !s.settlementReady(w, r) {
+		return
+	}
+	limit, cursor, err := pageParams(r)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	before, err := parseSeqCursor(cursor)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	p := principal(r)
+	list, err := s.Settlement.Instructions(r.Context(), p, before, limit+1)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	bics, err := s.bics(r)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	out := make([]instructionOut, len(list))
+	for i, in := range list {
+		out[i] = s.instructionJSON(in, bics, p)
+	}
+	writeJSON(w, http.StatusOK, pageOf(out, limit, func(x instructionOut) string { return strconv.FormatInt(x.Seq, 10) }))
+}
+
+// instructionOf finds an instruction by its end-to-end id, which is unique
+// per paying bank: a bank reads its own; the platform administrator names
+// the payer with ?payer=.
+func (s *Server) instructionOf(r *http.Request, e2e string) (settlement.Instruction, error) {
+	p := principal(r)
+	if p.Has(identity.PlatformAdmin) {
+		payer := r.URL.Query().Get("payer")
+		if payer == "" {
+			return settlement.Instruction{}, &problem.Error{Code: problem.Invalid, Message: "which bank's instruction?",
+				Fields: map[string]string{"payer": "required for the platform administrator: the paying bank's org id"}}
+		}
+		return s.Settlement.Store().GetInstruction(r.Context(), payer, e2e)
+	}
+	return s.Settlement.Instruction(r.Context(), p, e2e)
+}
+
+func (s *Server) getInstruction(w http.ResponseWriter, r *http.Request) {
+	if !s.settlementReady(w, r) {
+		return
+	}
+	in, err := s.instructionOf(r, r.PathValue("e2e"))
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	bics, err := s.bics(r)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.instructionJSON(in, bics, principal(r)))
+}
+
+// cancelInstruction withdraws one of the caller's bank's instructions that
+// no cycle has settled. Another bank's id answers 404.
+func (s *Server) cancelInstruction(w http.ResponseWriter, r *http.Request) {
+	if !s.settlementReady(w, r) {
+		return
+	}
+	p := principal(r)
+	e2e := r.PathValue("e2e")
+	if err := s.Settlement.Cancel(r.Context(), p, e2e); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	in, err := s.Settlement.Instruction(r.Context(), p, e2e)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	bics, err := s.bics(r)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.instructionJSON(in, bics, p))
+}
+
+// ---------------------------------------------------------------------------
+// Cycles.
+
+type currencyFiguresOut struct {
+	Currency  string `json:"currency"`
+	Gross     string `json:"gross"`
+	Net       string `json:"net"`
+	SavingBps int64  `json:"saving_bps"`
+}
+
+type pairFiguresOut struct {
+	A          string `json:"a"`
+	B          string `json:"b"`
+	GrossAB    string `json:"gross_a_to_b"`
+	GrossBA    string `json:"gross_b_to_a"`
+	Sell       string `json:"net_sold_currency"`
+	SellAmount string `json:"net_sold"`
+	Buy        string `json:"net_bought_currency"`
+	BuyAmount  string `json:"net_bought"`
+	SavingBps  int64  `json:"saving_bps"`
+}
+
+type positionOut struct {
+	OrgID    string `json:"org_id"`
+	OrgName  string `json:"org_name,omitempty"`
+	BIC      string `json:"bic"`
+	Currency string `json:"currency"`
+	Net      string `json:"net"`
+}
+
+type deferralOut struct {
+	Seq        int64  `json:"seq"`
+	EndToEndID string `json:"end_to_end_id"`
+	Payer      string `json:"payer"`
+	Currency   string `json:"currency"`
+	Reason     string `json:"reason"`
+	Shortfall  string `json:"shortfall"`
+}
+
+type costOut struct {
+	Currency  string `json:"currency"`
+	USDRoute  string `json:"usd_route"`
+	Local     string `json:"local"`
+	Saving    string `json:"saving"`
+	SavingBps int64  `json:"saving_bps"`
+}
+
+type reportOut struct {
+	Instructions        int                  `json:"instructions"`
+	Settled             int                  `json:"settled"`
+	Deferred            int                  `json:"deferred"`
+	SettlementTransfers int                  `json:"settlement_transfers"`
+	LiquiditySavingBps  int64                `json:"liquidity_saving_bps"`
+	Currencies          []currencyFiguresOut `json:"currencies"`
+	Pairs               []pairFiguresOut     `json:"pairs"`
+	Positions           []positionOut        `json:"positions"`
+	Deferrals           []deferralOut        `json:"deferrals"`
+	Cost                costOut              `json:"cost"`
+	NettingMillis       float64              `json:"netting_ms"`
+	CycleMillis         float64              `json:"cycle_ms"`
+}
+
+type cycleOut struct {
+	ID        string    `json:"id"`
+	Number    int64     `json:"number"`
+	FromSeq   int64     `json:"from_seq"`
+	ToSeq     int64     `json:"to_seq"`
+	StartedAt time.Time `json:"started_at"`
+	SettledAt time.Time `json:"settled_at"`
+	Report    reportOut `json:"report"`
+}
+
+// cycleSummaryOut is a cycle in a listing: the headline figures only.
+type cycleSummaryOut struct {
+	ID                  string    `json:"id"`
+	Number              int64     `json:"number"`
+	FromSeq             int64     `json:"from_seq"`
+	ToSeq               int64     `json:"to_seq"`
+	StartedAt           time.Time `json:"started_at"`
+	SettledAt           time.Time `json:"settled_at"`
+	Instructions        int       `json:"instructions"`
+	Settled             int       `json:"settled"`
+	Deferred            int       `json:"deferred"`
+	SettlementTransfers int       `json:"settlement_transfers"`
+	LiquiditySavingBps  int64     `json:"liquidity_saving_bps"`
+	Cost                costOut   `json:"cost"`
+}
+
+func (s *Server) costJSON(c settlement.CostFigures) costOut {
+	return costOut{Currency: c.Currency, USDRoute: s.amount(c.USDRoute, c.Currency), Local: s.amount(c.Local, c.Currency),
+		Saving: s.amount(c.Saving, c.Currency), SavingBps: c.SavingBps}
+}
+
+func (s *Server) cycleJSON(r *http.Request, c settlement.Cycle, viewer *identity.Principal, names *orgNames) (cycleOut, error) {
+	rep := c.Report
+	out := reportOut{Instructions: rep.Instructions, Settled: rep.Settled, Deferred: rep.Deferred, SettlementTransfers: rep.SettlementTransfers,
+		LiquiditySavingBps: rep.LiquiditySavingBps, Currencies: []currencyFiguresOut{}, Pairs: []pairFiguresOut{}, Positions: []positionOut{},
+		Deferrals: []deferralOut{}, Cost: s.costJSON(rep.Cost), NettingMillis: rep.NettingMillis, CycleMillis: rep.CycleMillis}
+	for _, x := range rep.Currencies {
+		out.Currencies = append(out.Currencies, currencyFiguresOut{Currency: x.Currency, Gross: s.amount(x.Gross, x.Currency),
+			Net: s.amount(x.Net, x.Currency), SavingBps: x.SavingBps})
+	}
+	for _, x := range rep.Pairs {
+		buy := x.B
+		if x.Sell == x.B {
+			buy = x.A
+		}
+		out.Pairs = append(out.Pairs, pairFiguresOut{A: x.A, B: x.B, GrossAB: s.amount(x.GrossAB, x.A), GrossBA: s.amount(x.GrossBA, x.B),
+			Sell: x.Sell, SellAmount: s.amount(x.SellAmount, x.Sell), Buy: buy, BuyAmount: s.amount(x.BuyAmount, buy), SavingBps: x.SavingBps})
+	}
+	for _, x := range rep.Positions {
+		out.Positions = append(out.Positions, positionOut{OrgID: x.OrgID, OrgName: names.name(x.OrgID), BIC: x.BIC, Currency: x.Currency,
+			Net: s.amount(x.Net, x.Currency)})
+	}
+	defs, err := ui.VisibleDeferrals(r.Context(), s.Settlement.Store(), rep.Deferrals, viewer)
+	if err != nil {
+		return cycleOut{}, err
+	}
+	for _, d := range defs {
+		out.Deferrals = append(out.Deferrals, deferralOut{Seq: d.Seq, EndToEndID: d.EndToEndID, Payer: d.Payer, Currency: d.Currency,
+			Reason: d.Reason, Shortfall: s.amount(d.Shortfall, d.Currency)})
+	}
+	return cycleOut{ID: c.ID, Number: c.Number, FromSeq: c.FromSeq, ToSeq: c.ToSeq, StartedAt: c.StartedAt, SettledAt: c.SettledAt, Report: out}, nil
+}
+
+// runCycle nets everything queued and settles it through the ledger now.
+func (s *Server) runCycle(w http.ResponseWriter, r *http.Request) {
+	if !s.settlementReady(w, r) {
+		return
+	}
+	p := principal(r)
+	u, o := p.Actor()
+	c, err := s.Settlement.RunCycle(r.Context(), audit.Record{ActorUser: u, ActorOrg: o, Action: "settlement.cycle"})
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	out, err := s.cycleJSON(r, c, p, s.orgNames(r))
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/settlement/cycles/%d", c.Number))
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) listCycles(w http.ResponseWriter, r *http.Request) {
+	if !s.settlementReady(w, r) {
+		return
+	}
+	limit, cursor, err := pageParams(r)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	before, err := parseSeqCursor(cursor)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	cs, err := s.Settlement.Store().Cycles(r.Context(), before, limit+1)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	out := make([]cycleSummaryOut, len(cs))
+	for i, c := range cs {
+		out[i] = cycleSummaryOut{ID: c.ID, Number: c.Number, FromSeq: c.FromSeq, ToSeq: c.ToSeq, StartedAt: c.StartedAt, SettledAt: c.SettledAt,
+			Instructions: c.Report.Instructions, Settled: c.Report.Settled, Deferred: c.Report.Deferred, SettlementTransfers: c.Report.SettlementTransfers,
+			LiquiditySavingBps: c.Report.LiquiditySavingBps, Cost: s.costJSON(c.Report.Cost)}
+	}
+	writeJSON(w, http.StatusOK, pageOf(out, limit, func(x cycleSummaryOut) string { return strconv.FormatInt(x.Number, 10) }))
+}
+
+// cycleOf reads the cycle named by the path; a number that is not one
+// answers 404 like a cycle that does not exist.
+func (s *Server) cycleOf(r *http.Request) (settlement.Cycle, error) {
+	n, err := strconv.ParseInt(r.PathValue("n"), 10, 64)
+	if err != nil || n <= 0 {
+		return settlement.Cycle{}, problem.New(problem.NotFound, "no such cycle: %s", r.PathValue("n"))
+	}
+	return s.Settlement.Store().GetCycle(r.Context(), n)
+}
+
+func (s *Server) getCycle(w http.ResponseWriter, r *http.Request) {
+	if !s.settlementReady(w, r) {
+		return
+	}
+	c, err := s.cycleOf(r)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	out, err := s.cycleJSON(r, c, principal(r), s.orgNames(r))
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// csvText keeps a spreadsheet from reading a text cell as a formula.
+func csvText(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
+
+// cycleCSV is the cycle report as CSV, one section per table: each starts
+// with a row naming it, then its header row and its rows; a blank row
+// separates sections.
+func (s *Server) cycleCSV(w http.ResponseWriter, r *http.Request) {
+	if !s.settlementReady(w, r) {
+		return
+	}
+	c, err := s.cycleOf(r)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	out, err := s.cycleJSON(r, c, principal(r), s.orgNames(r))
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	rep := out.Report
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	itoa := func(v int64) string { return strconv.FormatInt(v, 10) }
+	section := func(name string, header []string, rows [][]string) {
+		if buf.Len() > 0 {
+			_ = cw.Write([]string{})
+		}
+		_ = cw.Write([]string{"section", name})
+		_ = cw.Write(header)
+		for _, row := range rows {
+			_ = cw.Write(row)
+		}
+	}
+	section("cycle", []string{"number", "id", "from_seq", "to_seq", "started_at", "settled_at", "instructions", "settled", "deferred",
+		"settlement_transfers", "liquidity_saving_bps", "netting_ms", "cycle_ms"},
+		[][]string{{itoa(out.Number), out.ID, itoa(out.FromSeq), itoa(out.ToSeq), out.StartedAt.UTC().Format(time.RFC3339Nano), out.SettledAt.UTC().Format(time.RFC3339Nano),
+			strconv.Itoa(rep.Instructions), strconv.Itoa(rep.Settled), strconv.Itoa(rep.Deferred), strconv.Itoa(rep.SettlementTransfers),
+			itoa(rep.LiquiditySavingBps), strconv.FormatFloat(rep.NettingMillis, 'f', 3, 64), strconv.FormatFloat(rep.CycleMillis, 'f', 3, 64)}})
+	var rows [][]string
+	for _, x := range rep.Currencies {
+		rows = append(rows, []string{x.Currency, x.Gross, x.Net, itoa(x.SavingBps)})
+	}
+	section("currencies", []string{"currency", "gross", "net", "saving_bps"}, rows)
+	rows = nil
+	for _, x := range rep.Pairs {
+		rows = append(rows, []string{x.A, x.B, x.GrossAB, x.GrossBA, x.Sell, x.SellAmount, x.Buy, x.BuyAmount, itoa(x.SavingBps)})
+	}
+	section("pairs", []string{"a", "b", "gross_a_to_b", "gross_b_to_a", "net_sold_currency", "net_sold", "net_bought_currency", "net_bought", "saving_bps"}, rows)
+	rows = nil
+	for _, x := range rep.Positions {
+		rows = append(rows, []string{x.BIC, x.OrgID, csvText(x.OrgName), x.Currency, x.Net})
+	}
+	section("positions", []string{"bic", "org_id", "org_name", "currency", "net"}, rows)
+	rows = nil
+	for _, x := range rep.Deferrals {
+		rows = append(rows, []string{itoa(x.Seq), csvText(x.EndToEndID), x.Payer, x.Currency, x.Reason, x.Shortfall})
+	}
+	section("deferrals", []string{"seq", "end_to_end_id", "payer", "currency", "reason", "shortfall"}, rows)
+	section("cost", []string{"currency", "usd_route", "local", "saving", "saving_bps"},
+		[][]string{{rep.Cost.Currency, rep.Cost.USDRoute, rep.Cost.Local, rep.Cost.Saving, itoa(rep.Cost.SavingBps)}})
+	cw.Flush()
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="settlement-cycle-%d.csv"`, c.Number))
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(buf.Bytes())
+}
+
+// cyclePacs009 is the cycle's settlement as an ISO 20022 pacs.009: one
+// transfer per net position between the participant and the centre.
+func (s *Server) cyclePacs009(w http.ResponseWriter, r *http.Request) {
+	if !s.settlementReady(w, r) {
+		return
+	}
+	c, err := s.cycleOf(r)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	b, err := s.Settlement.Pacs009(r.Context(), c.Number, CentreBIC)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="pacs009-cycle-%d.xml"`, c.Number))
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(b)
+}
+
+// ---------------------------------------------------------------------------
+// Statements.
+
+// statementPeriod reads ?from= and ?to=: dates (YYYY-MM-DD; to includes its
+// whole day) or RFC 3339 times. The default is today until now; a period
+// never ends after now.
+func statementPeriod(q map[string][]string, now time.Time, f problem.Fields) (from, to time.Time) {
+	get := func(k string) string {
+		if v := q[k]; len(v) > 0 {
+			return strings.TrimSpace(v[0])
+		}
+		return ""
+	}
+	today := now.UTC().Truncate(24 * time.Hour)
+	from, to = today, now
+	parse := func(field, v string, endOfDay bool) (time.Time, bool) {
+		if d, err := time.Parse("2006-01-02", v); err == nil {
+			if endOfDay {
+				d = d.Add(24 * time.Hour)
+			}
+			return d, true
+		}
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return t.UTC(), true
+		}
+		f.Add(field, "must be a date YYYY-MM-DD or an RFC 3339 time, e.g. 2026-03-14T09:00:00Z")
+		return time.Time{}, false
+	}
+	if v := get("from"); v != "" {
+		if t, ok := parse("from", v, false); ok {
+			from = t
+		}
+	}
+	if v := get("to"); v != "" {
+		if t, ok := parse("to", v, true); ok {
+			to = t
+		}
+	}
+	if to.After(now) {
+		to = now
+	}
+	switch {
+	case len(f) > 0:
+	case from.After(now):
+		f.Add("from", "must not be in the future")
+	case to.Before(from):
+		f.Add("to", "must not be before from")
+	case to.Sub(from) > 366*24*time.Hour:
+		f.Add("to", "a statement covers at most 366 days")
+	}
+	return from, to
+}
+
+// Statement builds the camt.053 of acct (a settlement account of the
+// caller's bank) over [from, to) from the ledger's history: the opening
+// balance is the balance after the last entry before from, each entry's
+// amount is the change it made to the posted balance (pending holds change
+// nothing and are left out), and the closing balance follows.
+func (s *Server) statement(r *http.Request, acct ledger.Account, ownerName, ownerBIC string, from, to time.Time) (*iso20022.StatementMessage, error) {
+	store := s.Ledger.Store()
+	natural := func(t *ledger.Transfer) int64 {
+		if t.DebitAccount == acct.ID {
+			return acct.Kind.Natural(t.DebitBalanceAfter)
+		}
+		return acct.Kind.Natural(t.CreditBalanceAfter)
+	}
+	prev := func(t *ledger.Transfer) int64 {
+		if t.DebitAccount == acct.ID {
+			return t.DebitPrev
+		}
+		return t.CreditPrev
+	}
+	var inPeriod []ledger.Transfer // newest first
+	var opening int64
+	cursor, walked := int64(0), 0
+walk:
+	for {
+		h, err := store.History(r.Context(), acct.ID, cursor, 500)
+		if err != nil {
+			return nil, err
+		}
+		for i := range h {
+			t := &h[i]
+			walked++
+			switch {
+			case !t.Timestamp.Before(to):
+			case t.Timestamp.Before(from):
+				opening = natural(t)
+				break walk
+			default:
+				inPeriod = append(inPeriod, *t)
+				if len(inPeriod) > maxStatementEntries {
+					return nil, &problem.Error{Code: problem.Invalid, Message: "the period is too long for one statement",
+						Fields: map[string]string{"to": fmt.Sprintf("the period has more than %d entries: ask for a shorter one", maxStatementEntries)}}
+				}
+			}
+		}
+		if len(h) == 0 || walked > maxStatementWalk {
+			if walked > maxStatementWalk {
+				return nil, &problem.Error{Code: problem.Invalid, Message: "the period is too far back",
+					Fields: map[string]string{"from": "ask for a more recent period"}}
+			}
+			break
+		}
+		cursor = prev(&h[len(h)-1])
+		if cursor == 0 {
+			break
+		}
+	}
+	exp := s.exponent(acct.Currency)
+	day := func(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
+	closingDay := day(to)
+	if to.After(from) {
+		closingDay = day(to.Add(-time.Microsecond))
+	}
+	st := iso20022.Statement{
+		ID:   fmt.Sprintf("%s-%s-%s-%s", ownerBIC, acct.Currency, from.UTC().Format("20060102"), closingDay.Format("20060102")),
+		From: from.UTC(), To: to.UTC(),
+		Account: iso20022.StatementAccount{ID: iso20022.Account{Other: strings.ReplaceAll(acct.ID.String(), "-", "")}, Currency: acct.Currency,
+			Exponent: exp, OwnerName: xmlText(ownerName, 140), ServicerBIC: CentreBIC},
+		Opening: iso20022.Balance{AmountMinor: opening, Date: day(from)},
+	}
+	running := opening
+	for i := len(inPeriod) - 1; i >= 0; i-- {
+		t := &inPeriod[i]
+		after := natural(t)
+		delta := after - running
+		running = after
+		if delta == 0 {
+			continue
+		}
+		e := iso20022.Entry{AmountMinor: delta, Direction: iso20022.Credit, BookingDate: day(t.Timestamp), ValueDate: day(t.Timestamp),
+			AcctSvcrRef: fmt.Sprintf("BTS-L%d", t.Seq)}
+		if delta < 0 {
+			e.AmountMinor, e.Direction = -delta, iso20022.Debit
+		}
+		if strings.HasPrefix(t.Code, "settlement") {
+			e.CounterpartBIC = CentreBIC
+			var n int64
+			if _, err := fmt.Sscanf(t.Reference, "cycle %d", &n); err == nil && n > 0 {
+				e.MessageID = fmt.Sprintf("BTS-C%06d", n)
+			}
+		}
+		if ref := xmlText(t.Reference, 140); ref != "" {
+			e.RemittanceInfo = []string{ref}
+		}
+		st.Entries = append(st.Entries, e)
+	}
+	st.Closing = iso20022.Balance{AmountMinor: running, Date: closingDay}
+	return &iso20022.StatementMessage{MsgID: fmt.Sprintf("BTS-%s-%s-%s", ownerBIC, acct.Currency, to.UTC().Format("20060102150405")),
+		CreatedAt: time.Now().UTC(), Statements: []iso20022.Statement{st}}, nil
+}
+
+// xmlText keeps printable text, trimmed to at most n characters.
+func xmlText(s string, n int) string {
+	if !utf8.ValidString(s) {
+		return ""
+	}
+	var b strings.Builder
+	count := 0
+	for _, r := range strings.TrimSpace(s) {
+		if unicode.IsControl(r) || r == utf8.RuneError || r == 0xFFFE || r == 0xFFFF {
+			continue
+		}
+		if count == n {
+			break
+		}
+		b.WriteRune(r)
+		count++
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// settlementStatement is the camt.053 statement of the caller's bank's
+// settlement account in one currency over a period.
+func (s *Server) settlementStatement(w http.ResponseWriter, r *http.Request) {
+	if !s.settlementReady(w, r) {
+		return
+	}
+	p := principal(r)
+	q := r.URL.Query()
+	f := problem.Fields{}
+	ccy, _, ok := s.moneyExponent(q.Get("currency"))
+	switch {
+	case q.Get("currency") == "":
+		f.Add("currency", "required: the settlement account's currency, e.g. KZT")
+	case !ok:
+		f.Add("currency", "must be an ISO 4217 currency that holds money")
+	}
+	from, to := statementPeriod(q, time.Now().UTC(), f)
+	if err := f.Err("bad statement request"); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	ctx := r.Context()
+	acct, err := s.Ledger.Store().AccountByCode(ctx, p.OrgID, ccy, settlement.SettlementCode)
+	if problem.Is(err, problem.NotFound) {
+		err = problem.New(problem.NotFound, "your bank has no settlement account in %s", ccy)
+	}
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	bic := "NOTAPART"
+	if bics, err := s.bics(r); err == nil && bics[p.OrgID] != "" {
+		bic = bics[p.OrgID]
+	}
+	owner := s.orgNames(r).name(p.OrgID)
+	if owner == "" {
+		owner = bic
+	}
+	msg, err := s.statement(r, acct, owner, bic, from, to)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := iso20022.WriteCamt053(&buf, msg); err != nil {
+		writeProblem(w, r, s.log, fmt.Errorf("camt.053 of %s: %w", acct.ID, err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="camt053-%s-%s.xml"`, ccy, to.UTC().Format("20060102")))
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(buf.Bytes())
+}
