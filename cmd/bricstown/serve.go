@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"bricstown/internal/audit"
+	"bricstown/internal/customs"
 	"bricstown/internal/demo"
+	"bricstown/internal/dutyledger"
 	"bricstown/internal/fx"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
@@ -43,6 +45,8 @@ type platform struct {
 	// settlement nets banks' payment instructions in cycles and settles
 	// them through the ledger.
 	settlement *settlement.Service
+	// customs is the one-stop trade service centre.
+	customs *customs.Service
 }
 
 // openPlatform assembles the platform; centreOrg names the organisation
@@ -92,7 +96,59 @@ func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig, centreO
 			return settlement.CycleRates(board, usd), nil
 		}})
 	obl := obligations.NewService(db, obligations.Config{Exponent: ref.MoneyExponent, Log: log})
-	return &platform{log: log, db: db, ref: ref, identity: idsvc, ledger: led, fx: fxs, obligations: obl, settlement: settle}, nil
+	cust, err := newCustoms(db, ref, idsvc, led, fxs, usd)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &platform{log: log, db: db, ref: ref, identity: idsvc, ledger: led, fx: fxs, obligations: obl, settlement: settle, customs: cust}, nil
+}
+
+// newCustoms assembles the one-stop trade service centre: the demo tariff
+// and risk rules, customs values converted to KZT at the board's mid (or
+// the USD cross where no bank quotes the pair), duties paid through the
+// ledger into the customs authority's revenue account.
+func newCustoms(db *sqlstore.DB, ref *refdata.Data, ids *identity.Service, led *ledger.Service, fxs *fx.Service, usd fx.USDConfig) (*customs.Service, error) {
+	rules, err := customs.DemoRules(ref)
+	if err != nil {
+		return nil, err
+	}
+	return customs.NewService(db, customs.Config{Rules: rules,
+		Rates: func(ccy string, date time.Time) (money.Rate, error) {
+			ctx := context.Background()
+			board, err := fxs.Store().CurrentRates(ctx, time.Now())
+			if err != nil {
+				return money.Rate{}, err
+			}
+			r, ok := settlement.CycleRates(board, usd)(ccy, "KZT")
+			if !ok {
+				return money.Rate{}, problem.New(problem.Invalid, "no KZT rate for %s", ccy)
+			}
+			return r, nil
+		},
+		Payments: dutyledger.Payments{Ledger: led, Authority: orgOfKind(ids, identity.KindCustomsAuthority)}})
+}
+
+// orgOfKind finds the first organisation of a kind (the customs authority).
+func orgOfKind(ids *identity.Service, kind identity.OrgKind) func(ctx context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		after := ""
+		for {
+			orgs, err := ids.Store().ListOrgs(ctx, identity.Page{After: after, Limit: 500})
+			if err != nil {
+				return "", err
+			}
+			for _, o := range orgs {
+				if o.Kind == kind {
+					return o.ID, nil
+				}
+			}
+			if len(orgs) < 500 {
+				return "", problem.New(problem.Unavailable, "no organisation of kind %s is registered", kind)
+			}
+			after = orgs[len(orgs)-1].ID
+		}
+	}
 }
 
 func serveCmd(ctx context.Context, e *env, args []string) error {
@@ -148,7 +204,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	}
 	reg := metrics.NewRegistry()
 	srv, err := server.New(server.Deps{Log: log, Version: versionString(), DB: p.db, DBStats: p.db.SQL.Stats, Identity: p.identity,
-		Audit: p.db, Ref: p.ref, Stats: p.db, Metrics: reg, Ledger: p.ledger, FX: p.fx, Settlement: p.settlement, Obligations: p.obligations})
+		Audit: p.db, Ref: p.ref, Stats: p.db, Metrics: reg, Ledger: p.ledger, FX: p.fx, Settlement: p.settlement, Obligations: p.obligations, Customs: p.customs})
 	if err != nil {
 		return err
 	}

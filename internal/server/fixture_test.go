@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"bricstown/internal/customs"
 	"bricstown/internal/demo"
+	"bricstown/internal/dutyledger"
 	"bricstown/internal/fx"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
@@ -86,11 +89,35 @@ func newFixture() (*fixture, error) {
 			return settlement.CycleRates(board, fx.DefaultUSDConfig()), nil
 		}})
 	obl := obligations.NewService(db, obligations.Config{Exponent: ref.MoneyExponent, Log: log})
+	rules, err := customs.DemoRules(ref)
+	if err != nil {
+		return nil, err
+	}
+	cust, err := customs.NewService(db, customs.Config{Rules: rules,
+		Rates: func(ccy string, _ time.Time) (money.Rate, error) {
+			r, ok := settlement.CycleRates(nil, fx.DefaultUSDConfig())(ccy, "KZT")
+			if !ok {
+				return money.Rate{}, fmt.Errorf("no KZT rate for %s", ccy)
+			}
+			return r, nil
+		},
+		Payments: dutyledger.Payments{Ledger: led, Authority: func(ctx context.Context) (string, error) {
+			orgs, err := db.ListOrgs(ctx, identity.Page{Limit: 1000})
+			for _, o := range orgs {
+				if o.Kind == identity.KindCustomsAuthority {
+					return o.ID, nil
+				}
+			}
+			return "", fmt.Errorf("no customs authority: %v", err)
+		}}})
+	if err != nil {
+		return nil, err
+	}
 	if err := demo.SeedObligations(ctx, ids, obl, time.Now()); err != nil {
 		return nil, err
 	}
 	srv, err := New(Deps{Log: log, Version: "test", DB: db, DBStats: db.SQL.Stats, Identity: ids, Audit: db, Ref: ref, Stats: db,
-		Metrics: metrics.NewRegistry(), Ledger: led, FX: fxs, Settlement: settle, Obligations: obl})
+		Metrics: metrics.NewRegistry(), Ledger: led, FX: fxs, Settlement: settle, Obligations: obl, Customs: cust})
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"bricstown/internal/audit"
+	"bricstown/internal/customs"
 	"bricstown/internal/fx"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
@@ -44,6 +45,8 @@ type Deps struct {
 
 	// Obligations is the invoice register and its MTCS clearing runs.
 	Obligations *obligations.Service
+	// Customs is the one-stop trade service centre.
+	Customs *customs.Service
 }
 
 // Pinger is what /readyz asks.
@@ -91,7 +94,7 @@ func New(d Deps) (*Server, error) {
 		})
 	}
 	pages, err := ui.New(ui.Deps{Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit,
-		Ledger: d.Ledger, FX: d.FX, Settlement: d.Settlement, Obligations: d.Obligations})
+		Ledger: d.Ledger, FX: d.FX, Settlement: d.Settlement, Obligations: d.Obligations, Customs: d.Customs})
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"bricstown/internal/audit"
+	"bricstown/internal/customs"
 	"bricstown/internal/fx"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
@@ -61,6 +62,8 @@ type Deps struct {
 
 	// Obligations is the invoice register and its MTCS clearing runs.
 	Obligations *obligations.Service
+	// Customs is the one-stop trade service centre.
+	Customs *customs.Service
 
 	// CanVisit tells whether p may open the page at path, from the route
 	// table, so navigation shows exactly the pages a user may open.
