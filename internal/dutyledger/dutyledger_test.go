@@ -1,0 +1,68 @@
+package dutyledger
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"bricstown/internal/audit"
+	"bricstown/internal/identity"
+	"bricstown/internal/ledger"
+	"bricstown/internal/problem"
+	"bricstown/internal/refdata"
+	"bricstown/internal/sqlstore"
+
+	"github.com/google/uuid"
+)
+
+func TestPayDuties(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "d.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	led := ledger.NewService(db, ledger.Config{Exponent: refdata.Default().MoneyExponent})
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go led.Run(lctx)
+	trader, rev, usd, other := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	issuer := uuid.Must(uuid.NewV7())
+	if err := db.CreateAccounts(ctx, []ledger.Account{
+		{ID: issuer, OrgID: "centre", Currency: "KZT", Kind: ledger.Asset, Code: "issuance"},
+		{ID: trader, OrgID: "firm", Currency: "KZT", Kind: ledger.Liability, Code: "operating", Flags: ledger.DebitsMustNotExceedCredits},
+		{ID: usd, OrgID: "firm", Currency: "USD", Kind: ledger.Liability, Code: "operating"},
+		{ID: other, OrgID: "stranger", Currency: "KZT", Kind: ledger.Liability, Code: "operating"},
+		{ID: rev, OrgID: "customs", Currency: "KZT", Kind: ledger.Liability, Code: RevenueCode},
+	}, audit.Record{ActorUser: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateTransfers(ctx, []ledger.Transfer{{ID: uuid.Must(uuid.NewV7()), DebitAccount: issuer, CreditAccount: trader, Amount: 500_000_00}}, ledger.BatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pay := Payments{Ledger: led, Authority: func(context.Context) (string, error) { return "customs", nil }}
+	p := &identity.Principal{UserID: "u", OrgID: "firm", Roles: []identity.Role{identity.Trader}}
+	ref, err := pay.PayDuties(ctx, p, "decl-1", 123_456_78, trader.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := pay.PayDuties(ctx, p, "decl-1", 123_456_78, trader.String())
+	if err != nil || again != ref {
+		t.Fatalf("a retried payment: %q %v, want the first payment %q", again, err, ref)
+	}
+	if a, _ := db.GetAccount(ctx, rev); a.Balance() != 123_456_78 {
+		t.Fatalf("revenue %d: paid once expected", a.Balance())
+	}
+	if _, err := pay.PayDuties(ctx, p, "decl-2", 1_00, usd.String()); !problem.Is(err, problem.Invalid) {
+		t.Fatalf("USD account: %v", err)
+	}
+	if _, err := pay.PayDuties(ctx, p, "decl-3", 1_00, other.String()); !problem.Is(err, problem.Invalid) {
+		t.Fatalf("someone else's account: %v", err)
+	}
+	if _, err := pay.PayDuties(ctx, p, "decl-4", 900_000_00, trader.String()); !problem.Is(err, problem.Conflict) {
+		t.Fatalf("more than the balance: %v", err)
+	}
+}
