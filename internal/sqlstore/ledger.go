@@ -440,146 +440,22 @@ func (db *DB) writeTransfers(ctx context.Context, tx *sql.Tx, conn *sql.Conn, ts
 		return conn.Raw(func(dc any) error {
 			pc := dc.(*stdlib.Conn).Conn()
 			_, err := pc.CopyFrom(ctx, pgx.Identifier{"ledger_transfers"}, strings.Split(strings.ReplaceAll(transferInsertCols, " ", ""), ","),
-				pgx.CopyFromSlice(len(ts), func(i int) ([]any, error) {
-					t := ts[i]
-					var pend []byte
-					if t.PendingID != ledger.Zero {
-						pend = t.PendingID[:]
-					}
-					return []any{t.Seq, t.ID[:], t.DebitAccountRow, t.CreditAccountRow, t.Amount, t.Currency, pend, t.Timeout, t.Code,
-						t.Reference, int64(t.Flags), micros(t.Timestamp), t.DebitPrev, t.CreditPrev, t.DebitBalanceAfter, t.CreditBalanceAfter}, nil
-				}))
+				pgx.CopyFromSlice(len(ts), func(i int) ([]any, error) { return transferRow(nil, ts[i]), nil }))
 			return err
 		})
 	}
-	start := 0
-	for _, n := range pieces(len(ts), transferSizes) {
-		chunk := ts[start : start+n]
-		start += n
-		stmt, err := db.bulkStmt(ctx, tx, "transfers", transferInsertHead, "", n, 16)
-		if err != nil {
-			return err
-		}
-		args := make([]any, 0, n*16)
-		for _, t := range chunk {
-			var pend any
-			if t.PendingID != ledger.Zero {
-				pend = t.PendingID[:]
-			}
-			args = append(args, t.Seq, t.ID[:], t.DebitAccountRow, t.CreditAccountRow, t.Amount, t.Currency, pend, t.Timeout, t.Code,
-				t.Reference, int64(t.Flags), micros(t.Timestamp), t.DebitPrev, t.CreditPrev, t.DebitBalanceAfter, t.CreditBalanceAfter)
-		}
-		if _, err := stmt.ExecContext(ctx, args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return bulkWrite(ctx, db, tx, transferBulk, ts, transferRow)
 }
 
-// bulkStmt returns the statement whose tail repeats a row of cols
-// parameters n times, bound to tx. SQLite gets positional "?" parameters:
-// its driver looks up "$N" names one by one, which makes binding a large
-// statement quadratic.
-//
-// A statement prepared earlier on the pool is reused; one that is not is
-// prepared on tx's own connection and not cached. A transaction must never
-// wait for a second pool connection: the other connections may belong to
-// requests waiting for the write lock this transaction holds.
-func (db *DB) bulkStmt(ctx context.Context, tx *sql.Tx, key, head, tail string, n, cols int) (*sql.Stmt, error) {
-	db.stmtMu.Lock()
-	s, ok := db.stmts[fmt.Sprintf("%s/%d", key, n)]
-	db.stmtMu.Unlock()
-	if ok {
-		return tx.StmtContext(ctx, s), nil
+// transferRow appends a transfer's values in transferInsertCols order.
+func transferRow(args []any, t *ledger.Transfer) []any {
+	var pend any // NULL unless the transfer resolves a pending one
+	if t.PendingID != ledger.Zero {
+		pend = t.PendingID[:]
 	}
-	return tx.PrepareContext(ctx, db.bulkSQL(head, tail, n, cols))
+	return append(args, t.Seq, t.ID[:], t.DebitAccountRow, t.CreditAccountRow, t.Amount, t.Currency, pend, t.Timeout, t.Code,
+		t.Reference, int64(t.Flags), micros(t.Timestamp), t.DebitPrev, t.CreditPrev, t.DebitBalanceAfter, t.CreditBalanceAfter)
 }
-
-func (db *DB) bulkSQL(head, tail string, n, cols int) string {
-	var b strings.Builder
-	b.WriteString(head)
-	p := 1
-	for r := 0; r < n; r++ {
-		if r > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for c := 0; c < cols; c++ {
-			if c > 0 {
-				b.WriteByte(',')
-			}
-			if db.Engine == SQLite {
-				b.WriteByte('?')
-			} else {
-				fmt.Fprintf(&b, "$%d", p)
-			}
-			p++
-		}
-		b.WriteByte(')')
-	}
-	b.WriteString(tail)
-	return b.String()
-}
-
-// warmBulk prepares, outside any transaction, the full-size statements
-// that large batches use again and again.
-func (db *DB) warmBulk(ctx context.Context) error {
-	db.stmtMu.Lock()
-	defer db.stmtMu.Unlock()
-	if db.stmts != nil {
-		return nil
-	}
-	stmts := map[string]*sql.Stmt{}
-	for _, w := range []struct {
-		key, head, tail string
-		sizes           []int
-		cols            int
-	}{
-		{"transfers", transferInsertHead, "", transferSizes, 16},
-		{"balances", balanceUpsertHead, balanceUpsertTail, balanceSizes, 6},
-		{"instructions", instructionInsertHead, "", instructionSizes, 13},
-	} {
-		if db.Engine == Postgres {
-			continue // PostgreSQL uses COPY and unnest instead
-		}
-		for _, n := range w.sizes {
-			s, err := db.SQL.PrepareContext(ctx, db.bulkSQL(w.head, w.tail, n, w.cols))
-			if err != nil {
-				return err
-			}
-			stmts[fmt.Sprintf("%s/%d", w.key, n)] = s
-		}
-	}
-	db.stmts = stmts
-	return nil
-}
-
-// The row counts of the prepared multi-row statements: any number of rows
-// is written as a few statements of these sizes (45 = 25+5+5+5+5), so no
-// batch, however small or odd, prepares a statement of its own.
-var (
-	transferSizes = []int{400, 100, 25, 5, 1}
-	balanceSizes  = []int{1000, 250, 50, 10, 1}
-)
-
-// pieces splits n rows into statement sizes, largest first.
-func pieces(n int, sizes []int) []int {
-	var out []int
-	for _, s := range sizes {
-		for n >= s {
-			out = append(out, s)
-			n -= s
-		}
-	}
-	return out
-}
-
-const (
-	transferInsertHead = `INSERT INTO ledger_transfers (` + transferInsertCols + `) VALUES `
-	balanceUpsertHead  = `INSERT INTO ledger_balances (row_id, debits_pending, debits_posted, credits_pending, credits_posted, last_seq) VALUES `
-	balanceUpsertTail  = ` ON CONFLICT (row_id) DO UPDATE SET debits_pending = excluded.debits_pending, debits_posted = excluded.debits_posted,
-				credits_pending = excluded.credits_pending, credits_posted = excluded.credits_posted, last_seq = excluded.last_seq`
-)
 
 // writeAccounts stores the new balances of every touched account with
 // set-based statements: one UPDATE from unnest() arrays on PostgreSQL, a few
@@ -604,23 +480,9 @@ func (db *DB) writeAccounts(ctx context.Context, tx *sql.Tx, accts []*ledger.Acc
 		}
 		return nil
 	}
-	start := 0
-	for _, n := range pieces(len(accts), balanceSizes) {
-		chunk := accts[start : start+n]
-		start += n
-		stmt, err := db.bulkStmt(ctx, tx, "balances", balanceUpsertHead, balanceUpsertTail, n, 6)
-		if err != nil {
-			return err
-		}
-		args := make([]any, 0, n*6)
-		for _, a := range chunk {
-			args = append(args, a.Row, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted, a.LastSeq)
-		}
-		if _, err := stmt.ExecContext(ctx, args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return bulkWrite(ctx, db, tx, balanceBulk, accts, func(args []any, a *ledger.Account) []any {
+		return append(args, a.Row, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted, a.LastSeq)
+	})
 }
 
 func writePendings(ctx context.Context, tx *sql.Tx, out *ledger.Outcome) error {

@@ -44,11 +44,17 @@ const (
 	obligationInvoiceCols = `i.id, i.number, i.creditor_org, i.debtor_org, c.name, d.name, i.currency, i.amount, i.outstanding, i.issue_date,
 	i.due_date, i.source, i.created_by, i.created_at, i.confirmed_by, i.confirmed_at, i.last_run`
 	obligationInvoiceFrom = ` FROM obligation_invoices i JOIN orgs c ON c.id = i.creditor_org JOIN orgs d ON d.id = i.debtor_org`
-	obligationInsertHead  = `INSERT INTO obligation_invoices (id, creditor_org, debtor_org, number, currency, amount, outstanding, issue_date,
-	due_date, source, created_by, created_at, confirmed_by, confirmed_at, last_run) VALUES `
 )
 
-var obligationSizes = []int{500, 100, 20, 5, 1}
+// The multi-row statements of invoices and clearing runs (see bulkSpec).
+var (
+	obligationBulk = bulkSpec{"obligation_invoices", `INSERT INTO obligation_invoices (id, creditor_org, debtor_org, number, currency, amount, outstanding,
+	issue_date, due_date, source, created_by, created_at, confirmed_by, confirmed_at, last_run) VALUES `, "", 15, []int{500, 100, 20, 5, 1}}
+	obligationFirmBulk = bulkSpec{"obligation_firms", `INSERT INTO obligation_run_firms (run_number, org_id, currency, payable_before, receivable_before,
+	cleared, potential) VALUES `, "", 7, []int{500, 100, 20, 5, 1}}
+	obligationSetOffBulk = bulkSpec{"obligation_setoffs", `INSERT INTO obligation_setoffs (run_number, invoice_id, outstanding_before, amount) VALUES `,
+		"", 4, []int{1000, 200, 40, 8, 1}}
+)
 
 func scanObligation(sc interface{ Scan(...any) error }) (obligations.Invoice, error) {
 	var v obligations.Invoice
@@ -130,22 +136,11 @@ func (db *DB) CreateInvoices(ctx context.Context, ins []obligations.Invoice, rec
 		if len(conflicts) > 0 {
 			return &problem.Error{Code: problem.Conflict, Message: "invoice numbers are reused for different invoices; nothing was recorded", Fields: conflicts}
 		}
-		start := 0
-		for _, n := range pieces(len(fresh), obligationSizes) {
-			chunk := fresh[start : start+n]
-			start += n
-			stmt, err := db.bulkStmt(ctx, tx, "obligation_invoices", obligationInsertHead, "", n, 15)
-			if err != nil {
-				return err
-			}
-			args := make([]any, 0, n*15)
-			for _, v := range chunk {
-				args = append(args, v.ID, v.CreditorOrg, v.DebtorOrg, v.Number, v.Currency, v.Amount, v.Outstanding, micros(v.IssueDate),
-					micros(v.DueDate), v.Source, v.CreatedBy, micros(v.CreatedAt), v.ConfirmedBy, micros(v.ConfirmedAt), v.LastRun)
-			}
-			if _, err := stmt.ExecContext(ctx, args...); err != nil {
-				return err
-			}
+		if err := bulkWrite(ctx, db, tx, obligationBulk, fresh, func(args []any, v *obligations.Invoice) []any {
+			return append(args, v.ID, v.CreditorOrg, v.DebtorOrg, v.Number, v.Currency, v.Amount, v.Outstanding, micros(v.IssueDate),
+				micros(v.DueDate), v.Source, v.CreatedBy, micros(v.CreatedAt), v.ConfirmedBy, micros(v.ConfirmedAt), v.LastRun)
+		}); err != nil {
+			return err
 		}
 		if len(fresh) == 0 {
 			return nil
@@ -265,16 +260,6 @@ func (db *DB) Snapshot(ctx context.Context) (obligations.Snapshot, error) {
 	return s, tx.Commit()
 }
 
-var (
-	obligationFirmSizes   = []int{500, 100, 20, 5, 1}
-	obligationSetOffSizes = []int{1000, 200, 40, 8, 1}
-)
-
-const (
-	obligationFirmHead   = `INSERT INTO obligation_run_firms (run_number, org_id, currency, payable_before, receivable_before, cleared, potential) VALUES `
-	obligationSetOffHead = `INSERT INTO obligation_setoffs (run_number, invoice_id, outstanding_before, amount) VALUES `
-)
-
 // CommitRun implements obligations.Store: the run, its figures and lines
 // and set-offs are inserted, then one UPDATE applies every set-off, only
 // to invoices still confirmed and still at the outstanding amount the run
@@ -303,37 +288,15 @@ func (db *DB) CommitRun(ctx context.Context, r obligations.Run, setoffs []obliga
 				return err
 			}
 		}
-		start := 0
-		for _, n := range pieces(len(r.Firms), obligationFirmSizes) {
-			chunk := r.Firms[start : start+n]
-			start += n
-			stmt, err := db.bulkStmt(ctx, tx, "obligation_firms", obligationFirmHead, "", n, 7)
-			if err != nil {
-				return err
-			}
-			args := make([]any, 0, n*7)
-			for _, f := range chunk {
-				args = append(args, r.Number, f.OrgID, f.Currency, f.PayableBefore, f.ReceivableBefore, f.Cleared, f.Potential)
-			}
-			if _, err := stmt.ExecContext(ctx, args...); err != nil {
-				return err
-			}
+		if err := bulkWrite(ctx, db, tx, obligationFirmBulk, r.Firms, func(args []any, f obligations.FirmResult) []any {
+			return append(args, r.Number, f.OrgID, f.Currency, f.PayableBefore, f.ReceivableBefore, f.Cleared, f.Potential)
+		}); err != nil {
+			return err
 		}
-		start = 0
-		for _, n := range pieces(len(setoffs), obligationSetOffSizes) {
-			chunk := setoffs[start : start+n]
-			start += n
-			stmt, err := db.bulkStmt(ctx, tx, "obligation_setoffs", obligationSetOffHead, "", n, 4)
-			if err != nil {
-				return err
-			}
-			args := make([]any, 0, n*4)
-			for _, s := range chunk {
-				args = append(args, r.Number, s.InvoiceID, s.Before, s.Amount)
-			}
-			if _, err := stmt.ExecContext(ctx, args...); err != nil {
-				return err
-			}
+		if err := bulkWrite(ctx, db, tx, obligationSetOffBulk, setoffs, func(args []any, s obligations.SetOff) []any {
+			return append(args, r.Number, s.InvoiceID, s.Before, s.Amount)
+		}); err != nil {
+			return err
 		}
 		if len(setoffs) > 0 {
 			res, err := tx.ExecContext(ctx, `UPDATE obligation_invoices SET outstanding = obligation_invoices.outstanding - s.amount, last_run = s.run_number

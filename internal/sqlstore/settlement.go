@@ -68,11 +68,6 @@ func (db *DB) Participants(ctx context.Context) ([]settlement.Participant, error
 	})
 }
 
-var instructionSizes = []int{500, 100, 20, 5, 1}
-
-const instructionInsertHead = `INSERT INTO settlement_instructions (seq, payer_row, e2e_id, payee_row, amount, currency, payee_currency,
-	value_date, urgent, remittance, source, created_at, cancelled_at) VALUES `
-
 // SubmitInstructions implements settlement.Store. Instructions are appended
 // with multi-row inserts; an end-to-end id the payer used before is answered
 // from the stored instruction.
@@ -138,22 +133,11 @@ func (db *DB) SubmitInstructions(ctx context.Context, ins []settlement.Instructi
 			out[i] = settlement.SubmitResult{Seq: next, Result: "ok"}
 			fresh = append(fresh, in)
 		}
-		start := 0
-		for _, n := range pieces(len(fresh), instructionSizes) {
-			chunk := fresh[start : start+n]
-			start += n
-			stmt, err := db.bulkStmt(ctx, tx, "instructions", instructionInsertHead, "", n, 13)
-			if err != nil {
-				return err
-			}
-			args := make([]any, 0, n*13)
-			for _, in := range chunk {
-				args = append(args, in.Seq, in.PayerRow, in.EndToEndID, in.PayeeRow, in.Amount, in.Currency, in.PayeeCurrency,
-					micros(in.ValueDate), in.Urgent, in.Remittance, in.Source, micros(in.CreatedAt), int64(0))
-			}
-			if _, err := stmt.ExecContext(ctx, args...); err != nil {
-				return err
-			}
+		if err := bulkWrite(ctx, db, tx, instructionBulk, fresh, func(args []any, in *settlement.Instruction) []any {
+			return append(args, in.Seq, in.PayerRow, in.EndToEndID, in.PayeeRow, in.Amount, in.Currency, in.PayeeCurrency,
+				micros(in.ValueDate), in.Urgent, in.Remittance, in.Source, micros(in.CreatedAt), int64(0))
+		}); err != nil {
+			return err
 		}
 		if len(fresh) == 0 {
 			return nil
