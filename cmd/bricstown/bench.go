@@ -40,6 +40,8 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 		return benchClearing(ctx, e, args[1:])
 	case "settlement":
 		return benchSettlement(ctx, e, args[1:])
+	case "customs":
+		return benchCustoms(ctx, e, args[1:])
 	}
 	return usageError{fmt.Sprintf("bench: unknown benchmark %q", args[0])}
 }

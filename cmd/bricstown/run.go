@@ -39,6 +39,7 @@ func commands() []command {
 		{"ledger", "ledger tools: 'ledger verify' recomputes every balance from the transfers", ledgerCmd},
 		{"bench", "benchmarks: 'bench ledger', 'bench settlement', 'bench clearing' (see docs/PERFORMANCE.md)", benchCmd},
 		{"clear", "obligation clearing (MTCS) of a CSV network, with an optimality certificate", clearCmd},
+		{"import", "import reference tables: 'import tariff --csv FILE' validates a customs tariff", importCmd},
 		{"version", "print the version", versionCmd},
 	}
 }

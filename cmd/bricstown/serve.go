@@ -21,6 +21,7 @@ import (
 	"bricstown/internal/ledger"
 	"bricstown/internal/metrics"
 	"bricstown/internal/money"
+	"bricstown/internal/notify"
 	"bricstown/internal/obligations"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
@@ -164,6 +165,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	centreOrg := f.string("settlement-centre-org", "BRICSTOWN_SETTLEMENT_CENTRE_ORG", "BRICS Town Settlement Centre", "name of the organisation that runs settlement (holds the clearing, FX and rounding accounts)")
 	settleEvery := f.string("settlement-every", "BRICSTOWN_SETTLEMENT_EVERY", "0", "run a settlement cycle at this interval, e.g. 15m; 0 runs cycles only on demand")
 	shutdownWait := f.int("shutdown-seconds", "BRICSTOWN_SHUTDOWN_SECONDS", 20, "how long to let in-flight requests finish on shutdown")
+	hooksPrivate := f.bool("webhooks-allow-private", "BRICSTOWN_WEBHOOKS_ALLOW_PRIVATE", false, "let webhooks reach loopback, private and link-local addresses (single-machine demos; never in production)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -200,11 +202,18 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 		if err := demo.SeedObligations(ctx, p.identity, p.obligations, time.Now()); err != nil {
 			return fmt.Errorf("seed demo obligations: %w", err)
 		}
+		if err := demo.SeedCustoms(ctx, p.identity, p.ledger, p.customs, time.Now()); err != nil {
+			return fmt.Errorf("seed demo customs: %w", err)
+		}
 		log.Info("demo town ready", "orgs_added", orgs, "users_added", users, "password", demo.Password, "ms", time.Since(start).Milliseconds())
 	}
+	// Status push: streams in this process, webhooks from the database. The
+	// delivery worker stops with the ledger, after the HTTP server drained.
+	hub := notify.NewHub(notify.Config{Store: p.db, Log: log, Policy: notify.Policy{AllowPrivateNetworks: *hooksPrivate}})
+	go hub.Run(ledgerCtx)
 	reg := metrics.NewRegistry()
 	srv, err := server.New(server.Deps{Log: log, Version: versionString(), DB: p.db, DBStats: p.db.SQL.Stats, Identity: p.identity,
-		Audit: p.db, Ref: p.ref, Stats: p.db, Metrics: reg, Ledger: p.ledger, FX: p.fx, Settlement: p.settlement, Obligations: p.obligations, Customs: p.customs})
+		Audit: p.db, Ref: p.ref, Stats: p.db, Metrics: reg, Ledger: p.ledger, FX: p.fx, Settlement: p.settlement, Obligations: p.obligations, Customs: p.customs, Notify: hub})
 	if err != nil {
 		return err
 	}
@@ -214,6 +223,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	hs.RegisterOnShutdown(hub.Close) // event streams end, so that shutdown does not wait for them
 	log.Info("listening", "url", "http://"+ln.Addr().String())
 	if *addrFile != "" {
 		if err := os.WriteFile(*addrFile, []byte(ln.Addr().String()), 0o644); err != nil {

@@ -116,6 +116,9 @@ func newFixture() (*fixture, error) {
 	if err := demo.SeedObligations(ctx, ids, obl, time.Now()); err != nil {
 		return nil, err
 	}
+	if err := demo.SeedCustoms(ctx, ids, led, cust, time.Now()); err != nil {
+		return nil, err
+	}
 	srv, err := New(Deps{Log: log, Version: "test", DB: db, DBStats: db.SQL.Stats, Identity: ids, Audit: db, Ref: ref, Stats: db,
 		Metrics: metrics.NewRegistry(), Ledger: led, FX: fxs, Settlement: settle, Obligations: obl, Customs: cust})
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/metrics"
+	"bricstown/internal/notify"
 	"bricstown/internal/obligations"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
@@ -47,6 +48,10 @@ type Deps struct {
 	Obligations *obligations.Service
 	// Customs is the one-stop trade service centre.
 	Customs *customs.Service
+	// Notify pushes status changes to streams and webhooks. Without one, New
+	// makes a hub on DB (when DB is a notify.Store) whose webhook worker is
+	// not started: deliveries queue until a worker runs (Hub.Start).
+	Notify *notify.Hub
 }
 
 // Pinger is what /readyz asks.
@@ -77,6 +82,10 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Metrics == nil {
 		d.Metrics = metrics.NewRegistry()
+	}
+	if d.Notify == nil {
+		store, _ := d.DB.(notify.Store)
+		d.Notify = notify.NewHub(notify.Config{Store: store, Log: d.Log})
 	}
 	s := &Server{Deps: d, log: d.Log, identity: d.Identity, static: ui.Static().ServeHTTP, mux: http.NewServeMux()}
 	s.httpRequests = d.Metrics.NewCounterVec("bricstown_http_requests_total", "HTTP requests by route and status.", "route", "code")

@@ -32,7 +32,7 @@ type ZoneService struct {
 
 // Zones follow the town plan (seed document, §6) plus the incubation park (§2).
 var Zones = []Zone{
-	{"trade", []ZoneService{{"svc.one_stop", ""}, {"svc.commodity_centre", ""}, {"svc.marketplace", ""}, {"svc.expos", ""}}},
+	{"trade", []ZoneService{{"svc.one_stop", "/customs"}, {"svc.commodity_centre", ""}, {"svc.marketplace", ""}, {"svc.expos", ""}}},
 	{"business", []ZoneService{{"svc.settlement", "/settlement"}, {"svc.fx", "/fx"}, {"svc.green_finance", ""}, {"svc.negotiations", ""}}},
 	{"art", []ZoneService{{"svc.exhibitions", ""}, {"svc.festivals", ""}}},
 	{"education", []ZoneService{{"svc.joint_programmes", ""}, {"svc.vocational", ""}, {"svc.exchanges", ""}}},

@@ -1,0 +1,1135 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"bricstown/internal/customs"
+	"bricstown/internal/identity"
+	"bricstown/internal/notify"
+	"bricstown/internal/problem"
+
+	"github.com/google/uuid"
+)
+
+// Who may call the customs routes. Traders (and the administrators of a
+// company or logistics operator, who act for their organisation like its
+// traders) lodge and follow their own declarations; customs officers
+// decide checks and release; quarantine officers inspect and hold. The
+// service applies the record-level rules on top (a declarant sees its own
+// declarations, customs every lodged one, quarantine those under SPS
+// control; anything else is 404), so the read routes admit all four.
+var (
+	customsTrader     = roles(identity.Trader, orgAdmin)
+	customsRead       = roles(identity.Trader, orgAdmin, identity.CustomsOfficer, identity.QuarantineOfficer)
+	customsOfficer    = roles(identity.CustomsOfficer)
+	customsStatsRead  = roles(identity.CustomsOfficer, admin)
+	quarantineOfficer = roles(identity.QuarantineOfficer)
+	notifyAdmin       = roles(orgAdmin)
+)
+
+// customsDocumentBodyLimit admits a 10 MiB document as base64 JSON (4/3 of
+// it) or multipart, with room for the envelope.
+const customsDocumentBodyLimit = 14 << 20
+
+// EventTypeDeclaration is the type of the event published after every
+// transition of a declaration.
+const EventTypeDeclaration = "customs.declaration.status"
+
+// sseHeartbeat is how often an idle event stream gets a comment line (so
+// that proxies keep it open) and re-reads its declaration (so that a change
+// made through another server process is seen).
+var sseHeartbeat atomic.Int64
+
+func init() { sseHeartbeat.Store(int64(15 * time.Second)) }
+
+func (s *Server) customsReady(w http.ResponseWriter, r *http.Request) bool {
+	if s.Customs == nil {
+		writeProblem(w, r, s.log, problem.New(problem.Unavailable, "customs is not enabled on this server"))
+		return false
+	}
+	return true
+}
+
+// declarant is the principal as the customs service should see it. The
+// service lets traders act for the declarant organisation; the route table
+// also admits the administrator of a company or logistics operator (who can
+// make themselves a trader anyway), so such a principal acts with the trader
+// role added. Officers and everyone else are passed through unchanged.
+func declarant(p *identity.Principal) *identity.Principal {
+	if p == nil || p.Has(identity.Trader) || !p.Has(identity.OrgAdmin) ||
+		(p.OrgKind != identity.KindCompany && p.OrgKind != identity.KindLogisticsOperator) {
+		return p
+	}
+	q := *p
+	q.Roles = append(slices.Clip(p.Roles), identity.Trader)
+	return &q
+}
+
+// declarationEvent is what streams and webhooks receive after a
+// transition: where the declaration stands, never the risk engine's reasons.
+type declarationEvent struct {
+	DeclarationID         string            `json:"declaration_id"`
+	FunctionalReferenceID string            `json:"functional_reference_id,omitempty"`
+	DeclarantOrg          string            `json:"declarant_org"`
+	Version               int64             `json:"version"`
+	Action                string            `json:"action"`
+	Status                customs.Status    `json:"status"`
+	Lane                  customs.Lane      `json:"lane,omitempty"`
+	SPSStatus             customs.SPSStatus `json:"sps_status,omitempty"`
+	// TotalKZT is the assessed duties and taxes in tiyn (0 before assessment).
+	TotalKZT      int64     `json:"total_kzt"`
+	Paid          bool      `json:"paid"`
+	RefusalReason string    `json:"refusal_reason,omitempty"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+func declarationEventOf(action string, d *customs.Declaration) declarationEvent {
+	ev := declarationEvent{DeclarationID: d.ID, FunctionalReferenceID: d.FunctionalReferenceID, DeclarantOrg: d.DeclarantOrg,
+		Version: d.Version, Action: action, Status: d.Status, Lane: d.Lane, SPSStatus: d.SPS.Status, Paid: d.Paid(), UpdatedAt: d.UpdatedAt}
+	if d.Assessment != nil {
+		ev.TotalKZT = d.Assessment.TotalKZT
+	}
+	if d.Refusal != nil {
+		ev.RefusalReason = d.Refusal.Reason
+	}
+	return ev
+}
+
+// transition runs one of the customs service's transitions and, when it
+// succeeds, publishes the declaration's new state to its event streams and
+// to the declarant organisation's webhooks. The publication runs on a
+// context that the client's leaving does not cancel: the change has
+// committed, and its notification should follow.
+func (s *Server) transition(ctx context.Context, action customs.Action, fn func() (customs.Declaration, error)) (customs.Declaration, error) {
+	d, err := fn()
+	if err == nil {
+		s.publishDeclaration(context.WithoutCancel(ctx), string(action), &d)
+	}
+	return d, err
+}
+
+func (s *Server) publishDeclaration(ctx context.Context, action string, d *customs.Declaration) {
+	data, err := json.Marshal(declarationEventOf(action, d))
+	if err != nil {
+		s.log.ErrorContext(ctx, "encode declaration event", "err", err)
+		return
+	}
+	if err := s.Notify.Publish(ctx, notify.Event{Type: EventTypeDeclaration, OrgID: d.DeclarantOrg, Subject: d.ID, Seq: d.Version,
+		At: d.UpdatedAt, Data: data}); err != nil {
+		s.log.WarnContext(ctx, "queue declaration webhooks", "declaration", d.ID, "err", err)
+	}
+}
+
+// decodeBody reads one JSON object strictly, like decodeJSON; with optional,
+// an empty body is the zero value (for actions whose note is optional).
+func decodeBody(r *http.Request, dst any, optional bool) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return problem.New(problem.Malformed, "Content-Type must be application/json")
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return jsonProblem(err)
+	}
+	if optional && len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		if errors.As(err, new(*time.ParseError)) {
+			return &problem.Error{Code: problem.Invalid, Message: "a time is malformed",
+				Fields: map[string]string{"arrival_expected_at": "must be an RFC 3339 time such as 2026-03-02T09:00:00Z"}}
+		}
+		return embeddedFields(jsonProblem(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return problem.New(problem.Malformed, "the body must hold a single JSON object")
+	}
+	return nil
+}
+
+// embeddedFields names fields of the embedded customs.Content by their JSON
+// path alone ("goods_items.tariff_quantity", not "Content.goods_items…").
+func embeddedFields(err error) error {
+	var pe *problem.Error
+	if errors.As(err, &pe) {
+		for k, v := range pe.Fields {
+			if rest, ok := strings.CutPrefix(k, "Content."); ok {
+				delete(pe.Fields, k)
+				pe.Fields[rest] = v
+			}
+		}
+	}
+	return err
+}
+
+func declarationPath(id string) string { return "/api/v1/customs/declarations/" + id }
+
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// writeDeclaration answers with a declaration and its version as ETag (send
+// it back as If-Match, or base_version, to amend).
+func writeDeclaration(w http.ResponseWriter, status int, d customs.Declaration) {
+	w.Header().Set("ETag", etag(d.Version))
+	writeJSON(w, status, d)
+}
+
+// documentIn is a document sent inline as JSON.
+type documentIn struct {
+	Kind          customs.DocumentKind `json:"kind"`
+	Reference     string               `json:"reference,omitempty"`
+	Filename      string               `json:"filename"`
+	MediaType     string               `json:"media_type"`
+	ContentBase64 string               `json:"content_base64"`
+}
+
+func (d documentIn) decode(f problem.Fields, path string) (customs.NewDocument, bool) {
+	doc := customs.NewDocument{Kind: d.Kind, Reference: d.Reference, Filename: d.Filename, MediaType: d.MediaType}
+	if max := base64.StdEncoding.EncodedLen(customs.MaxDocumentSize); len(d.ContentBase64) > max+4 {
+		f.Add(path+"content_base64", "the document is larger than 10 MiB")
+		return doc, true
+	}
+	b, err := base64.StdEncoding.DecodeString(d.ContentBase64)
+	if err != nil {
+		f.Add(path+"content_base64", "must be standard base64 (RFC 4648)")
+		return doc, false
+	}
+	if len(b) > customs.MaxDocumentSize {
+		f.Add(path+"content_base64", "the document is larger than 10 MiB")
+		return doc, true
+	}
+	doc.Content = b
+	return doc, false
+}
+
+// declarationIn is a new declaration: the content (WCO Data Model names),
+// optionally with its documents inline so that a trader can lodge in one
+// request.
+type declarationIn struct {
+	customs.Content
+	Documents []documentIn `json:"documents,omitempty"`
+}
+
+func (s *Server) createDeclaration(w http.ResponseWriter, r *http.Request) {
+	if !s.customsReady(w, r) {
+		return
+	}
+	submit, err := boolParam(r, "submit")
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	var in declarationIn
+	if err := decodeBody(r, &in, false); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	ctx, p := r.Context(), declarant(principal(r))
+	docs := make([]customs.NewDocument, len(in.Documents))
+	f := problem.Fields{}
+	tooLarge := false
+	if len(in.Documents) > 20 {
+		f.Add("documents", "attach at most 20 documents inline; add more with POST …/documents")
+	}
+	for i, d := range in.Documents {
+		var big bool
+		docs[i], big = d.decode(f, fmt.Sprintf("documents[%d].", i))
+		tooLarge = tooLarge || big
+	}
+	if err := f.Err("the documents are not valid"); err != nil || tooLarge {
+		if tooLarge {
+			err = &problem.Error{Code: problem.TooLarge, Message: "a document is larger than 10 MiB", Fields: f}
+		}
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	// With documents or an immediate submission, everything that can be
+	// checked without storing is checked first, so that bad input stores
+	// nothing, not even a draft.
+	if len(docs) > 0 || submit {
+		if err := s.precheck(ctx, p, in.Content, docs, submit); err != nil {
+			writeProblem(w, r, s.log, err)
+			return
+		}
+	}
+	d, err := s.transition(ctx, customs.ActCreate, func() (customs.Declaration, error) { return s.Customs.Create(ctx, p, in.Content) })
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	for i, doc := range docs {
+		if _, err := s.Customs.AttachDocument(ctx, p, d.ID, doc); err != nil {
+			s.draftKept(w, r, d, err, fmt.Sprintf("documents[%d].", i))
+			return
+		}
+	}
+	if submit {
+		if d, err = s.transition(ctx, customs.ActSubmit, func() (customs.Declaration, error) { return s.Customs.Submit(ctx, p, d.ID) }); err != nil {
+			s.draftKept(w, r, d, err, "")
+			return
+		}
+	} else if len(docs) > 0 {
+		if d, err = s.Customs.Get(ctx, p, d.ID); err != nil {
+			writeProblem(w, r, s.log, err)
+			return
+		}
+	}
+	w.Header().Set("Location", declarationPath(d.ID))
+	writeDeclaration(w, http.StatusCreated, d)
+}
+
+// draftKept answers a failure after the draft was stored: the problem names
+// the draft (and Location points to it), so the trader fixes and submits it
+// rather than lodging twice.
+func (s *Server) draftKept(w http.ResponseWriter, r *http.Request, d customs.Declaration, err error, prefix string) {
+	var pe *problem.Error
+	if !errors.As(err, &pe) {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	out := &problem.Error{Code: pe.Code, Message: pe.Message + "; the draft is saved as " + d.ID + ": correct it and submit it", Err: err}
+	if len(pe.Fields) > 0 {
+		out.Fields = map[string]string{}
+		for k, v := range pe.Fields {
+			out.Fields[prefix+k] = v
+		}
+	}
+	w.Header().Set("Location", declarationPath(d.ID))
+	writeProblem(w, r, s.log, out)
+}
+
+// precheck validates a declaration and its inline documents without storing
+// anything: the content against the reference data (and, to submit, the
+// tariff and exchange rates, through an estimate), each document's kind,
+// name, type and size, and that the certificates quarantine requires are
+// among the documents.
+func (s *Server) precheck(ctx context.Context, p *identity.Principal, c customs.Content, docs []customs.NewDocument, submit bool) error {
+	f := problem.Fields{}
+	var err error
+	c = cloneContent(c)
+	if submit {
+		_, err = s.Customs.EstimateDuties(ctx, p, c)
+	} else {
+		err = s.Customs.Rules().Validate(&c, time.Now())
+	}
+	var pe *problem.Error
+	switch {
+	case err == nil:
+	case errors.As(err, &pe) && (pe.Code == problem.Invalid || pe.Code == problem.Malformed):
+		for k, v := range pe.Fields {
+			f.Add(k, v)
+		}
+		if len(pe.Fields) == 0 {
+			return err
+		}
+	default:
+		return err
+	}
+	for i, d := range docs {
+		checkDocument(f, fmt.Sprintf("documents[%d].", i), d)
+	}
+	if submit && err == nil {
+		vc := cloneContent(c)
+		if s.Customs.Rules().Validate(&vc, time.Now()) == nil {
+			sps := s.Customs.Rules().SPSFor("", &vc)
+			var missing []string
+			for _, k := range sps.Certificates {
+				if !slices.ContainsFunc(docs, func(d customs.NewDocument) bool {
+					return customs.DocumentKind(strings.ToLower(strings.TrimSpace(string(d.Kind)))) == k
+				}) {
+					missing = append(missing, strings.ReplaceAll(string(k), "_", " "))
+				}
+			}
+			if len(missing) > 0 {
+				f.Add("documents", "the goods need SPS certificates: attach a "+strings.Join(missing, " and a "))
+			}
+		}
+	}
+	return f.Err("the declaration is not valid")
+}
+
+func cloneContent(c customs.Content) customs.Content {
+	c.Items = slices.Clone(c.Items)
+	c.Transport.TransportEquipmentIDs = slices.Clone(c.Transport.TransportEquipmentIDs)
+	return c
+}
+
+// checkDocument is the part of the service's document rules that can run
+// before a draft exists: kind, file name, media type, size and that the
+// bytes look like the media type. The service checks again on attaching.
+func checkDocument(f problem.Fields, path string, d customs.NewDocument) {
+	if !slices.Contains(customs.DocumentKinds, customs.DocumentKind(strings.ToLower(strings.TrimSpace(string(d.Kind))))) {
+		f.Add(path+"kind", "must be one of commercial_invoice, packing_list, certificate_of_origin, phytosanitary_certificate, veterinary_certificate, other")
+	}
+	if name := strings.TrimSpace(d.Filename); name == "" || strings.ContainsAny(name, `/\`) {
+		f.Add(path+"filename", "required: a file name without a path")
+	}
+	mt := strings.ToLower(strings.TrimSpace(d.MediaType))
+	if i := strings.IndexByte(mt, ';'); i >= 0 {
+		mt = strings.TrimSpace(mt[:i])
+	}
+	switch {
+	case !slices.Contains(customs.MediaTypes, mt):
+		f.Add(path+"media_type", "must be application/pdf, image/png, image/jpeg or application/xml")
+	case len(d.Content) == 0:
+		f.Add(path+"content", "the document is empty")
+	case len(d.Content) > customs.MaxDocumentSize:
+		f.Add(path+"content", "the document is larger than 10 MiB")
+	case sniffMediaType(d.Content) != mt:
+		f.Addf(path+"content", "the content is not %s", mt)
+	}
+}
+
+// sniffMediaType names which of the four accepted types the bytes are, by
+// their signature ("" for none).
+func sniffMediaType(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte("%PDF-")):
+		return "application/pdf"
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return "image/png"
+	case bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}):
+		return "image/jpeg"
+	}
+	if t := bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF")), " \t\r\n"); len(t) > 0 && t[0] == '<' {
+		return "application/xml"
+	}
+	return ""
+}
+
+func boolParam(r *http.Request, name string) (bool, error) {
+	switch v := r.URL.Query().Get(name); strings.ToLower(v) {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	}
+	return false, &problem.Error{Code: problem.Invalid, Message: "bad query parameter", Fields: map[string]string{name: "must be true or false"}}
+}
+
+// customsPage reads paging; a cursor is a declaration id.
+func customsPage(r *http.Request) (limit int, cursor string, err error) {
+	limit, cursor, err = pageParams(r)
+	if err == nil && cursor != "" {
+		if _, perr := uuid.Parse(cursor); perr != nil {
+			err = &problem.Error{Code: problem.Invalid, Message: "bad cursor", Fields: map[string]string{"cursor": "not a cursor from this listing"}}
+		}
+	}
+	return limit, cursor, err
+}
+
+func summaryPage(items []customs.Summary, limit int) PageOf[customs.Summary] {
+	return pageOf(items, limit, func(s customs.Summary) string { return s.ID })
+}
+
+func parseLane(f problem.Fields, v string) customs.Lane {
+	l := customs.Lane(strings.ToLower(strings.TrimSpace(v)))
+	if l != customs.LaneNone && !slices.Contains(customs.Lanes, l) {
+		f.Add("lane", "must be green, yellow, red or blue")
+	}
+	return l
+}
+
+func (s *Server) listDeclarations(w http.ResponseWriter, r *http.Request) {
+	if !s.customsReady(w, r) {
+		return
+	}
+	limit, cursor, err := customsPage(r)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	q := r.URL.Query()
+	f := problem.Fields{}
+	query := customs.Query{Newest: true, After: cursor, Limit: limit + 1, BorderPost: strings.ToUpper(strings.TrimSpace(q.Get("border_post")))}
+	for _, v := range q["status"] {
+		for _, st := range strings.Split(v, ",") {
+			st := customs.Status(strings.TrimSpace(st))
+			if !slices.Contains(customs.Statuses, st) {
+				f.Add("status", "must be one of draft, submitted, assessed, documentary_check, physical_inspection, released, refused, cancelled")
+				continue
+			}
+			query.Statuses = append(query.Statuses, st)
+		}
+	}
+	query.Lane = parseLane(f, q.Get("lane"))
+	if v := customs.Procedure(strings.TrimSpace(q.Get("procedure"))); v != "" {
+		if !slices.Contains(customs.Procedures, v) {
+			f.Add("procedure", "must be import, export or transit")
+		}
+		query.Procedure = v
+	}
+	if err := f.Err("bad declaration query"); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	items, err := s.Customs.List(r.Context(), declarant(principal(r)), query)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, summaryPage(items, limit))
+}
+
+func (s *Server) getDeclaration(w http.ResponseWriter, r *http.Request) {
+	if !s.customsReady(w, r) {
+		return
+	}
+	d, err := s.Customs.Get(r.Context(), declarant(principal(r)), r.PathValue("id"))
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag(d.Version) {
+		w.Header().Set("ETag", etag(d.Version))
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	writeDeclaration(w, http.StatusOK, d)
+}
+
+// amendIn is the amended content with the version it was edited from.
+type amendIn struct {
+	customs.Content
+	BaseVersion *int64 `json:"base_version,omitempty"`
+	Note        string `json:"note,omitempty"`
+}
+
+// parseIfMatch reads a version from If-Match ("3", W/"3" or 3).
+func parseIfMatch(v string) (int64, bool) {
+	v = strings.Trim(strings.TrimPrefix(strings.TrimSpace(v), "W/"), `"`)
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n, err == nil && n > 0
+}
+
+func (s *Server) amendDeclaration(w http.ResponseWriter, r *http.Request) {
+	if !s.customsReady(w, r) {
+		return
+	}
+	var in amendIn
+	if err := decodeBody(r, &in, false); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	f := problem.Fields{}
+	var base int64
+	if im := r.Header.Get("If-Match"); im != "" {
+		v, ok := parseIfMatch(im)
+		if !ok {
+			f.Add("If-Match", "must be the declaration's ETag (its version), e.g. \"3\"")
+		}
+		base = v
+	}
+	switch {
+	case in.BaseVersion != nil && *in.BaseVersion < 1:
+		f.Add("base_version", "must be the version you edited (1 or more)")
+	case in.BaseVersion != nil && base != 0 && *in.BaseVersion != base:
+		f.Add("base_version", "differs from If-Match")
+	case in.BaseVersion != nil:
+		base = *in.BaseVersion
+	case base == 0 && len(f) == 0:
+		f.Add("base_version", "required: the version you edited (from GET, or send it as If-Match), so that nobody's change is overwritten")
+	}
+	if err := f.Err("the amendment is not valid"); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	ctx, p, id := r.Context(), declarant(principal(r)), r.PathValue("id")
+	d, err := s.Customs.Amend(ctx, p, id, base, in.Content, in.Note)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	if d.Version != base { // an amendment that changes nothing is not stored
+		s.publishDeclaration(context.WithoutCancel(ctx), string(customs.ActAmend), &d)
+	}
+	writeDeclaration(w, http.StatusOK, d)
+}
+
+// readUpload reads a document from multipart/form-data (a file part named
+// "file" and the fields kind, reference, and optionally filename and
+// media_type) or from JSON with the bytes in base64.
+func readUpload(r *http.Request) (customs.NewDocument, error) {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "application/json":
+		var in documentIn
+		if err := decodeBody(r, &in, false); err != nil {
+			return customs.NewDocument{}, err
+		}
+		f := problem.Fields{}
+		doc, big := in.decode(f, "")
+		if big {
+			return doc, &problem.Error{Code: problem.TooLarge, Message: "the document is larger than 10 MiB", Fields: map[string]string{"content_base64": "the document is larger than 10 MiB"}}
+		}
+		return doc, f.Err("the document is not valid")
+	case "multipart/form-data":
+	default:
+		return customs.NewDocument{}, problem.New(problem.Malformed, "Content-Type must be multipart/form-data (a file part named \"file\") or application/json")
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return customs.NewDocument{}, problem.Wrap(problem.Malformed, err, "the multipart body cannot be read")
+	}
+	var doc customs.NewDocument
+	var partName, partType, explicitName string
+	haveFile := false
+	f := problem.Fields{}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return doc, uploadError(err)
+		}
+		switch name := part.FormName(); name {
+		case "file":
+			if haveFile {
+				f.Add("file", "send one file per request")
+				continue
+			}
+			haveFile = true
+			b, err := io.ReadAll(io.LimitReader(part, customs.MaxDocumentSize+1))
+			if err != nil {
+				return doc, uploadError(err)
+			}
+			if len(b) > customs.MaxDocumentSize {
+				return doc, &problem.Error{Code: problem.TooLarge, Message: "the document is larger than 10 MiB", Fields: map[string]string{"file": "the document is larger than 10 MiB"}}
+			}
+			doc.Content, partName, partType = b, part.FileName(), part.Header.Get("Content-Type")
+		case "kind", "reference", "filename", "media_type":
+			b, err := io.ReadAll(io.LimitReader(part, 1024))
+			if err != nil {
+				return doc, uploadError(err)
+			}
+			v := string(b)
+			switch name {
+			case "kind":
+				doc.Kind = customs.DocumentKind(v)
+			case "reference":
+				doc.Reference = v
+			case "filename":
+				explicitName = v
+			case "media_type":
+				doc.MediaType = v
+			}
+		default:
+			f.Add(name, "unknown field: send file, kind, reference, filename and media_type")
+		}
+	}
+	if !haveFile {
+		f.Add("file", "required: the document as a file part named \"file\"")
+	}
+	doc.Filename = partName
+	if explicitName != "" {
+		doc.Filename = explicitName
+	}
+	if doc.MediaType == "" {
+		// The part's own type, unless it says nothing useful; then the
+		// bytes' signature.
+		if mt, _, err := mime.ParseMediaType(partType); err == nil && mt != "application/octet-stream" {
+			doc.MediaType = mt
+		} else if doc.MediaType = sniffMediaType(doc.Content); doc.MediaType == "" {
+			doc.MediaType = "application/octet-stream"
+		}
+	}
+	return doc, f.Err("the document is not valid")
+}
+
+func uploadError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &problem.Error{Code: problem.TooLarge, Message: "the upload is larger than 10 MiB", Fields: map[string]string{"file": "the document is larger than 10 MiB"}}
+	}
+	return problem.Wrap(problem.Malformed, err, "the multipart body cannot be read")
+}
+
+func (s *Server) attachDocument(w http.ResponseWriter, r *http.Request) {
+	if !s.customsReady(w, r) {
+		return
+	}
+	doc, err := readUpload(r)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	ctx, p, id := r.Context(), declarant(principal(r)), r.PathValue("id")
+	out, err := s.Customs.AttachDocument(ctx, p, id, doc)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	w.Header().Set("Location", declarationPath(id)+"/documents/"+out.ID)
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) {
+	if !s.customsReady(w, r) {
+		return
+	}
+	doc, b, err := s.Customs.Document(r.Context(), declarant(principal(r)), r.PathValue("id"), r.PathValue("doc"))
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", doc.MediaType)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": doc.Filename}))
+	h.Set("ETag", `"`+doc.SHA256+`"`)
+	if sum, err := hex.DecodeString(doc.SHA256); err == nil {
+		h.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum)+":")
+	}
+	h.Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// act runs a transition that takes the declaration id and a decoded body,
+// and answers with the declaration.
+func act[T any](s *Server, action customs.Action, optional bool, fn func(ctx context.Context, p *identity.Principal, id string, in T) (customs.Declaration, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.customsReady(w, r) {
+			return
+		}
+		var in T
+		if err := decodeBody(r, &in, optional); err != nil {
+			writeProblem(w, r, s.log, err)
+			return
+		}
+		ctx, p, id := r.Context(), declarant(principal(r)), r.PathValue("id")
+		d, err := s.transition(ctx, action, func() (customs.Declaration, error) { return fn(ctx, p, id, in) })
+		if err != nil {
+			writeProblem(w, r, s.log, err)
+			return
+		}
+		writeDeclaration(w, http.StatusOK, d)
+	}
+}
+
+type (
+	noteIn struct {
+		Note string `json:"note,omitempty"`
+	}
+	reasonIn struct {
+		Reason string `json:"reason"`
+	}
+	payIn struct {
+		FromAccountID string `json:"from_account_id"`
+	}
+	guaranteeIn struct {
+		Reference string `json:"reference"`
+		// AmountKZT is in tiyn, like every amount of a declaration.
+		AmountKZT int64 `json:"amount_kzt"`
+	}
+	checksIn struct {
+		Lane   customs.Lane `json:"lane"`
+		Reason string       `json:"reason"`
+	}
+)
+
+func (s *Server) submitDeclaration() http.HandlerFunc {
+	return act(s, customs.ActSubmit, true, func(ctx context.Context, p *identity.Principal, id string, _ noteIn) (customs.Declaration, error) {
+		return s.Customs.Submit(ctx, p, id)
+	})
+}
+
+func (s *Server) presentGoods() http.HandlerFunc {
+	return act(s, customs.ActPresent, true, func(ctx context.Context, p *identity.Principal, id string, _ noteIn) (customs.Declaration, error) {
+		return s.Customs.PresentGoods(ctx, p, id)
+	})
+}
+
+func (s *Server) payDuties() http.HandlerFunc {
+	return act(s, customs.ActPay, false, func(ctx context.Context, p *identity.Principal, id string, in payIn) (customs.Declaration, error) {
+		return s.Customs.Pay(ctx, p, id, in.FromAccountID)
+	})
+}
+
+func (s *Server) lodgeGuarantee() http.HandlerFunc {
+	return act(s, customs.ActGuarantee, false, func(ctx context.Context, p *identity.Principal, id string, in guaranteeIn) (customs.Declaration, error) {
+		return s.Customs.ProvideGuarantee(ctx, p, id, in.Reference, in.AmountKZT)
+	})
+}
+
+func (s *Server) cancelDeclaration() http.HandlerFunc {
+	return act(s, customs.ActCancel, true, func(ctx context.Context, p *identity.Principal, id string, in reasonIn) (customs.Declaration, error) {
+		return s.Customs.Cancel(ctx, p, id, in.Reason)
+	})
+}
+
+func (s *Server) decideChecks() http.HandlerFunc {
+	return act(s, customs.ActDecide, false, func(ctx context.Context, p *identity.Principal, id string, in checksIn) (customs.Declaration, error) {
+		return s.Customs.DecideChecks(ctx, p, id, customs.Lane(strings.ToLower(strings.TrimSpace(string(in.Lane)))), in.Reason)
+	})
+}
+
+func (s *Server) releaseGoods() http.HandlerFunc {
+	return act(s, customs.ActRelease, true, func(ctx context.Context, p *identity.Principal, id string, in noteIn) (customs.Declaration, error) {
+		return s.Customs.Release(ctx, p, id, in.Note)
+	})
+}
+
+func (s *Server) refuseGoods() http.HandlerFunc {
+	return act(s, customs.ActRefuse, false, func(ctx context.Context, p *identity.Principal, id string, in reasonIn) (customs.Declaration, error) {
+		return s.Customs.Refuse(ctx, p, id, in.Reason)
+	})
+}
+
+func (s *Server) recordInspection() http.HandlerFunc {
+	return act(s, customs.ActSPSInspect, false, func(ctx context.Context, p *identity.Principal, id string, in customs.InspectionInput) (customs.Declaration, error) {
+		return s.Customs.RecordInspection(ctx, p, id, in)
+	})
+}
+
+func (s *Server) holdSPS() http.HandlerFunc {
+	return act(s, customs.ActSPSHold, false, func(ctx context.Context, p *identity.Principal, id string, in reasonIn) (customs.Declaration, error) {
+		return s.Customs.HoldSPS(ctx, p, id, in.Reason)
+	})
+}
+
+func (s *Server) releaseSPSHold() http.HandlerFunc {
+	return act(s, customs.ActSPSRelease, true, func(ctx context.Context, p *identity.Principal, id string, in noteIn) (customs.Declaration, error) {
+		return s.Customs.ReleaseSPSHold(ctx, p, id, in.Note)
+	})
+}
+
+func (s *Server) refuseSPS() http.HandlerFunc {
+	return act(s, customs.ActSPSRefuse, false, func(ctx context.Context, p *identity.Principal, id string, in reasonIn) (customs.Declaration, error) {
+		return s.Customs.RefuseSPS(ctx, p, id, in.Reason)
+	})
+}
+
+func (s *Server) declarationHistory(w http.ResponseWriter, r *http.Request) {
+	if !s.customsReady(w, r) {
+		return
+	}
+	h, err := s.Customs.History(r.Context(), declarant(principal(r)), r.PathValue("id"))
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	if h.Events == nil {
+		h.Events = []customs.Event{}
+	}
+	if h.Amendments == nil {
+		h.Amendments = []customs.Amendment{}
+	}
+	if h.Inspections == nil {
+		h.Inspections = []customs.Inspection{}
+	}
+	writeJSON(w, http.StatusOK, h)
+}
+
+func (s *Server) estimateDuties(w http.ResponseWriter, r *http.Request) {
+	if !s.customsReady(w, r) {
+		return
+	}
+	var c customs.Content
+	if err := decodeBody(r, &c, false); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	a, err := s.Customs.EstimateDuties(r.Context(), declarant(principal(r)), c)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+// declarationEvents streams a declaration's status as server-sent events:
+// first its current state, then every change. Each event is
+// "event: status", its id the declaration's version (a client reconnecting
+// with Last-Event-ID gets only what it has not seen), its data a
+// declarationEvent. Comment lines keep an idle stream open; at each of them
+// the declaration is read again, so that changes made through another
+// server process arrive too. The stream ends when the client leaves, when
+// the server shuts down, or when the client falls too far behind (it then
+// reconnects and starts from the current state).
+func (s *Server) declarationEvents(w http.ResponseWriter, r *http.Request) {
+	if !s.customsReady(w, r) {
+		return
+	}
+	ctx, p, id := r.Context(), declarant(principal(r)), r.PathValue("id")
+	// Subscribe before reading, so that no change falls between the two.
+	sub := s.Notify.Subscribe(id)
+	defer sub.Close()
+	d, err := s.Customs.Get(ctx, p, id)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	last := int64(0)
+	if v, err := strconv.ParseInt(strings.TrimSpace(r.Header.Get("Last-Event-ID")), 10, 64); err == nil && v > 0 {
+		last = v
+	}
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	write := func(seq int64, data []byte) error {
+		if _, err := fmt.Fprintf(w, "id: %d\nevent: status\ndata: %s\n\n", seq, data); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	snapshot := func(d *customs.Declaration, action string) error {
+		if d.Version <= last {
+			return nil
+		}
+		last = d.Version
+		data, err := json.Marshal(declarationEventOf(action, d))
+		if err != nil {
+			return err
+		}
+		return write(d.Version, data)
+	}
+	if _, err := fmt.Fprint(w, "retry: 3000\n\n"); err != nil {
+		return
+	}
+	if err := snapshot(&d, "snapshot"); err != nil || rc.Flush() != nil {
+		return
+	}
+	tick := time.NewTicker(time.Duration(sseHeartbeat.Load()))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-sub.C:
+			if !ok {
+				return
+			}
+			if ev.Seq <= last {
+				continue
+			}
+			last = ev.Seq
+			if write(ev.Seq, ev.Data) != nil {
+				return
+			}
+		case <-tick.C:
+			d, err := s.Customs.Get(ctx, p, id)
+			if err != nil {
+				return
+			}
+			if d.Version > last {
+				if snapshot(&d, "sync") != nil {
+					return
+				}
+				continue
+			}
+			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil || rc.Flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+func (s *Server) customsQueue(w http.ResponseWriter, r *http.Request) {
+	if !s.customsReady(w, r) {
+		return
+	}
+	limit, cursor, err := customsPage(r)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	f := problem.Fields{}
+	lane := parseLane(f, r.URL.Query().Get("lane"))
+	if err := f.Err("bad queue query"); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	items, err := s.Customs.CustomsQueue(r.Context(), principal(r), lane, cursor, limit+1)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, summaryPage(items, limit))
+}
+
+func (s *Server) quarantineQueue(w http.ResponseWriter, r *http.Request) {
+	if !s.customsReady(w, r) {
+		return
+	}
+	limit, cursor, err := customsPage(r)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	items, err := s.Customs.QuarantineQueue(r.Context(), principal(r), cursor, limit+1)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, summaryPage(items, limit))
+}
+
+type trustedTraderIn struct {
+	OrgID string `json:"org_id"`
+	AEO   *bool  `json:"aeo"`
+	Note  string `json:"note,omitempty"`
+}
+
+func (s *Server) setTrustedTrader(w http.ResponseWriter, r *http.Request) {
+	if !s.customsReady(w, r) {
+		return
+	}
+	var in trustedTraderIn
+	if err := decodeBody(r, &in, false); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	if in.AEO == nil {
+		writeProblem(w, r, s.log, &problem.Error{Code: problem.Invalid, Message: "the AEO decision is not valid",
+			Fields: map[string]string{"aeo": "required: true grants authorised-economic-operator status, false withdraws it"}})
+		return
+	}
+	tt, err := s.Customs.SetTrustedTrader(r.Context(), principal(r), in.OrgID, *in.AEO, in.Note)
+	if err != nil {
+		if problem.Is(err, problem.NotFound) {
+			err = &problem.Error{Code: problem.Invalid, Message: "the AEO decision is not valid", Fields: map[string]string{"org_id": "no such organisation"}}
+		}
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, tt)
+}
+
+type laneStatOut struct {
+	Lane     customs.Lane `json:"lane"`
+	Count    int64        `json:"count"`
+	ShareBps int64        `json:"share_bps"`
+	Released int64        `json:"released"`
+	// AvgSecondsToRelease runs from lane assignment to release, over the
+	// released declarations.
+	AvgSecondsToRelease float64 `json:"avg_seconds_to_release"`
+}
+
+type laneStatsOut struct {
+	From  time.Time     `json:"from"`
+	To    time.Time     `json:"to"`
+	Total int64         `json:"total"`
+	Lanes []laneStatOut `json:"lanes"`
+}
+
+// timeParam reads an RFC 3339 time or a date (midnight UTC).
+func timeParam(f problem.Fields, r *http.Request, name string, def time.Time) time.Time {
+	v := strings.TrimSpace(r.URL.Query().Get(name))
+	if v == "" {
+		return def
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.UTC()
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t
+	}
+	f.Add(name, "must be an RFC 3339 time (2026-03-02T09:00:00Z) or a date (2026-03-02)")
+	return def
+}
+
+func (s *Server) laneStats(w http.ResponseWriter, r *http.Request) {
+	if !s.customsReady(w, r) {
+		return
+	}
+	f := problem.Fields{}
+	to := timeParam(f, r, "to", time.Now().UTC())
+	from := timeParam(f, r, "from", to.AddDate(0, 0, -30))
+	if err := f.Err("bad period"); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	st, err := s.Customs.LaneStats(r.Context(), principal(r), from, to)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	out := laneStatsOut{From: st.From, To: st.To, Total: st.Total, Lanes: make([]laneStatOut, len(st.Lanes))}
+	for i, l := range st.Lanes {
+		out.Lanes[i] = laneStatOut{Lane: l.Lane, Count: l.Count, ShareBps: l.ShareBps, Released: l.Released,
+			AvgSecondsToRelease: float64(l.AvgTimeToRelease.Milliseconds()) / 1000}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// Webhooks.
+
+type webhookOut struct {
+	notify.Webhook
+	// Secret is present only in the answer to the creation.
+	Secret string `json:"secret,omitempty"`
+	// Signature explains how deliveries are signed.
+	Signature string `json:"signature,omitempty"`
+}
+
+const signatureHelp = "each delivery carries X-Bricstown-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed with the secret>; " +
+	"refuse a timestamp more than 5 minutes old, and deduplicate deliveries by the event id"
+
+func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
+	var in notify.NewWebhook
+	if err := decodeBody(r, &in, false); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	hook, secret, err := s.Notify.CreateWebhook(r.Context(), principal(r), in)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/notify/webhooks/"+hook.ID)
+	writeJSON(w, http.StatusCreated, webhookOut{Webhook: hook, Secret: secret, Signature: signatureHelp})
+}
+
+func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) {
+	hooks, err := s.Notify.ListWebhooks(r.Context(), principal(r))
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	out := make([]webhookOut, len(hooks))
+	for i, h := range hooks {
+		out[i] = webhookOut{Webhook: h}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) {
+	if err := s.Notify.DeleteWebhook(r.Context(), principal(r), r.PathValue("id")); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
+	limit, cursor, err := pageParams(r)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	ds, err := s.Notify.Deliveries(r.Context(), principal(r), strings.TrimSpace(r.URL.Query().Get("webhook_id")), cursor, limit+1)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pageOf(ds, limit, func(d notify.Delivery) string { return d.ID }))
+}
