@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"bricstown/internal/audit"
@@ -46,6 +47,18 @@ type Service struct {
 	store Store
 	rules *Rules
 	cfg   Config
+	// committed is told of every change that committed, whichever caller
+	// (API, page, demo) made it: status push hangs here, so no caller can
+	// forget it.
+	committed atomic.Pointer[func(ctx context.Context, action Action, d Declaration)]
+}
+
+// OnCommit registers fn to be told of every committed change: the action
+// and the declaration's new state (unfiltered: fn decides what to publish
+// to whom). fn runs after the commit on a context the caller's leaving does
+// not cancel; it must not block for long.
+func (s *Service) OnCommit(fn func(ctx context.Context, action Action, d Declaration)) {
+	s.committed.Store(&fn)
 }
 
 // NewService checks the configuration, so that a broken tariff or risk
@@ -88,6 +101,9 @@ func AuthorityOf(p *identity.Principal) Authority {
 	case p.OrgKind == identity.KindQuarantineAuthority && p.Has(identity.QuarantineOfficer):
 		return ByQuarantine
 	case p.Has(identity.Trader) && p.OrgKind != identity.KindCustomsAuthority && p.OrgKind != identity.KindQuarantineAuthority:
+		return ByDeclarant
+	case p.Has(identity.OrgAdmin) && (p.OrgKind == identity.KindCompany || p.OrgKind == identity.KindLogisticsOperator):
+		// Whoever runs a trading firm may lodge and follow its declarations.
 		return ByDeclarant
 	}
 	return ""
@@ -224,6 +240,15 @@ func (s *Service) commit(ctx context.Context, t *txn) (Declaration, error) {
 	t.ch.BaseVersion = t.old.Version
 	if err := s.store.ApplyDeclarationChange(ctx, t.ch); err != nil {
 		return Declaration{}, err
+	}
+	if fn := s.committed.Load(); fn != nil {
+		// The change's first event is what was asked for (submit); later
+		// ones are its consequences (assign_lane), carried in the state.
+		action := Action("update")
+		if len(t.ch.Events) > 0 {
+			action = t.ch.Events[0].Action
+		}
+		(*fn)(context.WithoutCancel(ctx), action, t.d)
 	}
 	return view(t.p, t.d), nil
 }

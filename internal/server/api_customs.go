@@ -64,21 +64,6 @@ func (s *Server) customsReady(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// declarant is the principal as the customs service should see it. The
-// service lets traders act for the declarant organisation; the route table
-// also admits the administrator of a company or logistics operator (who can
-// make themselves a trader anyway), so such a principal acts with the trader
-// role added. Officers and everyone else are passed through unchanged.
-func declarant(p *identity.Principal) *identity.Principal {
-	if p == nil || p.Has(identity.Trader) || !p.Has(identity.OrgAdmin) ||
-		(p.OrgKind != identity.KindCompany && p.OrgKind != identity.KindLogisticsOperator) {
-		return p
-	}
-	q := *p
-	q.Roles = append(slices.Clip(p.Roles), identity.Trader)
-	return &q
-}
-
 // declarationEvent is what streams and webhooks receive after a
 // transition: where the declaration stands, never the risk engine's reasons.
 type declarationEvent struct {
@@ -109,19 +94,15 @@ func declarationEventOf(action string, d *customs.Declaration) declarationEvent 
 	return ev
 }
 
-// transition runs one of the customs service's transitions and, when it
-// succeeds, publishes the declaration's new state to its event streams and
-// to the declarant organisation's webhooks. The publication runs on a
-// context that the client's leaving does not cancel: the change has
-// committed, and its notification should follow.
+// transition runs one of the customs service's transitions. Publication
+// of the new state is not its job: the service tells publishDeclaration of
+// every committed change (see New), whoever made it.
 func (s *Server) transition(ctx context.Context, action customs.Action, fn func() (customs.Declaration, error)) (customs.Declaration, error) {
-	d, err := fn()
-	if err == nil {
-		s.publishDeclaration(context.WithoutCancel(ctx), string(action), &d)
-	}
-	return d, err
+	return fn()
 }
 
+// publishDeclaration sends a committed change to the declaration's event
+// streams and to the declarant organisation's webhooks.
 func (s *Server) publishDeclaration(ctx context.Context, action string, d *customs.Declaration) {
 	data, err := json.Marshal(declarationEventOf(action, d))
 	if err != nil {
@@ -238,7 +219,7 @@ func (s *Server) createDeclaration(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	ctx, p := r.Context(), declarant(principal(r))
+	ctx, p := r.Context(), principal(r)
 	docs := make([]customs.NewDocument, len(in.Documents))
 	f := problem.Fields{}
 	tooLarge := false
@@ -477,7 +458,7 @@ func (s *Server) listDeclarations(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	items, err := s.Customs.List(r.Context(), declarant(principal(r)), query)
+	items, err := s.Customs.List(r.Context(), principal(r), query)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -489,7 +470,7 @@ func (s *Server) getDeclaration(w http.ResponseWriter, r *http.Request) {
 	if !s.customsReady(w, r) {
 		return
 	}
-	d, err := s.Customs.Get(r.Context(), declarant(principal(r)), r.PathValue("id"))
+	d, err := s.Customs.Get(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -548,14 +529,11 @@ func (s *Server) amendDeclaration(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	ctx, p, id := r.Context(), declarant(principal(r)), r.PathValue("id")
+	ctx, p, id := r.Context(), principal(r), r.PathValue("id")
 	d, err := s.Customs.Amend(ctx, p, id, base, in.Content, in.Note)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
-	}
-	if d.Version != base { // an amendment that changes nothing is not stored
-		s.publishDeclaration(context.WithoutCancel(ctx), string(customs.ActAmend), &d)
 	}
 	writeDeclaration(w, http.StatusOK, d)
 }
@@ -668,7 +646,7 @@ func (s *Server) attachDocument(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	ctx, p, id := r.Context(), declarant(principal(r)), r.PathValue("id")
+	ctx, p, id := r.Context(), principal(r), r.PathValue("id")
 	out, err := s.Customs.AttachDocument(ctx, p, id, doc)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
@@ -682,7 +660,7 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) {
 	if !s.customsReady(w, r) {
 		return
 	}
-	doc, b, err := s.Customs.Document(r.Context(), declarant(principal(r)), r.PathValue("id"), r.PathValue("doc"))
+	doc, b, err := s.Customs.Document(r.Context(), principal(r), r.PathValue("id"), r.PathValue("doc"))
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -712,7 +690,7 @@ func act[T any](s *Server, action customs.Action, optional bool, fn func(ctx con
 			writeProblem(w, r, s.log, err)
 			return
 		}
-		ctx, p, id := r.Context(), declarant(principal(r)), r.PathValue("id")
+		ctx, p, id := r.Context(), principal(r), r.PathValue("id")
 		d, err := s.transition(ctx, action, func() (customs.Declaration, error) { return fn(ctx, p, id, in) })
 		if err != nil {
 			writeProblem(w, r, s.log, err)
@@ -819,7 +797,7 @@ func (s *Server) declarationHistory(w http.ResponseWriter, r *http.Request) {
 	if !s.customsReady(w, r) {
 		return
 	}
-	h, err := s.Customs.History(r.Context(), declarant(principal(r)), r.PathValue("id"))
+	h, err := s.Customs.History(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -845,7 +823,7 @@ func (s *Server) estimateDuties(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	a, err := s.Customs.EstimateDuties(r.Context(), declarant(principal(r)), c)
+	a, err := s.Customs.EstimateDuties(r.Context(), principal(r), c)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -866,7 +844,7 @@ func (s *Server) declarationEvents(w http.ResponseWriter, r *http.Request) {
 	if !s.customsReady(w, r) {
 		return
 	}
-	ctx, p, id := r.Context(), declarant(principal(r)), r.PathValue("id")
+	ctx, p, id := r.Context(), principal(r), r.PathValue("id")
 	// Subscribe before reading, so that no change falls between the two.
 	sub := s.Notify.Subscribe(id)
 	defer sub.Close()

@@ -710,13 +710,14 @@ func TestAPICustomsWebhooks(t *testing.T) {
 	c := apiSteelImport("KGE-HOOK-1", "Kazakh Grain Export")
 	c["documents"] = []any{apiInlineDoc("commercial_invoice")}
 	id := f.apiPost(t, apiDecls+"?submit=true", trader, c, 201)["id"].(string)
-	// Create and submit: two events, the first delivered on its second try.
-	deadline := time.Now().Add(10 * time.Second)
+	// Create, the attached document and submit: three committed changes,
+	// three events; the first is delivered on its second try.
+	deadline := time.Now().Add(15 * time.Second)
 	for {
 		mu.Lock()
 		n := len(received)
 		mu.Unlock()
-		if n >= 2 {
+		if n >= 3 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -735,7 +736,7 @@ func TestAPICustomsWebhooks(t *testing.T) {
 		actions[data["action"].(string)] = true
 	}
 	mu.Unlock()
-	if !actions["create"] || !actions["submit"] {
+	if !actions["create"] || !actions["attach_document"] || !actions["submit"] {
 		t.Fatalf("actions %v", actions)
 	}
 	log := f.call(t, "GET", "/api/v1/notify/deliveries?webhook_id="+hookID, admin, nil).json(t)

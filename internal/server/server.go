@@ -108,6 +108,11 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.ui = pages
+	if d.Customs != nil && s.Notify != nil {
+		d.Customs.OnCommit(func(ctx context.Context, action customs.Action, decl customs.Declaration) {
+			s.publishDeclaration(ctx, string(action), &decl)
+		})
+	}
 	s.table = s.routes()
 	for _, rt := range s.table {
 		if rt.BodyLimit == 0 {

@@ -85,6 +85,10 @@ type customsCommitter struct {
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
+	// wanted are statements a transaction ran unprepared; they are
+	// prepared on the pool before the next batch begins (never inside a
+	// transaction: see bulkStmt).
+	wanted map[string]bool
 }
 
 type customsPending struct {
@@ -97,15 +101,9 @@ type customsOutcome struct {
 	lead bool // not a result: the caller is to write the next batch
 }
 
-// customsCommitters holds each DB's queue; DB's own fields belong to db.go.
-var customsCommitters sync.Map // *DB → *customsCommitter
-
 func customsCommitterFor(db *DB) *customsCommitter {
-	if v, ok := customsCommitters.Load(db); ok {
-		return v.(*customsCommitter)
-	}
-	v, _ := customsCommitters.LoadOrStore(db, &customsCommitter{})
-	return v.(*customsCommitter)
+	db.customsOnce.Do(func() { db.customs = &customsCommitter{} })
+	return db.customs
 }
 
 // customsWrite is a change with its JSON encoded outside the transaction.
@@ -151,6 +149,7 @@ func encodeCustomsChange(c customs.Change) (customsWrite, error) {
 func (db *DB) writeCustomsBatch(batch []*customsPending) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	db.prepareWanted(ctx)
 	errs := make([]error, len(batch))
 	todo := make([]int, len(batch))
 	for i := range todo {
@@ -220,13 +219,43 @@ func (db *DB) customsStmt(ctx context.Context, query string) (*sql.Stmt, error) 
 	return st, nil
 }
 
-// txExec runs a prepared customs statement inside tx.
+// txExec runs a customs statement inside tx: prepared once per process
+// when it has been seen before, else directly on tx's connection. Preparing
+// on the pool from inside a transaction could wait for a connection held by
+// a request that waits for this transaction's write lock.
 func (db *DB) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	st, err := db.customsStmt(ctx, query)
-	if err != nil {
-		return nil, err
+	gc := customsCommitterFor(db)
+	gc.stmtMu.Lock()
+	st, ok := gc.stmts[query]
+	if !ok {
+		if gc.wanted == nil {
+			gc.wanted = map[string]bool{}
+		}
+		gc.wanted[query] = true
 	}
-	return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	gc.stmtMu.Unlock()
+	if ok {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, query, args...)
+}
+
+// prepareWanted prepares, outside any transaction, the statements the
+// last batches ran unprepared.
+func (db *DB) prepareWanted(ctx context.Context) {
+	gc := customsCommitterFor(db)
+	gc.stmtMu.Lock()
+	var qs []string
+	for q := range gc.wanted {
+		qs = append(qs, q)
+	}
+	gc.wanted = nil
+	gc.stmtMu.Unlock()
+	for _, q := range qs {
+		if _, err := db.customsStmt(ctx, q); err != nil {
+			db.log.Warn("customs: prepare statement", "err", err)
+		}
+	}
 }
 
 func (db *DB) writeCustomsChange(ctx context.Context, tx *sql.Tx, w *customsWrite) error {

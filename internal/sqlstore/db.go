@@ -51,6 +51,9 @@ type DB struct {
 	ledger     *ledgerCache
 	stmtMu     sync.Mutex
 	stmts      map[string]*sql.Stmt
+
+	customsOnce sync.Once
+	customs     *customsCommitter
 }
 
 // DefaultSQLitePath is where `serve` keeps its data when no --db is given.

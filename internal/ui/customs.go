@@ -182,20 +182,6 @@ func when(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04 UTC")
 }
 
-// customsActor is the principal the customs pages act as. An organisation
-// administrator of a company or logistics operator acts as its declarant,
-// as the customs API lets it, so whoever runs the firm can lodge and follow
-// its declarations; the customs service itself knows only the trader role.
-func customsActor(p *identity.Principal) *identity.Principal {
-	if p == nil || p.Has(identity.Trader) || !p.Has(identity.OrgAdmin) ||
-		(p.OrgKind != identity.KindCompany && p.OrgKind != identity.KindLogisticsOperator) {
-		return p
-	}
-	q := *p
-	q.Roles = append(slices.Clip(p.Roles), identity.Trader)
-	return &q
-}
-
 // customsOff answers 503 when the server runs without the customs service.
 func (p *Pages) customsOff(w http.ResponseWriter, r *http.Request) bool {
 	if p.Customs == nil {
@@ -445,7 +431,7 @@ func (p *Pages) CustomsPage(w http.ResponseWriter, r *http.Request) {
 	if p.customsOff(w, r) {
 		return
 	}
-	pr := customsActor(identity.FromContext(r.Context()))
+	pr := identity.FromContext(r.Context())
 	switch customs.AuthorityOf(pr) {
 	case customs.ByCustoms:
 		http.Redirect(w, r, "/customs/console", http.StatusSeeOther)
@@ -716,7 +702,7 @@ func (p *Pages) declData(ctx context.Context, r *http.Request, v *View, pr *iden
 
 func (p *Pages) renderDecl(w http.ResponseWriter, r *http.Request, st declState) {
 	ctx := r.Context()
-	pr := customsActor(identity.FromContext(ctx))
+	pr := identity.FromContext(ctx)
 	id := r.PathValue("id")
 	d, err := p.Customs.Get(ctx, pr, id)
 	if err != nil {
@@ -949,7 +935,7 @@ func (p *Pages) CustomsLive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	pr := customsActor(identity.FromContext(ctx))
+	pr := identity.FromContext(ctx)
 	id := r.PathValue("id")
 	d, err := p.Customs.Get(ctx, pr, id)
 	if err != nil {
@@ -980,7 +966,7 @@ func (p *Pages) CustomsDocument(w http.ResponseWriter, r *http.Request) {
 	if p.customsOff(w, r) {
 		return
 	}
-	pr := customsActor(identity.FromContext(r.Context()))
+	pr := identity.FromContext(r.Context())
 	doc, b, err := p.Customs.Document(r.Context(), pr, r.PathValue("id"), r.PathValue("doc"))
 	if err != nil {
 		p.Error(w, r, statusOfErr(err), err)
@@ -1073,7 +1059,7 @@ func (p *Pages) customsAct(w http.ResponseWriter, r *http.Request, which, done s
 		return
 	}
 	ctx := r.Context()
-	pr := customsActor(identity.FromContext(ctx))
+	pr := identity.FromContext(ctx)
 	id := r.PathValue("id")
 	if err := fn(ctx, pr, id); err != nil {
 		p.renderDecl(w, r, declState{formErr: err, which: which, posted: r.PostForm})
@@ -1133,7 +1119,7 @@ func (p *Pages) CustomsAttach(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	pr := customsActor(identity.FromContext(ctx))
+	pr := identity.FromContext(ctx)
 	id := r.PathValue("id")
 	var in *customs.NewDocument
 	err := parseAnyForm(r)

@@ -276,7 +276,7 @@ func (p *Pages) postPicks(q string) []pickView {
 }
 
 func (p *Pages) renderDeclForm(w http.ResponseWriter, r *http.Request, in declInput, st formState) {
-	pr := customsActor(identity.FromContext(r.Context()))
+	pr := identity.FromContext(r.Context())
 	v := p.view(w, r, "customs.form_title", nil)
 	if st.id != "" {
 		v.TitleKey = "customs.edit_title"
@@ -524,7 +524,7 @@ func (p *Pages) CustomsNew(w http.ResponseWriter, r *http.Request) {
 	if p.customsOff(w, r) {
 		return
 	}
-	pr := customsActor(identity.FromContext(r.Context()))
+	pr := identity.FromContext(r.Context())
 	if customs.AuthorityOf(pr) != customs.ByDeclarant {
 		p.Error(w, r, http.StatusForbidden, problem.New(problem.Forbidden, "only traders lodge declarations"))
 		return
@@ -550,7 +550,7 @@ func (p *Pages) CustomsEdit(w http.ResponseWriter, r *http.Request) {
 	if p.customsOff(w, r) {
 		return
 	}
-	pr := customsActor(identity.FromContext(r.Context()))
+	pr := identity.FromContext(r.Context())
 	d, err := p.Customs.Get(r.Context(), pr, r.PathValue("id"))
 	if err != nil {
 		p.Error(w, r, statusOfErr(err), err)
@@ -617,7 +617,7 @@ func (p *Pages) declFormPost(w http.ResponseWriter, r *http.Request, id string) 
 		return
 	}
 	ctx := r.Context()
-	pr := customsActor(identity.FromContext(ctx))
+	pr := identity.FromContext(ctx)
 	if err := parseAnyForm(r); err != nil {
 		v := p.view(w, r, "customs.form_title", nil)
 		msg, status := customsSummary(v, err)
@@ -777,7 +777,7 @@ func (p *Pages) estimate(r *http.Request, v *View, in declInput) (*assessView, e
 	if len(uiErrs) > 0 {
 		return nil, &problem.Error{Code: problem.Invalid, Message: "the declaration is not valid", Fields: uiErrs}
 	}
-	a, err := p.Customs.EstimateDuties(r.Context(), customsActor(identity.FromContext(r.Context())), c)
+	a, err := p.Customs.EstimateDuties(r.Context(), identity.FromContext(r.Context()), c)
 	if err != nil {
 		return nil, err
 	}
@@ -807,7 +807,7 @@ func (p *Pages) CustomsEstimate(w http.ResponseWriter, r *http.Request) {
 		st.summary, _ = customsSummary(v, err)
 		st.errs = p.allFieldErrs(v, in, err)
 	}
-	data := p.declFormView(v, customsActor(identity.FromContext(r.Context())), in, st)
+	data := p.declFormView(v, identity.FromContext(r.Context()), in, st)
 	data["EstimateError"] = st.summary
 	v.Data = data
 	p.customsPartial(w, r, "customsform", "estimate", http.StatusOK, v)

@@ -41,7 +41,7 @@ func (p *Pages) CustomsConsole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	pr := customsActor(identity.FromContext(ctx))
+	pr := identity.FromContext(ctx)
 	v := p.view(w, r, "customs.console_title", nil)
 	if customs.AuthorityOf(pr) != customs.ByCustoms {
 		p.Error(w, r, http.StatusForbidden, problem.New(problem.Forbidden, "only customs officers"))
@@ -128,7 +128,7 @@ func (p *Pages) consoleDone(v *View, r *http.Request, data map[string]any) {
 		}
 		return
 	}
-	pr := customsActor(identity.FromContext(r.Context()))
+	pr := identity.FromContext(r.Context())
 	d, err := p.Customs.Get(r.Context(), pr, id)
 	if err != nil {
 		return
@@ -265,7 +265,7 @@ func (p *Pages) CustomsAEO(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	pr := customsActor(identity.FromContext(ctx))
+	pr := identity.FromContext(ctx)
 	orgID := r.PostFormValue("org_id")
 	if _, err := p.Identity.Store().GetOrg(ctx, orgID); err != nil {
 		orgID = ""
@@ -314,7 +314,7 @@ func (p *Pages) CustomsQuarantine(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	pr := customsActor(identity.FromContext(ctx))
+	pr := identity.FromContext(ctx)
 	if customs.AuthorityOf(pr) != customs.ByQuarantine {
 		p.Error(w, r, http.StatusForbidden, problem.New(problem.Forbidden, "only quarantine officers"))
 		return
