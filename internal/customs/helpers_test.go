@@ -178,8 +178,8 @@ func (m *memStore) ApplyDeclarationChange(_ context.Context, c Change) error {
 	if c.Inspection != nil {
 		m.inspections[d.ID] = append(m.inspections[d.ID], *c.Inspection)
 	}
-	if c.Document != nil {
-		m.docs[c.Document.ID] = append([]byte(nil), c.Content...)
+	for _, a := range c.Attachments {
+		m.docs[a.Document.ID] = append([]byte(nil), a.Content...)
 	}
 	m.audit = append(m.audit, c.Audit...)
 	return nil

@@ -53,6 +53,25 @@ type Service struct {
 	committed atomic.Pointer[func(ctx context.Context, action Action, d Declaration)]
 }
 
+// auditOne makes a change's audit entry: one per committed change (who
+// asked for what, the status before and after, and the steps it took). The
+// declaration keeps every step in its own history (customs_events); the
+// audit trail records that the change happened and chains it.
+func auditOne(t *txn) []audit.Record {
+	if len(t.ch.Audit) <= 1 {
+		return t.ch.Audit
+	}
+	first, last := t.ch.Audit[0], t.ch.Audit[len(t.ch.Audit)-1]
+	steps := make([]string, 0, len(t.ch.Events))
+	for _, ev := range t.ch.Events {
+		steps = append(steps, string(ev.Action))
+	}
+	rec := first
+	rec.After = last.After
+	rec.Detail = clip(strings.Join(steps, ", ")+": "+last.Detail, 500)
+	return []audit.Record{rec}
+}
+
 // OnCommit registers fn to be told of every committed change: the action
 // and the declaration's new state (unfiltered: fn decides what to publish
 // to whom). fn runs after the commit on a context the caller's leaving does
@@ -238,15 +257,20 @@ func (s *Service) commit(ctx context.Context, t *txn) (Declaration, error) {
 	t.d.UpdatedAt = t.now
 	t.ch.Declaration = t.d
 	t.ch.BaseVersion = t.old.Version
+	t.ch.Audit = auditOne(t)
 	if err := s.store.ApplyDeclarationChange(ctx, t.ch); err != nil {
 		return Declaration{}, err
 	}
 	if fn := s.committed.Load(); fn != nil {
-		// The change's first event is what was asked for (submit); later
-		// ones are its consequences (assign_lane), carried in the state.
+		// The action is the last step the caller asked for (a lodgement's
+		// submit, not its create); what the rules did in consequence
+		// (assign_lane, by "system") is carried in the state.
 		action := Action("update")
-		if len(t.ch.Events) > 0 {
-			action = t.ch.Events[0].Action
+		for i := len(t.ch.Events) - 1; i >= 0; i-- {
+			if t.ch.Events[i].ActorUser != "system" {
+				action = t.ch.Events[i].Action
+				break
+			}
 		}
 		(*fn)(context.WithoutCancel(ctx), action, t.d)
 	}
@@ -351,7 +375,7 @@ func (s *Service) AttachDocument(ctx context.Context, p *identity.Principal, id 
 	}
 	doc.ID, doc.At, doc.By = newID(), t.now, p.UserID
 	t.d.Documents = append(t.d.Documents, doc)
-	t.ch.Document, t.ch.Content = &doc, in.Content
+	t.ch.Attachments = []Attachment{{Document: doc, Content: in.Content}}
 	t.event(ActAttach, t.d.Status, fmt.Sprintf("%s %s (%d bytes, sha256 %s)", doc.Kind, doc.Filename, doc.Size, doc.SHA256))
 	if _, err := s.commit(ctx, t); err != nil {
 		return Document{}, err
@@ -393,9 +417,19 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, id string) 
 	if err := s.validate(p, &t.d.Content, t.now); err != nil {
 		return Declaration{}, err
 	}
+	if err := s.submit(ctx, t); err != nil {
+		return Declaration{}, err
+	}
+	return s.commit(ctx, t)
+}
+
+// submit lodges t's declaration: SPS requirements (refusing it when
+// certificates are missing), the submission event, and unless the goods
+// are still on their way, assessment and the lane.
+func (s *Service) submit(ctx context.Context, t *txn) error {
 	t.d.SPS = s.rules.SPSFor(t.d.ID, &t.d.Content)
 	if msg := missingCertificates(t.d.SPS, t.d.Documents); msg != "" {
-		return Declaration{}, &problem.Error{Code: problem.Invalid, Message: "the goods need SPS certificates",
+		return &problem.Error{Code: problem.Invalid, Message: "the goods need SPS certificates",
 			Fields: map[string]string{"documents": msg}}
 	}
 	t.d.SubmittedAt = t.now
@@ -406,9 +440,64 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, id string) 
 	}
 	t.event(ActSubmit, StatusSubmitted, detail)
 	if !preLodged {
-		if err := s.assess(ctx, t); err != nil {
+		return s.assess(ctx, t)
+	}
+	return nil
+}
+
+// Lodge is the trader's whole filing in one change: the declaration, its
+// documents and its submission are validated together and stored in one
+// write, so a filing is never half-lodged and costs one (shared) fsync
+// instead of one per step. Nothing is stored when anything is wrong.
+func (s *Service) Lodge(ctx context.Context, p *identity.Principal, c Content, docs []NewDocument) (Declaration, error) {
+	if err := signedIn(p); err != nil {
+		return Declaration{}, err
+	}
+	if AuthorityOf(p) != ByDeclarant {
+		return Declaration{}, forbidden(ActCreate)
+	}
+	now := s.now()
+	c = cloneContent(c)
+	f := problem.Fields{}
+	if err := s.validate(p, &c, now); err != nil {
+		var pe *problem.Error
+		if !errors.As(err, &pe) || pe.Code != problem.Invalid {
 			return Declaration{}, err
 		}
+		for k, v := range pe.Fields {
+			f.Add(k, v)
+		}
+	}
+	if len(docs) > maxDocuments {
+		return Declaration{}, problem.New(problem.TooLarge, "a declaration can carry at most %d documents", maxDocuments)
+	}
+	t := &txn{p: p, now: now, d: Declaration{ID: newID(), DeclarantOrg: p.OrgID, Content: c, CreatedAt: now}}
+	t.event(ActCreate, StatusDraft, fmt.Sprintf("%s, %d goods item(s), %s", c.Procedure, len(c.Items), c.Transport.BorderPost))
+	for i, in := range docs {
+		doc, err := checkDocument(in)
+		if err != nil {
+			var pe *problem.Error
+			if errors.As(err, &pe) {
+				for k, v := range pe.Fields {
+					f.Add(fmt.Sprintf("documents[%d].%s", i, k), v)
+				}
+				if len(pe.Fields) == 0 {
+					f.Add(fmt.Sprintf("documents[%d]", i), pe.Message)
+				}
+				continue
+			}
+			return Declaration{}, err
+		}
+		doc.ID, doc.At, doc.By = newID(), now, p.UserID
+		t.d.Documents = append(t.d.Documents, doc)
+		t.ch.Attachments = append(t.ch.Attachments, Attachment{Document: doc, Content: in.Content})
+		t.event(ActAttach, StatusDraft, fmt.Sprintf("%s %s (%d bytes, sha256 %s)", doc.Kind, doc.Filename, doc.Size, doc.SHA256))
+	}
+	if err := f.Err("the declaration is not valid"); err != nil {
+		return Declaration{}, err
+	}
+	if err := s.submit(ctx, t); err != nil {
+		return Declaration{}, err
 	}
 	return s.commit(ctx, t)
 }

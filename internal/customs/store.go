@@ -25,9 +25,15 @@ type Change struct {
 	Reasons     []RiskReason // appended to the declaration's reasons
 	Amendment   *Amendment
 	Inspection  *Inspection
-	Document    *Document
-	Content     []byte // the Document's bytes
+	// Attachments are documents added by the change, with their bytes.
+	Attachments []Attachment
 	Audit       []audit.Record
+}
+
+// Attachment is a document and its content, stored together.
+type Attachment struct {
+	Document Document
+	Content  []byte
 }
 
 // Query selects declarations for lists and queues. Zero fields do not

@@ -238,35 +238,39 @@ func (s *Server) createDeclaration(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	// With documents or an immediate submission, everything that can be
-	// checked without storing is checked first, so that bad input stores
-	// nothing, not even a draft.
-	if len(docs) > 0 || submit {
-		if err := s.precheck(ctx, p, in.Content, docs, submit); err != nil {
-			writeProblem(w, r, s.log, err)
-			return
-		}
-	}
-	d, err := s.transition(ctx, customs.ActCreate, func() (customs.Declaration, error) { return s.Customs.Create(ctx, p, in.Content) })
-	if err != nil {
-		writeProblem(w, r, s.log, err)
-		return
-	}
-	for i, doc := range docs {
-		if _, err := s.Customs.AttachDocument(ctx, p, d.ID, doc); err != nil {
-			s.draftKept(w, r, d, err, fmt.Sprintf("documents[%d].", i))
-			return
-		}
-	}
+	// An immediate submission is one change (Lodge): the declaration, its
+	// documents and the submission are stored together or not at all.
+	var d customs.Declaration
 	if submit {
-		if d, err = s.transition(ctx, customs.ActSubmit, func() (customs.Declaration, error) { return s.Customs.Submit(ctx, p, d.ID) }); err != nil {
-			s.draftKept(w, r, d, err, "")
-			return
-		}
-	} else if len(docs) > 0 {
-		if d, err = s.Customs.Get(ctx, p, d.ID); err != nil {
+		d, err = s.Customs.Lodge(ctx, p, in.Content, docs)
+		if err != nil {
 			writeProblem(w, r, s.log, err)
 			return
+		}
+	} else {
+		if len(docs) > 0 {
+			// A draft with documents: everything checkable is checked
+			// first, so that bad input stores nothing, not even a draft.
+			if err := s.precheck(ctx, p, in.Content, docs, false); err != nil {
+				writeProblem(w, r, s.log, err)
+				return
+			}
+		}
+		if d, err = s.Customs.Create(ctx, p, in.Content); err != nil {
+			writeProblem(w, r, s.log, err)
+			return
+		}
+		for i, doc := range docs {
+			if _, err := s.Customs.AttachDocument(ctx, p, d.ID, doc); err != nil {
+				s.draftKept(w, r, d, err, fmt.Sprintf("documents[%d].", i))
+				return
+			}
+		}
+		if len(docs) > 0 {
+			if d, err = s.Customs.Get(ctx, p, d.ID); err != nil {
+				writeProblem(w, r, s.log, err)
+				return
+			}
 		}
 	}
 	w.Header().Set("Location", declarationPath(d.ID))

@@ -150,6 +150,12 @@ func (db *DB) writeCustomsBatch(batch []*customsPending) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	db.prepareWanted(ctx)
+	if err := db.warmBulk(ctx); err != nil {
+		for _, p := range batch {
+			p.done <- customsOutcome{err: err}
+		}
+		return
+	}
 	errs := make([]error, len(batch))
 	todo := make([]int, len(batch))
 	for i := range todo {
@@ -297,19 +303,15 @@ func (db *DB) writeCustomsChange(ctx context.Context, tx *sql.Tx, w *customsWrit
 			return customs.ErrStale()
 		}
 	}
-	for _, e := range c.Events {
-		if _, err := db.txExec(ctx, tx, `INSERT INTO customs_events (declaration_id, seq, at, actor_user, actor_org,
-			action, from_status, to_status, detail) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-			d.ID, e.Seq, micros(e.At), e.ActorUser, e.ActorOrg, string(e.Action), string(e.From), string(e.To), e.Detail); err != nil {
-			return customsStaleOnDuplicate(err)
-		}
+	if err := bulkWrite(ctx, db, tx, customsEventBulk, c.Events, func(args []any, e customs.Event) []any {
+		return append(args, d.ID, e.Seq, micros(e.At), e.ActorUser, e.ActorOrg, string(e.Action), string(e.From), string(e.To), e.Detail)
+	}); err != nil {
+		return customsStaleOnDuplicate(err)
 	}
-	for _, r := range c.Reasons {
-		if _, err := db.txExec(ctx, tx, `INSERT INTO customs_risk_reasons (declaration_id, seq, rule_id, description,
-			weight, at, actor_user) VALUES ($1,$2,$3,$4,$5,$6,$7)`,
-			d.ID, r.Seq, r.RuleID, r.Description, r.Weight, micros(r.At), r.ActorUser); err != nil {
-			return customsStaleOnDuplicate(err)
-		}
+	if err := bulkWrite(ctx, db, tx, customsReasonBulk, c.Reasons, func(args []any, r customs.RiskReason) []any {
+		return append(args, d.ID, r.Seq, r.RuleID, r.Description, r.Weight, micros(r.At), r.ActorUser)
+	}); err != nil {
+		return customsStaleOnDuplicate(err)
 	}
 	if a := c.Amendment; a != nil {
 		if _, err := db.txExec(ctx, tx, `INSERT INTO customs_amendments (declaration_id, version, at, actor_user,
@@ -326,8 +328,8 @@ func (db *DB) writeCustomsChange(ctx context.Context, tx *sql.Tx, w *customsWrit
 			return customsStaleOnDuplicate(err)
 		}
 	}
-	if doc := c.Document; doc != nil {
-		content := c.Content
+	for _, a := range c.Attachments {
+		doc, content := a.Document, a.Content
 		if content == nil {
 			content = []byte{}
 		}
