@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,7 +18,7 @@ import (
 // importCmd loads reference tables from files. Today: the customs tariff.
 func importCmd(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "tariff" {
-		fmt.Fprintln(e.stderr, "Usage: bricstown import tariff --csv FILE [--json] [--db …]")
+		fmt.Fprintln(e.stderr, "Usage: bricstown import tariff --csv FILE [--json]")
 		return usageError{"import: expected 'tariff'"}
 	}
 	return importTariff(ctx, e, args[1:])
@@ -36,33 +35,27 @@ type tariffReport struct {
 	Errs  []string `json:"errors,omitempty"`
 	// Warnings are rows that parse but look wrong: prefixes that match no
 	// HS 2022 code.
-	Warnings     []string       `json:"warnings,omitempty"`
-	DefaultRow   bool           `json:"default_row"`
-	ByBasis      map[string]int `json:"rows_by_basis,omitempty"`
-	ByPrefixLen  map[int]int    `json:"rows_by_prefix_digits,omitempty"`
-	ChangedRows  int            `json:"rows_differing_from_demo"`
-	NewPrefixes  int            `json:"prefixes_not_in_demo"`
-	DroppedDemo  int            `json:"demo_prefixes_missing"`
-	Stored       bool           `json:"stored"`
-	StorageNotes string         `json:"storage_note,omitempty"`
+	Warnings    []string       `json:"warnings,omitempty"`
+	DefaultRow  bool           `json:"default_row"`
+	ByBasis     map[string]int `json:"rows_by_basis,omitempty"`
+	ByPrefixLen map[int]int    `json:"rows_by_prefix_digits,omitempty"`
+	ChangedRows int            `json:"rows_differing_from_demo"`
+	NewPrefixes int            `json:"prefixes_not_in_demo"`
+	DroppedDemo int            `json:"demo_prefixes_missing"`
+	Stored      bool           `json:"stored"`
 }
-
-// storageNote says why nothing is stored: the tariff the server applies is
-// the embedded demo table, and customs has no store method for a tariff.
-const storageNote = "not stored: the customs service applies the embedded demo tariff (customs.DemoTariff) and has no store for an imported one; " +
-	"this command validates a file in the demo format so that it can replace internal/customs/tariff_demo.csv"
 
 // importTariff validates a tariff CSV in the format of the embedded demo
 // table with customs.ParseTariffCSV and prints a summary: rows, every error
 // with its line number, rows whose prefix matches no HS 2022 code, the
 // kinds of duty, and how the file differs from the demo tariff. It exits
-// non-zero on a file with errors, and (since a tariff cannot be stored yet)
-// when asked to store one with --db.
+// non-zero on a file with errors. A valid file is put in force with
+// `bricstown serve --tariff FILE` (tariffs are configuration, loaded and
+// checked at start, like the USD comparison table).
 func importTariff(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "import tariff", "import tariff --csv FILE [--json] [--db …]")
+	f := newFlags(e, "import tariff", "import tariff --csv FILE [--json]")
 	path := f.string("csv", "BRICSTOWN_IMPORT_CSV", "", "tariff CSV: prefix,ad_valorem_bps,specific_kzt_per_kg,specific_kzt_per_unit,rule,description ('#' comments)")
 	asJSON := f.bool("json", "BRICSTOWN_IMPORT_JSON", false, "print one JSON object")
-	dsn := f.string("db", "BRICSTOWN_IMPORT_DB", "", "database to store the tariff in (not supported yet: see the note printed)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -80,9 +73,6 @@ func importTariff(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	rep := checkTariff(*path, data, refdata.Default())
-	if *dsn != "" {
-		rep.StorageNotes = storageNote
-	}
 	if *asJSON {
 		if err := json.NewEncoder(e.stdout).Encode(rep); err != nil {
 			return err
@@ -90,11 +80,11 @@ func importTariff(ctx context.Context, e *env, args []string) error {
 	} else {
 		printTariffReport(e.stdout, rep)
 	}
-	switch {
-	case !rep.Valid:
+	if !rep.Valid {
 		return fmt.Errorf("import tariff: %s has %d error(s)", *path, len(rep.Errs))
-	case *dsn != "":
-		return errors.New("import tariff: the tariff is valid but was not stored (customs has no tariff store yet)")
+	}
+	if !*asJSON {
+		fmt.Fprintf(e.stdout, "\nThe tariff is valid. Put it in force with: bricstown serve --tariff %s\n", *path)
 	}
 	return nil
 }
@@ -222,8 +212,5 @@ func printTariffReport(w io.Writer, r tariffReport) {
 		for _, wn := range r.Warnings {
 			fmt.Fprintf(w, "  warning: %s\n", wn)
 		}
-	}
-	if r.StorageNotes != "" {
-		fmt.Fprintf(w, "%s\n", r.StorageNotes)
 	}
 }

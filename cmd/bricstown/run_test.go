@@ -263,3 +263,24 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 		t.Fatalf("tampered chain not detected: %v %s", err, out)
 	}
 }
+
+// An official tariff replaces the demo one at start; a broken file stops
+// the server instead of being half applied.
+func TestServeWithATariffFile(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("prefix,ad_valorem_bps,specific_kzt_per_kg,specific_kzt_per_unit,rule,description\n1001,x,0,0,sum,wheat\n"), 0o644)
+	out, err := runCmd(t, "serve", "--db", filepath.Join(dir, "a.db"), "--addr", "127.0.0.1:0", "--tariff", bad)
+	if err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Fatalf("a bad tariff did not stop the server: %v\n%s", err, out)
+	}
+	good := filepath.Join(dir, "good.csv")
+	os.WriteFile(good, []byte("prefix,ad_valorem_bps,specific_kzt_per_kg,specific_kzt_per_unit,rule,description\n*,500,0,0,sum,everything 5%\n"), 0o644)
+	if out, err := runCmd(t, "import", "tariff", "--csv", good); err != nil || !strings.Contains(out, "serve --tariff") {
+		t.Fatalf("import tariff: %v\n%s", err, out)
+	}
+	srv := startServer(t, filepath.Join(dir, "b.db"), "--tariff", good)
+	if code, _ := get(t, srv.url+"/healthz"); code != 200 {
+		t.Fatalf("server with a valid tariff: %d", code)
+	}
+}

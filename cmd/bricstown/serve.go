@@ -52,7 +52,7 @@ type platform struct {
 
 // openPlatform assembles the platform; centreOrg names the organisation
 // that runs settlement (it holds the clearing, FX and rounding accounts).
-func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig, centreOrg string) (*platform, error) {
+func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig, centreOrg, tariff string) (*platform, error) {
 	ref, err := refdata.Load()
 	if err != nil {
 		return nil, fmt.Errorf("load reference data: %w", err)
@@ -97,7 +97,7 @@ func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig, centreO
 			return settlement.CycleRates(board, usd), nil
 		}})
 	obl := obligations.NewService(db, obligations.Config{Exponent: ref.MoneyExponent, Log: log})
-	cust, err := newCustoms(db, ref, idsvc, led, fxs, usd)
+	cust, err := newCustoms(db, ref, idsvc, led, fxs, usd, tariff)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -109,10 +109,25 @@ func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig, centreO
 // and risk rules, customs values converted to KZT at the board's mid (or
 // the USD cross where no bank quotes the pair), duties paid through the
 // ledger into the customs authority's revenue account.
-func newCustoms(db *sqlstore.DB, ref *refdata.Data, ids *identity.Service, led *ledger.Service, fxs *fx.Service, usd fx.USDConfig) (*customs.Service, error) {
+func newCustoms(db *sqlstore.DB, ref *refdata.Data, ids *identity.Service, led *ledger.Service, fxs *fx.Service, usd fx.USDConfig, tariffPath string) (*customs.Service, error) {
 	rules, err := customs.DemoRules(ref)
 	if err != nil {
 		return nil, err
+	}
+	if tariffPath != "" {
+		// An official tariff in the demo table's CSV format replaces it;
+		// any error stops the server (check a file with `import tariff`).
+		f, err := os.Open(tariffPath)
+		if err != nil {
+			return nil, fmt.Errorf("--tariff: %w", err)
+		}
+		defer f.Close()
+		if rules.Tariff, err = customs.ParseTariffCSV(f); err != nil {
+			return nil, fmt.Errorf("--tariff %s: %w", tariffPath, err)
+		}
+		if err := rules.Check(); err != nil {
+			return nil, err
+		}
 	}
 	return customs.NewService(db, customs.Config{Rules: rules,
 		Rates: func(ccy string, date time.Time) (money.Rate, error) {
@@ -159,6 +174,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	withDemo := f.bool("demo", "BRICSTOWN_DEMO", false, "seed the demo town (idempotent)")
 	logLevel := f.string("log-level", "BRICSTOWN_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	logFormat := f.string("log-format", "BRICSTOWN_LOG_FORMAT", "text", "log format: text or json")
+	tariff := f.string("tariff", "BRICSTOWN_TARIFF", "", "customs tariff CSV in the demo table's format to apply instead of the embedded demo tariff (check it first with 'bricstown import tariff')")
 	usdConfig := f.string("fx-usd-config", "BRICSTOWN_FX_USD_CONFIG", "", "JSON table of USD mid rates and spreads for the FX saving comparison (default: the embedded indicative table)")
 	addrFile := f.string("addr-file", "BRICSTOWN_ADDR_FILE", "", "write the listening address to this file once ready (for scripts and tests)")
 	clearingHours := f.int("clearing-hours", "BRICSTOWN_CLEARING_HOURS", 0, "run obligation clearing (MTCS) every N hours; 0 runs it only on demand")
@@ -177,7 +193,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil || every < 0 {
 		return usageError{fmt.Sprintf("bad --settlement-every %q: a duration such as 15m, or 0", *settleEvery)}
 	}
-	p, err := openPlatform(ctx, log, *dsn, *usdConfig, *centreOrg)
+	p, err := openPlatform(ctx, log, *dsn, *usdConfig, *centreOrg, *tariff)
 	if err != nil {
 		return err
 	}
