@@ -307,18 +307,24 @@ func migrateCmd(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// openTool parses a maintenance subcommand's flags (args after its verb)
+// and opens the database it names.
+func openTool(ctx context.Context, e *env, name string, args []string) (*sqlstore.DB, error) {
+	f := newFlags(e, name, name+" [flags]")
+	dsn := dbFlag(f)
+	if err := f.parse(args); err != nil {
+		return nil, err
+	}
+	log, _ := newLogger(e.stderr, "warn", "text")
+	return sqlstore.Open(ctx, *dsn, log)
+}
+
 func auditCmd(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "verify" {
 		fmt.Fprintln(e.stderr, "Usage: bricstown audit verify [--db …]")
 		return usageError{"audit: expected 'verify'"}
 	}
-	f := newFlags(e, "audit verify", "audit verify [flags]")
-	dsn := dbFlag(f)
-	if err := f.parse(args[1:]); err != nil {
-		return err
-	}
-	log, _ := newLogger(e.stderr, "warn", "text")
-	db, err := sqlstore.Open(ctx, *dsn, log)
+	db, err := openTool(ctx, e, "audit verify", args[1:])
 	if err != nil {
 		return err
 	}
@@ -337,13 +343,7 @@ func ledgerCmd(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "Usage: bricstown ledger verify [--db …]")
 		return usageError{"ledger: expected 'verify'"}
 	}
-	f := newFlags(e, "ledger verify", "ledger verify [flags]")
-	dsn := dbFlag(f)
-	if err := f.parse(args[1:]); err != nil {
-		return err
-	}
-	log, _ := newLogger(e.stderr, "warn", "text")
-	db, err := sqlstore.Open(ctx, *dsn, log)
+	db, err := openTool(ctx, e, "ledger verify", args[1:])
 	if err != nil {
 		return err
 	}
