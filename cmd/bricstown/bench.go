@@ -74,21 +74,15 @@ func benchLedger(ctx context.Context, e *env, args []string) error {
 	scenario := f.string("scenario", "BRICSTOWN_BENCH_SCENARIO", "batch", "batch, http or all")
 	ids := f.string("ids", "BRICSTOWN_BENCH_IDS", "v7", "transfer ids: v7 (time-ordered, recommended) or random")
 	asJSON := f.bool("json", "BRICSTOWN_BENCH_JSON", false, "print one JSON object per scenario")
-	cpuProfile := f.string("cpuprofile", "BRICSTOWN_BENCH_CPUPROFILE", "", "write a CPU profile of the run to this file")
+	cpuProfile := cpuProfileFlag(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
-		pf, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	if *ids != "v7" && *ids != "random" {
 		return usageError{"--ids must be v7 or random"}
 	}
@@ -373,4 +367,25 @@ func benchLedgerHTTP(ctx context.Context, e *env, db *sqlstore.DB, dsn string, n
 	}
 	return benchResult{Scenario: "http", Engine: string(db.Engine), IDs: idKind, Accounts: nAccounts, Transfers: nTransfers, Concurrency: concurrency,
 		Seconds: round3(el), TransfersPerSec: float64(int(float64(nTransfers) / el)), P50ms: percentile(all, 0.50), P99ms: percentile(all, 0.99)}, nil
+}
+
+func cpuProfileFlag(f *flags) *string {
+	return f.string("cpuprofile", "BRICSTOWN_BENCH_CPUPROFILE", "", "write a CPU profile of the run to this file")
+}
+
+// startCPUProfile profiles the rest of the run into path ("" does nothing);
+// the benchmarks are profiled before anything is optimised.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	pf, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(pf); err != nil {
+		pf.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
 }

@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -77,21 +76,15 @@ func benchCustoms(ctx context.Context, e *env, args []string) error {
 	scenario := f.string("scenario", "BRICSTOWN_BENCH_SCENARIO", "all", "batch, http or all")
 	docs := f.bool("documents", "BRICSTOWN_BENCH_DOCUMENTS", true, "attach a commercial invoice to every declaration, as traders do (SPS certificates are always attached: submission needs them)")
 	asJSON := f.bool("json", "BRICSTOWN_BENCH_JSON", false, "print one JSON object per scenario")
-	cpuProfile := f.string("cpuprofile", "BRICSTOWN_BENCH_CPUPROFILE", "", "write a CPU profile of the run to this file")
+	cpuProfile := cpuProfileFlag(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
-		pf, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	run := func(sc string) error {
 		db, cleanup, err := benchDB(ctx, *dsn)
 		if err != nil {
