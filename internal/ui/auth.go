@@ -43,13 +43,15 @@ func (p *Pages) Login(w http.ResponseWriter, r *http.Request) {
 		p.renderLogin(w, r, http.StatusForbidden, "error.csrf")
 		return
 	}
-	if !loginLimiter.allow(clientIP(r), time.Now()) {
+	ip := clientIP(r)
+	if p.logins.blocked(ip, time.Now()) {
 		p.renderLogin(w, r, http.StatusTooManyRequests, "login.too_many")
 		return
 	}
 	secret, sess, _, err := p.Identity.Login(r.Context(), r.PostFormValue("email"), r.PostFormValue("password"))
 	if err != nil {
 		if problem.Is(err, problem.Unauthenticated) {
+			p.logins.fail(ip, time.Now())
 			p.renderLogin(w, r, http.StatusUnauthorized, "login.failed")
 			return
 		}
@@ -91,9 +93,10 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// limiter allows a burst of attempts per key and then one per interval, so
-// that password guessing is slow while a user who mistypes twice is not
-// locked out.
+// limiter allows a burst of failed attempts per key and then one per
+// interval, so that password guessing is slow while a user who mistypes
+// twice is not locked out. Only failures count: signing in successfully
+// costs nothing.
 type limiter struct {
 	mu       sync.Mutex
 	burst    int
@@ -106,11 +109,12 @@ type bucket struct {
 	at     time.Time
 }
 
-var loginLimiter = &limiter{burst: 20, interval: 3 * time.Second, seen: map[string]*bucket{}}
+func newLimiter() *limiter {
+	return &limiter{burst: 20, interval: 3 * time.Second, seen: map[string]*bucket{}}
+}
 
-func (l *limiter) allow(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// refill brings key's bucket up to date.
+func (l *limiter) refill(key string, now time.Time) *bucket {
 	if len(l.seen) > 100_000 { // bound memory under a spray of addresses
 		l.seen = map[string]*bucket{}
 	}
@@ -124,9 +128,21 @@ func (l *limiter) allow(key string, now time.Time) bool {
 		b.tokens = float64(l.burst)
 	}
 	b.at = now
-	if b.tokens < 1 {
-		return false
+	return b
+}
+
+// blocked reports whether key has used up its failed attempts.
+func (l *limiter) blocked(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.refill(key, now).tokens < 1
+}
+
+// fail spends one attempt of key's.
+func (l *limiter) fail(key string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b := l.refill(key, now); b.tokens >= 1 {
+		b.tokens--
 	}
-	b.tokens--
-	return true
 }

@@ -73,8 +73,9 @@ type Deps struct {
 // Pages renders and serves the web pages.
 type Pages struct {
 	Deps
-	cat   Catalogs
-	pages map[string]*template.Template
+	cat    Catalogs
+	pages  map[string]*template.Template
+	logins *limiter // failed sign-ins per client address
 }
 
 // New parses every template at start so that a template error stops the
@@ -84,7 +85,7 @@ func New(d Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pages{Deps: d, cat: cat, pages: map[string]*template.Template{}}
+	p := &Pages{Deps: d, cat: cat, pages: map[string]*template.Template{}, logins: newLimiter()}
 	entries, err := fs.ReadDir(templateFiles, "templates")
 	if err != nil {
 		return nil, err
