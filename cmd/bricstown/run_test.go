@@ -22,7 +22,15 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// The crash test runs this binary as a child server (see crash_test.go).
+	// The crash tests run this binary as a child: a server (crash_test.go)
+	// or a settlement cycle (crash_cycle_test.go).
+	if dsn := os.Getenv(cycleChildEnv); dsn != "" {
+		if err := cycleChild(dsn); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv(crashChildEnv) != "" {
 		args := strings.Split(os.Getenv(crashChildEnv), "\x1f")
 		if err := run(context.Background(), args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
