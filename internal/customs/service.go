@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,6 +52,8 @@ type Service struct {
 	// (API, page, demo) made it: status push hangs here, so no caller can
 	// forget it.
 	committed atomic.Pointer[func(ctx context.Context, action Action, d Declaration)]
+	// profiles caches declarants' compliance profiles (see traderProfile).
+	profiles sync.Map // org id -> cachedProfile
 }
 
 // auditOne makes a change's audit entry: one per committed change (who
@@ -71,6 +74,38 @@ func auditOne(t *txn) []audit.Record {
 	rec.Detail = clip(strings.Join(steps, ", ")+": "+last.Detail, 500)
 	return []audit.Record{rec}
 }
+
+// ProfileCacheTTL bounds how long another process's refusal or AEO change
+// may take to reach this one's risk assessment; in this process they take
+// effect at once.
+const ProfileCacheTTL = time.Second
+
+type cachedProfile struct {
+	p  TraderProfile
+	at time.Time
+}
+
+// traderProfile is the declarant's AEO status and recent refusals, read at
+// most once a second per organisation: a busy filer lodges hundreds of
+// declarations a second, and its compliance history does not change in
+// between unless this process refuses one (see forgetProfile).
+func (s *Service) traderProfile(ctx context.Context, org string, now time.Time) (TraderProfile, error) {
+	if v, ok := s.profiles.Load(org); ok {
+		if c := v.(cachedProfile); now.Sub(c.at) < ProfileCacheTTL && !now.Before(c.at) {
+			return c.p, nil
+		}
+	}
+	p, err := s.store.CustomsTraderProfile(ctx, org, now.Add(-s.cfg.RefusalWindow))
+	if err != nil {
+		return p, err
+	}
+	s.profiles.Store(org, cachedProfile{p: p, at: now})
+	return p, nil
+}
+
+// forgetProfile drops an organisation's cached profile after a change to
+// its compliance history.
+func (s *Service) forgetProfile(org string) { s.profiles.Delete(org) }
 
 // OnCommit registers fn to be told of every committed change: the action
 // and the declaration's new state (unfiltered: fn decides what to publish
@@ -519,7 +554,7 @@ func (s *Service) PresentGoods(ctx context.Context, p *identity.Principal, id st
 // assess computes duties, runs the risk engine and assigns the lane. The
 // valuation date is the registration (submission) date.
 func (s *Service) assess(ctx context.Context, t *txn) error {
-	prof, err := s.store.CustomsTraderProfile(ctx, t.d.DeclarantOrg, t.now.Add(-s.cfg.RefusalWindow))
+	prof, err := s.traderProfile(ctx, t.d.DeclarantOrg, t.now)
 	if err != nil {
 		return err
 	}
@@ -752,7 +787,11 @@ func (s *Service) refuse(ctx context.Context, p *identity.Principal, id string, 
 		t.d.RefundDue = true
 	}
 	t.event(a, StatusRefused, reason)
-	return s.commit(ctx, t)
+	d, err := s.commit(ctx, t)
+	if err == nil {
+		s.forgetProfile(d.DeclarantOrg)
+	}
+	return d, err
 }
 
 // InspectionInput is what a quarantine inspector records.
@@ -980,7 +1019,8 @@ func (s *Service) LaneStats(ctx context.Context, p *identity.Principal, from, to
 }
 
 // SetTrustedTrader grants or withdraws authorised-economic-operator status,
-// which the risk engine reads at every assessment.
+// which the risk engine reads at every assessment (this process's next
+// assessment sees the change at once; see ProfileCacheTTL).
 func (s *Service) SetTrustedTrader(ctx context.Context, p *identity.Principal, orgID string, aeo bool, note string) (TrustedTrader, error) {
 	if err := signedIn(p); err != nil {
 		return TrustedTrader{}, err
@@ -1007,6 +1047,7 @@ func (s *Service) SetTrustedTrader(ctx context.Context, p *identity.Principal, o
 	if err := s.store.SetTrustedTrader(ctx, tt, rec); err != nil {
 		return TrustedTrader{}, err
 	}
+	s.forgetProfile(orgID)
 	return tt, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"bricstown/internal/audit"
 	"bricstown/internal/problem"
 )
 
@@ -528,6 +529,54 @@ func TestRefusalsRaiseRisk(t *testing.T) {
 	attach(t, s, "acme", d.ID, DocCommercialInvoice, DocVeterinary)
 	if d, err = s.Submit(ctx, trader("acme"), d.ID); err != nil || d.Lane != LaneRed {
 		t.Fatalf("AEO with red flags: %s %v", d.Lane, err)
+	}
+}
+
+// The compliance profile is cached per declarant (see ProfileCacheTTL):
+// this process's own refusals and AEO decisions must reach the very next
+// assessment, and another process's within the TTL.
+func TestProfileCache(t *testing.T) {
+	s, st, clk, _ := newService(t, quietRules(t))
+	ctx := context.Background()
+	reasons := func(id string) []string {
+		t.Helper()
+		d, err := s.Get(ctx, officer, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ruleIDs(d.RiskReasons)
+	}
+	if r := reasons(reach(t, s, "acme", StatusAssessed)); slices.Contains(r, RuleHistory) {
+		t.Fatalf("clean trader flagged: %v", r)
+	}
+	reach(t, s, "acme", StatusRefused) // assessed on the cached clean profile, then refused
+	if r := reasons(reach(t, s, "acme", StatusAssessed)); !slices.Contains(r, RuleHistory) {
+		t.Fatalf("own refusal not seen at once: %v", r)
+	}
+	// A change written by another process (straight to the store) is not
+	// seen until the cached profile is ProfileCacheTTL old...
+	if err := st.SetTrustedTrader(ctx, TrustedTrader{OrgID: "acme", AEO: true}, audit.Record{}); err != nil {
+		t.Fatal(err)
+	}
+	clk.now = clk.now.Add(ProfileCacheTTL - time.Millisecond)
+	if r := reasons(reach(t, s, "acme", StatusAssessed)); slices.Contains(r, RuleAEO) {
+		t.Fatalf("AEO seen before the cache expired: %v", r)
+	}
+	// ... and is seen after.
+	clk.now = clk.now.Add(time.Millisecond)
+	if r := reasons(reach(t, s, "acme", StatusAssessed)); !slices.Contains(r, RuleAEO) {
+		t.Fatalf("AEO not seen after the TTL: %v", r)
+	}
+	// This process's own withdrawal reaches the next assessment at once,
+	// and one trader's profile never answers for another's.
+	if _, err := s.SetTrustedTrader(ctx, officer, "acme", false, "certificate lapsed"); err != nil {
+		t.Fatal(err)
+	}
+	if r := reasons(reach(t, s, "acme", StatusAssessed)); slices.Contains(r, RuleAEO) {
+		t.Fatalf("withdrawn AEO still applied: %v", r)
+	}
+	if r := reasons(reach(t, s, "globex", StatusAssessed)); slices.Contains(r, RuleHistory) {
+		t.Fatalf("acme's history applied to globex: %v", r)
 	}
 }
 
