@@ -52,8 +52,10 @@ type Service struct {
 	// (API, page, demo) made it: status push hangs here, so no caller can
 	// forget it.
 	committed atomic.Pointer[func(ctx context.Context, action Action, d Declaration)]
-	// profiles caches declarants' compliance profiles (see traderProfile).
-	profiles sync.Map // org id -> cachedProfile
+	// profiles caches declarants' compliance profiles; profileGen retires
+	// them (see traderProfile and forgetProfile).
+	profiles   sync.Map // org id -> cachedProfile
+	profileGen atomic.Uint64
 }
 
 // auditOne makes a change's audit entry: one per committed change (who
@@ -81,8 +83,9 @@ func auditOne(t *txn) []audit.Record {
 const ProfileCacheTTL = time.Second
 
 type cachedProfile struct {
-	p  TraderProfile
-	at time.Time
+	p   TraderProfile
+	at  time.Time
+	gen uint64 // profileGen when the read began (see forgetProfile)
 }
 
 // traderProfile is the declarant's AEO status and recent refusals, read at
@@ -91,21 +94,31 @@ type cachedProfile struct {
 // between unless this process refuses one (see forgetProfile).
 func (s *Service) traderProfile(ctx context.Context, org string, now time.Time) (TraderProfile, error) {
 	if v, ok := s.profiles.Load(org); ok {
-		if c := v.(cachedProfile); now.Sub(c.at) < ProfileCacheTTL && !now.Before(c.at) {
+		if c := v.(cachedProfile); c.gen == s.profileGen.Load() && now.Sub(c.at) < ProfileCacheTTL && !now.Before(c.at) {
 			return c.p, nil
 		}
 	}
+	// The generation is taken before the read: a profile whose read began
+	// before a change was forgotten carries the old generation, so it is
+	// never served from the cache afterwards.
+	gen := s.profileGen.Load()
 	p, err := s.store.CustomsTraderProfile(ctx, org, now.Add(-s.cfg.RefusalWindow))
 	if err != nil {
 		return p, err
 	}
-	s.profiles.Store(org, cachedProfile{p: p, at: now})
+	s.profiles.Store(org, cachedProfile{p: p, at: now, gen: gen})
 	return p, nil
 }
 
-// forgetProfile drops an organisation's cached profile after a change to
-// its compliance history.
-func (s *Service) forgetProfile(org string) { s.profiles.Delete(org) }
+// forgetProfile is called after a change to an organisation's compliance
+// history has committed. It retires every cached profile, not only that
+// organisation's, because a concurrent assessment may be about to cache a
+// profile read before the commit; refusals and AEO decisions are rare
+// officer actions, so the cost is a few extra reads.
+func (s *Service) forgetProfile(org string) {
+	s.profileGen.Add(1)
+	s.profiles.Delete(org)
+}
 
 // OnCommit registers fn to be told of every committed change: the action
 // and the declaration's new state (unfiltered: fn decides what to publish

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -577,6 +578,64 @@ func TestProfileCache(t *testing.T) {
 	}
 	if r := reasons(reach(t, s, "globex", StatusAssessed)); slices.Contains(r, RuleHistory) {
 		t.Fatalf("acme's history applied to globex: %v", r)
+	}
+}
+
+// slowProfiles holds one profile read, after it has read the store, until
+// the test lets it go: the window in which a refusal can commit between an
+// assessment's read and its caching of the result.
+type slowProfiles struct {
+	*memStore
+	armed         atomic.Bool
+	read, release chan struct{}
+}
+
+func (m *slowProfiles) CustomsTraderProfile(ctx context.Context, org string, since time.Time) (TraderProfile, error) {
+	p, err := m.memStore.CustomsTraderProfile(ctx, org, since)
+	if m.armed.CompareAndSwap(true, false) {
+		m.read <- struct{}{}
+		<-m.release
+	}
+	return p, err
+}
+
+// An assessment that read the profile before a refusal committed must not
+// leave that stale profile in the cache for the next one.
+func TestProfileCacheRace(t *testing.T) {
+	st := &slowProfiles{memStore: newMemStore(), read: make(chan struct{}), release: make(chan struct{})}
+	clk := &clock{now: t0}
+	s, err := NewService(st, Config{Rules: quietRules(t), Rates: rateFunc(nil), Payments: &fakePayments{}, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	toRefuse := reach(t, s, "acme", StatusAssessed) // caches a clean profile
+	d, err := s.Create(ctx, trader("acme"), beef())
+	if err != nil {
+		t.Fatal(err)
+	}
+	attach(t, s, "acme", d.ID, DocCommercialInvoice, DocVeterinary)
+	clk.now = clk.now.Add(ProfileCacheTTL) // the next assessment reads the store
+	st.armed.Store(true)
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Submit(ctx, trader("acme"), d.ID)
+		done <- err
+	}()
+	<-st.read // the clean profile is read, not yet cached
+	if _, err := s.Refuse(ctx, officer, toRefuse, "misdeclared"); err != nil {
+		t.Fatal(err)
+	}
+	close(st.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	d2, err := s.Get(ctx, officer, reach(t, s, "acme", StatusAssessed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := ruleIDs(d2.RiskReasons); !slices.Contains(r, RuleHistory) {
+		t.Fatalf("a profile read before the refusal was served after it: %v", r)
 	}
 }
 
