@@ -70,6 +70,16 @@ func (n *orgNames) name(id string) string {
 	return v
 }
 
+// writeRates answers a list of rates with their providers' names.
+func (s *Server) writeRates(w http.ResponseWriter, r *http.Request, rates []fx.Rate) {
+	names := s.orgNames(r)
+	out := make([]rateOut, len(rates))
+	for i, x := range rates {
+		out[i] = rateJSON(x, names)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
 func rateJSON(r fx.Rate, names *orgNames) rateOut {
 	out := rateOut{ID: r.ID, Provider: r.Provider, ProviderName: names.name(r.Provider), Pair: r.Pair.String(), Bid: r.Bid.String(),
 		Ask: r.Ask.String(), PublishedAt: r.PublishedAt}
@@ -120,12 +130,7 @@ func (s *Server) fxBoard(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	names := s.orgNames(r)
-	out := make([]rateOut, len(rates))
-	for i, x := range rates {
-		out[i] = rateJSON(x, names)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	s.writeRates(w, r, rates)
 }
 
 func (s *Server) fxHistory(w http.ResponseWriter, r *http.Request) {
@@ -151,12 +156,7 @@ func (s *Server) fxHistory(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	names := s.orgNames(r)
-	out := make([]rateOut, len(rates))
-	for i, x := range rates {
-		out[i] = rateJSON(x, names)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	s.writeRates(w, r, rates)
 }
 
 type feeIn struct {

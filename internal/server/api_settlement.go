@@ -262,15 +262,18 @@ func (s *Server) importPacs008(w http.ResponseWriter, r *http.Request) {
 	}))
 }
 
-func parseSeqCursor(cursor string) (int64, error) {
-	if cursor == "" {
-		return 0, nil
+// seqPage reads the page size and the cursor of a listing paged by
+// sequence number (newest first): before is 0 for the first page.
+func seqPage(r *http.Request) (limit int, before int64, err error) {
+	limit, cursor, err := pageParams(r)
+	if err != nil || cursor == "" {
+		return limit, 0, err
 	}
-	v, err := strconv.ParseInt(cursor, 10, 64)
-	if err != nil || v <= 0 {
-		return 0, &problem.Error{Code: problem.Invalid, Message: "bad cursor", Fields: map[string]string{"cursor": "not a cursor from this listing"}}
+	before, err = strconv.ParseInt(cursor, 10, 64)
+	if err != nil || before <= 0 {
+		return 0, 0, &problem.Error{Code: problem.Invalid, Message: "bad cursor", Fields: map[string]string{"cursor": "not a cursor from this listing"}}
 	}
-	return v, nil
+	return limit, before, nil
 }
 
 // listInstructions lists the caller's bank's instructions (paid or
@@ -279,12 +282,7 @@ func (s *Server) listInstructions(w http.ResponseWriter, r *http.Request) {
 	if !s.settlementReady(w, r) {
 		return
 	}
-	limit, cursor, err := pageParams(r)
-	if err != nil {
-		writeProblem(w, r, s.log, err)
-		return
-	}
-	before, err := parseSeqCursor(cursor)
+	limit, before, err := seqPage(r)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -515,12 +513,7 @@ func (s *Server) listCycles(w http.ResponseWriter, r *http.Request) {
 	if !s.settlementReady(w, r) {
 		return
 	}
-	limit, cursor, err := pageParams(r)
-	if err != nil {
-		writeProblem(w, r, s.log, err)
-		return
-	}
-	before, err := parseSeqCursor(cursor)
+	limit, before, err := seqPage(r)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/xml"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -370,6 +372,33 @@ func TestSettlementAPI(t *testing.T) {
 	}
 	if r := f.call(t, "GET", "/api/v1/settlement/cycles?cursor=x", a.tok, nil); r.status != 400 {
 		t.Fatalf("bad cursor: %d", r.status)
+	}
+	// Instructions page newest first by sequence: following next_cursor
+	// one at a time gives the whole list, each once, in order.
+	seqs := func(items []any) (out []int64) {
+		for _, x := range items {
+			out = append(out, int64(x.(map[string]any)["seq"].(float64)))
+		}
+		return out
+	}
+	all := seqs(f.call(t, "GET", "/api/v1/settlement/instructions?limit=200", a.tok, nil).json(t)["items"].([]any))
+	var paged []int64
+	for cursor := ""; ; {
+		pg := f.call(t, "GET", "/api/v1/settlement/instructions?limit=2&cursor="+cursor, a.tok, nil).json(t)
+		paged = append(paged, seqs(pg["items"].([]any))...)
+		next, _ := pg["next_cursor"].(string)
+		if next == "" || len(paged) > len(all) {
+			break
+		}
+		cursor = next
+	}
+	if len(all) < 3 || !slices.Equal(paged, all) || !slices.IsSortedFunc(all, func(x, y int64) int { return cmp.Compare(y, x) }) {
+		t.Fatalf("paged %v, whole %v", paged, all)
+	}
+	for _, q := range []string{"cursor=0", "cursor=-3", "cursor=x", "limit=0", "limit=100000"} {
+		if r := f.call(t, "GET", "/api/v1/settlement/instructions?"+q, a.tok, nil); r.status != 400 {
+			t.Errorf("instructions?%s: %d", q, r.status)
+		}
 	}
 
 	// Statuses after the cycle; cancelling.
