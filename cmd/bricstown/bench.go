@@ -165,17 +165,41 @@ func benchDB(ctx context.Context, dsn string) (*sqlstore.DB, func(), error) {
 	return db, func() { db.Close(); cleanup() }, nil
 }
 
-// benchAccounts creates n accounts in KZT: account 0 funds the others.
-func benchAccounts(ctx context.Context, db *sqlstore.DB, n int) ([]ledger.ID, error) {
+// benchAccounts opens n KZT accounts of org and funds each from an issuer
+// account (untimed): only issuers create money (docs/MONEY.md), so the
+// measured transfers move money that exists, every one checked against
+// its account's balance.
+func benchAccounts(ctx context.Context, db *sqlstore.DB, org string, n int) ([]ledger.ID, error) {
+	issuer := ledger.Account{ID: uuid.Must(uuid.NewV7()), OrgID: "bench-bank", Currency: "KZT", Kind: ledger.Liability, Code: ledger.BankIssuance,
+		Flags: ledger.Issuer | ledger.System, Limit: ledger.Unlimited, CreatedAt: time.Now()}
+	if err := db.CreateAccounts(ctx, []ledger.Account{issuer}, audit.Record{ActorUser: "bench", Action: "ledger.account.create"}); err != nil {
+		return nil, err
+	}
 	accts := make([]ledger.Account, n)
 	ids := make([]ledger.ID, n)
 	for i := range accts {
 		ids[i] = uuid.Must(uuid.NewV7())
-		accts[i] = ledger.Account{ID: ids[i], OrgID: "bench", Currency: "KZT", Kind: ledger.Liability, Code: "bench", CreatedAt: time.Now()}
+		accts[i] = ledger.Account{ID: ids[i], OrgID: org, Currency: "KZT", Kind: ledger.Liability, Code: "bench",
+			Flags: ledger.DebitsMustNotExceedCredits, CreatedAt: time.Now()}
 	}
 	for start := 0; start < n; start += 2000 {
 		if err := db.CreateAccounts(ctx, accts[start:min(start+2000, n)], audit.Record{ActorUser: "bench", Action: "ledger.account.create"}); err != nil {
 			return nil, err
+		}
+	}
+	for start := 0; start < n; start += ledger.MaxBatch {
+		var funding []ledger.Transfer
+		for _, id := range ids[start:min(start+ledger.MaxBatch, n)] {
+			funding = append(funding, ledger.Transfer{ID: uuid.Must(uuid.NewV7()), DebitAccount: issuer.ID, CreditAccount: id, Amount: 1e13, Code: "funding"})
+		}
+		res, err := db.CreateTransfers(ctx, funding, ledger.BatchOptions{System: true})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range res {
+			if r.Code != ledger.OK {
+				return nil, fmt.Errorf("bench: funding refused: %s", r.Code)
+			}
 		}
 	}
 	return ids, nil
@@ -196,7 +220,7 @@ func newTransferID(kind string, rng *rand.Rand) ledger.ID {
 }
 
 func benchLedgerBatch(ctx context.Context, progress io.Writer, db *sqlstore.DB, nAccounts, nTransfers, batch int, idKind string) (benchResult, error) {
-	accts, err := benchAccounts(ctx, db, nAccounts)
+	accts, err := benchAccounts(ctx, db, "bench", nAccounts)
 	if err != nil {
 		return benchResult{}, err
 	}
@@ -279,16 +303,13 @@ func benchLedgerHTTP(ctx context.Context, e *env, db *sqlstore.DB, dsn string, n
 	if err != nil {
 		return benchResult{}, err
 	}
-	accts := make([]ledger.Account, nAccounts)
-	acctIDs := make([]string, nAccounts)
-	for i := range accts {
-		accts[i] = ledger.Account{ID: uuid.Must(uuid.NewV7()), OrgID: org.ID, Currency: "KZT", Kind: ledger.Liability, Code: "bench", CreatedAt: time.Now()}
-		acctIDs[i] = accts[i].ID.String()
+	accts, err := benchAccounts(ctx, db, org.ID, nAccounts)
+	if err != nil {
+		return benchResult{}, err
 	}
-	for start := 0; start < nAccounts; start += 2000 {
-		if err := db.CreateAccounts(ctx, accts[start:min(start+2000, nAccounts)], audit.Record{ActorUser: "bench"}); err != nil {
-			return benchResult{}, err
-		}
+	acctIDs := make([]string, nAccounts)
+	for i, id := range accts {
+		acctIDs[i] = id.String()
 	}
 	led := ledger.NewService(db, ledger.Config{Log: log, Exponent: ref.MoneyExponent})
 	lctx, stop := context.WithCancel(ctx)

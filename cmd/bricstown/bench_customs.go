@@ -402,7 +402,7 @@ func benchCustomsHTTP(ctx context.Context, e *env, db *sqlstore.DB, n, concurren
 	// account.
 	issuance, revenue, funds := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
 	if err := db.CreateAccounts(ctx, []ledger.Account{
-		{ID: issuance, OrgID: w.authority.ID, Currency: "KZT", Kind: ledger.Asset, Code: "issuance", CreatedAt: time.Now()},
+		{ID: issuance, OrgID: "bench-bank", Currency: "KZT", Kind: ledger.Asset, Code: "issuance", Flags: ledger.Issuer | ledger.System, Limit: ledger.Unlimited, CreatedAt: time.Now()},
 		{ID: revenue, OrgID: w.authority.ID, Currency: "KZT", Kind: ledger.Revenue, Code: dutyledger.RevenueCode, CreatedAt: time.Now()},
 		{ID: funds, OrgID: org.ID, Currency: "KZT", Kind: ledger.Liability, Code: "operating", Flags: ledger.DebitsMustNotExceedCredits, CreatedAt: time.Now()},
 	}, audit.Record{ActorUser: "bench"}); err != nil {

@@ -59,7 +59,8 @@ func benchSettlement(ctx context.Context, e *env, args []string) error {
 	var accts []ledger.Account
 	for _, c := range ccys {
 		issuance[c] = uuid.Must(uuid.NewV7())
-		accts = append(accts, ledger.Account{ID: issuance[c], OrgID: centre.ID, Currency: c, Kind: ledger.Asset, Code: "issuance"})
+		accts = append(accts, ledger.Account{ID: issuance[c], OrgID: centre.ID, Currency: c, Kind: ledger.Asset, Code: "issuance",
+			Flags: ledger.Issuer | ledger.System, Limit: ledger.Unlimited})
 	}
 	rows := make([]int64, *nPart)
 	var funding []ledger.Transfer

@@ -28,7 +28,7 @@ const cycleChildEnv = "BRICSTOWN_CYCLE_CHILD_DSN"
 
 func cycleService(db *sqlstore.DB, centre string) *settlement.Service {
 	ref := refdata.Default()
-	led := ledger.NewService(db, ledger.Config{Exponent: ref.MoneyExponent})
+	led := ledger.NewService(db, ledger.Config{Exponent: ref.MoneyExponent, CentreOrg: func(context.Context) (string, error) { return centre, nil }})
 	return settlement.NewService(db, settlement.Config{Ledger: led, Exponent: ref.MoneyExponent,
 		CentreOrg: func(context.Context) (string, error) { return centre, nil },
 		Rates: func(context.Context) (func(a, b string) (money.Rate, bool), error) {
@@ -84,7 +84,7 @@ func TestCrashDuringCycleSettlesAllOrNothing(t *testing.T) {
 			}
 			svc := cycleService(db, centre.ID)
 			issuer := uuid.Must(uuid.NewV7())
-			accts := []ledger.Account{{ID: issuer, OrgID: centre.ID, Currency: "KZT", Kind: ledger.Asset, Code: "issuance"}}
+			accts := []ledger.Account{{ID: issuer, OrgID: centre.ID, Currency: "KZT", Kind: ledger.Asset, Code: "issuance", Flags: ledger.Issuer | ledger.System, Limit: ledger.Unlimited}}
 			var rows []int64
 			var funding []ledger.Transfer
 			for i := 0; i < 20; i++ {

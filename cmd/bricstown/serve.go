@@ -68,7 +68,11 @@ func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig, centreO
 	}
 	log.Info("database ready", "engine", db.Engine, "where", db.Where, "schema_version", v)
 	idsvc := identity.NewService(db, identity.Config{KnownCountry: func(c string) bool { _, ok := ref.Country(c); return ok && len(c) == 2 }})
-	led := ledger.NewService(db, ledger.Config{Log: log, Exponent: ref.MoneyExponent})
+	led := ledger.NewService(db, ledger.Config{Log: log, Exponent: ref.MoneyExponent, CentreOrg: orgNamed(idsvc, centreOrg),
+		OrgKind: func(ctx context.Context, id string) (identity.OrgKind, error) {
+			o, err := idsvc.Store().GetOrg(ctx, id)
+			return o.Kind, err
+		}})
 	usd := fx.DefaultUSDConfig()
 	if usdConfig != "" {
 		b, err := os.ReadFile(usdConfig)

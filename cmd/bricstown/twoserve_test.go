@@ -45,7 +45,7 @@ func TestTwoServersOnOnePostgres(t *testing.T) {
 	// Ten funded accounts of 50.00 each draining into one sink.
 	sink := uuid.Must(uuid.NewV7())
 	issuer := uuid.Must(uuid.NewV7())
-	accts := []ledger.Account{{ID: sink, OrgID: org.ID, Currency: "KZT", Kind: ledger.Liability, Code: "sink"}, {ID: issuer, OrgID: org.ID, Currency: "KZT", Kind: ledger.Asset, Code: "issuer"}}
+	accts := []ledger.Account{{ID: sink, OrgID: org.ID, Currency: "KZT", Kind: ledger.Liability, Code: "sink"}, {ID: issuer, OrgID: "bank", Currency: "KZT", Kind: ledger.Asset, Code: "issuer", Flags: ledger.Issuer | ledger.System, Limit: ledger.Unlimited}}
 	var funded []ledger.ID
 	var funding []ledger.Transfer
 	for i := 0; i < 10; i++ {

@@ -7,12 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"bricstown/internal/audit"
 	"bricstown/internal/customs"
 	"bricstown/internal/dutyledger"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
-	"bricstown/internal/problem"
 )
 
 // The demo's customs files: what a morning at the one-stop trade service
@@ -187,16 +185,8 @@ func SeedCustoms(ctx context.Context, ids *identity.Service, led *ledger.Service
 	if !ok || !ok2 {
 		return fmt.Errorf("demo: run Seed first")
 	}
-	store := led.Store()
-	if _, err := store.AccountByCode(ctx, authority.ID, "KZT", dutyledger.RevenueCode); problem.Is(err, problem.NotFound) {
-		acct := ledger.Account{ID: demoID("account", authority.Name, "KZT", dutyledger.RevenueCode), OrgID: authority.ID, Currency: "KZT",
-			Kind: ledger.Revenue, Code: dutyledger.RevenueCode, Name: "Customs duties and taxes (KZT)", CreatedAt: now}
-		if err := store.CreateAccounts(ctx, []ledger.Account{acct}, audit.Record{ActorUser: "system", ActorOrg: authority.ID,
-			Action: "ledger.account.create", Detail: "demo town: customs revenue"}); err != nil {
-			return fmt.Errorf("demo: customs revenue account: %w", err)
-		}
-	} else if err != nil {
-		return err
+	if _, err := (dutyledger.Payments{Ledger: led}).Revenue(ctx, authority.ID); err != nil {
+		return fmt.Errorf("demo: customs revenue account: %w", err)
 	}
 
 	officer, err := demoPrincipal(ctx, ids, authority, identity.CustomsOfficer)

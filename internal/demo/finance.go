@@ -81,9 +81,25 @@ func SeedFinance(ctx context.Context, ids *identity.Service, led *ledger.Service
 		accounts = append(accounts, ledger.Account{ID: id, OrgID: org.ID, Currency: ccy, Kind: kind, Code: code, Name: name, Flags: flags, CreatedAt: now.AddDate(0, 0, -31)})
 		return id
 	}
-	issuance := map[string]ledger.ID{}
-	for _, ccy := range []string{"KZT", "CNY", "RUB", "BRL", "INR", "ZAR", "AED"} {
-		issuance[ccy] = want(centre, ccy, ledger.Asset, "issuance", "Issuance "+ccy, 0)
+	_ = centre
+	// Money is created only by banks, from issuance accounts the platform
+	// opens with a credit line (docs/MONEY.md): each bank funds its own FX
+	// inventory, and each company's opening balance is credited by the
+	// town bank of that currency.
+	issuance := map[string]ledger.ID{} // bank/currency -> issuance account
+	var issueErr error
+	issue := func(bank, ccy string) ledger.ID {
+		key := bank + "/" + ccy
+		if id, ok := issuance[key]; ok {
+			return id
+		}
+		a, err := led.OpenSystemAccount(ctx, ledger.SystemAccountSpec{OrgID: orgs[bank].ID, Currency: ccy, Code: ledger.BankIssuance,
+			Name: "Issuance " + ccy, Kind: ledger.Liability, Issuer: true, Limit: demoCreditLine(ccy, exponent)})
+		if err != nil && issueErr == nil {
+			issueErr = fmt.Errorf("demo: issuance account %s: %w", key, err)
+		}
+		issuance[key] = a.ID
+		return a.ID
 	}
 	fxAcct := map[string]ledger.ID{}
 	for _, b := range bankBooks {
@@ -138,13 +154,16 @@ func SeedFinance(ctx context.Context, ids *identity.Service, led *ledger.Service
 			n++
 		}
 		for key, id := range fxAcct {
-			ccy := key[len(key)-3:]
-			add(&day0, issuance[ccy], id, ccy, minor(ccy, map[string]int64{"KZT": 5_000_000_000, "RUB": 900_000_000, "INR": 800_000_000}[ccy]+50_000_000), "inventory")
+			bank, ccy := key[:len(key)-4], key[len(key)-3:]
+			add(&day0, issue(bank, ccy), id, ccy, minor(ccy, map[string]int64{"KZT": 5_000_000_000, "RUB": 900_000_000, "INR": 800_000_000}[ccy]+50_000_000), "inventory")
 		}
 		for _, c := range companyAccounts {
 			if c.Opening > 0 {
-				add(&day0, issuance[c.Ccy], ops[c.Company+"/"+c.Ccy], c.Ccy, minor(c.Ccy, c.Opening), "opening balance")
+				add(&day0, issue(townBank(c.Ccy), c.Ccy), ops[c.Company+"/"+c.Ccy], c.Ccy, minor(c.Ccy, c.Opening), "opening balance")
 			}
+		}
+		if issueErr != nil {
+			return issueErr
 		}
 		start := now.AddDate(0, 0, -30).Truncate(24 * time.Hour).Add(9 * time.Hour)
 		if _, err := store.CreateTransfers(ctx, day0, ledger.BatchOptions{Now: start.Add(-24 * time.Hour), System: true}); err != nil {
@@ -270,4 +289,30 @@ func aroundMid(usd fx.USDConfig, p fx.Pair, spreadBps int64) (bid, ask string, e
 		return "", "", fmt.Errorf("rate too small to quote at 6 decimals")
 	}
 	return bidR.String(), askR.String(), nil
+}
+
+// townBank is the demo bank that keeps companies' accounts in a currency.
+func townBank(ccy string) string {
+	switch ccy {
+	case "RUB":
+		return "Volga Trade Bank"
+	case "CNY":
+		return "Yangtze Settlement Bank"
+	case "BRL":
+		return "Banco Cerrado"
+	case "INR":
+		return "Deccan Commerce Bank"
+	}
+	return "Steppe Commercial Bank"
+}
+
+// demoCreditLine is the issuance limit the demo centre grants each bank in
+// a currency: 20 billion units, ample for the demo town's balances.
+func demoCreditLine(ccy string, exponent func(string) (int, bool)) int64 {
+	v := int64(20_000_000_000)
+	exp, _ := exponent(ccy)
+	for i := 0; i < exp; i++ {
+		v *= 10
+	}
+	return v
 }

@@ -140,8 +140,7 @@ func SeedSettlement(ctx context.Context, ids *identity.Service, led *ledger.Serv
 		}
 		after = list[len(list)-1].ID
 	}
-	centre, ok := orgs[settlementCentreName]
-	if !ok {
+	if _, ok := orgs[settlementCentreName]; !ok {
 		return errors.New("demo: run Seed first")
 	}
 	minor := func(ccy string, major int64) int64 {
@@ -176,9 +175,11 @@ func SeedSettlement(ctx context.Context, ids *identity.Service, led *ledger.Serv
 	var want []ledger.Account
 	issuance := map[string]ledger.ID{}
 	for _, ccy := range settlementCurrencies {
-		issuance[ccy] = demoID("account", centre.Name, ccy, "issuance")
-		want = append(want, ledger.Account{ID: issuance[ccy], OrgID: centre.ID, Currency: ccy, Kind: ledger.Asset, Code: "issuance",
-			Name: "Issuance " + ccy, CreatedAt: now})
+		cb, err := led.CentreAccounts(ctx, ccy)
+		if err != nil {
+			return fmt.Errorf("demo: centre accounts: %w", err)
+		}
+		issuance[ccy] = cb.Funding.ID
 	}
 	acct := map[string]ledger.ID{}
 	for _, b := range settlementBanks {

@@ -28,6 +28,13 @@ type Payments struct {
 	Authority func(ctx context.Context) (string, error)
 }
 
+// Revenue returns the customs authority's KZT revenue account: a system
+// account, opened by the platform, that no client can occupy or close.
+func (p Payments) Revenue(ctx context.Context, authority string) (ledger.Account, error) {
+	return p.Ledger.OpenSystemAccount(ctx, ledger.SystemAccountSpec{OrgID: authority, Currency: "KZT", Code: RevenueCode,
+		Name: "Customs duties and taxes (KZT)", Kind: ledger.Revenue})
+}
+
 // PayDuties implements customs.Payments. The transfer's id derives from the
 // declaration and the amount, so a retried payment is answered by the
 // ledger as the payment already made, never taken twice. The payer must own
@@ -41,7 +48,7 @@ func (p Payments) PayDuties(ctx context.Context, pr *identity.Principal, declara
 	if err != nil {
 		return "", err
 	}
-	rev, err := p.Ledger.Store().AccountByCode(ctx, org, "KZT", RevenueCode)
+	rev, err := p.Revenue(ctx, org)
 	if err != nil {
 		return "", fmt.Errorf("dutyledger: the customs authority has no KZT %s account: %w", RevenueCode, err)
 	}
@@ -54,6 +61,9 @@ func (p Payments) PayDuties(ctx context.Context, pr *identity.Principal, declara
 	switch res[0].Code {
 	case ledger.OK, ledger.Exists:
 		return id.String(), nil
+	case ledger.ExceedsCredits:
+		return "", &problem.Error{Code: problem.Conflict, Message: "the account does not hold enough money for the duties",
+			Fields: map[string]string{"from_account_id": string(res[0].Code)}}
 	case ledger.NotAuthorised, ledger.DebitAccountNotFound:
 		return "", &problem.Error{Code: problem.Invalid, Message: "you cannot pay from that account", Fields: map[string]string{"from_account_id": string(res[0].Code)}}
 	case ledger.CurrencyMismatch:

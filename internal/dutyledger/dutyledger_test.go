@@ -32,16 +32,18 @@ func TestPayDuties(t *testing.T) {
 	trader, rev, usd, other := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
 	issuer := uuid.Must(uuid.NewV7())
 	if err := db.CreateAccounts(ctx, []ledger.Account{
-		{ID: issuer, OrgID: "centre", Currency: "KZT", Kind: ledger.Asset, Code: "issuance"},
+		{ID: issuer, OrgID: "bank", Currency: "KZT", Kind: ledger.Liability, Code: "issuance", Flags: ledger.Issuer | ledger.System, Limit: ledger.Unlimited},
 		{ID: trader, OrgID: "firm", Currency: "KZT", Kind: ledger.Liability, Code: "operating", Flags: ledger.DebitsMustNotExceedCredits},
 		{ID: usd, OrgID: "firm", Currency: "USD", Kind: ledger.Liability, Code: "operating"},
 		{ID: other, OrgID: "stranger", Currency: "KZT", Kind: ledger.Liability, Code: "operating"},
+		// A client account of the authority with the revenue code: the
+		// payment must not land in it (only the system account counts).
 		{ID: rev, OrgID: "customs", Currency: "KZT", Kind: ledger.Liability, Code: RevenueCode},
 	}, audit.Record{ActorUser: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateTransfers(ctx, []ledger.Transfer{{ID: uuid.Must(uuid.NewV7()), DebitAccount: issuer, CreditAccount: trader, Amount: 500_000_00}}, ledger.BatchOptions{}); err != nil {
-		t.Fatal(err)
+	if res, err := db.CreateTransfers(ctx, []ledger.Transfer{{ID: uuid.Must(uuid.NewV7()), DebitAccount: issuer, CreditAccount: trader, Amount: 500_000_00}}, ledger.BatchOptions{}); err != nil || res[0].Code != ledger.OK {
+		t.Fatal(res, err)
 	}
 	pay := Payments{Ledger: led, Authority: func(context.Context) (string, error) { return "customs", nil }}
 	p := &identity.Principal{UserID: "u", OrgID: "firm", Roles: []identity.Role{identity.Trader}}
@@ -53,8 +55,15 @@ func TestPayDuties(t *testing.T) {
 	if err != nil || again != ref {
 		t.Fatalf("a retried payment: %q %v, want the first payment %q", again, err, ref)
 	}
-	if a, _ := db.GetAccount(ctx, rev); a.Balance() != 123_456_78 {
-		t.Fatalf("revenue %d: paid once expected", a.Balance())
+	sys, err := pay.Revenue(ctx, "customs")
+	if err != nil || sys.ID == rev || sys.Flags&ledger.System == 0 {
+		t.Fatalf("revenue account %+v %v: want the authority's system account", sys, err)
+	}
+	if sys.Balance() != 123_456_78 {
+		t.Fatalf("revenue %d: paid once expected", sys.Balance())
+	}
+	if a, _ := db.GetAccount(ctx, rev); a.Balance() != 0 {
+		t.Fatalf("a client account with the revenue code received %d", a.Balance())
 	}
 	if _, err := pay.PayDuties(ctx, p, "decl-2", 1_00, usd.String()); !problem.Is(err, problem.Invalid) {
 		t.Fatalf("USD account: %v", err)

@@ -104,7 +104,13 @@ func (w *town) fund(bankOrg, account, ccy string, amount money.Amount) {
 	w.t.Helper()
 	key := bankOrg + "|" + ccy
 	if w.vault[key] == "" {
-		w.vault[key] = w.open(bank(bankOrg), ccy, "vault")
+		// The bank's issuance account: the only kind that creates money.
+		a, err := w.led.OpenSystemAccount(w.ctx, ledger.SystemAccountSpec{OrgID: bank(bankOrg).OrgID, Currency: ccy, Code: ledger.BankIssuance,
+			Issuer: true, Limit: ledger.Unlimited})
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		w.vault[key] = a.ID.String()
 	}
 	res, err := w.led.Submit(w.ctx, bank(bankOrg), []ledger.Transfer{{ID: uuid.Must(uuid.NewV7()), DebitAccount: uuid.MustParse(w.vault[key]),
 		CreditAccount: uuid.MustParse(account), Amount: amount, Currency: ccy, Code: "deposit"}})

@@ -7,6 +7,10 @@ import (
 // MaxBatch is the most transfers one batch may hold.
 const MaxBatch = 8000
 
+// MaxForeignPendingTimeout is the longest a client's pending transfer
+// credited to another organisation's account may stay open (30 days).
+const MaxForeignPendingTimeout = 30 * 24 * 3600
+
 // Batch is the state a batch of transfers reads: everything Apply needs,
 // loaded by the storage engine inside the transaction that will write the
 // outcome. Apply never does I/O.
@@ -253,7 +257,13 @@ func (a *applier) one(req *Transfer) (Code, *Transfer) {
 	case dr.Currency != cr.Currency || req.Currency != "" && req.Currency != dr.Currency:
 		return CurrencyMismatch, nil
 	case a.b.Authorise != nil && !a.b.Authorise(a.index, dr, cr):
-		return NotAuthorised, nil
+		// A debit account the submitter may not use answers like an
+		// unknown one, so account ids cannot be probed.
+		return DebitAccountNotFound, nil
+	case kind == Pending && !a.b.System && dr.OrgID != cr.OrgID && (req.Timeout == 0 || req.Timeout > MaxForeignPendingTimeout):
+		// A reservation credited to another organisation's account must
+		// end by itself, so nobody can hold someone else's account.
+		return ForeignPendingNeedsTimeout, nil
 	}
 	amt := req.Amount
 	drDebits, ok1 := add3(dr.DebitsPending, dr.DebitsPosted, amt)
@@ -263,8 +273,12 @@ func (a *applier) one(req *Transfer) (Code, *Transfer) {
 		return OverflowsDebits, nil
 	case !ok2:
 		return OverflowsCredits, nil
-	case dr.Flags&DebitsMustNotExceedCredits != 0 && drDebits > dr.CreditsPosted:
+	case dr.Flags&Issuer == 0 && drDebits > dr.CreditsPosted:
+		// Not an issuer: only what was paid in can be paid out, whatever
+		// the account's other flags say.
 		return ExceedsCredits, nil
+	case dr.Flags&Issuer != 0 && drDebits-dr.CreditsPosted > dr.Limit:
+		return ExceedsLimit, nil
 	case cr.Flags&CreditsMustNotExceedDebits != 0 && crCredits > cr.DebitsPosted:
 		return ExceedsDebits, nil
 	}

@@ -28,7 +28,12 @@ func newBatch(accts ...*Account) *Batch {
 	return b
 }
 
+// acct opens a test account; flags 0 makes it a funding source, which
+// only an issuer account may be.
 func acct(n int, ccy string, flags AccountFlags) *Account {
+	if flags == 0 {
+		return &Account{ID: id(n), Currency: ccy, Kind: Liability, Flags: Issuer | System, Limit: Unlimited}
+	}
 	return &Account{ID: id(n), Currency: ccy, Kind: Liability, Flags: flags}
 }
 
@@ -208,7 +213,7 @@ func TestRejections(t *testing.T) {
 	wantCodes(t, o, OverflowsDebits, OK)
 	b.Authorise = func(_ int, dr, cr *Account) bool { return dr.ID != id(1) }
 	o = Apply(b, []Transfer{{ID: id(20), DebitAccount: id(1), CreditAccount: id(3), Amount: 1}})
-	wantCodes(t, o, NotAuthorised)
+	wantCodes(t, o, DebitAccountNotFound)
 }
 
 // TestRandomBatchesKeepInvariants throws random batches (plain, pending,
@@ -313,5 +318,84 @@ func TestRandomBatchesKeepInvariants(t *testing.T) {
 		if open != dp {
 			t.Fatalf("round %d: open pendings %d, pending debits %d", round, open, dp)
 		}
+	}
+}
+
+// The trust model's rules in the pure core: whatever flags an account
+// carries, only an issuer's debits may exceed its credits, and only up to
+// its limit; a reservation credited to another org ends by itself; a debit
+// account the submitter may not use answers like an unknown one.
+func TestOnlyIssuersCreateMoney(t *testing.T) {
+	for _, flags := range []AccountFlags{DebitsMustNotExceedCredits, CreditsMustNotExceedDebits, System, 1 << 9} {
+		plain := &Account{ID: id(1), OrgID: "trader", Currency: "KZT", Kind: Asset, Flags: flags}
+		b := newBatch(plain, acct(2, "KZT", DebitsMustNotExceedCredits))
+		o := Apply(b, []Transfer{
+			{ID: id(10), DebitAccount: id(1), CreditAccount: id(2), Amount: 1},
+			{ID: id(11), DebitAccount: id(1), CreditAccount: id(2), Amount: 1, Flags: Pending, Timeout: 60},
+		})
+		wantCodes(t, o, ExceedsCredits, ExceedsCredits)
+		if len(o.Created) != 0 || len(o.Accounts) != 0 {
+			t.Fatalf("flags %b: something moved: %+v", flags, o.Accounts)
+		}
+	}
+	bank := &Account{ID: id(1), OrgID: "bank", Currency: "KZT", Kind: Liability, Flags: Issuer | System, Limit: 1000}
+	b := newBatch(bank, acct(2, "KZT", DebitsMustNotExceedCredits))
+	o := Apply(b, []Transfer{
+		{ID: id(10), DebitAccount: id(1), CreditAccount: id(2), Amount: 600},
+		{ID: id(11), DebitAccount: id(1), CreditAccount: id(2), Amount: 300, Flags: Pending, Timeout: 60},
+		{ID: id(12), DebitAccount: id(1), CreditAccount: id(2), Amount: 101},
+		{ID: id(13), DebitAccount: id(1), CreditAccount: id(2), Amount: 100},
+	})
+	wantCodes(t, o, OK, OK, ExceedsLimit, OK)
+	if a := final(o, b, 1); a.DebitsPosted+a.DebitsPending-a.CreditsPosted != 1000 {
+		t.Fatalf("issued %d, want the whole limit 1000", a.DebitsPosted+a.DebitsPending-a.CreditsPosted)
+	}
+}
+
+func TestForeignReservationsEnd(t *testing.T) {
+	payer := &Account{ID: id(1), OrgID: "a", Currency: "KZT", Kind: Liability, Flags: DebitsMustNotExceedCredits, CreditsPosted: 1000}
+	own := &Account{ID: id(2), OrgID: "a", Currency: "KZT", Kind: Liability, Flags: DebitsMustNotExceedCredits}
+	foreign := &Account{ID: id(3), OrgID: "b", Currency: "KZT", Kind: Liability, Flags: DebitsMustNotExceedCredits}
+	b := newBatch(payer, own, foreign)
+	o := Apply(b, []Transfer{
+		{ID: id(10), DebitAccount: id(1), CreditAccount: id(3), Amount: 10, Flags: Pending},
+		{ID: id(11), DebitAccount: id(1), CreditAccount: id(3), Amount: 10, Flags: Pending, Timeout: MaxForeignPendingTimeout + 1},
+		{ID: id(12), DebitAccount: id(1), CreditAccount: id(3), Amount: 10, Flags: Pending, Timeout: MaxForeignPendingTimeout},
+		{ID: id(13), DebitAccount: id(1), CreditAccount: id(2), Amount: 10, Flags: Pending}, // own account: no limit
+	})
+	wantCodes(t, o, ForeignPendingNeedsTimeout, ForeignPendingNeedsTimeout, OK, OK)
+	// The platform's own reservations (a guarantee, an escrow) set their
+	// own timeouts.
+	b = newBatch(payer, own, foreign)
+	b.System = true
+	wantCodes(t, Apply(b, []Transfer{{ID: id(10), DebitAccount: id(1), CreditAccount: id(3), Amount: 10, Flags: Pending}}), OK)
+}
+
+func TestUnauthorisedDebitLooksUnknown(t *testing.T) {
+	b := newBatch(acct(1, "KZT", 0), acct(2, "KZT", DebitsMustNotExceedCredits))
+	b.Authorise = func(int, *Account, *Account) bool { return false }
+	wantCodes(t, Apply(b, []Transfer{
+		{ID: id(10), DebitAccount: id(1), CreditAccount: id(2), Amount: 1},
+		{ID: id(11), DebitAccount: id(77), CreditAccount: id(2), Amount: 1},
+	}), DebitAccountNotFound, DebitAccountNotFound)
+}
+
+func TestScopedIDs(t *testing.T) {
+	c := uuid.Must(uuid.NewV7())
+	a, b := ScopedID("org-a", c), ScopedID("org-b", c)
+	if a == b || a == c {
+		t.Fatal("two orgs' ids collide")
+	}
+	if a != ScopedID("org-a", c) {
+		t.Fatal("not deterministic: retries would not be idempotent")
+	}
+	if !IsClientScoped(a) || IsClientScoped(c) || IsClientScoped(uuid.NewSHA1(uuid.NameSpaceURL, []byte("x"))) {
+		t.Fatal("client and platform ids are not told apart")
+	}
+	if string(a[:6]) != string(c[:6]) {
+		t.Fatal("the UUIDv7 time prefix is lost: inserts would scatter")
+	}
+	if ScopedID("org-a", a).Version() != 8 || a.Variant() != uuid.RFC4122 {
+		t.Fatal("not an RFC 9562 version-8 UUID")
 	}
 }

@@ -18,6 +18,8 @@
 package ledger
 
 import (
+	"crypto/sha256"
+	"math"
 	"time"
 
 	"github.com/google/uuid"
@@ -61,7 +63,22 @@ const (
 	// CreditsMustNotExceedDebits keeps an asset-like account from going
 	// above what was put in.
 	CreditsMustNotExceedDebits
+	// Issuer marks an account the platform opened to create money: its
+	// debits may exceed its credits by up to Limit. No request can set it;
+	// see docs/MONEY.md for who holds one. Every other account's debits
+	// (posted and pending) never exceed its posted credits, whatever its
+	// flags say: that rule lives in Apply, not in the callers.
+	Issuer
+	// System marks an account the platform opened for a purpose (the
+	// centre's clearing, FX and funding accounts, a bank's issuance
+	// account, the customs revenue account). Lookups by purpose consider
+	// only system accounts, so nobody can occupy one by choosing its code.
+	System
 )
+
+// Unlimited is the Limit of an issuer account with no ceiling (the
+// settlement centre's own books).
+const Unlimited int64 = math.MaxInt64
 
 // Account is a ledger account of one organisation in one currency.
 type Account struct {
@@ -73,6 +90,9 @@ type Account struct {
 	Name     string
 	Flags    AccountFlags
 	Closed   bool
+	// Limit is how far an Issuer account's debits may exceed its credits
+	// (a bank's credit line from the centre); zero for every other account.
+	Limit int64
 
 	DebitsPending  int64
 	DebitsPosted   int64
@@ -168,3 +188,34 @@ type PendingRecord struct {
 	State     PendingState
 	ExpiresAt time.Time // zero: never
 }
+
+// ScopedID is the ledger's id for the id a client of org sent. A client id
+// is an idempotency key within its own organisation: two organisations may
+// send the same id and get two transfers, and neither can learn of the
+// other's. Every id a client sends passes through here, and the result is
+// a version-8 UUID, so no client can ever name an id the platform derives
+// for itself (version 5 or 7: cycle transfers, expiry voids, conversion
+// legs, system accounts).
+//
+// The first 48 bits (a UUIDv7's millisecond timestamp) are kept, so
+// time-ordered client ids still insert at the right edge of the index; the
+// other bits are a SHA-256 of the org and the whole client id.
+func ScopedID(org string, client ID) ID {
+	h := sha256.New()
+	h.Write([]byte("bricstown/ledger/id\x00"))
+	h.Write([]byte(org))
+	h.Write([]byte{0})
+	h.Write(client[:])
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	var out ID
+	copy(out[:6], client[:6])
+	copy(out[6:], sum[:10])
+	out[6] = out[6]&0x0f | 0x80 // version 8
+	out[8] = out[8]&0x3f | 0x80 // RFC 9562 variant
+	return out
+}
+
+// IsClientScoped reports whether id came from ScopedID: platform ids never
+// do, and SubmitSystem refuses them.
+func IsClientScoped(id ID) bool { return id.Version() == 8 }

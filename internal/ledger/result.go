@@ -29,10 +29,13 @@ const (
 	CurrencyMismatch      Code = "currency_mismatch"
 	NotAuthorised         Code = "not_authorised"
 
-	ExceedsCredits   Code = "exceeds_credits"
-	ExceedsDebits    Code = "exceeds_debits"
-	OverflowsDebits  Code = "overflows_debits"
-	OverflowsCredits Code = "overflows_credits"
+	ExceedsCredits Code = "exceeds_credits"
+	ExceedsLimit   Code = "exceeds_issuance_limit"
+
+	ForeignPendingNeedsTimeout Code = "foreign_pending_needs_timeout"
+	ExceedsDebits              Code = "exceeds_debits"
+	OverflowsDebits            Code = "overflows_debits"
+	OverflowsCredits           Code = "overflows_credits"
 
 	PendingTransferNotFound            Code = "pending_transfer_not_found"
 	PendingTransferNotPending          Code = "pending_transfer_not_pending"

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -27,6 +28,12 @@ type Config struct {
 	Now      func() time.Time
 	// SweepEvery is how often expired pending transfers are released.
 	SweepEvery time.Duration
+	// CentreOrg finds the settlement centre's organisation: its operators
+	// grant banks their issuance limits and it holds the centre's books.
+	CentreOrg func(ctx context.Context) (string, error)
+	// OrgKind says what kind of organisation an org is (only banks receive
+	// issuance limits).
+	OrgKind func(ctx context.Context, orgID string) (identity.OrgKind, error)
 }
 
 // Service applies the ledger's API rules: who may open accounts and move
@@ -78,30 +85,40 @@ func (s *Service) Run(ctx context.Context) {
 // ExpirePending releases every pending transfer whose timeout has passed,
 // recording each release as a void with the Expired flag, so the release
 // shows in both accounts' history. The void's id is derived from the
-// pending transfer's, so two sweepers (two processes) release it once.
+// pending transfer's (version 5, which no client id can reach), so two
+// sweepers (two processes) release it once. The sweep walks the expired
+// transfers in (expiry, id) order with a cursor, so a release that fails
+// for any reason is logged and passed, never reread forever.
 func (s *Service) ExpirePending(ctx context.Context) (int, error) {
 	released := 0
+	var after ExpiryCursor
+	now := s.cfg.Now()
 	for {
-		ids, err := s.store.ExpiredPendings(ctx, s.cfg.Now(), MaxBatch)
-		if err != nil || len(ids) == 0 {
+		due, err := s.store.ExpiredPendings(ctx, now, after, MaxBatch)
+		if err != nil || len(due) == 0 {
 			return released, err
 		}
-		reqs := make([]Transfer, len(ids))
-		for i, id := range ids {
-			reqs[i] = Transfer{ID: uuid.NewSHA1(id, []byte("expire")), PendingID: id, Flags: VoidPending | Expired}
+		reqs := make([]Transfer, len(due))
+		for i, d := range due {
+			reqs[i] = Transfer{ID: uuid.NewSHA1(d.ID, []byte("expire")), PendingID: d.ID, Flags: VoidPending | Expired}
 		}
 		res, err := s.batch.submit(ctx, &submission{reqs: reqs, system: true, rec: audit.Record{ActorUser: "system", Action: "ledger.pending.expire"}})
 		if err != nil {
 			return released, err
 		}
-		for _, r := range res {
-			if r.Code == OK {
+		for i, r := range res {
+			switch r.Code {
+			case OK:
 				released++
+			case Exists, PendingTransferExpired, PendingTransferAlreadyPosted, PendingTransferAlreadyVoided:
+			default:
+				s.cfg.Log.Warn("pending transfer not released", "pending_id", due[i].ID, "result", r.Code)
 			}
 		}
-		if len(ids) < MaxBatch {
+		if len(due) < MaxBatch {
 			return released, nil
 		}
+		after = due[len(due)-1]
 	}
 }
 
@@ -128,12 +145,15 @@ func parseID(field, s string, f problem.Fields) ID {
 }
 
 // CreateAccount opens an account for the caller's org; the platform
-// administrator may open one for any org.
+// administrator may open one for any org. The id a client sends is its
+// idempotency key (see ScopedID); the account's ledger id is returned. A
+// client-opened account can never go below zero: the flag is always set,
+// and Apply enforces the rule for every account that is not an issuer.
 func (s *Service) CreateAccount(ctx context.Context, p *identity.Principal, in NewAccount) (Account, error) {
 	f := problem.Fields{}
 	a := Account{OrgID: p.OrgID, Kind: in.Kind, Code: strings.TrimSpace(in.Code), Name: strings.TrimSpace(in.Name), CreatedAt: s.cfg.Now()}
 	if in.ID != "" {
-		a.ID = parseID("id", in.ID, f)
+		a.ID = ScopedID(p.OrgID, parseID("id", in.ID, f))
 	} else {
 		a.ID = uuid.Must(uuid.NewV7())
 	}
@@ -156,15 +176,10 @@ func (s *Service) CreateAccount(ctx context.Context, p *identity.Principal, in N
 	if utf8.RuneCountInString(a.Name) > 200 {
 		f.Add("name", "must be at most 200 characters")
 	}
-	if in.DebitsMustNotExceedCredits && in.CreditsMustNotExceedDebits {
-		f.Add("credits_must_not_exceed_debits", "cannot be combined with debits_must_not_exceed_credits")
-	}
-	if in.DebitsMustNotExceedCredits {
-		a.Flags |= DebitsMustNotExceedCredits
-	}
 	if in.CreditsMustNotExceedDebits {
-		a.Flags |= CreditsMustNotExceedDebits
+		f.Add("credits_must_not_exceed_debits", "cannot be combined with debits_must_not_exceed_credits, which every account has")
 	}
+	a.Flags = DebitsMustNotExceedCredits
 	if err := f.Err("the account is not valid"); err != nil {
 		return Account{}, err
 	}
@@ -175,6 +190,221 @@ func (s *Service) CreateAccount(ctx context.Context, p *identity.Principal, in N
 		return Account{}, fmt.Errorf("ledger: open account: %w", err)
 	}
 	return s.store.GetAccount(ctx, a.ID)
+}
+
+// SystemAccountSpec describes an account the platform opens for a purpose.
+type SystemAccountSpec struct {
+	OrgID    string
+	Currency string
+	Code     string // the purpose: clearing, fx, funding, issuance, customs_revenue, ...
+	Name     string
+	Kind     Kind
+	Issuer   bool
+	Limit    int64 // for issuers; Unlimited for the centre's own books
+}
+
+var systemNS = uuid.MustParse("6f1d7c52-3b0e-4f53-9a4e-0c1d5b7e2a90")
+
+// OpenSystemAccount returns the system account of spec's org, currency and
+// purpose, opening it first if it does not exist. Its id derives from the
+// three (version 5, out of every client's reach), so two processes opening
+// it at once open one. Only the platform's own code calls this; no request
+// reaches it with its own flags.
+func (s *Service) OpenSystemAccount(ctx context.Context, spec SystemAccountSpec) (Account, error) {
+	if a, err := s.store.SystemAccount(ctx, spec.OrgID, spec.Currency, spec.Code); err == nil {
+		return a, nil
+	} else if !problem.Is(err, problem.NotFound) {
+		return Account{}, err
+	}
+	if _, ok := s.cfg.Exponent(spec.Currency); !ok {
+		return Account{}, problem.New(problem.Invalid, "%s is not a currency that holds money", spec.Currency)
+	}
+	if spec.Kind == "" {
+		spec.Kind = Liability
+	}
+	a := Account{ID: uuid.NewSHA1(systemNS, []byte(spec.OrgID+"/"+spec.Currency+"/"+spec.Code)), OrgID: spec.OrgID, Currency: spec.Currency,
+		Kind: spec.Kind, Code: spec.Code, Name: spec.Name, Flags: System | DebitsMustNotExceedCredits, CreatedAt: s.cfg.Now()}
+	if spec.Issuer {
+		a.Flags, a.Limit = System|Issuer, spec.Limit
+	}
+	err := s.store.CreateAccounts(ctx, []Account{a}, audit.Record{ActorUser: "system", Action: "ledger.account.create", SubjectType: "ledger_account",
+		SubjectID: a.ID.String(), OrgID: a.OrgID, After: a.Currency + " " + a.Code, Detail: "system account"})
+	if err != nil && !problem.Is(err, problem.Conflict) {
+		return Account{}, fmt.Errorf("ledger: open %s %s account of %s: %w", spec.Currency, spec.Code, spec.OrgID, err)
+	}
+	return s.store.SystemAccount(ctx, spec.OrgID, spec.Currency, spec.Code)
+}
+
+// SystemAccount finds an org's system account of a purpose in a currency.
+// Accounts that clients opened are never returned, whatever their code.
+func (s *Service) SystemAccount(ctx context.Context, orgID, currency, code string) (Account, error) {
+	return s.store.SystemAccount(ctx, orgID, currency, code)
+}
+
+// The settlement centre's system accounts, per currency.
+const (
+	CentreFunding  = "funding"  // issues the money the centre funds banks' settlement accounts with
+	CentreClearing = "clearing" // every cycle's net positions settle against it
+	CentreFX       = "fx"       // converts each pair's net residual in a cycle
+	CentreRounding = "rounding" // receives what cycle rounding leaves
+	// BankIssuance is a bank's issuance account: it credits the bank's
+	// customers, within the limit the centre granted.
+	BankIssuance = "issuance"
+)
+
+// CentreBooks are the centre's accounts in one currency.
+type CentreBooks struct {
+	Funding, Clearing, FX, Rounding Account
+}
+
+// CentreAccounts opens (or finds) the centre's books in a currency. The
+// centre's funding, clearing and FX accounts are issuers without a ceiling:
+// the centre is the town's settlement institution and creates the money its
+// cycles and funding need (docs/MONEY.md).
+func (s *Service) CentreAccounts(ctx context.Context, currency string) (CentreBooks, error) {
+	if s.cfg.CentreOrg == nil {
+		return CentreBooks{}, errors.New("ledger: no settlement centre configured")
+	}
+	centre, err := s.cfg.CentreOrg(ctx)
+	if err != nil {
+		return CentreBooks{}, fmt.Errorf("ledger: settlement centre: %w", err)
+	}
+	var b CentreBooks
+	for _, x := range []struct {
+		code   string
+		issuer bool
+		into   *Account
+	}{{CentreFunding, true, &b.Funding}, {CentreClearing, true, &b.Clearing}, {CentreFX, true, &b.FX}, {CentreRounding, false, &b.Rounding}} {
+		a, err := s.OpenSystemAccount(ctx, SystemAccountSpec{OrgID: centre, Currency: currency, Code: x.code,
+			Name: "Settlement " + x.code + " " + currency, Kind: Liability, Issuer: x.issuer, Limit: Unlimited})
+		if err != nil {
+			return CentreBooks{}, err
+		}
+		*x.into = a
+	}
+	return b, nil
+}
+
+// isCentreOperator reports whether p runs the settlement centre.
+func (s *Service) isCentreOperator(ctx context.Context, p *identity.Principal) (bool, error) {
+	if p.Has(identity.PlatformAdmin) {
+		return true, nil
+	}
+	if s.cfg.CentreOrg == nil || !p.HasAny(identity.BankOperator, identity.OrgAdmin) {
+		return false, nil
+	}
+	centre, err := s.cfg.CentreOrg(ctx)
+	if err != nil {
+		return false, err
+	}
+	return p.OrgID == centre, nil
+}
+
+// IssuanceInput grants a bank an issuance limit in a currency.
+type IssuanceInput struct {
+	OrgID    string `json:"org_id"`
+	Currency string `json:"currency"`
+	Limit    string `json:"limit"` // decimal amount in the currency's units
+}
+
+// SetIssuance opens a bank's issuance account in a currency, or changes its
+// limit. Only the settlement centre's operators (and the platform
+// administrator) grant it, and only to banks. Lowering a limit below what
+// is already issued stops further issuance; it takes nothing back.
+func (s *Service) SetIssuance(ctx context.Context, p *identity.Principal, in IssuanceInput) (Account, error) {
+	ok, err := s.isCentreOperator(ctx, p)
+	if err != nil {
+		return Account{}, err
+	}
+	if !ok {
+		return Account{}, problem.New(problem.Forbidden, "only the settlement centre grants issuance limits")
+	}
+	f := problem.Fields{}
+	ccy := strings.ToUpper(strings.TrimSpace(in.Currency))
+	exp, okc := s.cfg.Exponent(ccy)
+	if !okc {
+		f.Add("currency", "must be an ISO 4217 currency that holds money")
+	}
+	var limit int64
+	if okc {
+		if limit, err = money.ParseAmount(in.Limit, exp); err != nil {
+			f.Addf("limit", "%s (%s has %d decimals)", problem.MessageOf(err), ccy, exp)
+		} else if limit < 0 {
+			f.Add("limit", "must not be negative")
+		}
+	}
+	if in.OrgID == "" {
+		f.Add("org_id", "required: the bank's organisation")
+	} else if s.cfg.OrgKind != nil {
+		kind, err := s.cfg.OrgKind(ctx, in.OrgID)
+		switch {
+		case problem.Is(err, problem.NotFound):
+			f.Add("org_id", "no such organisation")
+		case err != nil:
+			return Account{}, err
+		case kind != identity.KindBank:
+			f.Add("org_id", "must be a bank: only banks create money for their customers")
+		}
+	}
+	if err := f.Err("the issuance limit is not valid"); err != nil {
+		return Account{}, err
+	}
+	a, err := s.OpenSystemAccount(ctx, SystemAccountSpec{OrgID: in.OrgID, Currency: ccy, Code: BankIssuance, Name: "Issuance " + ccy,
+		Kind: Liability, Issuer: true, Limit: 0})
+	if err != nil {
+		return Account{}, err
+	}
+	u, o := p.Actor()
+	if err := s.store.SetAccountLimit(ctx, a.ID, limit, audit.Record{ActorUser: u, ActorOrg: o, Action: "ledger.issuance.limit",
+		SubjectType: "ledger_account", SubjectID: a.ID.String(), OrgID: a.OrgID, Before: money.FormatAmount(a.Limit, exp),
+		After: money.FormatAmount(limit, exp), Detail: ccy}); err != nil {
+		return Account{}, err
+	}
+	return s.store.GetAccount(ctx, a.ID)
+}
+
+// IssuanceLine is one issuer account in the issuance report: what the
+// account's owner has created against what the centre allows and against
+// the owner's position at the centre.
+type IssuanceLine struct {
+	Account  Account
+	Issued   int64 // debits posted and pending beyond credits posted
+	Position int64 // the owner's settlement account balance in the currency (banks)
+	HasPos   bool
+}
+
+// Issuance lists every issuer account the caller may see: the centre's
+// operators and the platform administrator see all, a bank its own.
+func (s *Service) Issuance(ctx context.Context, p *identity.Principal) ([]IssuanceLine, error) {
+	all, err := s.isCentreOperator(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	org := p.OrgID
+	if all {
+		org = ""
+	}
+	accts, err := s.store.IssuerAccounts(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]IssuanceLine, 0, len(accts))
+	for _, a := range accts {
+		l := IssuanceLine{Account: a, Issued: max(0, a.DebitsPosted+a.DebitsPending-a.CreditsPosted)}
+		if a.Code == BankIssuance {
+			if pos, err := s.store.AccountByCode(ctx, a.OrgID, a.Currency, "settlement"); err == nil {
+				l.Position, l.HasPos = pos.Balance(), true
+			}
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// AccountsOf lists an org's accounts for the platform's own code (a
+// settlement cycle reading participants' settlement accounts).
+func (s *Service) AccountsOf(ctx context.Context, orgID string, afterRow int64, limit int) ([]Account, error) {
+	return s.store.ListAccounts(ctx, orgID, afterRow, limit)
 }
 
 // Account returns an account to its owner org and the platform administrator.
@@ -205,11 +435,16 @@ func (s *Service) Accounts(ctx context.Context, p *identity.Principal, orgID str
 	return s.store.ListAccounts(ctx, orgID, afterRow, limit)
 }
 
-// CloseAccount stops an account from taking new transfers.
+// CloseAccount stops an account from taking new transfers. System
+// accounts are the platform's to close: closing the customs revenue or a
+// centre account would stop everyone else's payments.
 func (s *Service) CloseAccount(ctx context.Context, p *identity.Principal, id string) (Account, error) {
 	a, err := s.Account(ctx, p, id)
 	if err != nil {
 		return Account{}, err
+	}
+	if a.Flags&System != 0 {
+		return Account{}, problem.New(problem.Conflict, "a system account cannot be closed through the API")
 	}
 	u, o := p.Actor()
 	if err := s.store.CloseAccount(ctx, a.ID, audit.Record{ActorUser: u, ActorOrg: o, Action: "ledger.account.close",
@@ -336,9 +571,21 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, reqs []Tran
 	if end == 0 {
 		return results, nil
 	}
-	authorise := func(dr, cr *Account) bool { return dr.OrgID == p.OrgID || p.Has(identity.PlatformAdmin) }
+	// Every id the client sent is its own key: scoped to its org, it can
+	// neither collide with another org's nor reach a platform id.
+	scoped := make([]Transfer, end)
+	copy(scoped, reqs[:end])
+	for i := range scoped {
+		scoped[i].ID = ScopedID(p.OrgID, scoped[i].ID)
+		if scoped[i].PendingID != Zero {
+			scoped[i].PendingID = ScopedID(p.OrgID, scoped[i].PendingID)
+		}
+	}
+	// Money leaves only accounts of the submitter's own organisation; not
+	// even the platform administrator moves another org's money.
+	authorise := func(dr, cr *Account) bool { return dr.OrgID == p.OrgID }
 	u, o := p.Actor()
-	res, err := s.batch.submit(ctx, &submission{reqs: reqs[:end], authorise: authorise,
+	res, err := s.batch.submit(ctx, &submission{reqs: scoped, authorise: authorise,
 		rec: audit.Record{ActorUser: u, ActorOrg: o, OrgID: p.OrgID}})
 	if err != nil {
 		return nil, err
@@ -351,16 +598,29 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, reqs []Tran
 // FX conversion of a claimed quote, a settlement cycle) with no
 // per-account authorisation: the caller has checked its own rules.
 func (s *Service) SubmitSystem(ctx context.Context, reqs []Transfer, rec audit.Record) ([]Result, error) {
+	for i, t := range reqs {
+		if IsClientScoped(t.ID) || IsClientScoped(t.PendingID) {
+			return nil, fmt.Errorf("ledger: system transfer %d uses a client-scoped id", i)
+		}
+	}
 	return s.batch.submit(ctx, &submission{reqs: reqs, rec: rec})
 }
 
-// Transfer returns a transfer to the orgs of either account.
+// Transfer returns a transfer to the orgs of either account. id is the
+// caller's own id (as sent when creating it) or the ledger's id (as
+// statements show it); an unknown and a foreign transfer answer the same.
 func (s *Service) Transfer(ctx context.Context, p *identity.Principal, id string) (Transfer, error) {
 	u, err := uuid.Parse(id)
 	if err != nil {
 		return Transfer{}, problem.New(problem.NotFound, "no such transfer")
 	}
-	t, err := s.store.GetTransfer(ctx, u)
+	t, err := s.store.GetTransfer(ctx, ScopedID(p.OrgID, u))
+	if problem.Is(err, problem.NotFound) {
+		t, err = s.store.GetTransfer(ctx, u)
+	}
+	if problem.Is(err, problem.NotFound) {
+		return Transfer{}, problem.New(problem.NotFound, "no such transfer")
+	}
 	if err != nil {
 		return Transfer{}, err
 	}

@@ -44,8 +44,16 @@ type Store interface {
 	// BalanceAt returns the account's posted balance (credits minus debits)
 	// as of t.
 	BalanceAt(ctx context.Context, account ID, t time.Time) (int64, error)
-	// ExpiredPendings lists open pending transfers whose timeout passed.
-	ExpiredPendings(ctx context.Context, now time.Time, limit int) ([]ID, error)
+	// SystemAccount finds the system account (flag System) of an org, a
+	// currency and a purpose.
+	SystemAccount(ctx context.Context, orgID, currency, code string) (Account, error)
+	// IssuerAccounts lists issuer accounts, of one org or (orgID "") all.
+	IssuerAccounts(ctx context.Context, orgID string) ([]Account, error)
+	// SetAccountLimit changes an issuer account's limit.
+	SetAccountLimit(ctx context.Context, id ID, limit int64, rec audit.Record) error
+	// ExpiredPendings lists open pending transfers whose timeout passed, in
+	// (expiry, id) order after the cursor.
+	ExpiredPendings(ctx context.Context, now time.Time, after ExpiryCursor, limit int) ([]ExpiryCursor, error)
 	// Verify recomputes every balance from the transfers.
 	Verify(ctx context.Context) (VerifyReport, error)
 }
@@ -57,4 +65,10 @@ type VerifyReport struct {
 	Problems  []string
 	// Totals per currency: debits and credits posted (must be equal).
 	Totals map[string][2]int64
+}
+
+// ExpiryCursor is a pending transfer's place in the expiry sweep.
+type ExpiryCursor struct {
+	ExpiresAt time.Time
+	ID        ID
 }

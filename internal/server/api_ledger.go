@@ -14,22 +14,27 @@ import (
 // units, never floats.
 
 type accountOut struct {
-	ID                         string    `json:"id"`
-	OrgID                      string    `json:"org_id"`
-	Currency                   string    `json:"currency"`
-	Kind                       string    `json:"kind"`
-	Code                       string    `json:"code"`
-	Name                       string    `json:"name"`
-	DebitsMustNotExceedCredits bool      `json:"debits_must_not_exceed_credits"`
-	CreditsMustNotExceedDebits bool      `json:"credits_must_not_exceed_debits"`
-	Closed                     bool      `json:"closed"`
-	Balance                    string    `json:"balance"`
-	Available                  string    `json:"available"`
-	DebitsPending              string    `json:"debits_pending"`
-	DebitsPosted               string    `json:"debits_posted"`
-	CreditsPending             string    `json:"credits_pending"`
-	CreditsPosted              string    `json:"credits_posted"`
-	CreatedAt                  time.Time `json:"created_at"`
+	ID                         string `json:"id"`
+	OrgID                      string `json:"org_id"`
+	Currency                   string `json:"currency"`
+	Kind                       string `json:"kind"`
+	Code                       string `json:"code"`
+	Name                       string `json:"name"`
+	DebitsMustNotExceedCredits bool   `json:"debits_must_not_exceed_credits"`
+	CreditsMustNotExceedDebits bool   `json:"credits_must_not_exceed_debits"`
+	// System accounts are opened by the platform for a purpose; issuer
+	// accounts may create money up to their limit (docs/MONEY.md).
+	System         bool      `json:"system"`
+	Issuer         bool      `json:"issuer"`
+	Limit          string    `json:"limit,omitempty"`
+	Closed         bool      `json:"closed"`
+	Balance        string    `json:"balance"`
+	Available      string    `json:"available"`
+	DebitsPending  string    `json:"debits_pending"`
+	DebitsPosted   string    `json:"debits_posted"`
+	CreditsPending string    `json:"credits_pending"`
+	CreditsPosted  string    `json:"credits_posted"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 func (s *Server) exponent(ccy string) int {
@@ -42,8 +47,20 @@ func (s *Server) exponent(ccy string) int {
 func (s *Server) amount(v int64, ccy string) string { return money.FormatAmount(v, s.exponent(ccy)) }
 
 func (s *Server) accountJSON(a ledger.Account) accountOut {
+	out := s.accountFields(a)
+	if a.Flags&ledger.Issuer != 0 {
+		out.Limit = "unlimited"
+		if a.Limit != ledger.Unlimited {
+			out.Limit = s.amount(a.Limit, a.Currency)
+		}
+	}
+	return out
+}
+
+func (s *Server) accountFields(a ledger.Account) accountOut {
 	return accountOut{ID: a.ID.String(), OrgID: a.OrgID, Currency: a.Currency, Kind: string(a.Kind), Code: a.Code, Name: a.Name,
 		DebitsMustNotExceedCredits: a.Flags&ledger.DebitsMustNotExceedCredits != 0, CreditsMustNotExceedDebits: a.Flags&ledger.CreditsMustNotExceedDebits != 0,
+		System: a.Flags&ledger.System != 0, Issuer: a.Flags&ledger.Issuer != 0,
 		Closed: a.Closed, Balance: s.amount(a.Balance(), a.Currency), Available: s.amount(a.Available(), a.Currency),
 		DebitsPending: s.amount(a.DebitsPending, a.Currency), DebitsPosted: s.amount(a.DebitsPosted, a.Currency),
 		CreditsPending: s.amount(a.CreditsPending, a.Currency), CreditsPosted: s.amount(a.CreditsPosted, a.Currency), CreatedAt: a.CreatedAt}
@@ -249,4 +266,47 @@ func (s *Server) getTransfer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.transferJSON(&t))
+}
+
+// issuanceOut is one line of the issuance report.
+type issuanceOut struct {
+	Account  accountOut `json:"account"`
+	OrgID    string     `json:"org_id"`
+	Currency string     `json:"currency"`
+	Issued   string     `json:"issued"`
+	Limit    string     `json:"limit"`
+	Position string     `json:"position,omitempty"`
+}
+
+// setIssuance grants a bank an issuance limit (the centre's operators).
+func (s *Server) setIssuance(w http.ResponseWriter, r *http.Request) {
+	var in ledger.IssuanceInput
+	if err := decodeJSON(r, &in); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	a, err := s.Ledger.SetIssuance(r.Context(), principal(r), in)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.accountJSON(a))
+}
+
+// listIssuance reports issued money against limits and positions.
+func (s *Server) listIssuance(w http.ResponseWriter, r *http.Request) {
+	lines, err := s.Ledger.Issuance(r.Context(), principal(r))
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	out := make([]issuanceOut, len(lines))
+	for i, l := range lines {
+		a := s.accountJSON(l.Account)
+		out[i] = issuanceOut{Account: a, OrgID: l.Account.OrgID, Currency: l.Account.Currency, Issued: s.amount(l.Issued, l.Account.Currency), Limit: a.Limit}
+		if l.HasPos {
+			out[i].Position = s.amount(l.Position, l.Account.Currency)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }

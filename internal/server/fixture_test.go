@@ -72,7 +72,12 @@ func newFixture() (*fixture, error) {
 	if _, _, err := demo.Seed(ctx, ids); err != nil {
 		return nil, err
 	}
-	led := ledger.NewService(db, ledger.Config{Log: log, Exponent: ref.MoneyExponent})
+	led := ledger.NewService(db, ledger.Config{Log: log, Exponent: ref.MoneyExponent,
+		CentreOrg: func(ctx context.Context) (string, error) { return orgIDByName(ctx, ids, demoCentre) },
+		OrgKind: func(ctx context.Context, id string) (identity.OrgKind, error) {
+			o, err := db.GetOrg(ctx, id)
+			return o.Kind, err
+		}})
 	go led.Run(context.Background())
 	fxs, err := fx.NewService(db, fx.Config{Policy: fx.Policy{USD: fx.DefaultUSDConfig()}})
 	if err != nil {

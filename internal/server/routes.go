@@ -85,6 +85,10 @@ func (s *Server) routes() []Route {
 		api("GET", "/api/v1/ledger/accounts/{id}/balance", ledgerRoles, s.accountBalance),
 		{Method: "POST", Pattern: "/api/v1/ledger/transfers", Access: ledgerRoles, Handler: s.createTransfers, BodyLimit: 4 << 20},
 		api("GET", "/api/v1/ledger/transfers/{id}", ledgerRoles, s.getTransfer),
+		// Who creates money: the centre's operators grant banks issuance
+		// limits (the service checks the centre); banks see their own line.
+		api("PUT", "/api/v1/ledger/issuance", roles(admin, orgAdmin, identity.BankOperator), s.setIssuance),
+		api("GET", "/api/v1/ledger/issuance", roles(admin, orgAdmin, identity.BankOperator), s.listIssuance),
 
 		// FX in local currencies.
 		api("POST", "/api/v1/fx/rates", fxPublish, s.publishRate),

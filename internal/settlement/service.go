@@ -17,8 +17,6 @@ import (
 	"bricstown/internal/ledger"
 	"bricstown/internal/money"
 	"bricstown/internal/problem"
-
-	"github.com/google/uuid"
 )
 
 // Config wires the service.
@@ -314,14 +312,14 @@ func (s *Service) books(ctx context.Context, queue []*Instruction) (Books, error
 	for _, in := range queue {
 		ccys[in.Currency], ccys[in.PayeeCurrency] = true, true
 	}
-	store := s.cfg.Ledger.Store()
+	led := s.cfg.Ledger
 	b := Books{Participants: ps, Accounts: map[int64]map[string]ledger.Account{}, Clearing: map[string]ledger.ID{}, FX: map[string]ledger.ID{},
 		Rounding: map[string]ledger.ID{}, Exponent: s.cfg.Exponent, Cost: s.cfg.Cost, Today: s.cfg.Now()}
 	for _, p := range ps {
 		b.Accounts[p.Row] = map[string]ledger.Account{}
 		var after int64
 		for {
-			accts, err := store.ListAccounts(ctx, p.OrgID, after, 500)
+			accts, err := led.AccountsOf(ctx, p.OrgID, after, 500)
 			if err != nil {
 				return Books{}, err
 			}
@@ -338,34 +336,15 @@ func (s *Service) books(ctx context.Context, queue []*Instruction) (Books, error
 			}
 		}
 	}
-	centre, err := s.cfg.CentreOrg(ctx)
-	if err != nil {
-		return Books{}, err
-	}
-	var missing []ledger.Account
+	// The centre's books are system accounts found by purpose (opened the
+	// first time a currency is used, normally at start): no client can
+	// open, occupy or close them.
 	for ccy := range ccys {
-		for _, role := range []struct {
-			code string
-			into map[string]ledger.ID
-		}{{"clearing", b.Clearing}, {"fx", b.FX}, {"rounding", b.Rounding}} {
-			a, err := store.AccountByCode(ctx, centre, ccy, role.code)
-			switch {
-			case err == nil:
-				role.into[ccy] = a.ID
-			case problem.Is(err, problem.NotFound):
-				id := uuid.NewSHA1(ns, []byte("centre-"+role.code+"-"+ccy))
-				role.into[ccy] = id
-				missing = append(missing, ledger.Account{ID: id, OrgID: centre, Currency: ccy, Kind: ledger.Liability, Code: role.code,
-					Name: "Settlement " + role.code + " " + ccy, CreatedAt: s.cfg.Now()})
-			default:
-				return Books{}, err
-			}
-		}
-	}
-	if len(missing) > 0 {
-		if err := store.CreateAccounts(ctx, missing, audit.Record{ActorUser: "system", Action: "ledger.account.create", Detail: "settlement centre accounts"}); err != nil && !problem.Is(err, problem.Conflict) {
+		cb, err := led.CentreAccounts(ctx, ccy)
+		if err != nil {
 			return Books{}, err
 		}
+		b.Clearing[ccy], b.FX[ccy], b.Rounding[ccy] = cb.Clearing.ID, cb.FX.ID, cb.Rounding.ID
 	}
 	if b.Rate, err = s.cfg.Rates(ctx); err != nil {
 		return Books{}, err

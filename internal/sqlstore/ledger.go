@@ -94,7 +94,7 @@ func (db *DB) textList(vals []string, n int) (clause string, arg any) {
 }
 
 const accountCols = `a.row_id, a.id, a.org_id, a.currency, a.kind, a.code, a.name, a.flags, a.closed, b.debits_pending, b.debits_posted,
-	b.credits_pending, b.credits_posted, b.last_seq, a.created_at`
+	b.credits_pending, b.credits_posted, b.last_seq, a.created_at, a.debit_limit`
 
 const accountFrom = ` FROM ledger_accounts a JOIN ledger_balances b ON b.row_id = a.row_id`
 
@@ -104,7 +104,7 @@ func scanAccount(sc interface{ Scan(...any) error }) (ledger.Account, error) {
 	var created int64
 	var flags int64
 	err := sc.Scan(&a.Row, &id, &a.OrgID, &a.Currency, &a.Kind, &a.Code, &a.Name, &flags, &a.Closed,
-		&a.DebitsPending, &a.DebitsPosted, &a.CreditsPending, &a.CreditsPosted, &a.LastSeq, &created)
+		&a.DebitsPending, &a.DebitsPosted, &a.CreditsPending, &a.CreditsPosted, &a.LastSeq, &created, &a.Limit)
 	copy(a.ID[:], id)
 	a.Flags = ledger.AccountFlags(flags)
 	a.CreatedAt = fromMicros(created)
@@ -125,9 +125,9 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []ledger.Account, rec
 			a := &accounts[i]
 			h.lastAccount++
 			a.Row = h.lastAccount
-			if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_accounts (row_id, id, org_id, currency, kind, code, name, flags, closed, created_at)
-				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-				a.Row, a.ID[:], a.OrgID, a.Currency, a.Kind, a.Code, a.Name, int64(a.Flags), a.Closed, micros(a.CreatedAt)); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_accounts (row_id, id, org_id, currency, kind, code, name, flags, closed, created_at, debit_limit)
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
+				a.Row, a.ID[:], a.OrgID, a.Currency, a.Kind, a.Code, a.Name, int64(a.Flags), a.Closed, micros(a.CreatedAt), a.Limit); err != nil {
 				if IsUniqueViolation(err) {
 					return problem.Wrap(problem.Conflict, err, "account %s exists", a.ID)
 				}
@@ -167,6 +167,51 @@ func (db *DB) AccountByCode(ctx context.Context, orgID, currency, code string) (
 	a, err := scanAccount(db.SQL.QueryRowContext(ctx, `SELECT `+accountCols+accountFrom+
 		` WHERE a.org_id = $1 AND a.currency = $2 AND a.code = $3 AND NOT a.closed ORDER BY a.row_id LIMIT 1`, orgID, currency, code))
 	return a, notFound(err, "account")
+}
+
+// SystemAccount implements ledger.Store.
+func (db *DB) SystemAccount(ctx context.Context, orgID, currency, code string) (ledger.Account, error) {
+	a, err := scanAccount(db.SQL.QueryRowContext(ctx, `SELECT `+accountCols+accountFrom+
+		` WHERE a.org_id = $1 AND a.currency = $2 AND a.code = $3 AND (a.flags & $4) <> 0 ORDER BY a.row_id LIMIT 1`, orgID, currency, code, int64(ledger.System)))
+	return a, notFound(err, "account")
+}
+
+// IssuerAccounts implements ledger.Store.
+func (db *DB) IssuerAccounts(ctx context.Context, orgID string) ([]ledger.Account, error) {
+	rows, err := db.SQL.QueryContext(ctx, `SELECT `+accountCols+accountFrom+` WHERE ($1 = '' OR a.org_id = $1) AND (a.flags & $2) <> 0 ORDER BY a.org_id, a.currency, a.code`,
+		orgID, int64(ledger.Issuer))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: issuer accounts: %w", err)
+	}
+	return collect(rows, scanAccount)
+}
+
+// SetAccountLimit implements ledger.Store. Like every ledger write it
+// claims the head, so other processes' account caches see the new limit
+// at their next batch.
+func (db *DB) SetAccountLimit(ctx context.Context, id ledger.ID, limit int64, rec audit.Record) error {
+	c := db.lcache()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		h, err := claimHead(ctx, tx)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE ledger_accounts SET debit_limit = $1 WHERE id = $2 AND (flags & $3) <> 0`, limit, id[:], int64(ledger.Issuer))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return problem.New(problem.NotFound, "no such issuer account")
+		}
+		if err := writeHead(ctx, tx, h); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, time.Now(), rec)
+	})
+	c.version = -1
+	return err
 }
 
 // CloseAccount implements ledger.Store. A closed account keeps its history
@@ -559,21 +604,27 @@ func (db *DB) BalanceAt(ctx context.Context, account ledger.ID, t time.Time) (in
 }
 
 // ExpiredPendings implements ledger.Store.
-func (db *DB) ExpiredPendings(ctx context.Context, now time.Time, limit int) ([]ledger.ID, error) {
-	rows, err := db.SQL.QueryContext(ctx, `SELECT id FROM ledger_pending WHERE state = 'open' AND expires_at > 0 AND expires_at <= $1 ORDER BY expires_at LIMIT $2`, micros(now), limit)
+func (db *DB) ExpiredPendings(ctx context.Context, now time.Time, after ledger.ExpiryCursor, limit int) ([]ledger.ExpiryCursor, error) {
+	var afterAt int64
+	if !after.ExpiresAt.IsZero() {
+		afterAt = micros(after.ExpiresAt)
+	}
+	rows, err := db.SQL.QueryContext(ctx, `SELECT id, expires_at FROM ledger_pending WHERE state = 'open' AND expires_at > 0 AND expires_at <= $1
+		AND (expires_at > $2 OR (expires_at = $2 AND id > $3)) ORDER BY expires_at, id LIMIT $4`, micros(now), afterAt, after.ID[:], limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []ledger.ID
+	var out []ledger.ExpiryCursor
 	for rows.Next() {
 		var b []byte
-		if err := rows.Scan(&b); err != nil {
+		var at int64
+		if err := rows.Scan(&b, &at); err != nil {
 			return nil, err
 		}
-		var id ledger.ID
-		copy(id[:], b)
-		out = append(out, id)
+		c := ledger.ExpiryCursor{ExpiresAt: fromMicros(at)}
+		copy(c.ID[:], b)
+		out = append(out, c)
 	}
 	return out, rows.Err()
 }
@@ -679,8 +730,11 @@ func (db *DB) Verify(ctx context.Context) (ledger.VerifyReport, error) {
 		if s.last != a.LastSeq {
 			r.Problems = append(r.Problems, fmt.Sprintf("account %s: history head %d, newest transfer %d", a.ID, a.LastSeq, s.last))
 		}
-		if a.Flags&ledger.DebitsMustNotExceedCredits != 0 && a.DebitsPending+a.DebitsPosted > a.CreditsPosted {
-			r.Problems = append(r.Problems, fmt.Sprintf("account %s: debits exceed credits", a.ID))
+		if a.Flags&ledger.Issuer == 0 && a.DebitsPending+a.DebitsPosted > a.CreditsPosted {
+			r.Problems = append(r.Problems, fmt.Sprintf("account %s: debits exceed credits (only issuer accounts may)", a.ID))
+		}
+		if a.Flags&ledger.Issuer != 0 && a.DebitsPending+a.DebitsPosted-a.CreditsPosted > a.Limit {
+			r.Problems = append(r.Problems, fmt.Sprintf("account %s: issued beyond its limit", a.ID))
 		}
 		if a.Flags&ledger.CreditsMustNotExceedDebits != 0 && a.CreditsPending+a.CreditsPosted > a.DebitsPosted {
 			r.Problems = append(r.Problems, fmt.Sprintf("account %s: credits exceed debits", a.ID))

@@ -19,7 +19,13 @@ func mkAccounts(t *testing.T, db *DB, ccy string, flags ...ledger.AccountFlags) 
 	t.Helper()
 	var accts []ledger.Account
 	for _, f := range flags {
-		accts = append(accts, ledger.Account{ID: newID(), OrgID: "org-a", Currency: ccy, Kind: ledger.Liability, Code: "operating", Flags: f, CreatedAt: time.Now()})
+		a := ledger.Account{ID: newID(), OrgID: "org-a", Currency: ccy, Kind: ledger.Liability, Code: "operating", Flags: f, CreatedAt: time.Now()}
+		if f == 0 {
+			// No limit flag: a funding source, which the ledger allows
+			// only to an issuer.
+			a.Flags, a.Limit = ledger.Issuer|ledger.System, ledger.Unlimited
+		}
+		accts = append(accts, a)
 	}
 	if err := db.CreateAccounts(context.Background(), accts, audit.Record{ActorUser: "system", Action: "ledger.account.create"}); err != nil {
 		t.Fatal(err)
@@ -130,8 +136,8 @@ func TestLedgerPendingExpiry(t *testing.T) {
 			t.Fatalf("pending hold not respected: %v", codes)
 		}
 		later := time.Now().Add(2 * time.Second)
-		exp, err := db.ExpiredPendings(ctx, later, 10)
-		if err != nil || len(exp) != 1 || exp[0] != hold {
+		exp, err := db.ExpiredPendings(ctx, later, ledger.ExpiryCursor{}, 10)
+		if err != nil || len(exp) != 1 || exp[0].ID != hold {
 			t.Fatalf("expired %v %v", exp, err)
 		}
 		res, err := db.CreateTransfers(ctx, []ledger.Transfer{{ID: newID(), PendingID: hold, Flags: ledger.VoidPending | ledger.Expired}}, ledger.BatchOptions{Now: later, System: true})
@@ -146,7 +152,7 @@ func TestLedgerPendingExpiry(t *testing.T) {
 		if h[0].Flags&ledger.Expired == 0 {
 			t.Fatal("the release is not in the history")
 		}
-		if exp, _ := db.ExpiredPendings(ctx, later, 10); len(exp) != 0 {
+		if exp, _ := db.ExpiredPendings(ctx, later, ledger.ExpiryCursor{}, 10); len(exp) != 0 {
 			t.Fatalf("still listed: %v", exp)
 		}
 		mustVerify(t, db)

@@ -50,7 +50,7 @@ func newSettlementWorld(t *testing.T, db *DB) *settlementWorld {
 	lctx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel
 	t.Cleanup(cancel)
-	w.led = ledger.NewService(db, ledger.Config{Exponent: exp})
+	w.led = ledger.NewService(db, ledger.Config{Exponent: exp, CentreOrg: func(context.Context) (string, error) { return w.centre.ID, nil }})
 	go w.led.Run(lctx)
 	usd := map[string]money.Rate{}
 	_ = usd
@@ -78,7 +78,8 @@ func newSettlementWorld(t *testing.T, db *DB) *settlementWorld {
 	var accts []ledger.Account
 	for _, ccy := range []string{"KZT", "CNY"} {
 		issuer[ccy] = newID()
-		accts = append(accts, ledger.Account{ID: issuer[ccy], OrgID: w.centre.ID, Currency: ccy, Kind: ledger.Asset, Code: "issuance"})
+		accts = append(accts, ledger.Account{ID: issuer[ccy], OrgID: w.centre.ID, Currency: ccy, Kind: ledger.Asset, Code: "issuance",
+			Flags: ledger.Issuer | ledger.System, Limit: ledger.Unlimited})
 		for _, b := range w.banks {
 			id := newID()
 			w.acct[b.Name+"/"+ccy] = id
