@@ -52,7 +52,10 @@ type platform struct {
 
 // openPlatform assembles the platform; centreOrg names the organisation
 // that runs settlement (it holds the clearing, FX and rounding accounts).
-func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig, centreOrg, tariff string) (*platform, error) {
+//
+// proxies are the reverse proxies trusted to name the client in
+// X-Forwarded-For or Forwarded (login limits and logs use that address).
+func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig, centreOrg, tariff string, proxies identity.TrustedProxies) (*platform, error) {
 	ref, err := refdata.Load()
 	if err != nil {
 		return nil, fmt.Errorf("load reference data: %w", err)
@@ -67,7 +70,8 @@ func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig, centreO
 		return nil, err
 	}
 	log.Info("database ready", "engine", db.Engine, "where", db.Where, "schema_version", v)
-	idsvc := identity.NewService(db, identity.Config{KnownCountry: func(c string) bool { _, ok := ref.Country(c); return ok && len(c) == 2 }})
+	idsvc := identity.NewService(db, identity.Config{KnownCountry: func(c string) bool { _, ok := ref.Country(c); return ok && len(c) == 2 },
+		TrustedProxies: proxies})
 	led := ledger.NewService(db, ledger.Config{Log: log, Exponent: ref.MoneyExponent, CentreOrg: orgNamed(idsvc, centreOrg),
 		OrgKind: func(ctx context.Context, id string) (identity.OrgKind, error) {
 			o, err := idsvc.Store().GetOrg(ctx, id)
@@ -185,6 +189,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	centreOrg := f.string("settlement-centre-org", "BRICSTOWN_SETTLEMENT_CENTRE_ORG", "BRICS Town Settlement Centre", "name of the organisation that runs settlement (holds the clearing, FX and rounding accounts)")
 	settleEvery := f.string("settlement-every", "BRICSTOWN_SETTLEMENT_EVERY", "0", "run a settlement cycle at this interval, e.g. 15m; 0 runs cycles only on demand")
 	shutdownWait := f.int("shutdown-seconds", "BRICSTOWN_SHUTDOWN_SECONDS", 20, "how long to let in-flight requests finish on shutdown")
+	trustedProxies := f.string("trusted-proxies", "BRICSTOWN_TRUSTED_PROXIES", "", "comma-separated CIDR blocks of reverse proxies whose X-Forwarded-For/Forwarded headers name the client (default none: the peer address is the client)")
 	hooksPrivate := f.bool("webhooks-allow-private", "BRICSTOWN_WEBHOOKS_ALLOW_PRIVATE", false, "let webhooks reach loopback, private and link-local addresses (single-machine demos; never in production)")
 	if err := f.parse(args); err != nil {
 		return err
@@ -197,7 +202,11 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil || every < 0 {
 		return usageError{fmt.Sprintf("bad --settlement-every %q: a duration such as 15m, or 0", *settleEvery)}
 	}
-	p, err := openPlatform(ctx, log, *dsn, *usdConfig, *centreOrg, *tariff)
+	proxies, err := identity.ParseTrustedProxies(*trustedProxies)
+	if err != nil {
+		return usageError{"bad --trusted-proxies: " + err.Error()}
+	}
+	p, err := openPlatform(ctx, log, *dsn, *usdConfig, *centreOrg, *tariff, proxies)
 	if err != nil {
 		return err
 	}

@@ -97,13 +97,13 @@ func TestSessionsExpireWhenIdleAndAbsolutely(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)}
 	svc, _ := newService(t, c)
-	if _, _, _, err := svc.Login(ctx, "ana@aral.br", "wrong"); err != identity.ErrBadLogin {
+	if _, _, _, err := svc.Login(ctx, "ana@aral.br", "wrong", "192.0.2.1"); err != identity.ErrBadLogin {
 		t.Fatalf("wrong password: %v", err)
 	}
-	if _, _, _, err := svc.Login(ctx, "nobody@aral.br", "long enough pw"); err != identity.ErrBadLogin {
+	if _, _, _, err := svc.Login(ctx, "nobody@aral.br", "long enough pw", "192.0.2.1"); err != identity.ErrBadLogin {
 		t.Fatalf("unknown email: %v", err)
 	}
-	secret, _, _, err := svc.Login(ctx, "ANA@aral.br", "long enough pw")
+	secret, _, _, err := svc.Login(ctx, "ANA@aral.br", "long enough pw", "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestSessionsExpireWhenIdleAndAbsolutely(t *testing.T) {
 		t.Fatalf("idle session: %v", err)
 	}
 	// The absolute limit ends even an active session.
-	secret, _, _, _ = svc.Login(ctx, "ana@aral.br", "long enough pw")
+	secret, _, _, _ = svc.Login(ctx, "ana@aral.br", "long enough pw", "192.0.2.1")
 	for i := 0; i < 24; i++ {
 		c.t = c.t.Add(20 * time.Minute)
 		svc.AuthenticateSession(ctx, secret)
@@ -145,7 +145,7 @@ func TestUserRulesAndTokenScopes(t *testing.T) {
 	if !problem.Is(err, problem.Conflict) {
 		t.Fatalf("duplicate email: %v", err)
 	}
-	_, _, p, err := svc.Login(ctx, "ana@aral.br", "long enough pw")
+	_, _, p, err := svc.Login(ctx, "ana@aral.br", "long enough pw", "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestUserRulesAndTokenScopes(t *testing.T) {
 		t.Fatalf("trader issuing a token: %v", err)
 	}
 	p.Roles = append(p.Roles, identity.OrgAdmin)
-	if _, _, err := svc.CreateToken(ctx, p, org.ID, identity.NewToken{Name: "t", Roles: []identity.Role{identity.BankOperator}}); !problem.Is(err, problem.Invalid) {
+	if _, _, err := svc.CreateToken(ctx, p, org.ID, identity.NewToken{Name: "t", Roles: []identity.Role{identity.BankOperator}}); !problem.Is(err, problem.Forbidden) {
 		t.Fatalf("token with a role the issuer lacks: %v", err)
 	}
 	tok, secret, err := svc.CreateToken(ctx, p, org.ID, identity.NewToken{Name: "erp", Roles: []identity.Role{identity.Trader}, ExpiresIn: 1})

@@ -57,6 +57,14 @@ type Config struct {
 	// KnownCountry validates ISO 3166 alpha-2 codes (from refdata).
 	KnownCountry func(code string) bool
 	Now          func() time.Time
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For or
+	// Forwarded headers name the client (see ClientAddr); none by default.
+	TrustedProxies TrustedProxies
+	// HashConcurrency bounds the argon2id computations (19 MiB each) running
+	// at once in this process; 2 by default. HashWait is how long a request
+	// waits for a slot before it is refused with 503; 2 s by default.
+	HashConcurrency int
+	HashWait        time.Duration
 }
 
 // Service applies identity's rules on top of a Store.
@@ -67,6 +75,9 @@ type Service struct {
 	// clients send thousands of requests a second with one token, and three
 	// look-ups per request would cost more than the work they authorise.
 	tokens sync.Map // [32]byte hash -> cachedToken
+	// hashes bounds password hashing; logins limits sign-in attempts.
+	hashes *hashGate
+	logins *attempts
 }
 
 // TokenCacheTTL bounds how long a revocation made by another process may
@@ -93,7 +104,13 @@ func NewService(store Store, cfg Config) *Service {
 	if cfg.KnownCountry == nil {
 		cfg.KnownCountry = func(c string) bool { return len(c) == 2 }
 	}
-	return &Service{store: store, cfg: cfg}
+	if cfg.HashConcurrency <= 0 {
+		cfg.HashConcurrency = 2
+	}
+	if cfg.HashWait <= 0 {
+		cfg.HashWait = 2 * time.Second
+	}
+	return &Service{store: store, cfg: cfg, hashes: newHashGate(cfg.HashConcurrency, cfg.HashWait), logins: newAttempts()}
 }
 
 // Store exposes the underlying store for read-only directory listings.
@@ -177,11 +194,14 @@ var Languages = []string{"en", "ru", "zh", "kk", "pt"}
 
 // CreateUser adds a user to org orgID. The org's administrators add their
 // own staff; the platform administrator may add anyone. Roles must suit the
-// org's kind: that, not the granting admin's own roles, bounds what a user
-// may do, because an org admin manages staff whose work it does not do.
+// org's kind and be ones the caller may grant (see grantable: roles flow
+// downward, and API tokens create no users).
 func (s *Service) CreateUser(ctx context.Context, p *Principal, orgID string, in NewUser) (User, error) {
 	if p != nil && !(p.Has(PlatformAdmin) || p.Has(OrgAdmin) && p.OrgID == orgID) {
 		return User{}, problem.New(problem.NotFound, "no such organisation")
+	}
+	if p != nil && p.Via == "token" {
+		return User{}, problem.New(problem.Forbidden, "API tokens cannot create users; sign in")
 	}
 	org, err := s.store.GetOrg(ctx, orgID)
 	if err != nil {
@@ -199,18 +219,7 @@ func (s *Service) CreateUser(ctx context.Context, p *Principal, orgID string, in
 	if n := utf8.RuneCountInString(in.Password); n < 10 || len(in.Password) > 256 {
 		f.Add("password", "must be 10 to 256 characters")
 	}
-	if len(in.Roles) == 0 {
-		f.Add("roles", "at least one role is required")
-	}
-	allowed := RolesForKind(org.Kind)
-	for i, r := range in.Roles {
-		switch {
-		case !ValidRole(r):
-			f.Addf(fmt.Sprintf("roles[%d]", i), "unknown role %q", r)
-		case !slices.Contains(allowed, r):
-			f.Addf(fmt.Sprintf("roles[%d]", i), "a %s cannot have role %s", org.Kind, r)
-		}
-	}
+	forbidden := checkRoles(p, org, in.Roles, f)
 	if in.Lang == "" {
 		in.Lang = "en"
 	}
@@ -220,9 +229,12 @@ func (s *Service) CreateUser(ctx context.Context, p *Principal, orgID string, in
 	if err := f.Err("the user is not valid"); err != nil {
 		return User{}, err
 	}
-	hash, err := HashPassword(in.Password)
+	if len(forbidden) > 0 {
+		return User{}, &problem.Error{Code: problem.Forbidden, Message: "you cannot grant these roles", Fields: forbidden}
+	}
+	hash, err := s.hashPassword(ctx, in.Password)
 	if err != nil {
-		return User{}, fmt.Errorf("identity: hash password: %w", err)
+		return User{}, err
 	}
 	u := User{ID: newID(), OrgID: orgID, Email: email, Name: in.Name, Roles: slices.Compact(slices.Sorted(slices.Values(in.Roles))),
 		Lang: in.Lang, CreatedAt: s.now(), PasswordHash: hash}
@@ -262,8 +274,26 @@ func (s *Service) SetUserDisabled(ctx context.Context, p *Principal, orgID, user
 	if err != nil || u.OrgID != orgID {
 		return problem.New(problem.NotFound, "no such user")
 	}
+	// A token may take power away (disable a user within its scope) but not
+	// give it back: re-enabling would outlive the token's revocation.
+	actor := p
+	if p.Via == "token" {
+		if !disabled {
+			return problem.New(problem.Forbidden, "API tokens cannot enable users; sign in")
+		}
+		q := *p
+		q.Via = "session"
+		actor = &q
+	}
 	if u.ID == p.UserID {
 		return problem.New(problem.Conflict, "you cannot disable yourself")
+	}
+	org, err := s.store.GetOrg(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	if !mayActOn(actor, org, u) {
+		return problem.New(problem.Forbidden, "this user holds roles you cannot grant")
 	}
 	defer s.forgetTokens()
 	return s.store.SetUserDisabled(ctx, userID, disabled, record(p, "user.disable", "user", userID, orgID,
@@ -275,20 +305,36 @@ func (s *Service) SetUserDisabled(ctx context.Context, p *Principal, orgID, user
 var ErrBadLogin = problem.New(problem.Unauthenticated, "email or password is wrong")
 
 // Login checks a password and opens a session; it returns the session's
-// secret (for the cookie) and the session.
-func (s *Service) Login(ctx context.Context, email, password string) (string, Session, *Principal, error) {
+// secret (for the cookie) and the session. from is the client's address
+// (ClientAddr). The attempt is counted against the account and the address
+// before the password is looked at, and given back only if it succeeds, so
+// no burst evaluates more passwords than the limit; the check itself runs
+// in a hashing slot. Refusals are RetryErrors (rate_limited, unavailable).
+func (s *Service) Login(ctx context.Context, email, password, from string) (string, Session, *Principal, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	u, err := s.store.GetUserByEmail(ctx, email)
-	if err != nil {
-		if problem.Is(err, problem.NotFound) {
-			CheckPassword(dummyHash, password)
-			return "", Session{}, nil, ErrBadLogin
-		}
-		return "", Session{}, nil, err
-	}
-	if !CheckPassword(u.PasswordHash, password) || u.Disabled {
+	if len(email) > 254 || len(password) > 256 {
 		return "", Session{}, nil, ErrBadLogin
 	}
+	keys := []string{"email:" + email, addrKey(from)}
+	if ok, retry := s.logins.reserve(s.cfg.Now(), keys...); !ok {
+		return "", Session{}, nil, &RetryError{Err: problem.New(problem.RateLimited, "too many sign-in attempts; try again later"), After: retry}
+	}
+	u, err := s.store.GetUserByEmail(ctx, email)
+	if err != nil && !problem.Is(err, problem.NotFound) {
+		return "", Session{}, nil, err
+	}
+	hash := u.PasswordHash
+	if err != nil {
+		hash = dummyHash // spend the same time, so timing does not reveal which emails exist
+	}
+	good, herr := s.checkPassword(ctx, hash, password)
+	if herr != nil {
+		return "", Session{}, nil, herr
+	}
+	if err != nil || !good || u.Disabled {
+		return "", Session{}, nil, ErrBadLogin
+	}
+	s.logins.refund(s.cfg.Now(), keys...)
 	org, err := s.store.GetOrg(ctx, u.OrgID)
 	if err != nil {
 		return "", Session{}, nil, err
@@ -434,9 +480,12 @@ func (s *Service) CreateToken(ctx context.Context, p *Principal, orgID string, i
 	if len(in.Roles) == 0 {
 		f.Add("roles", "at least one role is required")
 	}
+	// A token carries only roles its creator holds itself, never more, so
+	// that it can be no stronger than the person answerable for it.
+	forbidden := problem.Fields{}
 	for i, r := range in.Roles {
 		if !p.Has(r) {
-			f.Addf(fmt.Sprintf("roles[%d]", i), "you do not hold role %q", r)
+			forbidden.Addf(fmt.Sprintf("roles[%d]", i), "you do not hold role %q", r)
 		}
 	}
 	if in.ExpiresIn < 0 || in.ExpiresIn > 730 {
@@ -444,6 +493,9 @@ func (s *Service) CreateToken(ctx context.Context, p *Principal, orgID string, i
 	}
 	if err := f.Err("the token is not valid"); err != nil {
 		return APIToken{}, "", err
+	}
+	if len(forbidden) > 0 {
+		return APIToken{}, "", &problem.Error{Code: problem.Forbidden, Message: "a token cannot have roles you do not hold", Fields: forbidden}
 	}
 	secret := NewAPITokenSecret()
 	now := s.now()

@@ -116,10 +116,20 @@ func (s *Server) wrap(route string, next http.Handler) http.Handler {
 				lvl = slog.LevelError
 			}
 			s.log.Log(ctx, lvl, "http", "method", r.Method, "path", r.URL.Path, "route", route, "status", status,
-				"bytes", rec.bytes, "ms", float64(d.Microseconds())/1000, "request_id", rid)
+				"bytes", rec.bytes, "ms", float64(d.Microseconds())/1000, "request_id", rid, "client", s.clientAddr(r))
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// clientAddr is the request's client address: the peer, or what a trusted
+// proxy forwarded (identity.TrustedProxies.ClientAddr is the one rule; the
+// pages ask the same service).
+func (s *Server) clientAddr(r *http.Request) string {
+	if s.identity == nil {
+		return identity.TrustedProxies(nil).ClientAddr(r)
+	}
+	return s.identity.ClientAddr(r)
 }
 
 // authenticate finds the caller: an API token in the Authorization header,

@@ -28,7 +28,7 @@ func (f *fixture) cpBrowser(t *testing.T, email string) *browser {
 	if b, ok := cpSessions.Load(email); ok {
 		return b.(*browser)
 	}
-	secret, sess, _, err := f.ids.Login(context.Background(), email, "bricstown-demo")
+	secret, sess, _, err := f.ids.Login(context.Background(), email, "bricstown-demo", "192.0.2.1")
 	if err != nil {
 		t.Fatalf("sign in %s: %v", email, err)
 	}

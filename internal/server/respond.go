@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"bricstown/internal/identity"
 	"bricstown/internal/problem"
 )
 
@@ -71,6 +72,9 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 	}
 	if code == problem.Unauthenticated {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="bricstown"`)
+	}
+	if secs, ok := identity.RetryAfter(err); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

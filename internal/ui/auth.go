@@ -2,11 +2,9 @@ package ui
 
 import (
 	"crypto/subtle"
-	"net"
 	"net/http"
+	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"bricstown/internal/identity"
 	"bricstown/internal/problem"
@@ -43,19 +41,23 @@ func (p *Pages) Login(w http.ResponseWriter, r *http.Request) {
 		p.renderLogin(w, r, http.StatusForbidden, "error.csrf")
 		return
 	}
-	ip := clientIP(r)
-	if p.logins.blocked(ip, time.Now()) {
-		p.renderLogin(w, r, http.StatusTooManyRequests, "login.too_many")
-		return
-	}
-	secret, sess, _, err := p.Identity.Login(r.Context(), r.PostFormValue("email"), r.PostFormValue("password"))
+	// Limits per account and per client address, and the bound on password
+	// hashing, are the identity service's: every sign-in path shares them.
+	secret, sess, _, err := p.Identity.Login(r.Context(), r.PostFormValue("email"), r.PostFormValue("password"), p.Identity.ClientAddr(r))
 	if err != nil {
-		if problem.Is(err, problem.Unauthenticated) {
-			p.logins.fail(ip, time.Now())
-			p.renderLogin(w, r, http.StatusUnauthorized, "login.failed")
-			return
+		if secs, ok := identity.RetryAfter(err); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
 		}
-		p.Error(w, r, http.StatusInternalServerError, err)
+		switch problem.CodeOf(err) {
+		case problem.Unauthenticated:
+			p.renderLogin(w, r, http.StatusUnauthorized, "login.failed")
+		case problem.RateLimited:
+			p.renderLogin(w, r, http.StatusTooManyRequests, "login.too_many")
+		case problem.Unavailable:
+			p.renderLogin(w, r, http.StatusServiceUnavailable, "login.too_many")
+		default:
+			p.Error(w, r, http.StatusInternalServerError, err)
+		}
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: sess.ExpiresAt,
@@ -83,66 +85,4 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// limiter allows a burst of failed attempts per key and then one per
-// interval, so that password guessing is slow while a user who mistypes
-// twice is not locked out. Only failures count: signing in successfully
-// costs nothing.
-type limiter struct {
-	mu       sync.Mutex
-	burst    int
-	interval time.Duration
-	seen     map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-func newLimiter() *limiter {
-	return &limiter{burst: 20, interval: 3 * time.Second, seen: map[string]*bucket{}}
-}
-
-// refill brings key's bucket up to date.
-func (l *limiter) refill(key string, now time.Time) *bucket {
-	if len(l.seen) > 100_000 { // bound memory under a spray of addresses
-		l.seen = map[string]*bucket{}
-	}
-	b := l.seen[key]
-	if b == nil {
-		b = &bucket{tokens: float64(l.burst), at: now}
-		l.seen[key] = b
-	}
-	b.tokens += now.Sub(b.at).Seconds() / l.interval.Seconds()
-	if b.tokens > float64(l.burst) {
-		b.tokens = float64(l.burst)
-	}
-	b.at = now
-	return b
-}
-
-// blocked reports whether key has used up its failed attempts.
-func (l *limiter) blocked(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.refill(key, now).tokens < 1
-}
-
-// fail spends one attempt of key's.
-func (l *limiter) fail(key string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if b := l.refill(key, now); b.tokens >= 1 {
-		b.tokens--
-	}
 }

@@ -111,7 +111,7 @@ func (p *Pages) renderOrg(w http.ResponseWriter, r *http.Request, status int, fo
 		status = p.formError(v, formErr)
 	}
 	v.Data = map[string]any{"Org": org, "Users": users, "Tokens": tokens, "NewSecret": newSecret,
-		"Roles": identity.RolesForKind(org.Kind), "Country": p.countryName(org.Country, v.Lang)}
+		"Roles": identity.GrantableRoles(pr, org), "Country": p.countryName(org.Country, v.Lang)}
 	p.render(w, r, status, "org", v)
 }
 

@@ -73,9 +73,8 @@ type Deps struct {
 // Pages renders and serves the web pages.
 type Pages struct {
 	Deps
-	cat    Catalogs
-	pages  map[string]*template.Template
-	logins *limiter // failed sign-ins per client address
+	cat   Catalogs
+	pages map[string]*template.Template
 }
 
 // New parses every template at start so that a template error stops the
@@ -85,7 +84,7 @@ func New(d Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pages{Deps: d, cat: cat, pages: map[string]*template.Template{}, logins: newLimiter()}
+	p := &Pages{Deps: d, cat: cat, pages: map[string]*template.Template{}}
 	entries, err := fs.ReadDir(templateFiles, "templates")
 	if err != nil {
 		return nil, err
@@ -276,6 +275,10 @@ func (p *Pages) formError(v *View, err error) int {
 		return http.StatusNotFound
 	case problem.Forbidden:
 		return http.StatusForbidden
+	case problem.RateLimited:
+		return http.StatusTooManyRequests
+	case problem.Unavailable:
+		return http.StatusServiceUnavailable
 	case problem.Internal:
 		return http.StatusInternalServerError
 	}
