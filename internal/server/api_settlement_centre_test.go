@@ -152,3 +152,45 @@ func TestSettlementCentreOperators(t *testing.T) {
 	}
 	f.drainSettlement(t)
 }
+
+// The centre's operator works the queue from the page: hold with a reason
+// (refused without one), release, cancel, and run the cycle.
+func TestSettlementCentrePage(t *testing.T) {
+	f := getFixture(t)
+	banks := f.settlementWorld(t)
+	a, b := banks[0], banks[1]
+	f.drainSettlement(t)
+	stamp := fmt.Sprint(time.Now().UnixNano() % 1e9)
+	e2e := "CTRP-" + stamp
+	res := f.call(t, "POST", "/api/v1/settlement/instructions", a.tok, map[string]any{"instructions": []any{submitOne(e2e, b.bic, "3.00", "KZT")}})
+	if res.status != 200 {
+		t.Fatalf("submit: %d %s", res.status, res.body)
+	}
+	seq := fmt.Sprint(res.json(t)["results"].([]any)[0].(map[string]any)["seq"])
+	op := f.browser(t, "operations@settlement.town.kz")
+	wantIn(t, op.get(t, "/settlement"), 200, `id="run-form"`, `action="/settlement/queue/`+seq+`/hold"`, e2e)
+
+	wantIn(t, op.post(t, "/settlement/queue/"+seq+"/hold", url.Values{"reason": {""}}), 400, "Reason (shown to the bank)")
+	r := op.post(t, "/settlement/queue/"+seq+"/hold", url.Values{"reason": {"KYC check"}})
+	if r.status != 303 || !strings.Contains(r.header.Get("Location"), "done=held") {
+		t.Fatalf("hold: %d %s", r.status, r.header.Get("Location"))
+	}
+	wantIn(t, op.get(t, r.header.Get("Location")), 200, "is held", "Held: KYC check", `action="/settlement/queue/`+seq+`/release"`)
+	bank := f.browser(t, "treasury@steppebank.kz")
+	wantIn(t, bank.get(t, "/settlement"), 200, "Held: KYC check")
+	if r := bank.post(t, "/settlement/queue/"+seq+"/release", url.Values{}); r.status != 403 {
+		t.Fatalf("a bank released through the page: %d", r.status)
+	}
+	if r := op.post(t, "/settlement/queue/"+seq+"/release", url.Values{}); r.status != 303 {
+		t.Fatalf("release: %d", r.status)
+	}
+	if r := op.post(t, "/settlement/queue/"+seq+"/cancel", url.Values{"reason": {"sent twice"}}); r.status != 303 || !strings.Contains(r.header.Get("Location"), "done=centre_cancelled") {
+		t.Fatalf("cancel: %d %s", r.status, r.header.Get("Location"))
+	}
+	if r := f.call(t, "GET", "/api/v1/settlement/instructions/"+url.PathEscape(e2e), a.tok, nil); r.json(t)["cancel_reason"] != "sent twice" {
+		t.Fatalf("the payer does not see why: %s", r.body)
+	}
+	if r := op.post(t, "/settlement/cycles", url.Values{}); r.status != 409 && r.status != 303 {
+		t.Fatalf("run: %d", r.status)
+	}
+}
