@@ -557,6 +557,7 @@ type cycleSummaryOut struct {
 	Instructions        int       `json:"instructions"`
 	Settled             int       `json:"settled"`
 	Deferred            int       `json:"deferred"`
+	Excluded            int       `json:"excluded"`
 	SettlementTransfers int       `json:"settlement_transfers"`
 	LiquiditySavingBps  int64     `json:"liquidity_saving_bps"`
 	Cost                costOut   `json:"cost"`
@@ -647,7 +648,7 @@ func (s *Server) listCycles(w http.ResponseWriter, r *http.Request) {
 	out := make([]cycleSummaryOut, len(cs))
 	for i, c := range cs {
 		out[i] = cycleSummaryOut{ID: c.ID, Number: c.Number, FromSeq: c.FromSeq, ToSeq: c.ToSeq, StartedAt: c.StartedAt, SettledAt: c.SettledAt,
-			Instructions: c.Report.Instructions, Settled: c.Report.Settled, Deferred: c.Report.Deferred, SettlementTransfers: c.Report.SettlementTransfers,
+			Instructions: c.Report.Instructions, Settled: c.Report.Settled, Deferred: c.Report.Deferred, Excluded: c.Report.Excluded, SettlementTransfers: c.Report.SettlementTransfers,
 			LiquiditySavingBps: c.Report.LiquiditySavingBps, Cost: s.costJSON(c.Report.Cost)}
 	}
 	writeJSON(w, http.StatusOK, pageOf(out, limit, func(x cycleSummaryOut) string { return strconv.FormatInt(x.Number, 10) }))
@@ -744,6 +745,11 @@ func (s *Server) cycleCSV(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, []string{itoa(x.Seq), csvText(x.EndToEndID), x.Payer, x.Currency, x.Reason, x.Shortfall})
 	}
 	section("deferrals", []string{"seq", "end_to_end_id", "payer", "currency", "reason", "shortfall"}, rows)
+	rows = nil
+	for _, x := range rep.Exclusions {
+		rows = append(rows, []string{itoa(x.Seq), csvText(x.EndToEndID), x.Payer, x.Currency, x.Reason})
+	}
+	section("exclusions", []string{"seq", "end_to_end_id", "payer", "currency", "reason"}, rows)
 	section("cost", []string{"currency", "usd_route", "local", "saving", "saving_bps"},
 		[][]string{{rep.Cost.Currency, rep.Cost.USDRoute, rep.Cost.Local, rep.Cost.Saving, itoa(rep.Cost.SavingBps)}})
 	cw.Flush()
