@@ -105,11 +105,12 @@ var settlementCycle2 = []demoPayment{
 
 // settlementQueued wait for the next cycle, which the settlement centre
 // runs from the dashboard ("Run cycle now").
+// The centre holds one of them (settlementHeld).
 var settlementQueued = []demoPayment{
 	{"STPBKZKA", "VOLGRUMM", 25_000_000, "KZT", "", "Wheat, contract KGE-RU 2026/116", false},
 	{"VOLGRUMM", "STPBKZKA", 23_800_000, "KZT", "", "Lubricants, contract SE-61", false},
 	{"YNGZCNSH", "STPBKZKA", 2_000_000, "CNY", "KZT", "Malt, contract KGE-CN 2026/15", false},
-	{"DECCINBB", "YNGZCNSH", 18_000_000, "INR", "", "Electronic components, PO 3340", false},
+	{"DECCINBB", "YNGZCNSH", 18_000_000, "INR", "", settlementHeld, false},
 	{"STPBKZKA", "YNGZCNSH", 50_000_000, "KZT", "", "Container lease, April (value-dated)", true},
 }
 
@@ -263,5 +264,32 @@ func SeedSettlement(ctx context.Context, ids *identity.Service, led *ledger.Serv
 	if err := run(); err != nil {
 		return err
 	}
-	return submit(settlementQueued)
+	if err := submit(settlementQueued); err != nil {
+		return err
+	}
+	return holdDemo(ctx, svc, centre.ID)
+}
+
+// settlementHeld is the queued payment the settlement centre holds in the
+// demo, so its operators see a hold to release (or a payment to cancel).
+const settlementHeld = "Electronic components, PO 3340"
+
+// holdDemo holds one queued demo instruction as the settlement centre.
+// It writes through the store: the demo need not know which organisation
+// the server was told runs settlement.
+func holdDemo(ctx context.Context, svc *settlement.Service, centreOrg string) error {
+	queue, err := svc.Store().ListQueue(ctx, 0, 100)
+	if err != nil {
+		return err
+	}
+	for _, in := range queue {
+		if in.Remittance == settlementHeld && !in.Held {
+			rec := audit.Record{ActorUser: "system", ActorOrg: centreOrg, Action: "settlement.instruction.hold", SubjectType: "settlement_instruction",
+				OrgID: in.Payer, Before: string(in.Status), After: string(settlement.Held), Detail: in.EndToEndID + " demo town"}
+			if err := svc.Store().HoldInstruction(ctx, in.Seq, "Beneficiary details under review by the settlement centre", rec); err != nil {
+				return fmt.Errorf("demo: hold %s: %w", in.EndToEndID, err)
+			}
+		}
+	}
+	return nil
 }

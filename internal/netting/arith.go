@@ -63,3 +63,27 @@ func satAddNonNeg(a, b int64) int64 {
 	}
 	return a + b
 }
+
+// Credit is what a payment of amount minor units of currency a credits its
+// payee in currency b at the table's cycle rate, rounded down exactly as
+// Settle credits it. ok is false when the pair has no price or the credit
+// does not fit in int64, so a caller can leave such a payment out of the
+// cycle instead of letting Settle refuse the whole cycle.
+func (t RateTable) Credit(a, b int, amount int64) (int64, bool) {
+	if amount <= 0 {
+		return 0, false
+	}
+	if a == b {
+		return amount, true
+	}
+	lo, hi := min(a, b), max(a, b)
+	r, err := t.Rate(lo, hi)
+	if err != nil || r.Num <= 0 || r.Den <= 0 {
+		return 0, false
+	}
+	m, d := uint64(r.Num), uint64(r.Den)
+	if a > b {
+		m, d = d, m
+	}
+	return mulDivFloor(uint64(amount), m, d)
+}

@@ -13,7 +13,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"bricstown/internal/audit"
 	"bricstown/internal/identity"
 	"bricstown/internal/iso20022"
 	"bricstown/internal/ledger"
@@ -23,9 +22,13 @@ import (
 )
 
 // Who may call the settlement routes. Banks submit and cancel their own
-// payment instructions and read their statements; the settlement centre
-// (acting through the platform administrator) admits banks and runs cycles;
-// both read cycles.
+// payment instructions and read their statements; the platform
+// administrator admits banks; the settlement centre (its own bank operators
+// and organisation administrators, and the platform administrator) runs
+// cycles and may hold, release or cancel any queued instruction. The route
+// table lets bank operators and organisation administrators through to the
+// centre's routes; settlement.Service refuses anyone outside the centre's
+// organisation (403), before it looks up any instruction.
 //
 // Visibility: a bank sees only the instructions it pays or receives. A
 // cycle's report (figures, pairs and every participant's net position, and
@@ -38,6 +41,8 @@ var (
 	settleRead  = roles(admin, identity.BankOperator)
 	settleBank  = roles(identity.BankOperator)
 	settleAdmin = roles(admin)
+	// settleCentre reaches the centre's routes; the service checks the org.
+	settleCentre = roles(admin, identity.BankOperator, orgAdmin)
 )
 
 // CentreBIC is the settlement centre's BIC (ISO 9362) in the messages the
@@ -154,9 +159,11 @@ type instructionOut struct {
 	Remittance    string    `json:"remittance,omitempty"`
 	Source        string    `json:"source"`
 	CreatedAt     time.Time `json:"created_at"`
-	Status        string    `json:"status"`
+	Status        string    `json:"status"` // queued, deferred, excluded, held, settled, cancelled
 	Cycle         int64     `json:"cycle,omitempty"`
 	Reason        string    `json:"reason,omitempty"`
+	HoldReason    string    `json:"hold_reason,omitempty"`
+	CancelReason  string    `json:"cancel_reason,omitempty"`
 }
 
 // bics maps participant org ids to their BICs for one request.
@@ -175,7 +182,8 @@ func (s *Server) bics(r *http.Request) (map[string]string, error) {
 func (s *Server) instructionJSON(in settlement.Instruction, bics map[string]string, viewer *identity.Principal) instructionOut {
 	out := instructionOut{Seq: in.Seq, EndToEndID: in.EndToEndID, Payer: in.Payer, PayerBIC: bics[in.Payer], Payee: in.Payee, PayeeBIC: bics[in.Payee],
 		Amount: s.amount(in.Amount, in.Currency), Currency: in.Currency, PayeeCurrency: in.PayeeCurrency, ValueDate: in.ValueDate.UTC().Format("2006-01-02"),
-		Urgent: in.Urgent, Remittance: in.Remittance, Source: in.Source, CreatedAt: in.CreatedAt, Status: string(in.Status), Cycle: in.CycleNumber, Reason: in.Reason}
+		Urgent: in.Urgent, Remittance: in.Remittance, Source: in.Source, CreatedAt: in.CreatedAt, Status: string(in.Status), Cycle: in.CycleNumber, Reason: in.Reason,
+		HoldReason: in.HoldReason, CancelReason: in.CancelReason}
 	if viewer != nil && !viewer.Has(identity.PlatformAdmin) {
 		switch viewer.OrgID {
 		case in.Payer:
@@ -306,15 +314,15 @@ func (s *Server) listInstructions(w http.ResponseWriter, r *http.Request) {
 }
 
 // instructionOf finds an instruction by its end-to-end id, which is unique
-// per paying bank: a bank reads its own; the platform administrator names
-// the payer with ?payer=.
+// per paying bank: a bank reads its own; the settlement centre names the
+// payer with ?payer=.
 func (s *Server) instructionOf(r *http.Request, e2e string) (settlement.Instruction, error) {
 	p := principal(r)
-	if p.Has(identity.PlatformAdmin) {
+	if s.Settlement.IsCentre(r.Context(), p) {
 		payer := r.URL.Query().Get("payer")
 		if payer == "" {
 			return settlement.Instruction{}, &problem.Error{Code: problem.Invalid, Message: "which bank's instruction?",
-				Fields: map[string]string{"payer": "required for the platform administrator: the paying bank's org id"}}
+				Fields: map[string]string{"payer": "required for the settlement centre: the paying bank's org id"}}
 		}
 		return s.Settlement.Store().GetInstruction(r.Context(), payer, e2e)
 	}
@@ -361,6 +369,107 @@ func (s *Server) cancelInstruction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.instructionJSON(in, bics, p))
+}
+
+// ---------------------------------------------------------------------------
+// The settlement centre's queue.
+
+// listQueue lists every bank's unsettled instructions (queued, deferred,
+// excluded, held), newest first: the settlement centre's view.
+func (s *Server) listQueue(w http.ResponseWriter, r *http.Request) {
+	if !s.settlementReady(w, r) {
+		return
+	}
+	limit, before, err := seqPage(r)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	p := principal(r)
+	list, err := s.Settlement.Queue(r.Context(), p, before, limit+1)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	bics, err := s.bics(r)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	out := make([]instructionOut, len(list))
+	for i, in := range list {
+		out[i] = s.instructionJSON(in, bics, p)
+	}
+	writeJSON(w, http.StatusOK, pageOf(out, limit, func(x instructionOut) string { return strconv.FormatInt(x.Seq, 10) }))
+}
+
+// queueDecisionIn is the body of a hold or a cancellation by the centre.
+type queueDecisionIn struct {
+	Reason string `json:"reason"`
+}
+
+// queueSeq reads the instruction's sequence number from the path; a value
+// that is not one answers 404 like an unknown instruction.
+func queueSeq(r *http.Request) (int64, error) {
+	n, err := strconv.ParseInt(r.PathValue("seq"), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, problem.New(problem.NotFound, "no such instruction")
+	}
+	return n, nil
+}
+
+// queueDecision runs one of the centre's decisions on an instruction and
+// answers the instruction after it.
+func (s *Server) queueDecision(w http.ResponseWriter, r *http.Request, withReason bool,
+	act func(p *identity.Principal, seq int64, reason string) (settlement.Instruction, error)) {
+	if !s.settlementReady(w, r) {
+		return
+	}
+	var in queueDecisionIn
+	if withReason {
+		if err := decodeJSON(r, &in); err != nil {
+			writeProblem(w, r, s.log, err)
+			return
+		}
+	}
+	seq, err := queueSeq(r)
+	p := principal(r)
+	if err != nil && s.Settlement.IsCentre(r.Context(), p) {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	res, err := act(p, seq, in.Reason)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	bics, err := s.bics(r)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.instructionJSON(res, bics, p))
+}
+
+// holdInstruction makes every cycle skip an instruction until released.
+func (s *Server) holdInstruction(w http.ResponseWriter, r *http.Request) {
+	s.queueDecision(w, r, true, func(p *identity.Principal, seq int64, reason string) (settlement.Instruction, error) {
+		return s.Settlement.Hold(r.Context(), p, seq, reason)
+	})
+}
+
+// releaseInstruction lifts the centre's hold.
+func (s *Server) releaseInstruction(w http.ResponseWriter, r *http.Request) {
+	s.queueDecision(w, r, false, func(p *identity.Principal, seq int64, _ string) (settlement.Instruction, error) {
+		return s.Settlement.Release(r.Context(), p, seq)
+	})
+}
+
+// cancelQueued withdraws any bank's unsettled instruction, with a reason.
+func (s *Server) cancelQueued(w http.ResponseWriter, r *http.Request) {
+	s.queueDecision(w, r, true, func(p *identity.Principal, seq int64, reason string) (settlement.Instruction, error) {
+		return s.Settlement.CancelQueued(r.Context(), p, seq, reason)
+	})
 }
 
 // ---------------------------------------------------------------------------
@@ -414,12 +523,14 @@ type reportOut struct {
 	Instructions        int                  `json:"instructions"`
 	Settled             int                  `json:"settled"`
 	Deferred            int                  `json:"deferred"`
+	Excluded            int                  `json:"excluded"`
 	SettlementTransfers int                  `json:"settlement_transfers"`
 	LiquiditySavingBps  int64                `json:"liquidity_saving_bps"`
 	Currencies          []currencyFiguresOut `json:"currencies"`
 	Pairs               []pairFiguresOut     `json:"pairs"`
 	Positions           []positionOut        `json:"positions"`
 	Deferrals           []deferralOut        `json:"deferrals"`
+	Exclusions          []deferralOut        `json:"exclusions"`
 	Cost                costOut              `json:"cost"`
 	NettingMillis       float64              `json:"netting_ms"`
 	CycleMillis         float64              `json:"cycle_ms"`
@@ -446,6 +557,7 @@ type cycleSummaryOut struct {
 	Instructions        int       `json:"instructions"`
 	Settled             int       `json:"settled"`
 	Deferred            int       `json:"deferred"`
+	Excluded            int       `json:"excluded"`
 	SettlementTransfers int       `json:"settlement_transfers"`
 	LiquiditySavingBps  int64     `json:"liquidity_saving_bps"`
 	Cost                costOut   `json:"cost"`
@@ -458,9 +570,9 @@ func (s *Server) costJSON(c settlement.CostFigures) costOut {
 
 func (s *Server) cycleJSON(r *http.Request, c settlement.Cycle, viewer *identity.Principal, names *orgNames) (cycleOut, error) {
 	rep := c.Report
-	out := reportOut{Instructions: rep.Instructions, Settled: rep.Settled, Deferred: rep.Deferred, SettlementTransfers: rep.SettlementTransfers,
+	out := reportOut{Instructions: rep.Instructions, Settled: rep.Settled, Deferred: rep.Deferred, Excluded: rep.Excluded, SettlementTransfers: rep.SettlementTransfers,
 		LiquiditySavingBps: rep.LiquiditySavingBps, Currencies: []currencyFiguresOut{}, Pairs: []pairFiguresOut{}, Positions: []positionOut{},
-		Deferrals: []deferralOut{}, Cost: s.costJSON(rep.Cost), NettingMillis: rep.NettingMillis, CycleMillis: rep.CycleMillis}
+		Deferrals: []deferralOut{}, Exclusions: []deferralOut{}, Cost: s.costJSON(rep.Cost), NettingMillis: rep.NettingMillis, CycleMillis: rep.CycleMillis}
 	for _, x := range rep.Currencies {
 		out.Currencies = append(out.Currencies, currencyFiguresOut{Currency: x.Currency, Gross: s.amount(x.Gross, x.Currency),
 			Net: s.amount(x.Net, x.Currency), SavingBps: x.SavingBps})
@@ -477,7 +589,8 @@ func (s *Server) cycleJSON(r *http.Request, c settlement.Cycle, viewer *identity
 		out.Positions = append(out.Positions, positionOut{OrgID: x.OrgID, OrgName: names.name(x.OrgID), BIC: x.BIC, Currency: x.Currency,
 			Net: s.amount(x.Net, x.Currency)})
 	}
-	defs, err := ui.VisibleDeferrals(r.Context(), s.Settlement.Store(), rep.Deferrals, viewer)
+	seeAll := s.Settlement.IsCentre(r.Context(), viewer)
+	defs, err := ui.VisibleDeferrals(r.Context(), s.Settlement.Store(), rep.Deferrals, viewer, seeAll)
 	if err != nil {
 		return cycleOut{}, err
 	}
@@ -485,17 +598,26 @@ func (s *Server) cycleJSON(r *http.Request, c settlement.Cycle, viewer *identity
 		out.Deferrals = append(out.Deferrals, deferralOut{Seq: d.Seq, EndToEndID: d.EndToEndID, Payer: d.Payer, Currency: d.Currency,
 			Reason: d.Reason, Shortfall: s.amount(d.Shortfall, d.Currency)})
 	}
+	// Exclusions follow the deferrals' rule: a bank sees its own.
+	exs, err := ui.VisibleDeferrals(r.Context(), s.Settlement.Store(), rep.Exclusions, viewer, seeAll)
+	if err != nil {
+		return cycleOut{}, err
+	}
+	for _, d := range exs {
+		out.Exclusions = append(out.Exclusions, deferralOut{Seq: d.Seq, EndToEndID: d.EndToEndID, Payer: d.Payer, Currency: d.Currency,
+			Reason: d.Reason, Shortfall: s.amount(d.Shortfall, d.Currency)})
+	}
 	return cycleOut{ID: c.ID, Number: c.Number, FromSeq: c.FromSeq, ToSeq: c.ToSeq, StartedAt: c.StartedAt, SettledAt: c.SettledAt, Report: out}, nil
 }
 
-// runCycle nets everything queued and settles it through the ledger now.
+// runCycle nets everything queued and settles it through the ledger now;
+// only the settlement centre runs cycles.
 func (s *Server) runCycle(w http.ResponseWriter, r *http.Request) {
 	if !s.settlementReady(w, r) {
 		return
 	}
 	p := principal(r)
-	u, o := p.Actor()
-	c, err := s.Settlement.RunCycle(r.Context(), audit.Record{ActorUser: u, ActorOrg: o, Action: "settlement.cycle"})
+	c, err := s.Settlement.RunCycleAs(r.Context(), p)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -526,7 +648,7 @@ func (s *Server) listCycles(w http.ResponseWriter, r *http.Request) {
 	out := make([]cycleSummaryOut, len(cs))
 	for i, c := range cs {
 		out[i] = cycleSummaryOut{ID: c.ID, Number: c.Number, FromSeq: c.FromSeq, ToSeq: c.ToSeq, StartedAt: c.StartedAt, SettledAt: c.SettledAt,
-			Instructions: c.Report.Instructions, Settled: c.Report.Settled, Deferred: c.Report.Deferred, SettlementTransfers: c.Report.SettlementTransfers,
+			Instructions: c.Report.Instructions, Settled: c.Report.Settled, Deferred: c.Report.Deferred, Excluded: c.Report.Excluded, SettlementTransfers: c.Report.SettlementTransfers,
 			LiquiditySavingBps: c.Report.LiquiditySavingBps, Cost: s.costJSON(c.Report.Cost)}
 	}
 	writeJSON(w, http.StatusOK, pageOf(out, limit, func(x cycleSummaryOut) string { return strconv.FormatInt(x.Number, 10) }))
@@ -623,6 +745,11 @@ func (s *Server) cycleCSV(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, []string{itoa(x.Seq), csvText(x.EndToEndID), x.Payer, x.Currency, x.Reason, x.Shortfall})
 	}
 	section("deferrals", []string{"seq", "end_to_end_id", "payer", "currency", "reason", "shortfall"}, rows)
+	rows = nil
+	for _, x := range rep.Exclusions {
+		rows = append(rows, []string{itoa(x.Seq), csvText(x.EndToEndID), x.Payer, x.Currency, x.Reason})
+	}
+	section("exclusions", []string{"seq", "end_to_end_id", "payer", "currency", "reason"}, rows)
 	section("cost", []string{"currency", "usd_route", "local", "saving", "saving_bps"},
 		[][]string{{rep.Cost.Currency, rep.Cost.USDRoute, rep.Cost.Local, rep.Cost.Saving, itoa(rep.Cost.SavingBps)}})
 	cw.Flush()

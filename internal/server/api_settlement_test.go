@@ -110,7 +110,7 @@ func (f *fixture) drainSettlement(t *testing.T) {
 	r := f.call(t, "GET", "/api/v1/settlement/instructions?limit=200", admin, nil)
 	for _, x := range r.json(t)["items"].([]any) {
 		in := x.(map[string]any)
-		if s := in["status"]; s == "queued" || s == "deferred" {
+		if s := in["status"]; s == "queued" || s == "deferred" || s == "excluded" || s == "held" {
 			tok := f.token(t, byID[in["payer"].(string)], identity.BankOperator)
 			if c := f.call(t, "POST", "/api/v1/settlement/instructions/"+url.PathEscape(in["end_to_end_id"].(string))+"/cancel", tok, nil); c.status != 200 {
 				t.Fatalf("drain cancel: %d %s", c.status, c.body)

@@ -2,7 +2,9 @@ package settlement
 
 import (
 	"fmt"
+	"math"
 	"math/big"
+	"math/bits"
 	"sort"
 	"strings"
 	"time"
@@ -64,6 +66,16 @@ var ns = uuid.MustParse("2b0f5d0e-7a35-4d8e-9c41-5b8a7f1c3d21")
 
 // MakePlan nets the queue and builds the cycle's ledger transfers and
 // report. It does no I/O.
+//
+// No single instruction can make the cycle fail: everything netting would
+// refuse (a payment to oneself in one currency, a payer or payee that is no
+// longer an active participant or lacks a settlement account, a pair with
+// no usable rate, an amount that does not fit exact int64 settlement alone
+// or together with the rest of its currency, a held instruction) is
+// excluded with a reason code and carried, so it stays in the queue,
+// visible, and the rest of the cycle settles. What remains an error
+// depends on no one instruction (the ledger batch limit, a broken
+// invariant).
 func MakePlan(number int64, q Queue, books Books, queue []*Instruction) (*Plan, error) {
 	start := time.Now()
 	pidx := map[int64]int32{}
@@ -88,52 +100,145 @@ func MakePlan(number int64, q Queue, books Books, queue []*Instruction) (*Plan, 
 	cur("USD")
 
 	var carried []Carry
-	var ins []netting.Instruction
-	var src []*Instruction
+	carry := func(in *Instruction, reason string) { carried = append(carried, Carry{Seq: in.Seq, Reason: reason}) }
+	centreHas := func(ccy string, cross bool) bool {
+		if books.Clearing[ccy] == ledger.Zero {
+			return false
+		}
+		return !cross || books.FX[ccy] != ledger.Zero && books.Rounding[ccy] != ledger.Zero
+	}
+	// First pass: what can be known of each instruction on its own.
+	var cand []*Instruction
 	today := books.Today.UTC().Truncate(24 * time.Hour)
 	for _, in := range queue {
-		pi, okP := pidx[in.PayerRow]
-		qi, okQ := pidx[in.PayeeRow]
+		_, okP := pidx[in.PayerRow]
+		_, okQ := pidx[in.PayeeRow]
 		_, accP := books.Accounts[in.PayerRow][in.Currency]
 		_, accQ := books.Accounts[in.PayeeRow][in.PayeeCurrency]
+		cross := in.Currency != in.PayeeCurrency
+		_, expP := books.Exponent(in.Currency)
+		_, expQ := books.Exponent(in.PayeeCurrency)
+		newCcys := 0
+		for _, c := range []string{in.Currency, in.PayeeCurrency} {
+			if _, ok := cidx[c]; !ok {
+				newCcys++
+			}
+		}
 		switch {
+		case in.Held:
+			carry(in, ReasonHeld)
 		case in.ValueDate.After(today):
-			carried = append(carried, Carry{Seq: in.Seq, Reason: "future_value_date"})
-			continue
+			carry(in, ReasonFutureValueDate)
+		case in.Amount <= 0:
+			carry(in, ReasonInvalidAmount)
+		case in.PayerRow == in.PayeeRow && !cross:
+			carry(in, ReasonSelfPayment)
 		case !okP || !okQ:
-			carried = append(carried, Carry{Seq: in.Seq, Reason: "participant_inactive"})
-			continue
+			carry(in, ReasonParticipantInactive)
 		case !accP || !accQ:
-			carried = append(carried, Carry{Seq: in.Seq, Reason: "no_settlement_account"})
+			carry(in, ReasonNoSettlementAccount)
+		case !expP || !expQ || len(ccys)+newCcys > maxCycleCurrencies:
+			carry(in, ReasonNoRate)
+		case !centreHas(in.Currency, cross) || !centreHas(in.PayeeCurrency, cross):
+			carry(in, ReasonNoCentreAccount)
+		default:
+			cur(in.Currency)
+			cur(in.PayeeCurrency)
+			cand = append(cand, in)
+		}
+	}
+	C := len(ccys)
+	rates := rateTable(ccys, books)
+
+	// Second pass: the payee's credit at the cycle rate, and how much each
+	// currency would carry in the cycle (debits plus credits, in 128 bits).
+	credit := make([]int64, len(cand))
+	out := make([]bool, len(cand))
+	hi, lo := make([]uint64, C), make([]uint64, C)
+	addTo := func(c int32, v int64) {
+		var carry uint64
+		lo[c], carry = bits.Add64(lo[c], uint64(v), 0)
+		hi[c] += carry
+	}
+	sub := func(c int32, v int64) {
+		var borrow uint64
+		lo[c], borrow = bits.Sub64(lo[c], uint64(v), 0)
+		hi[c] -= borrow
+	}
+	for i, in := range cand {
+		a, b := cidx[in.Currency], cidx[in.PayeeCurrency]
+		k, ok := rates.Credit(int(a), int(b), in.Amount)
+		switch {
+		case !ok && a != b && (rates.Table[min(a, b)*int32(C)+max(a, b)] == netting.Rate{}):
+			carry(in, ReasonNoRate)
+			out[i] = true
+		case !ok || in.Amount > cycleBudget || k > cycleBudget:
+			carry(in, ReasonAmountOverflow)
+			out[i] = true
+		default:
+			credit[i] = k
+			addTo(a, in.Amount)
+			addTo(b, k)
+		}
+	}
+	// A currency whose flows exceed the budget would overflow netting's
+	// sums: its largest payments are left out until it fits, so an
+	// outsized amount excludes itself rather than the ordinary payments.
+	over := func(c int32) bool { return hi[c] > 0 || lo[c] > uint64(cycleBudget) }
+	for c := int32(0); c < int32(C); c++ {
+		if !over(c) {
 			continue
 		}
-		if in.Currency != in.PayeeCurrency {
-			if r, ok := books.Rate(in.Currency, in.PayeeCurrency); !ok || r.IsZero() {
-				carried = append(carried, Carry{Seq: in.Seq, Reason: "no_rate"})
-				continue
+		part := func(i int) int64 {
+			v := int64(0)
+			if cidx[cand[i].Currency] == c {
+				v += cand[i].Amount
 			}
+			if cidx[cand[i].PayeeCurrency] == c {
+				v = max(v, credit[i]) // each term is within the budget; the larger orders well enough
+			}
+			return v
+		}
+		var touch []int
+		for i := range cand {
+			if !out[i] && part(i) > 0 {
+				touch = append(touch, i)
+			}
+		}
+		sort.SliceStable(touch, func(x, y int) bool { return part(touch[x]) > part(touch[y]) })
+		for _, i := range touch {
+			if !over(c) {
+				break
+			}
+			out[i] = true
+			carry(cand[i], ReasonAmountOverflow)
+			sub(cidx[cand[i].Currency], cand[i].Amount)
+			sub(cidx[cand[i].PayeeCurrency], credit[i])
+		}
+	}
+
+	var ins []netting.Instruction
+	var src []*Instruction
+	for i, in := range cand {
+		if out[i] {
+			continue
 		}
 		prio := in.Seq
 		if !in.Urgent {
 			prio |= 1 << 50 // normal payments wait before urgent ones
 		}
-		ins = append(ins, netting.Instruction{ID: int64(len(ins)), Payer: pi, Payee: qi, Currency: cur(in.Currency),
-			PayeeCurrency: cur(in.PayeeCurrency), Amount: in.Amount, Priority: prio})
+		ins = append(ins, netting.Instruction{ID: int64(len(ins)), Payer: pidx[in.PayerRow], Payee: pidx[in.PayeeRow], Currency: cidx[in.Currency],
+			PayeeCurrency: cidx[in.PayeeCurrency], Amount: in.Amount, Priority: prio})
 		src = append(src, in)
 	}
-	C := len(ccys)
-	P := len(byIdx)
-	rates, err := rateTable(ccys, books)
-	if err != nil {
-		return nil, err
-	}
+	P := max(len(byIdx), 1) // netting needs one participant even when no bank is active
 	cfg := netting.Config{Participants: P, Currencies: C, Rates: rates, Available: make([]int64, P*C), CreditLine: make([]int64, P*C)}
 	for i, p := range byIdx {
 		for c, code := range ccys {
 			if a, ok := books.Accounts[p.Row][code]; ok {
-				cfg.Available[i*C+c] = a.Available()
+				cfg.Available[i*C+c] = max(a.Available(), 0) // an overdrawn account funds nothing; it must not fail the cycle
 			}
-			cfg.CreditLine[i*C+c] = p.CreditLines[code]
+			cfg.CreditLine[i*C+c] = max(p.CreditLines[code], 0)
 		}
 	}
 	nstart := time.Now()
@@ -206,7 +311,13 @@ func MakePlan(number int64, q Queue, books Books, queue []*Instruction) (*Plan, 
 	rep := report(res, byIdx, ccys, queue, carried, books)
 	rep.Instructions = len(queue)
 	rep.Settled = len(src) - len(res.Deferred)
-	rep.Deferred = len(carried)
+	for _, c := range carried {
+		if IsExclusion(c.Reason) {
+			rep.Excluded++
+		} else {
+			rep.Deferred++
+		}
+	}
 	rep.SettlementTransfers = len(transfers)
 	rep.NettingMillis = float64(nettingTook.Microseconds()) / 1000
 	rep.CycleMillis = float64(time.Since(start).Microseconds()) / 1000
@@ -217,8 +328,10 @@ func MakePlan(number int64, q Queue, books Books, queue []*Instruction) (*Plan, 
 }
 
 // rateTable fills netting's fractions from the cycle's decimal rates: one
-// minor unit of a is worth rate × 10^(exp b − exp a) minor units of b.
-func rateTable(ccys []string, books Books) (netting.RateTable, error) {
+// minor unit of a is worth rate × 10^(exp b − exp a) minor units of b. A
+// pair whose rate is missing or too precise for an int64 fraction has no
+// entry: its instructions are excluded (no_rate), the cycle goes on.
+func rateTable(ccys []string, books Books) netting.RateTable {
 	C := len(ccys)
 	t := netting.RateTable{Currencies: C, Table: make([]netting.Rate, C*C)}
 	for a := 0; a < C; a++ {
@@ -230,14 +343,23 @@ func rateTable(ccys []string, books Books) (netting.RateTable, error) {
 			ea, _ := books.Exponent(ccys[a])
 			eb, _ := books.Exponent(ccys[b])
 			num, den, err := fraction(r, ea, eb)
-			if err != nil {
-				return t, fmt.Errorf("settlement: rate %s/%s: %w", ccys[a], ccys[b], err)
+			if err != nil || num <= 0 || den <= 0 {
+				continue
 			}
 			t.Table[a*C+b] = netting.Rate{Num: num, Den: den}
 		}
 	}
-	return t, nil
+	return t
 }
+
+// cycleBudget bounds what one currency may carry in a cycle (the sum of
+// its debits and credits): netting's sums of those (volume, gross, net
+// value, FX and rounding positions) then stay below int64 with room to
+// spare, so Settle cannot refuse the cycle for overflow.
+const cycleBudget = math.MaxInt64 / 4
+
+// maxCycleCurrencies is netting's limit on currencies per cycle.
+const maxCycleCurrencies = 256
 
 func fraction(r money.Rate, ea, eb int) (int64, int64, error) {
 	s := r.String()
@@ -299,9 +421,14 @@ func report(res *netting.Result, byIdx []Participant, ccys []string, all []*Inst
 		if in := seqInfo[c.Seq]; in != nil {
 			d.EndToEndID, d.Payer, d.Currency = in.EndToEndID, orgOf[in.PayerRow], in.Currency
 		}
-		rep.Deferrals = append(rep.Deferrals, d)
-		if len(rep.Deferrals) >= 1000 {
-			break // the report lists the first thousand; the count is in Deferred
+		// The report lists the first thousand of each; the counts are in
+		// Deferred and Excluded.
+		if IsExclusion(c.Reason) {
+			if len(rep.Exclusions) < 1000 {
+				rep.Exclusions = append(rep.Exclusions, d)
+			}
+		} else if len(rep.Deferrals) < 1000 {
+			rep.Deferrals = append(rep.Deferrals, d)
 		}
 	}
 	rep.Cost = cost(res, ccys, books)

@@ -153,10 +153,11 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, in []Instru
 		if o.EndToEndID == "" || len(o.EndToEndID) > 35 {
 			f.Add(at("end_to_end_id"), "must be 1 to 35 characters (ISO 20022 EndToEndId)")
 		}
-		payee, ok := byBIC[strings.ToUpper(x.PayeeBIC)]
+		payee, ok := byBIC[strings.ToUpper(strings.TrimSpace(x.PayeeBIC))]
 		if !ok || !payee.Active {
 			f.Add(at("payee_bic"), "is not an active settlement participant")
 		}
+		selfPay := ok && payee.OrgID == payer.OrgID
 		o.Payer, o.PayerRow, o.Payee, o.PayeeRow = payer.OrgID, payer.Row, payee.OrgID, payee.Row
 		o.Currency = strings.ToUpper(x.Currency)
 		exp, okC := s.cfg.Exponent(o.Currency)
@@ -173,6 +174,11 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, in []Instru
 			if _, ok := s.cfg.Exponent(o.PayeeCurrency); !ok {
 				f.Add(at("payee_currency"), "must be an ISO 4217 currency that holds money")
 			}
+		}
+		if selfPay && o.PayeeCurrency == o.Currency {
+			// It would move nothing, and netting refuses it: a cycle
+			// would exclude it (self_payment), so it is refused now.
+			f.Add(at("payee_bic"), "is your own bank: a payment to yourself in the same currency moves nothing")
 		}
 		o.ValueDate = today
 		if x.ValueDate != "" {
@@ -201,7 +207,9 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, in []Instru
 
 // ImportPacs008 queues the payments of an ISO 20022 FI-to-FI customer
 // credit transfer file sent by p's bank: every transaction must be valid
-// and name participants' BICs, or nothing is imported.
+// and name participants' BICs, or nothing is imported. Submit's checks
+// apply to each (an unknown or inactive creditor agent, or the bank
+// itself in the same currency, is refused as instructions[i].payee_bic).
 func (s *Service) ImportPacs008(ctx context.Context, p *identity.Principal, r io.Reader) ([]SubmitResult, error) {
 	msg, err := iso20022.ParsePacs008(r, s.cfg.Exponent)
 	if err != nil {
@@ -246,13 +254,140 @@ func (s *Service) Instruction(ctx context.Context, p *identity.Principal, e2e st
 }
 
 // Instructions lists p's bank's instructions (as payer or payee); the
-// platform administrator sees every bank's.
+// settlement centre (its operators and the platform administrator) sees
+// every bank's.
 func (s *Service) Instructions(ctx context.Context, p *identity.Principal, beforeSeq int64, limit int) ([]Instruction, error) {
 	org := p.OrgID
-	if p.Has(identity.PlatformAdmin) {
+	if s.IsCentre(ctx, p) {
 		org = ""
 	}
 	return s.store.ListInstructions(ctx, org, beforeSeq, limit)
+}
+
+// IsCentre reports whether p acts for the settlement centre: the platform
+// administrator, or a bank operator or organisation administrator of the
+// centre's own organisation (Config.CentreOrg). The centre runs cycles and
+// may hold, release and cancel any queued instruction; it settles nothing
+// of its own, so it is no participant.
+func (s *Service) IsCentre(ctx context.Context, p *identity.Principal) bool {
+	if p == nil {
+		return false
+	}
+	if p.Has(identity.PlatformAdmin) {
+		return true
+	}
+	if !p.HasAny(identity.BankOperator, identity.OrgAdmin) || s.cfg.CentreOrg == nil {
+		return false
+	}
+	centre, err := s.cfg.CentreOrg(ctx)
+	if err != nil {
+		s.cfg.Log.WarnContext(ctx, "settlement centre organisation", "err", err)
+		return false
+	}
+	return centre != "" && p.OrgID == centre
+}
+
+func (s *Service) mustBeCentre(ctx context.Context, p *identity.Principal, what string) error {
+	if !s.IsCentre(ctx, p) {
+		return problem.New(problem.Forbidden, "only the settlement centre's operators %s", what)
+	}
+	return nil
+}
+
+// RunCycleAs runs a cycle for p, who must act for the settlement centre.
+func (s *Service) RunCycleAs(ctx context.Context, p *identity.Principal) (Cycle, error) {
+	if err := s.mustBeCentre(ctx, p, "run settlement cycles"); err != nil {
+		return Cycle{}, err
+	}
+	u, o := p.Actor()
+	return s.RunCycle(ctx, audit.Record{ActorUser: u, ActorOrg: o, Action: "settlement.cycle"})
+}
+
+// Queue lists every bank's unsettled instructions for the centre, newest first.
+func (s *Service) Queue(ctx context.Context, p *identity.Principal, beforeSeq int64, limit int) ([]Instruction, error) {
+	if err := s.mustBeCentre(ctx, p, "see the whole queue"); err != nil {
+		return nil, err
+	}
+	return s.store.ListQueue(ctx, beforeSeq, limit)
+}
+
+// QueuedInstruction reads any instruction by sequence number for the centre.
+func (s *Service) QueuedInstruction(ctx context.Context, p *identity.Principal, seq int64) (Instruction, error) {
+	if err := s.mustBeCentre(ctx, p, "read any bank's instruction"); err != nil {
+		return Instruction{}, err
+	}
+	return s.store.GetInstructionBySeq(ctx, seq)
+}
+
+// centreReason checks the reason an operator gives for a hold or a cancellation.
+func centreReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" || len([]rune(reason)) > 200 {
+		return "", &problem.Error{Code: problem.Invalid, Message: "give a reason",
+			Fields: map[string]string{"reason": "required: 1 to 200 characters, kept in the audit trail and shown to the bank"}}
+	}
+	return reason, nil
+}
+
+// centreAct applies one of the centre's queue decisions to instruction seq
+// and returns the instruction after it. The audit entry belongs to the
+// paying bank's log, so the bank sees who held or cancelled its payment.
+func (s *Service) centreAct(ctx context.Context, p *identity.Principal, seq int64, what, action, reason string,
+	apply func(rec audit.Record) error) (Instruction, error) {
+	if err := s.mustBeCentre(ctx, p, what); err != nil {
+		return Instruction{}, err
+	}
+	in, err := s.store.GetInstructionBySeq(ctx, seq)
+	if err != nil {
+		return Instruction{}, err
+	}
+	u, o := p.Actor()
+	rec := audit.Record{ActorUser: u, ActorOrg: o, Action: action, SubjectType: "settlement_instruction", SubjectID: fmt.Sprint(seq),
+		OrgID: in.Payer, Before: string(in.Status), Detail: strings.TrimSpace(in.EndToEndID + " " + reason)}
+	if err := apply(rec); err != nil {
+		return Instruction{}, err
+	}
+	return s.store.GetInstructionBySeq(ctx, seq)
+}
+
+// Hold makes cycles skip a queued instruction until the centre releases
+// it; the reason is shown to the banks and kept in the audit trail.
+func (s *Service) Hold(ctx context.Context, p *identity.Principal, seq int64, reason string) (Instruction, error) {
+	if err := s.mustBeCentre(ctx, p, "hold instructions"); err != nil {
+		return Instruction{}, err
+	}
+	reason, err := centreReason(reason)
+	if err != nil {
+		return Instruction{}, err
+	}
+	return s.centreAct(ctx, p, seq, "hold instructions", "settlement.instruction.hold", reason, func(rec audit.Record) error {
+		rec.After = string(Held)
+		return s.store.HoldInstruction(ctx, seq, reason, rec)
+	})
+}
+
+// Release lifts the centre's hold: the next cycle considers the instruction again.
+func (s *Service) Release(ctx context.Context, p *identity.Principal, seq int64) (Instruction, error) {
+	return s.centreAct(ctx, p, seq, "release instructions", "settlement.instruction.release", "", func(rec audit.Record) error {
+		rec.After = string(Queued)
+		return s.store.ReleaseInstruction(ctx, seq, rec)
+	})
+}
+
+// CancelQueued withdraws any bank's instruction that no cycle has settled,
+// with a reason (the bank's own Cancel needs none).
+func (s *Service) CancelQueued(ctx context.Context, p *identity.Principal, seq int64, reason string) (Instruction, error) {
+	if err := s.mustBeCentre(ctx, p, "cancel another bank's instructions"); err != nil {
+		return Instruction{}, err
+	}
+	reason, err := centreReason(reason)
+	if err != nil {
+		return Instruction{}, err
+	}
+	return s.centreAct(ctx, p, seq, "cancel another bank's instructions", "settlement.instruction.cancel", reason, func(rec audit.Record) error {
+		rec.After = string(Cancelled)
+		return s.store.CancelInstructionBySeq(ctx, seq, reason, rec)
+	})
 }
 
 // ErrNothingToSettle is returned by RunCycle when nothing queued can

@@ -43,7 +43,38 @@ const (
 	Deferred  Status = "deferred"  // a cycle carried it over (reason says why); still queued
 	Settled   Status = "settled"   // settled by Cycle
 	Cancelled Status = "cancelled" // withdrawn before a cycle took it
+	Held      Status = "held"      // the settlement centre holds it: cycles skip it until released
+	Excluded  Status = "excluded"  // the last cycle excluded it (reason says why); still queued
 )
+
+// Reasons a cycle leaves an instruction out. A deferral is the normal
+// course of settlement (the payer is short, the value date is ahead); an
+// exclusion marks an instruction that cannot take part as it stands. Either
+// way the instruction is carried (it stays in the queue, visible with its
+// reason, and every cycle looks at it again) instead of failing the cycle
+// for everyone else.
+const (
+	ReasonFutureValueDate     = "future_value_date"
+	ReasonSelfPayment         = "self_payment"          // payer and payee are one bank in one currency
+	ReasonParticipantInactive = "participant_inactive"  // payer or payee is no (longer an) active participant
+	ReasonNoSettlementAccount = "no_settlement_account" // payer or payee has no settlement account in the currency
+	ReasonNoCentreAccount     = "no_centre_account"     // the centre has no clearing/FX/rounding account in the currency
+	ReasonNoRate              = "no_rate"               // the pair has no usable cycle rate
+	ReasonAmountOverflow      = "amount_overflow"       // the amount (or its sum with the cycle's others) is beyond exact int64 settlement
+	ReasonInvalidAmount       = "invalid_amount"        // not a positive amount
+	ReasonHeld                = "held"                  // held by the settlement centre
+)
+
+// IsExclusion reports whether a carry reason is an exclusion rather than a
+// deferral (see the reasons above).
+func IsExclusion(reason string) bool {
+	switch reason {
+	case ReasonSelfPayment, ReasonParticipantInactive, ReasonNoSettlementAccount, ReasonNoCentreAccount, ReasonNoRate,
+		ReasonAmountOverflow, ReasonInvalidAmount, ReasonHeld:
+		return true
+	}
+	return false
+}
 
 // Instruction is a payment order from one participant to another on behalf
 // of customers. EndToEndID is the payer's idempotency key.
@@ -63,7 +94,13 @@ type Instruction struct {
 	CreatedAt     time.Time
 	Status        Status
 	CycleNumber   int64  // the cycle that settled or last deferred it
-	Reason        string // why it was deferred
+	Reason        string // why it was deferred or excluded
+	// Held is set while the settlement centre holds the instruction;
+	// HoldReason says why. Cycles carry a held instruction untouched.
+	Held       bool
+	HoldReason string
+	// CancelReason says why the centre cancelled it (empty when the payer did).
+	CancelReason string
 }
 
 // Cycle is one settlement run.
@@ -82,12 +119,14 @@ type Report struct {
 	Instructions        int               `json:"instructions"`
 	Settled             int               `json:"settled"`
 	Deferred            int               `json:"deferred"`
+	Excluded            int               `json:"excluded"` // carried because they cannot take part as they stand (see IsExclusion)
 	SettlementTransfers int               `json:"settlement_transfers"`
 	LiquiditySavingBps  int64             `json:"liquidity_saving_bps"` // (gross − net) / gross over all currencies valued in the reporting currency
 	Currencies          []CurrencyFigures `json:"currencies"`
 	Pairs               []PairFigures     `json:"pairs"`
 	Positions           []Position        `json:"positions"`
 	Deferrals           []Deferral        `json:"deferrals"`
+	Exclusions          []Deferral        `json:"exclusions,omitempty"`
 	Cost                CostFigures       `json:"cost"`
 	NettingMillis       float64           `json:"netting_ms"`
 	CycleMillis         float64           `json:"cycle_ms"`
@@ -128,7 +167,7 @@ type Deferral struct {
 	EndToEndID string `json:"end_to_end_id"`
 	Payer      string `json:"payer"`
 	Currency   string `json:"currency"`
-	Reason     string `json:"reason"`    // payer_shortfall, cascade_shortfall, no_rate, future_value_date
+	Reason     string `json:"reason"`    // payer_shortfall, cascade_shortfall, future_value_date, or an exclusion reason
 	Shortfall  int64  `json:"shortfall"` // minor units of Currency
 }
 
@@ -184,6 +223,19 @@ type Store interface {
 	SubmitInstructions(ctx context.Context, ins []Instruction, rec audit.Record) ([]SubmitResult, error)
 	CancelInstruction(ctx context.Context, payerOrg, endToEndID string, rec audit.Record) error
 	GetInstruction(ctx context.Context, payerOrg, endToEndID string) (Instruction, error)
+	// GetInstructionBySeq reads any instruction (for the settlement centre).
+	GetInstructionBySeq(ctx context.Context, seq int64) (Instruction, error)
+	// HoldInstruction makes cycles skip a queued instruction until it is
+	// released; ReleaseInstruction lifts the hold. CancelInstructionBySeq
+	// withdraws any queued instruction with a reason. All three change
+	// what a cycle may settle, so they bump the queue version: a cycle
+	// computed before them refuses to commit and is computed again.
+	HoldInstruction(ctx context.Context, seq int64, reason string, rec audit.Record) error
+	ReleaseInstruction(ctx context.Context, seq int64, rec audit.Record) error
+	CancelInstructionBySeq(ctx context.Context, seq int64, reason string, rec audit.Record) error
+	// ListQueue lists every bank's unsettled, uncancelled instructions
+	// (queued, deferred, excluded or held), newest first.
+	ListQueue(ctx context.Context, beforeSeq int64, limit int) ([]Instruction, error)
 	// ListInstructions lists an org's instructions (as payer or payee), newest first.
 	ListInstructions(ctx context.Context, orgID string, beforeSeq int64, limit int) ([]Instruction, error)
 

@@ -175,30 +175,90 @@ func (db *DB) CancelInstruction(ctx context.Context, payerOrg, e2e string, rec a
 		if err != nil {
 			return err
 		}
-		var seq, cancelled int64
-		err = tx.QueryRowContext(ctx, `SELECT i.seq, i.cancelled_at FROM settlement_instructions i JOIN settlement_participants p ON p.row_id = i.payer_row
-			WHERE p.org_id = $1 AND i.e2e_id = $2`, payerOrg, e2e).Scan(&seq, &cancelled)
+		var seq int64
+		err = tx.QueryRowContext(ctx, `SELECT i.seq FROM settlement_instructions i JOIN settlement_participants p ON p.row_id = i.payer_row
+			WHERE p.org_id = $1 AND i.e2e_id = $2`, payerOrg, e2e).Scan(&seq)
 		if err == sql.ErrNoRows {
 			return problem.New(problem.NotFound, "no such instruction")
 		}
 		if err != nil {
 			return err
 		}
-		var carried int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM settlement_carry WHERE seq = $1`, seq).Scan(&carried); err != nil {
+		return cancelSeq(ctx, tx, seq, lastSeq, "", rec)
+	})
+}
+
+// CancelInstructionBySeq implements settlement.Store (the centre's cancellation).
+func (db *DB) CancelInstructionBySeq(ctx context.Context, seq int64, reason string, rec audit.Record) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		_, lastSeq, _, err := claimSettlement(ctx, tx)
+		if err != nil {
 			return err
 		}
-		switch {
-		case cancelled > 0:
-			return problem.New(problem.Conflict, "the instruction is cancelled already")
-		case seq <= lastSeq && carried == 0:
-			return problem.New(problem.Conflict, "a cycle has settled the instruction")
+		return cancelSeq(ctx, tx, seq, lastSeq, reason, rec)
+	})
+}
+
+// unsettled refuses an instruction that does not exist, is cancelled, or
+// that a cycle has settled: it falls in a cycle's range and is not carried.
+func unsettled(ctx context.Context, tx *sql.Tx, seq, lastSeq int64) error {
+	var cancelled int64
+	err := tx.QueryRowContext(ctx, `SELECT cancelled_at FROM settlement_instructions WHERE seq = $1`, seq).Scan(&cancelled)
+	if err == sql.ErrNoRows {
+		return problem.New(problem.NotFound, "no such instruction")
+	}
+	if err != nil {
+		return err
+	}
+	var carried int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM settlement_carry WHERE seq = $1`, seq).Scan(&carried); err != nil {
+		return err
+	}
+	switch {
+	case cancelled > 0:
+		return problem.New(problem.Conflict, "the instruction is cancelled already")
+	case seq <= lastSeq && carried == 0:
+		return problem.New(problem.Conflict, "a cycle has settled the instruction")
+	}
+	return nil
+}
+
+func cancelSeq(ctx context.Context, tx *sql.Tx, seq, lastSeq int64, reason string, rec audit.Record) error {
+	if err := unsettled(ctx, tx, seq, lastSeq); err != nil {
+		return err
+	}
+	now := time.Now()
+	if _, err := tx.ExecContext(ctx, `UPDATE settlement_instructions SET cancelled_at = $1, cancel_reason = $2 WHERE seq = $3`, micros(now), reason, seq); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM settlement_carry WHERE seq = $1`, seq); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM settlement_holds WHERE seq = $1`, seq); err != nil {
+		return err
+	}
+	rec.SubjectID = fmt.Sprint(seq)
+	return appendAudit(ctx, tx, now, rec)
+}
+
+// HoldInstruction implements settlement.Store. It claims the settlement
+// state like a cancellation, so a cycle computed without the hold refuses
+// to commit and is computed again with it.
+func (db *DB) HoldInstruction(ctx context.Context, seq int64, reason string, rec audit.Record) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		_, lastSeq, _, err := claimSettlement(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := unsettled(ctx, tx, seq, lastSeq); err != nil {
+			return err
 		}
 		now := time.Now()
-		if _, err := tx.ExecContext(ctx, `UPDATE settlement_instructions SET cancelled_at = $1 WHERE seq = $2`, micros(now), seq); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM settlement_carry WHERE seq = $1`, seq); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settlement_holds (seq, reason, held_by, held_at) VALUES ($1, $2, $3, $4)`,
+			seq, reason, rec.ActorUser, micros(now)); err != nil {
+			if IsUniqueViolation(err) {
+				return problem.New(problem.Conflict, "the instruction is held already")
+			}
 			return err
 		}
 		rec.SubjectID = fmt.Sprint(seq)
@@ -206,27 +266,65 @@ func (db *DB) CancelInstruction(ctx context.Context, payerOrg, e2e string, rec a
 	})
 }
 
+// ReleaseInstruction implements settlement.Store.
+func (db *DB) ReleaseInstruction(ctx context.Context, seq int64, rec audit.Record) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, _, _, err := claimSettlement(ctx, tx); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM settlement_holds WHERE seq = $1`, seq)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			var exists int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM settlement_instructions WHERE seq = $1`, seq).Scan(&exists); err != nil {
+				return err
+			}
+			if exists == 0 {
+				return problem.New(problem.NotFound, "no such instruction")
+			}
+			return problem.New(problem.Conflict, "the instruction is not held")
+		}
+		rec.SubjectID = fmt.Sprint(seq)
+		return appendAudit(ctx, tx, time.Now(), rec)
+	})
+}
+
 const instructionSelect = `SELECT i.seq, i.payer_row, i.e2e_id, i.payee_row, i.amount, i.currency, i.payee_currency, i.value_date, i.urgent,
-	i.remittance, i.source, i.created_at, i.cancelled_at, pp.org_id, pq.org_id,
+	i.remittance, i.source, i.created_at, i.cancelled_at, i.cancel_reason, pp.org_id, pq.org_id,
 	COALESCE(c.cycle_number, 0), COALESCE(c.reason, ''), COALESCE(l.cycle_number, 0),
-	(SELECT number FROM settlement_cycles y WHERE y.from_seq < i.seq AND y.to_seq >= i.seq), s.last_seq
+	(SELECT number FROM settlement_cycles y WHERE y.from_seq < i.seq AND y.to_seq >= i.seq), s.last_seq,
+	COALESCE(h.held_at, 0), COALESCE(h.reason, '')
 	FROM settlement_instructions i
 	JOIN settlement_participants pp ON pp.row_id = i.payer_row
 	JOIN settlement_participants pq ON pq.row_id = i.payee_row
 	LEFT JOIN settlement_carry c ON c.seq = i.seq
 	LEFT JOIN settlement_late l ON l.seq = i.seq
+	LEFT JOIN settlement_holds h ON h.seq = i.seq
 	JOIN settlement_state s ON s.id = 1`
 
 func scanInstruction(sc interface{ Scan(...any) error }) (settlement.Instruction, error) {
 	var in settlement.Instruction
-	var vd, created, cancelled, carryCycle, lateCycle, lastSeq int64
+	var vd, created, cancelled, carryCycle, lateCycle, lastSeq, heldAt int64
 	var rangeCycle sql.NullInt64
 	err := sc.Scan(&in.Seq, &in.PayerRow, &in.EndToEndID, &in.PayeeRow, &in.Amount, &in.Currency, &in.PayeeCurrency, &vd, &in.Urgent,
-		&in.Remittance, &in.Source, &created, &cancelled, &in.Payer, &in.Payee, &carryCycle, &in.Reason, &lateCycle, &rangeCycle, &lastSeq)
+		&in.Remittance, &in.Source, &created, &cancelled, &in.CancelReason, &in.Payer, &in.Payee, &carryCycle, &in.Reason, &lateCycle, &rangeCycle, &lastSeq,
+		&heldAt, &in.HoldReason)
 	in.ValueDate, in.CreatedAt = fromMicros(vd), fromMicros(created)
+	in.Held = heldAt > 0
 	switch {
 	case cancelled > 0:
 		in.Status = settlement.Cancelled
+	case in.Held:
+		in.Status, in.CycleNumber = settlement.Held, carryCycle
+	case carryCycle > 0 && in.Reason == settlement.ReasonHeld:
+		// Released since the last cycle carried it: it waits for the next.
+		in.Status, in.CycleNumber, in.Reason = settlement.Queued, carryCycle, ""
+	case carryCycle > 0 && settlement.IsExclusion(in.Reason):
+		in.Status, in.CycleNumber = settlement.Excluded, carryCycle
 	case carryCycle > 0:
 		in.Status, in.CycleNumber = settlement.Deferred, carryCycle
 	case lateCycle > 0:
@@ -237,6 +335,37 @@ func scanInstruction(sc interface{ Scan(...any) error }) (settlement.Instruction
 		in.Status = settlement.Queued
 	}
 	return in, err
+}
+
+// GetInstructionBySeq implements settlement.Store.
+func (db *DB) GetInstructionBySeq(ctx context.Context, seq int64) (settlement.Instruction, error) {
+	in, err := scanInstruction(db.SQL.QueryRowContext(ctx, instructionSelect+` WHERE i.seq = $1`, seq))
+	return in, notFound(err, "instruction")
+}
+
+// ListQueue implements settlement.Store: the instructions after the last
+// cycle's range, then the carried ones (all of which precede them), each
+// read through an index rather than a scan of settled history.
+func (db *DB) ListQueue(ctx context.Context, beforeSeq int64, limit int) ([]settlement.Instruction, error) {
+	if beforeSeq <= 0 {
+		beforeSeq = 1 << 62
+	}
+	rows, err := db.SQL.QueryContext(ctx, instructionSelect+` WHERE i.seq > s.last_seq AND i.seq < $1 AND i.cancelled_at = 0 ORDER BY i.seq DESC LIMIT $2`,
+		beforeSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list queue: %w", err)
+	}
+	out, err := collect(rows, scanInstruction)
+	if err != nil || len(out) >= limit {
+		return out, err
+	}
+	rows, err = db.SQL.QueryContext(ctx, instructionSelect+` WHERE i.seq IN (SELECT seq FROM settlement_carry WHERE seq < $1) AND i.cancelled_at = 0
+		ORDER BY i.seq DESC LIMIT $2`, beforeSeq, limit-len(out))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list carried: %w", err)
+	}
+	more, err := collect(rows, scanInstruction)
+	return append(out, more...), err
 }
 
 // GetInstruction implements settlement.Store.
@@ -285,11 +414,11 @@ func (db *DB) ReadQueue(ctx context.Context, fn func(*settlement.Instruction) er
 		defer rows.Close()
 		var in settlement.Instruction
 		for rows.Next() {
-			var vd int64
-			if err := rows.Scan(&in.Seq, &in.PayerRow, &in.EndToEndID, &in.PayeeRow, &in.Amount, &in.Currency, &in.PayeeCurrency, &vd, &in.Urgent); err != nil {
+			var vd, heldAt int64
+			if err := rows.Scan(&in.Seq, &in.PayerRow, &in.EndToEndID, &in.PayeeRow, &in.Amount, &in.Currency, &in.PayeeCurrency, &vd, &in.Urgent, &heldAt); err != nil {
 				return err
 			}
-			in.ValueDate = fromMicros(vd)
+			in.ValueDate, in.Held = fromMicros(vd), heldAt > 0
 			cp := in
 			if err := fn(&cp); err != nil {
 				return err
@@ -297,11 +426,15 @@ func (db *DB) ReadQueue(ctx context.Context, fn func(*settlement.Instruction) er
 		}
 		return rows.Err()
 	}
-	cols := `i.seq, i.payer_row, i.e2e_id, i.payee_row, i.amount, i.currency, i.payee_currency, i.value_date, i.urgent`
-	if err := read(`SELECT ` + cols + ` FROM settlement_carry c JOIN settlement_instructions i ON i.seq = c.seq WHERE i.cancelled_at = 0 ORDER BY i.seq`); err != nil {
+	// A held instruction is read like any other, marked, so the cycle
+	// carries it (reason held) instead of counting it settled by range.
+	cols := `i.seq, i.payer_row, i.e2e_id, i.payee_row, i.amount, i.currency, i.payee_currency, i.value_date, i.urgent, COALESCE(h.held_at, 0)`
+	if err := read(`SELECT ` + cols + ` FROM settlement_carry c JOIN settlement_instructions i ON i.seq = c.seq
+		LEFT JOIN settlement_holds h ON h.seq = i.seq WHERE i.cancelled_at = 0 ORDER BY i.seq`); err != nil {
 		return q, fmt.Errorf("sqlstore: carried instructions: %w", err)
 	}
-	if err := read(`SELECT `+cols+` FROM settlement_instructions i WHERE i.seq > $1 AND i.seq <= $2 AND i.cancelled_at = 0 ORDER BY i.seq`, q.FromSeq, q.LastSeq); err != nil {
+	if err := read(`SELECT `+cols+` FROM settlement_instructions i LEFT JOIN settlement_holds h ON h.seq = i.seq
+		WHERE i.seq > $1 AND i.seq <= $2 AND i.cancelled_at = 0 ORDER BY i.seq`, q.FromSeq, q.LastSeq); err != nil {
 		return q, fmt.Errorf("sqlstore: queued instructions: %w", err)
 	}
 	return q, nil

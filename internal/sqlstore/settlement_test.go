@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -271,4 +272,191 @@ func settlementBooks(t *testing.T, w *settlementWorld, queue []*settlement.Instr
 		t.Fatal(err)
 	}
 	return b
+}
+
+// The attacker's test: a hostile bank gets instructions into the queue that
+// netting cannot take (a payment to itself that slipped past submission,
+// amounts beyond exact int64 settlement alone and together, a conversion
+// that overflows). Before exclusions any one of them refused the whole
+// cycle for everyone; now the cycle settles everybody else and its report
+// lists each exclusion with its reason, and the instructions stay visible.
+func TestSettlementCycleExcludesHostileInstructions(t *testing.T) {
+	engines(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		w := newSettlementWorld(t, db)
+		ps, err := db.Participants(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := map[string]int64{}
+		for _, p := range ps {
+			row[p.OrgID] = p.Row
+		}
+		honest := []settlement.InstructionInput{{EndToEndID: "H1", PayeeBIC: "BANKBKZK", Amount: "100.00", Currency: "KZT"}}
+		if _, err := w.svc.Submit(ctx, w.bank(0), honest, "api"); err != nil {
+			t.Fatal(err)
+		}
+		// Submission refuses a payment to oneself in the same currency...
+		_, err = w.svc.Submit(ctx, w.bank(2), []settlement.InstructionInput{{EndToEndID: "S0", PayeeBIC: "BANKCKZK", Amount: "1.00", Currency: "KZT"}}, "api")
+		if pe, ok := err.(*problem.Error); !ok || pe.Code != problem.Invalid || pe.Fields["instructions[0].payee_bic"] == "" {
+			t.Fatalf("self-payment at submission: %v", err)
+		}
+		// ...but one stored before the rule (or by any other path) must not
+		// block the cycle.
+		gamma := w.banks[2].ID
+		bad := []settlement.Instruction{
+			{EndToEndID: "SELF", PayerRow: row[gamma], PayeeRow: row[gamma], Amount: 1_00, Currency: "KZT", PayeeCurrency: "KZT"},
+			{EndToEndID: "HUGE1", PayerRow: row[gamma], PayeeRow: row[w.banks[0].ID], Amount: math.MaxInt64/2 + 1, Currency: "KZT", PayeeCurrency: "KZT"},
+			{EndToEndID: "HUGE2", PayerRow: row[gamma], PayeeRow: row[w.banks[0].ID], Amount: math.MaxInt64/2 + 1, Currency: "KZT", PayeeCurrency: "KZT"},
+			{EndToEndID: "FXBIG", PayerRow: row[gamma], PayeeRow: row[w.banks[1].ID], Amount: math.MaxInt64 / 10, Currency: "CNY", PayeeCurrency: "KZT"},
+			{EndToEndID: "SUM", PayerRow: row[gamma], PayeeRow: row[w.banks[1].ID], Amount: math.MaxInt64 / 6, Currency: "CNY", PayeeCurrency: "CNY"},
+		}
+		for i := range bad {
+			bad[i].ValueDate, bad[i].Source, bad[i].CreatedAt = w.clockAt.UTC().Truncate(24*time.Hour), "api", w.clockAt
+		}
+		if _, err := db.SubmitInstructions(ctx, bad, audit.Record{ActorUser: "hostile"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Submit(ctx, w.bank(1), []settlement.InstructionInput{{EndToEndID: "H2", PayeeBIC: "BANKCKZK", Amount: "30.00", Currency: "KZT"}}, "api"); err != nil {
+			t.Fatal(err)
+		}
+		c, err := w.svc.RunCycle(ctx, audit.Record{ActorUser: "test"})
+		if err != nil {
+			t.Fatalf("one hostile bank refused the cycle for everyone: %v", err)
+		}
+		r := c.Report
+		if r.Settled != 2 || r.Excluded != 5 || r.Instructions != 7 {
+			t.Fatalf("report: settled %d excluded %d of %d: %+v", r.Settled, r.Excluded, r.Instructions, r.Exclusions)
+		}
+		want := map[string]string{"SELF": "self_payment", "HUGE1": "amount_overflow", "HUGE2": "amount_overflow", "FXBIG": "amount_overflow", "SUM": "amount_overflow"}
+		for _, x := range r.Exclusions {
+			if want[x.EndToEndID] != x.Reason || x.Payer != gamma {
+				t.Errorf("exclusion %+v, want reason %q and payer gamma", x, want[x.EndToEndID])
+			}
+			delete(want, x.EndToEndID)
+		}
+		if len(want) > 0 {
+			t.Fatalf("exclusions missing from the report: %v", want)
+		}
+		if a, b, g := w.balance(t, "alpha", "KZT"), w.balance(t, "beta", "KZT"), w.balance(t, "gamma", "KZT"); a != 900_00 || b != 1070_00 || g != 1030_00 {
+			t.Fatalf("balances %d %d %d", a, b, g)
+		}
+		in, err := w.svc.Instruction(ctx, w.bank(2), "SELF")
+		if err != nil || in.Status != settlement.Excluded || in.Reason != "self_payment" || in.CycleNumber != 1 {
+			t.Fatalf("excluded instruction: %+v %v", in, err)
+		}
+		// It stays queued and visible: the payer (or the centre) cancels it.
+		if err := w.svc.Cancel(ctx, w.bank(2), "SELF"); err != nil {
+			t.Fatal(err)
+		}
+		mustVerify(t, db)
+	})
+}
+
+// The centre's hold: a held instruction is carried by every cycle until
+// released; a hold (or a release) landing while a cycle computes makes its
+// commit refuse, as a cancellation does; the centre cancels with a reason.
+func TestSettlementHoldReleaseAndCentreCancel(t *testing.T) {
+	engines(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		w := newSettlementWorld(t, db)
+		var seqs []int64
+		for i, e2e := range []string{"Q1", "Q2", "Q3"} {
+			res, err := w.svc.Submit(ctx, w.bank(i), []settlement.InstructionInput{{EndToEndID: e2e, PayeeBIC: fmt.Sprintf("BANK%cKZK", 'A'+(i+1)%3), Amount: "10.00", Currency: "KZT"}}, "api")
+			if err != nil {
+				t.Fatal(err)
+			}
+			seqs = append(seqs, res[0].Seq)
+		}
+		plan := func() settlement.Commit {
+			var queue []*settlement.Instruction
+			q, err := db.ReadQueue(ctx, func(in *settlement.Instruction) error { queue = append(queue, in); return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := settlement.MakePlan(q.NextCycle, q, settlementBooks(t, w, queue), queue)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p.Commit
+		}
+		rec := audit.Record{ActorUser: "centre-op", Action: "settlement.instruction.hold"}
+		stale := plan()
+		if err := db.HoldInstruction(ctx, seqs[0], "sanctions screening", rec); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.HoldInstruction(ctx, seqs[0], "again", rec); !problem.Is(err, problem.Conflict) {
+			t.Fatalf("second hold: %v", err)
+		}
+		if err := db.HoldInstruction(ctx, 999, "none", rec); !problem.Is(err, problem.NotFound) {
+			t.Fatalf("hold of an unknown instruction: %v", err)
+		}
+		if _, err := db.CommitCycle(ctx, stale); !problem.Is(err, problem.Conflict) {
+			t.Fatalf("a cycle computed before the hold committed: %v", err)
+		}
+		q, err := db.ListQueue(ctx, 0, 10)
+		if err != nil || len(q) != 3 || q[2].Seq != seqs[0] || q[2].Status != settlement.Held || q[2].HoldReason != "sanctions screening" {
+			t.Fatalf("queue %+v %v", q, err)
+		}
+		c1, err := db.CommitCycle(ctx, plan())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c1.Report.Settled != 2 || c1.Report.Excluded != 1 || c1.Report.Exclusions[0].Reason != "held" {
+			t.Fatalf("cycle with a hold: %+v", c1.Report)
+		}
+		if a := w.balance(t, "alpha", "KZT"); a != 1000_00+10_00 {
+			t.Fatalf("alpha %d: the held payment moved", a)
+		}
+		in, _ := db.GetInstructionBySeq(ctx, seqs[0])
+		if in.Status != settlement.Held {
+			t.Fatalf("held after the cycle: %+v", in)
+		}
+		// The next cycle still carries it: nothing to settle.
+		if _, err := w.svc.RunCycle(ctx, audit.Record{ActorUser: "test"}); err != settlement.ErrNothingToSettle {
+			t.Fatalf("cycle over a held queue: %v", err)
+		}
+		stale = plan()
+		if err := db.ReleaseInstruction(ctx, seqs[0], rec); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ReleaseInstruction(ctx, seqs[0], rec); !problem.Is(err, problem.Conflict) {
+			t.Fatalf("second release: %v", err)
+		}
+		if _, err := db.CommitCycle(ctx, stale); !problem.Is(err, problem.Conflict) {
+			t.Fatalf("a cycle computed before the release committed: %v", err)
+		}
+		if in, _ := db.GetInstructionBySeq(ctx, seqs[0]); in.Status != settlement.Queued {
+			t.Fatalf("released: %+v", in)
+		}
+		c2, err := w.svc.RunCycle(ctx, audit.Record{ActorUser: "test"})
+		if err != nil || c2.Report.Settled != 1 {
+			t.Fatalf("after release: %+v %v", c2.Report, err)
+		}
+		if in, _ := db.GetInstructionBySeq(ctx, seqs[0]); in.Status != settlement.Settled || in.CycleNumber != c2.Number {
+			t.Fatalf("settled after release: %+v", in)
+		}
+		// The centre cancels a queued instruction with its reason; a settled
+		// one is refused.
+		res, err := w.svc.Submit(ctx, w.bank(1), []settlement.InstructionInput{{EndToEndID: "Q4", PayeeBIC: "BANKAKZK", Amount: "5.00", Currency: "KZT"}}, "api")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.HoldInstruction(ctx, res[0].Seq, "check", rec); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CancelInstructionBySeq(ctx, res[0].Seq, "duplicate of Q2", rec); err != nil {
+			t.Fatal(err)
+		}
+		if in, _ := db.GetInstructionBySeq(ctx, res[0].Seq); in.Status != settlement.Cancelled || in.CancelReason != "duplicate of Q2" || in.Held {
+			t.Fatalf("cancelled by the centre: %+v", in)
+		}
+		if err := db.CancelInstructionBySeq(ctx, seqs[1], "late", rec); !problem.Is(err, problem.Conflict) {
+			t.Fatalf("cancel of a settled instruction: %v", err)
+		}
+		if q, _ := db.ListQueue(ctx, 0, 10); len(q) != 0 {
+			t.Fatalf("queue after all: %+v", q)
+		}
+		mustVerify(t, db)
+	})
 }

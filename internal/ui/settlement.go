@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"bricstown/internal/audit"
 	"bricstown/internal/chart"
 	"bricstown/internal/fx"
 	"bricstown/internal/identity"
@@ -30,11 +29,13 @@ import (
 // settleReasons and settleStatuses are the domain values the pages
 // translate (settle.reason.*, settle.status.*).
 var (
-	settleReasons  = []string{"payer_shortfall", "cascade_shortfall", "no_rate", "future_value_date", "participant_inactive", "no_settlement_account"}
-	settleStatuses = []string{string(settlement.Queued), string(settlement.Deferred), string(settlement.Settled), string(settlement.Cancelled)}
+	settleReasons = []string{"payer_shortfall", "cascade_shortfall", "no_rate", "future_value_date", "participant_inactive", "no_settlement_account",
+		settlement.ReasonSelfPayment, settlement.ReasonNoCentreAccount, settlement.ReasonAmountOverflow, settlement.ReasonInvalidAmount, settlement.ReasonHeld}
+	settleStatuses = []string{string(settlement.Queued), string(settlement.Deferred), string(settlement.Settled), string(settlement.Cancelled),
+		string(settlement.Held), string(settlement.Excluded)}
 	// settleFields are the form fields with a catalogue message (settle.field.*).
 	settleFields = []string{"end_to_end_id", "payee_bic", "amount", "currency", "payee_currency", "value_date", "remittance",
-		"org_id", "bic", "credit_amount", "file"}
+		"org_id", "bic", "credit_amount", "file", "reason"}
 )
 
 // SettlementKeys lists the catalogue keys the settlement pages build from
@@ -70,7 +71,7 @@ type settleAdmitForm struct {
 type settleState struct {
 	status  int
 	formErr error
-	which   string // the form the error belongs to: submit, upload, admit, run, cancel
+	which   string // the form the error belongs to: submit, upload, admit, run, cancel, queue
 	form    settleInstructionForm
 	admit   settleAdmitForm
 }
@@ -81,8 +82,11 @@ type settleInstructionRow struct {
 	CancelPath                               string
 	Amount, Currency, PayeeCurrency          string
 	ValueDate                                string
-	Status, StatusClass, Reason              string
+	Status, StatusClass, Reason, HoldReason  string
 	Urgent, CanCancel, Outgoing              bool
+	// The settlement centre's controls on any bank's instruction.
+	CentrePath          string // /settlement/queue/{seq}
+	CanHold, CanRelease bool
 }
 
 type settleCycleRow struct {
@@ -170,17 +174,17 @@ func (p *Pages) settleFail(v *View, err error) int {
 	return status
 }
 
-// VisibleDeferrals returns the deferrals of a cycle that viewer may see,
-// with their payers: all of them for the platform administrator, a bank's
-// own otherwise (a deferral tells a payer's shortfall, which is the
+// VisibleDeferrals returns the deferrals (or exclusions) of a cycle that
+// viewer may see, with their payers: all of them for the settlement centre
+// (seeAll: settlement.Service.IsCentre), a bank's own otherwise (a deferral tells a payer's shortfall, which is the
 // payer's business; the count of deferrals is public). A stored deferral
 // may lack its payer (cycles read the queue by participant row); it is
 // then found by the instruction's sequence number.
-func VisibleDeferrals(ctx context.Context, store settlement.Store, ds []settlement.Deferral, viewer *identity.Principal) ([]settlement.Deferral, error) {
+func VisibleDeferrals(ctx context.Context, store settlement.Store, ds []settlement.Deferral, viewer *identity.Principal, seeAll bool) ([]settlement.Deferral, error) {
 	if viewer == nil {
 		return nil, nil
 	}
-	admin := viewer.Has(identity.PlatformAdmin)
+	admin := seeAll
 	org := viewer.OrgID
 	if admin {
 		org = ""
@@ -254,9 +258,13 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 			if errors.Is(st.formErr, settlement.ErrNothingToSettle) {
 				v.Error = v.T("settle.nothing_queued")
 			}
+			if problem.CodeOf(st.formErr) == problem.Forbidden && (st.which == "run" || st.which == "queue") {
+				v.Error = v.T("settle.not_centre")
+			}
 		}
 	}
 	isAdmin, isBank := pr.Has(identity.PlatformAdmin), pr.Has(identity.BankOperator)
+	isCentre := p.Settlement.IsCentre(ctx, pr)
 	names := p.orgNames(r)
 	parts, err := p.Settlement.Store().Participants(ctx)
 	if err != nil {
@@ -271,7 +279,7 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 			own = &parts[i]
 		}
 	}
-	data := map[string]any{"IsAdmin": isAdmin, "IsBank": isBank, "Which": st.which, "UploadErrors": uploadErrors,
+	data := map[string]any{"IsAdmin": isAdmin, "IsBank": isBank, "IsCentre": isCentre, "Which": st.which, "UploadErrors": uploadErrors,
 		"Currencies": p.townCurrencies(), "Bank": names.name(pr.OrgID), "Participant": own != nil && own.Active}
 	if own != nil {
 		data["BIC"] = own.BIC
@@ -295,21 +303,31 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 		data["GrossNetChart"], data["SavingChart"] = p.cycleHistoryCharts(v, ctx, cycles)
 	}
 
-	// The queue: the bank's own queued and deferred instructions (the
-	// centre sees every bank's).
-	list, err := p.Settlement.Instructions(ctx, pr, 0, 500)
+	// The queue: the bank's own unsettled instructions; the centre sees
+	// every bank's, with its hold, release and cancel controls.
+	var list []settlement.Instruction
+	if isCentre {
+		list, err = p.Settlement.Queue(ctx, pr, 0, 500)
+	} else {
+		list, err = p.Settlement.Instructions(ctx, pr, 0, 500)
+	}
 	if err != nil {
 		p.Error(w, r, statusOfErr(err), err)
 		return
 	}
 	var queue []settleInstructionRow
 	for _, in := range list {
-		if in.Status != settlement.Queued && in.Status != settlement.Deferred {
+		if !unsettled(in.Status) {
 			continue
 		}
-		queue = append(queue, p.instructionRow(v, in, pr, bic, names))
+		row := p.instructionRow(v, in, pr, bic, names)
+		if isCentre {
+			row.CentrePath = "/settlement/queue/" + strconv.FormatInt(in.Seq, 10)
+			row.CanHold, row.CanRelease = !in.Held, in.Held
+		}
+		queue = append(queue, row)
 	}
-	data["Queue"] = queue
+	data["Queue"], data["Queued"] = queue, len(queue)
 
 	// The forms.
 	form := st.form
@@ -389,13 +407,6 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 		}
 		slices.SortFunc(banks, func(a, b settleOption) int { return strings.Compare(a.Text, b.Text) })
 		data["Banks"] = banks
-		queued := 0
-		for _, in := range list {
-			if in.Status == settlement.Queued || in.Status == settlement.Deferred {
-				queued++
-			}
-		}
-		data["Queued"] = queued
 	}
 	q := r.URL.Query()
 	switch q.Get("done") {
@@ -418,6 +429,19 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 		}
 	case "admitted":
 		data["Done"] = v.T("settle.done_admitted")
+	case "held", "released", "centre_cancelled":
+		// Read back, so a crafted link cannot fake a decision.
+		seq, _ := strconv.ParseInt(q.Get("seq"), 10, 64)
+		if in, err := p.Settlement.QueuedInstruction(ctx, pr, seq); err == nil {
+			switch {
+			case q.Get("done") == "held" && in.Status == settlement.Held:
+				data["Done"] = v.T("settle.done_held", in.EndToEndID)
+			case q.Get("done") == "released" && in.Status != settlement.Held:
+				data["Done"] = v.T("settle.done_released", in.EndToEndID)
+			case q.Get("done") == "centre_cancelled" && in.Status == settlement.Cancelled:
+				data["Done"] = v.T("settle.done_cancelled", in.EndToEndID)
+			}
+		}
 	}
 	v.Data = data
 	p.render(w, r, status, "settlement", v)
@@ -427,7 +451,12 @@ func (p *Pages) instructionRow(v *View, in settlement.Instruction, pr *identity.
 	row := settleInstructionRow{Seq: in.Seq, EndToEndID: in.EndToEndID, Amount: p.amount(v.Lang, in.Currency, in.Amount), Currency: in.Currency,
 		PayeeCurrency: in.PayeeCurrency, ValueDate: in.ValueDate.UTC().Format("2006-01-02"), Status: v.T("settle.status." + string(in.Status)),
 		Reason: p.settleReason(v, in.Reason), Urgent: in.Urgent}
+	if in.Held {
+		row.HoldReason = v.T("settle.held_because", in.HoldReason)
+	}
 	switch in.Status {
+	case settlement.Held, settlement.Excluded:
+		row.StatusClass = "red"
 	case settlement.Deferred:
 		row.StatusClass = "yellow"
 	case settlement.Settled:
@@ -440,13 +469,24 @@ func (p *Pages) instructionRow(v *View, in settlement.Instruction, pr *identity.
 	if pr.OrgID == in.Payee {
 		counter, row.Direction, row.Outgoing = in.Payer, v.T("settle.dir_in"), false
 	}
-	if pr.Has(identity.PlatformAdmin) {
-		row.Direction = bic[in.Payer] + " → " + bic[in.Payee]
+	if pr.Has(identity.PlatformAdmin) || pr.OrgID != in.Payer && pr.OrgID != in.Payee {
+		// The centre's view of another bank's payment.
+		row.Direction, row.Outgoing = bic[in.Payer]+" → "+bic[in.Payee], false
 	}
 	row.Counterparty, row.BIC = names.name(counter), bic[counter]
 	row.CancelPath = "/settlement/instructions/" + url.PathEscape(in.EndToEndID) + "/cancel"
-	row.CanCancel = pr.OrgID == in.Payer && pr.Has(identity.BankOperator) && (in.Status == settlement.Queued || in.Status == settlement.Deferred)
+	row.CanCancel = pr.OrgID == in.Payer && pr.Has(identity.BankOperator) && unsettled(in.Status)
 	return row
+}
+
+// unsettled is true for the statuses a cycle may still settle (and a bank
+// or the centre may still cancel).
+func unsettled(st settlement.Status) bool {
+	switch st {
+	case settlement.Queued, settlement.Deferred, settlement.Excluded, settlement.Held:
+		return true
+	}
+	return false
 }
 
 type cycleHeadline struct {
@@ -605,8 +645,7 @@ func (p *Pages) SettlementRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pr := identity.FromContext(r.Context())
-	u, o := pr.Actor()
-	c, err := p.Settlement.RunCycle(r.Context(), audit.Record{ActorUser: u, ActorOrg: o, Action: "settlement.cycle"})
+	c, err := p.Settlement.RunCycleAs(r.Context(), pr)
 	if err != nil {
 		if problem.CodeOf(err) == problem.Internal {
 			p.Log.ErrorContext(r.Context(), "settlement cycle", "err", err)
@@ -615,6 +654,51 @@ func (p *Pages) SettlementRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/settlement/cycles/%d?done=run", c.Number), http.StatusSeeOther)
+}
+
+// settleQueueAct applies one of the centre's decisions from the queue's
+// forms and returns to the dashboard.
+func (p *Pages) settleQueueAct(w http.ResponseWriter, r *http.Request, done string,
+	act func(pr *identity.Principal, seq int64, reason string) (settlement.Instruction, error)) {
+	if p.settlementOff(w, r) {
+		return
+	}
+	pr := identity.FromContext(r.Context())
+	if err := r.ParseForm(); err != nil {
+		p.Error(w, r, http.StatusBadRequest, problem.New(problem.Malformed, "bad form"))
+		return
+	}
+	seq, err := strconv.ParseInt(r.PathValue("seq"), 10, 64)
+	if err != nil || seq <= 0 {
+		seq = 0 // the service refuses a non-centre caller first, then answers not_found
+	}
+	in, err := act(pr, seq, r.PostFormValue("reason"))
+	if err != nil {
+		p.renderSettlement(w, r, settleState{which: "queue", formErr: err})
+		return
+	}
+	http.Redirect(w, r, "/settlement?"+url.Values{"done": {done}, "seq": {strconv.FormatInt(in.Seq, 10)}}.Encode(), http.StatusSeeOther)
+}
+
+// SettlementHold holds any bank's queued instruction (the centre only).
+func (p *Pages) SettlementHold(w http.ResponseWriter, r *http.Request) {
+	p.settleQueueAct(w, r, "held", func(pr *identity.Principal, seq int64, reason string) (settlement.Instruction, error) {
+		return p.Settlement.Hold(r.Context(), pr, seq, reason)
+	})
+}
+
+// SettlementRelease lifts the centre's hold.
+func (p *Pages) SettlementRelease(w http.ResponseWriter, r *http.Request) {
+	p.settleQueueAct(w, r, "released", func(pr *identity.Principal, seq int64, _ string) (settlement.Instruction, error) {
+		return p.Settlement.Release(r.Context(), pr, seq)
+	})
+}
+
+// SettlementCentreCancel cancels any bank's queued instruction with a reason.
+func (p *Pages) SettlementCentreCancel(w http.ResponseWriter, r *http.Request) {
+	p.settleQueueAct(w, r, "centre_cancelled", func(pr *identity.Principal, seq int64, reason string) (settlement.Instruction, error) {
+		return p.Settlement.CancelQueued(r.Context(), pr, seq, reason)
+	})
 }
 
 // SettlementAdmit admits a bank to settlement (or changes its BIC, credit
@@ -709,6 +793,7 @@ func (p *Pages) SettlementCycle(w http.ResponseWriter, r *http.Request) {
 		reporting = settlement.DefaultCost.Reporting
 	}
 	rate := p.settleRates(ctx)
+	seeAll := p.Settlement.IsCentre(ctx, pr)
 	data := map[string]any{"Cycle": c, "Head": p.cycleHeadline(v, c), "Reporting": reporting, "IsBank": pr.Has(identity.BankOperator)}
 	if r.URL.Query().Get("done") == "run" {
 		data["Done"] = v.T("settle.done_run", c.Number)
@@ -811,17 +896,28 @@ func (p *Pages) SettlementCycle(w http.ResponseWriter, r *http.Request) {
 	}.HTML()
 
 	// Deferrals: a bank sees its own; the centre sees all.
-	defs, err := VisibleDeferrals(ctx, p.Settlement.Store(), rep.Deferrals, pr)
+	rowsOf := func(ds []settlement.Deferral) ([]settleDeferralRow, error) {
+		defs, err := VisibleDeferrals(ctx, p.Settlement.Store(), ds, pr, seeAll)
+		var out []settleDeferralRow
+		for _, d := range defs {
+			out = append(out, settleDeferralRow{Seq: d.Seq, EndToEndID: d.EndToEndID, Payer: names.name(d.Payer), Currency: d.Currency,
+				Reason: p.settleReason(v, d.Reason), Shortfall: p.amount(v.Lang, d.Currency, d.Shortfall)})
+		}
+		return out, err
+	}
+	drows, err := rowsOf(rep.Deferrals)
 	if err != nil {
 		p.Error(w, r, statusOfErr(err), err)
 		return
 	}
-	var drows []settleDeferralRow
-	for _, d := range defs {
-		drows = append(drows, settleDeferralRow{Seq: d.Seq, EndToEndID: d.EndToEndID, Payer: names.name(d.Payer), Currency: d.Currency,
-			Reason: p.settleReason(v, d.Reason), Shortfall: p.amount(v.Lang, d.Currency, d.Shortfall)})
-	}
 	data["Deferrals"], data["DeferralsHidden"] = drows, rep.Deferred-len(drows)
+	// Exclusions: instructions the cycle left out as they stand, same rule.
+	xrows, err := rowsOf(rep.Exclusions)
+	if err != nil {
+		p.Error(w, r, statusOfErr(err), err)
+		return
+	}
+	data["Exclusions"], data["ExclusionsHidden"] = xrows, rep.Excluded-len(xrows)
 	data["Timing"] = fmt.Sprintf("%.1f / %.1f ms", rep.NettingMillis, rep.CycleMillis)
 	v.Data = data
 	p.render(w, r, http.StatusOK, "settlementcycle", v)
