@@ -141,7 +141,8 @@ func SeedSettlement(ctx context.Context, ids *identity.Service, led *ledger.Serv
 		}
 		after = list[len(list)-1].ID
 	}
-	if _, ok := orgs[settlementCentreName]; !ok {
+	centre, ok := orgs[settlementCentreName]
+	if !ok {
 		return errors.New("demo: run Seed first")
 	}
 	minor := func(ccy string, major int64) int64 {
