@@ -38,10 +38,24 @@ func (s *Service) checkBand(ctx context.Context, r Rate, now time.Time) (string,
 	if !WithinBand(ratOf(r.Ask), mid, band) {
 		f.Add("ask", explain)
 	}
-	if err := f.Err("the rate is too far from the official reference rate"); err != nil {
-		return "", err
+	if len(f) > 0 {
+		return "", &problem.Error{Code: problem.Invalid, Message: "the rate is too far from the official reference rate", Fields: f,
+			Err: &BandError{Pair: r.Pair, Mid: RateOfRat(mid), Low: RateOfRat(lo), High: RateOfRat(hi), Date: date, BandBps: band}}
 	}
 	return "", nil
+}
+
+// BandError is the cause inside the Invalid error for a price outside the
+// reference band, so that a page can explain the band in its own language.
+type BandError struct {
+	Pair           Pair
+	Mid, Low, High money.Rate
+	Date           string
+	BandBps        int64
+}
+
+func (e *BandError) Error() string {
+	return fmt.Sprintf("%s outside %s..%s (reference %s of %s)", e.Pair, e.Low, e.High, e.Mid, e.Date)
 }
 
 // BandBps is the configured band around the reference mid.

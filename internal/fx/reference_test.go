@@ -2,6 +2,7 @@ package fx
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -205,5 +206,16 @@ func TestImportReferenceCSVIsAllOrNothing(t *testing.T) {
 	}
 	if _, err := s.ImportReferenceCSV(context.Background(), bankOp("bankA"), strings.NewReader("")); !problem.Is(err, problem.Forbidden) {
 		t.Fatalf("bank: %v", err)
+	}
+}
+
+// A page can find the band inside the refusal.
+func TestBandErrorCarriesTheBand(t *testing.T) {
+	s, _, _ := newRefService(t)
+	publishCNY(t, s, "2026-03-02", "70")
+	_, err := s.PublishRate(context.Background(), bankOp("rogue"), NewRate{Pair: "CNY/KZT", Bid: "0.000001", Ask: "70.5"})
+	var be *BandError
+	if !errors.As(err, &be) || be.Low.String() != "63" || be.High.String() != "77" || be.Mid.String() != "70" || be.Date != "2026-03-02" || be.BandBps != DefaultBandBps {
+		t.Fatalf("%v %+v", err, be)
 	}
 }
