@@ -79,7 +79,8 @@ func newFixture() (*fixture, error) {
 			return o.Kind, err
 		}})
 	go led.Run(context.Background())
-	fxs, err := fx.NewService(db, fx.Config{Policy: fx.Policy{USD: fx.DefaultUSDConfig()}})
+	fxs, err := fx.NewService(db, fx.Config{Policy: fx.Policy{USD: fx.DefaultUSDConfig()},
+		CentreOrg: func(ctx context.Context) (string, error) { return orgIDByName(ctx, ids, demoCentre) }})
 	if err != nil {
 		return nil, err
 	}
