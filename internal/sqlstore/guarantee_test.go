@@ -398,4 +398,3 @@ func TestGuaranteeDrawRefusedByLedger(t *testing.T) {
 		}
 	})
 }
-
