@@ -37,13 +37,9 @@ func (p Payments) PayDuties(ctx context.Context, pr *identity.Principal, declara
 	if err != nil {
 		return "", &problem.Error{Code: problem.Invalid, Message: "bad account", Fields: map[string]string{"from_account_id": "must be an account id"}}
 	}
-	org, err := p.Authority(ctx)
+	rev, err := p.Revenue(ctx)
 	if err != nil {
 		return "", err
-	}
-	rev, err := p.Ledger.Store().AccountByCode(ctx, org, "KZT", RevenueCode)
-	if err != nil {
-		return "", fmt.Errorf("dutyledger: the customs authority has no KZT %s account: %w", RevenueCode, err)
 	}
 	id := uuid.NewSHA1(ns, []byte(fmt.Sprintf("%s/%d", declarationID, amountKZT)))
 	res, err := p.Ledger.Submit(ctx, pr, []ledger.Transfer{{ID: id, DebitAccount: from, CreditAccount: rev.ID, Amount: amountKZT,
@@ -62,4 +58,21 @@ func (p Payments) PayDuties(ctx context.Context, pr *identity.Principal, declara
 		return "", &problem.Error{Code: problem.Conflict, Message: "the ledger refused the payment: " + string(res[0].Code),
 			Fields: map[string]string{"from_account_id": string(res[0].Code)}}
 	}
+}
+
+// Revenue is the customs authority's KZT revenue account: duties are paid
+// into it and bank guarantees are reserved for it.
+func (p Payments) Revenue(ctx context.Context) (ledger.Account, error) {
+	org, err := p.Authority(ctx)
+	if err != nil {
+		return ledger.Account{}, err
+	}
+	rev, err := p.Ledger.Store().AccountByCode(ctx, org, "KZT", RevenueCode)
+	if problem.Is(err, problem.NotFound) {
+		return ledger.Account{}, problem.Wrap(problem.Unavailable, err, "the customs authority has no KZT %s account", RevenueCode)
+	}
+	if err != nil {
+		return ledger.Account{}, fmt.Errorf("dutyledger: revenue account: %w", err)
+	}
+	return rev, nil
 }

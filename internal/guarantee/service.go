@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"bricstown/internal/audit"
-	"bricstown/internal/dutyledger"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/money"
@@ -23,9 +22,10 @@ import (
 type Config struct {
 	Log    *slog.Logger
 	Ledger *ledger.Service
-	// Beneficiary finds the customs authority's organisation: guarantees
-	// are reserved for its KZT revenue account.
-	Beneficiary func(ctx context.Context) (string, error)
+	// Revenue finds the customs authority's KZT revenue account (see
+	// dutyledger.Payments.Revenue): guarantees are reserved for it, and its
+	// owner is every guarantee's beneficiary.
+	Revenue func(ctx context.Context) (ledger.Account, error)
 	// OrgKind tells what kind of organisation an id names (problem.NotFound
 	// when none): only companies and logistics operators declare goods.
 	OrgKind func(ctx context.Context, orgID string) (identity.OrgKind, error)
@@ -65,8 +65,22 @@ type NewGuarantee struct {
 	PrincipalOrg     string `json:"principal_org"`
 	BackingAccountID string `json:"backing_account_id"`
 	// AmountKZT is in tiyn, like every amount of a declaration.
-	AmountKZT  int64     `json:"amount_kzt"`
-	ValidUntil time.Time `json:"valid_until"`
+	AmountKZT int64 `json:"amount_kzt"`
+	// ValidUntil is an RFC 3339 time, or a date (YYYY-MM-DD: valid to the
+	// end of that day, UTC).
+	ValidUntil string `json:"valid_until"`
+}
+
+// parseUntil reads a validity end.
+func parseUntil(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), true
+	}
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
+		return d.Add(24*time.Hour - time.Second), true
+	}
+	return time.Time{}, false
 }
 
 func notFound() error { return problem.New(problem.NotFound, "no such guarantee") }
@@ -96,18 +110,14 @@ func CheckAmount(f problem.Fields, field string, v int64) {
 
 // revenue is the customs authority's KZT revenue account.
 func (s *Service) revenue(ctx context.Context) (string, ledger.Account, error) {
-	org, err := s.cfg.Beneficiary(ctx)
+	acc, err := s.cfg.Revenue(ctx)
 	if err != nil {
 		return "", ledger.Account{}, err
 	}
-	acc, err := s.cfg.Ledger.Store().AccountByCode(ctx, org, "KZT", dutyledger.RevenueCode)
-	if err != nil {
-		if problem.Is(err, problem.NotFound) {
-			return "", ledger.Account{}, problem.New(problem.Unavailable, "the customs authority has no KZT revenue account")
-		}
-		return "", ledger.Account{}, err
+	if acc.Currency != "KZT" || acc.Closed {
+		return "", ledger.Account{}, problem.New(problem.Unavailable, "the customs revenue account cannot take guarantees")
 	}
-	return org, acc, nil
+	return acc.OrgID, acc, nil
 }
 
 // Issue makes a guarantee of the caller's bank. The ledger reserves the
@@ -134,21 +144,24 @@ func (s *Service) Issue(ctx context.Context, p *identity.Principal, in NewGuaran
 	}
 	CheckAmount(f, "amount_kzt", in.AmountKZT)
 	g.AmountKZT, g.RemainingKZT = in.AmountKZT, in.AmountKZT
-	g.ValidUntil = in.ValidUntil.UTC().Truncate(time.Second)
+	until, ok := parseUntil(in.ValidUntil)
+	g.ValidUntil = until.Truncate(time.Second)
 	switch {
-	case in.ValidUntil.IsZero():
+	case strings.TrimSpace(in.ValidUntil) == "":
 		f.Add("valid_until", "required")
+	case !ok:
+		f.Add("valid_until", "must be a date (YYYY-MM-DD) or an RFC 3339 time")
 	case g.ValidUntil.Sub(now) < time.Hour:
 		f.Add("valid_until", "must be at least an hour from now")
 	case g.ValidUntil.Sub(now) > MaxValidity:
 		f.Add("valid_until", "must be within 366 days")
 	}
-	backing, ok := s.backingAccount(ctx, p, in.BackingAccountID, f)
-	if err := f.Err("the guarantee is not valid"); err != nil {
+	backing, err := s.backingAccount(ctx, p, in.BackingAccountID, f)
+	if err != nil {
 		return Guarantee{}, err
 	}
-	if !ok {
-		return Guarantee{}, fmt.Errorf("guarantee: backing account lookup failed")
+	if err := f.Err("the guarantee is not valid"); err != nil {
+		return Guarantee{}, err
 	}
 	bene, rev, err := s.revenue(ctx)
 	if err != nil {
@@ -209,18 +222,18 @@ func (s *Service) orgKind(ctx context.Context, org string) (identity.OrgKind, er
 // backingAccount checks the account the bank reserves from: its own, open,
 // in KZT, and one that cannot go below zero, so that the ledger refuses a
 // reservation the bank cannot fund.
-func (s *Service) backingAccount(ctx context.Context, p *identity.Principal, id string, f problem.Fields) (ledger.Account, bool) {
+func (s *Service) backingAccount(ctx context.Context, p *identity.Principal, id string, f problem.Fields) (ledger.Account, error) {
 	u, err := uuid.Parse(strings.TrimSpace(id))
 	if err != nil {
 		f.Add("backing_account_id", "must be the id of one of your KZT accounts")
-		return ledger.Account{}, true
+		return ledger.Account{}, nil
 	}
 	a, err := s.cfg.Ledger.Store().GetAccount(ctx, u)
 	switch {
 	case problem.Is(err, problem.NotFound) || err == nil && a.OrgID != p.OrgID:
 		f.Add("backing_account_id", "must be the id of one of your KZT accounts")
 	case err != nil:
-		return ledger.Account{}, false
+		return ledger.Account{}, err
 	case a.Currency != "KZT":
 		f.Add("backing_account_id", "must be a KZT account")
 	case a.Closed:
@@ -228,7 +241,7 @@ func (s *Service) backingAccount(ctx context.Context, p *identity.Principal, id 
 	case a.Flags&ledger.DebitsMustNotExceedCredits == 0 || a.Kind.DebitNormal():
 		f.Add("backing_account_id", "must be a funds account that cannot go below zero")
 	}
-	return a, true
+	return a, nil
 }
 
 func (s *Service) record(p *identity.Principal, action, id, org, detail string) audit.Record {

@@ -97,7 +97,7 @@ func newGuaranteeWorld(t *testing.T, db *DB) *guaranteeWorld {
 		t.Fatal(err)
 	}
 	w.svc = guarantee.NewService(w.store, guarantee.Config{Ledger: w.led, Now: w.clock,
-		Beneficiary: func(context.Context) (string, error) { return "g-customs", nil },
+		Revenue: func(ctx context.Context) (ledger.Account, error) { return db.GetAccount(ctx, w.revenue) },
 		OrgKind: func(ctx context.Context, org string) (identity.OrgKind, error) {
 			o, err := db.GetOrg(ctx, org)
 			return o.Kind, err
@@ -134,7 +134,7 @@ func (w *guaranteeWorld) books(t *testing.T, balance, reserved, revenue int64) {
 func (w *guaranteeWorld) issue(t *testing.T, amount int64, valid time.Duration) guarantee.Guarantee {
 	t.Helper()
 	g, err := w.svc.Issue(context.Background(), w.bank, guarantee.NewGuarantee{Reference: "BG-1", PrincipalOrg: "g-acme",
-		BackingAccountID: w.funds.String(), AmountKZT: amount, ValidUntil: w.clock().Add(valid)})
+		BackingAccountID: w.funds.String(), AmountKZT: amount, ValidUntil: w.clock().Add(valid).Format(time.RFC3339)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestGuaranteeIssueRefusals(t *testing.T) {
 		w := newGuaranteeWorld(t, db)
 		ctx := context.Background()
 		in := func(amount int64, acct ledger.ID, principal string) guarantee.NewGuarantee {
-			return guarantee.NewGuarantee{Reference: "BG-X", PrincipalOrg: principal, BackingAccountID: acct.String(), AmountKZT: amount, ValidUntil: w.clock().Add(24 * time.Hour)}
+			return guarantee.NewGuarantee{Reference: "BG-X", PrincipalOrg: principal, BackingAccountID: acct.String(), AmountKZT: amount, ValidUntil: w.clock().Add(24 * time.Hour).Format(time.RFC3339)}
 		}
 		// A trader cannot issue, even naming the bank's account.
 		_, err := w.svc.Issue(ctx, w.acme, in(100_00, w.funds, "g-acme"))
@@ -184,7 +184,7 @@ func TestGuaranteeIssueRefusals(t *testing.T) {
 			mustProblem(t, err, problem.Invalid, "principal_org")
 		}
 		bad := in(1_00, w.funds, "g-acme")
-		bad.ValidUntil = w.clock().Add(400 * 24 * time.Hour)
+		bad.ValidUntil = w.clock().Add(400 * 24 * time.Hour).Format(time.RFC3339)
 		_, err = w.svc.Issue(ctx, w.bank, bad)
 		mustProblem(t, err, problem.Invalid, "valid_until")
 		// Nothing was recorded and nothing is reserved.
