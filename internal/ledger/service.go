@@ -285,6 +285,13 @@ func (s *Service) CentreAccounts(ctx context.Context, currency string) (CentreBo
 	return b, nil
 }
 
+// IsCentreOperator reports whether p runs the settlement centre (grants
+// issuance limits, sees every issuer).
+func (s *Service) IsCentreOperator(ctx context.Context, p *identity.Principal) bool {
+	ok, err := s.isCentreOperator(ctx, p)
+	return err == nil && ok
+}
+
 // isCentreOperator reports whether p runs the settlement centre.
 func (s *Service) isCentreOperator(ctx context.Context, p *identity.Principal) (bool, error) {
 	if p.Has(identity.PlatformAdmin) {

@@ -91,8 +91,8 @@ func (s *Server) routes() []Route {
 		api("GET", "/api/v1/ledger/transfers/{id}", ledgerRoles, s.getTransfer),
 		// Who creates money: the centre's operators grant banks issuance
 		// limits (the service checks the centre); banks see their own line.
-		api("PUT", "/api/v1/ledger/issuance", roles(admin, orgAdmin, identity.BankOperator), s.setIssuance),
-		api("GET", "/api/v1/ledger/issuance", roles(admin, orgAdmin, identity.BankOperator), s.listIssuance),
+		api("PUT", "/api/v1/ledger/issuance", roles(admin, identity.BankOperator), s.setIssuance),
+		api("GET", "/api/v1/ledger/issuance", roles(admin, identity.BankOperator), s.listIssuance),
 
 		// FX in local currencies.
 		api("POST", "/api/v1/fx/rates", fxPublish, s.publishRate),
@@ -206,6 +206,8 @@ func (s *Server) routes() []Route {
 		page("GET", "/admin/orgs", roles(admin), s.ui.Orgs),
 		page("POST", "/admin/orgs", roles(admin), s.ui.CreateOrg),
 		page("GET", "/audit", roles(admin, orgAdmin), s.ui.AuditLog),
+		page("GET", "/ledger/issuance", roles(admin, identity.BankOperator), s.ui.Issuance),
+		page("POST", "/ledger/issuance", roles(admin, identity.BankOperator), s.ui.IssuanceSet),
 		page("GET", "/accounts", ledgerRoles, s.ui.Accounts),
 		page("POST", "/accounts", ledgerRoles, s.ui.CreateAccount),
 		page("GET", "/accounts/{id}", ledgerRoles, s.ui.AccountPage),

@@ -145,6 +145,7 @@ var navigation = []NavItem{
 	{Path: "/customs/console", Key: "customs.nav_console"},
 	{Path: "/customs/quarantine", Key: "customs.nav_quarantine"},
 	{Path: "/guarantees", Key: "guarantee.nav"},
+	{Path: "/ledger/issuance", Key: "issuance.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
 	{Path: "/audit", Key: "nav.audit"},
