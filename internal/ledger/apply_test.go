@@ -392,8 +392,17 @@ func TestScopedIDs(t *testing.T) {
 	if !IsClientScoped(a) || IsClientScoped(c) || IsClientScoped(uuid.NewSHA1(uuid.NameSpaceURL, []byte("x"))) {
 		t.Fatal("client and platform ids are not told apart")
 	}
-	if string(a[:6]) != string(c[:6]) {
-		t.Fatal("the UUIDv7 time prefix is lost: inserts would scatter")
+	if string(a[:6]) != string(c[:6]) || a[6]&0x0f != c[6]&0x0f || a[7] != c[7] {
+		t.Fatal("the UUIDv7 time prefix and sequence are lost: inserts would scatter")
+	}
+	// Ids a process makes in order stay in order once scoped.
+	prev := ScopedID("org-a", uuid.Must(uuid.NewV7()))
+	for i := 0; i < 1000; i++ {
+		next := ScopedID("org-a", uuid.Must(uuid.NewV7()))
+		if string(next[:8]) <= string(prev[:8]) {
+			t.Fatalf("scoped ids out of order at %d", i)
+		}
+		prev = next
 	}
 	if ScopedID("org-a", a).Version() != 8 || a.Variant() != uuid.RFC4122 {
 		t.Fatal("not an RFC 9562 version-8 UUID")

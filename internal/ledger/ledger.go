@@ -197,9 +197,12 @@ type PendingRecord struct {
 // for itself (version 5 or 7: cycle transfers, expiry voids, conversion
 // legs, system accounts).
 //
-// The first 48 bits (a UUIDv7's millisecond timestamp) are kept, so
-// time-ordered client ids still insert at the right edge of the index; the
-// other bits are a SHA-256 of the org and the whole client id.
+// The first 64 bits (a UUIDv7's millisecond timestamp and its 12-bit
+// sub-millisecond sequence) are kept, so time-ordered client ids still
+// insert at the right edge of the index and rarely need an idempotency
+// look-up; the last 62 bits are a SHA-256 of the org and the whole client
+// id. Occupying another org's id would take a second preimage of 62 bits
+// for an id one cannot see.
 func ScopedID(org string, client ID) ID {
 	h := sha256.New()
 	h.Write([]byte("bricstown/ledger/id\x00"))
@@ -209,8 +212,8 @@ func ScopedID(org string, client ID) ID {
 	var sum [sha256.Size]byte
 	h.Sum(sum[:0])
 	var out ID
-	copy(out[:6], client[:6])
-	copy(out[6:], sum[:10])
+	copy(out[:8], client[:8])
+	copy(out[8:], sum[:8])
 	out[6] = out[6]&0x0f | 0x80 // version 8
 	out[8] = out[8]&0x3f | 0x80 // RFC 9562 variant
 	return out
