@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"bricstown/internal/audit"
@@ -18,6 +19,8 @@ type batcher struct {
 	log   *slog.Logger
 	queue chan *submission
 	now   func() time.Time
+	// observe, when set, is told each commit's latency and size.
+	observe atomic.Pointer[func(time.Duration, int)]
 }
 
 type submission struct {
@@ -128,7 +131,11 @@ func (b *batcher) write(subs []*submission, total int) {
 	// abort the others' transaction.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	began := time.Now()
 	results, err := b.store.CreateTransfers(ctx, reqs, opts)
+	if fn := b.observe.Load(); fn != nil && err == nil {
+		(*fn)(time.Since(began), len(reqs))
+	}
 	if err != nil {
 		b.log.Error("ledger batch failed", "transfers", len(reqs), "err", err)
 	}

@@ -59,6 +59,12 @@ func NewService(store Store, cfg Config) *Service {
 	return &Service{store: store, cfg: cfg, batch: newBatcher(store, cfg.Log, cfg.Now)}
 }
 
+// ObserveCommits sets a function told the latency and size of every group
+// commit (the server's metrics); it may be set while the batcher runs.
+func (s *Service) ObserveCommits(fn func(took time.Duration, transfers int)) {
+	s.batch.observe.Store(&fn)
+}
+
 // Store exposes the store for read-only tools (verify).
 func (s *Service) Store() Store { return s.store }
 

@@ -13,6 +13,8 @@ import (
 
 	"bricstown/internal/audit"
 	"bricstown/internal/identity"
+
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 )
 
 const townAdmin = "BRICS Town Administration"
@@ -218,16 +220,34 @@ func TestRequestIDsAndMetrics(t *testing.T) {
 		t.Fatalf("unsafe request id echoed: %q", id)
 	}
 	f.call(t, "GET", "/api/v1/nothing-here", "", nil)
+	// A ledger commit, so the commit histograms have a sample.
+	bank := f.token(t, "Steppe Commercial Bank", identity.BankOperator)
+	src := f.openAccount(t, bank, "KZT", false)
+	dst := f.openAccount(t, bank, "KZT", true)
+	results(t, f.call(t, "POST", "/api/v1/ledger/transfers", bank, map[string]any{"transfers": []any{map[string]any{
+		"id": v7(), "debit_account_id": src, "credit_account_id": dst, "amount": "1.00", "currency": "KZT"}}}))
 	m := string(f.call(t, "GET", "/metrics", "", nil).body)
 	for _, want := range []string{
-		`bricstown_http_requests_total{route="GET /healthz",code="200"}`,
-		`bricstown_http_requests_total{route="unmatched",code="404"}`,
+		`bricstown_http_requests_total{code="200",route="GET /healthz"}`,
+		`bricstown_http_requests_total{code="404",route="unmatched"}`,
 		`bricstown_http_request_seconds_bucket{route="GET /healthz",le="+Inf"}`,
 		`bricstown_db_connections{state="open"}`,
+		`bricstown_ledger_commit_seconds_count`,
+		"# TYPE bricstown_db_wait_seconds_total counter",
+		"go_goroutines", "process_cpu_seconds_total",
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+	// The whole scrape passes promlint, the checker behind `promtool
+	// check metrics`.
+	problems, err := promlint.New(strings.NewReader(m)).Lint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
 	}
 	if resp := f.call(t, "GET", "/readyz", "", nil); resp.status != 200 {
 		t.Fatalf("readyz %d", resp.status)

@@ -6,6 +6,8 @@
 package server
 
 import (
+	"time"
+
 	"context"
 	"database/sql"
 	"log/slog"
@@ -101,8 +103,16 @@ func New(d Deps) (*Server, error) {
 			emit(float64(st.Idle), "idle")
 			emit(float64(st.OpenConnections), "open")
 		})
-		d.Metrics.NewGaugeFunc("bricstown_db_wait_seconds_total", "Time spent waiting for a database connection.", nil, func(emit func(float64, ...string)) {
-			emit(d.DBStats().WaitDuration.Seconds())
+		d.Metrics.NewCounterFunc("bricstown_db_wait_seconds_total", "Time spent waiting for a database connection.", func() float64 {
+			return d.DBStats().WaitDuration.Seconds()
+		})
+	}
+	if d.Ledger != nil {
+		commits := d.Metrics.NewHistogramVec("bricstown_ledger_commit_seconds", "Ledger group-commit latency: one transaction per batch.", metrics.DefaultLatencyBuckets)
+		batchSize := d.Metrics.NewHistogramVec("bricstown_ledger_commit_transfers", "Transfers per ledger group commit.", []float64{1, 4, 16, 64, 256, 1024, 4096, 8000})
+		d.Ledger.ObserveCommits(func(took time.Duration, transfers int) {
+			commits.Observe(took.Seconds())
+			batchSize.Observe(float64(transfers))
 		})
 	}
 	pages, err := ui.New(ui.Deps{Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit,
