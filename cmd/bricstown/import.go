@@ -17,9 +17,13 @@ import (
 
 // importCmd loads reference tables from files. Today: the customs tariff.
 func importCmd(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "reference-rates" {
+		return importReferenceRates(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "tariff" {
 		fmt.Fprintln(e.stderr, "Usage: bricstown import tariff --csv FILE [--json]")
-		return usageError{"import: expected 'tariff'"}
+		fmt.Fprintln(e.stderr, "       bricstown import reference-rates --csv FILE [--db …]")
+		return usageError{"import: expected 'tariff' or 'reference-rates'"}
 	}
 	return importTariff(ctx, e, args[1:])
 }

@@ -89,7 +89,7 @@ func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig, centreO
 			return nil, err
 		}
 	}
-	fxs, err := fx.NewService(db, fx.Config{Policy: fx.Policy{USD: usd}})
+	fxs, err := fx.NewService(db, fx.Config{Policy: fx.Policy{USD: usd}, CentreOrg: orgNamed(idsvc, centreOrg)})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -97,12 +97,19 @@ func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig, centreO
 	fxs.UseLedger(fx.LedgerOf(led))
 	settle := settlement.NewService(db, settlement.Config{Log: log, Ledger: led, Exponent: ref.MoneyExponent,
 		CentreOrg: orgNamed(idsvc, centreOrg),
-		Rates: func(ctx context.Context) (func(a, b string) (money.Rate, bool), error) {
-			board, err := fxs.Store().CurrentRates(ctx, time.Now())
+		// Each pair's cycle rate is the median of the banks' mids within
+		// the band of the official reference (issue 8): no single bank sets it.
+		RateBook: func(ctx context.Context) (*settlement.RateBook, error) {
+			now := time.Now()
+			board, err := fxs.Store().CurrentRates(ctx, now)
 			if err != nil {
 				return nil, err
 			}
-			return settlement.CycleRates(board, usd), nil
+			ref, err := fxs.ReferenceSet(ctx, now)
+			if err != nil {
+				return nil, err
+			}
+			return settlement.NewRateBook(board, ref, usd, fxs.BandBps()), nil
 		}})
 	obl := obligations.NewService(db, obligations.Config{Exponent: ref.MoneyExponent, Log: log})
 	cust, err := newCustoms(db, ref, idsvc, led, fxs, usd, tariff)
@@ -114,9 +121,9 @@ func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig, centreO
 }
 
 // newCustoms assembles the one-stop trade service centre: the demo tariff
-// and risk rules, customs values converted to KZT at the board's mid (or
-// the USD cross where no bank quotes the pair), duties paid through the
-// ledger into the customs authority's revenue account.
+// and risk rules, customs values converted to KZT at the official reference
+// rate of the valuation date, duties paid through the ledger into the
+// customs authority's revenue account.
 func newCustoms(db *sqlstore.DB, ref *refdata.Data, ids *identity.Service, led *ledger.Service, fxs *fx.Service, usd fx.USDConfig, tariffPath string) (*customs.Service, error) {
 	rules, err := customs.DemoRules(ref)
 	if err != nil {
@@ -138,17 +145,10 @@ func newCustoms(db *sqlstore.DB, ref *refdata.Data, ids *identity.Service, led *
 		}
 	}
 	return customs.NewService(db, customs.Config{Rules: rules,
+		// Customs values at the official reference rate of the valuation
+		// date (the newest on or before it), never at a bank's quote.
 		Rates: func(ccy string, date time.Time) (money.Rate, error) {
-			ctx := context.Background()
-			board, err := fxs.Store().CurrentRates(ctx, time.Now())
-			if err != nil {
-				return money.Rate{}, err
-			}
-			r, ok := settlement.CycleRates(board, usd)(ccy, "KZT")
-			if !ok {
-				return money.Rate{}, problem.New(problem.Invalid, "no KZT rate for %s", ccy)
-			}
-			return r, nil
+			return fxs.KZTRate(context.Background(), ccy, date)
 		},
 		Payments: dutyledger.Payments{Ledger: led, Authority: orgOfKind(ids, identity.KindCustomsAuthority)}})
 }

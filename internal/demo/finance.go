@@ -194,6 +194,11 @@ func SeedFinance(ctx context.Context, ids *identity.Service, led *ledger.Service
 		}
 	}
 
+	// The official reference table comes first, so that the banks' quotes
+	// below are checked against it.
+	if err := SeedReference(ctx, fxs, orgs["BRICS Town Administration"].ID, now); err != nil {
+		return fmt.Errorf("demo: reference rates: %w", err)
+	}
 	// The FX market: every bank quotes its pairs around the indicative
 	// mids, and charges a small fee.
 	board, err := fxs.Store().CurrentRates(ctx, now)

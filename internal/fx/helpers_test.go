@@ -91,10 +91,11 @@ type memStore struct {
 	fees   map[string]Fee
 	quotes map[string]Quote
 	audit  []audit.Record
+	refs   map[string]ReferenceRate // date|currency
 }
 
 func newMemStore() *memStore {
-	return &memStore{cur: map[string]int{}, fees: map[string]Fee{}, quotes: map[string]Quote{}}
+	return &memStore{cur: map[string]int{}, fees: map[string]Fee{}, quotes: map[string]Quote{}, refs: map[string]ReferenceRate{}}
 }
 
 func (m *memStore) PublishRate(_ context.Context, r Rate, rec audit.Record) error {
@@ -192,6 +193,33 @@ func (m *memStore) ClaimQuote(_ context.Context, id, payer string, now time.Time
 	q.UsedAt = now
 	m.quotes[id] = q
 	return q, nil
+}
+
+func (m *memStore) PublishReference(_ context.Context, rates []ReferenceRate, rec audit.Record) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range rates {
+		m.refs[r.Date+"|"+r.Currency] = r
+	}
+	m.audit = append(m.audit, rec)
+	return nil
+}
+
+func (m *memStore) ReferenceRates(_ context.Context, date string) ([]ReferenceRate, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	best := map[string]ReferenceRate{}
+	for _, r := range m.refs {
+		if r.Date <= date && r.Date >= best[r.Currency].Date {
+			best[r.Currency] = r
+		}
+	}
+	var out []ReferenceRate
+	for _, r := range best {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Currency < out[j].Currency })
+	return out, nil
 }
 
 var _ Store = (*memStore)(nil)

@@ -24,7 +24,14 @@ type Rate struct {
 	// ValidUntil bounds how long a bank stands behind a price it may not be
 	// around to withdraw; zero means until the bank publishes again.
 	ValidUntil time.Time `json:"valid_until,omitzero"`
+	// Flag is "no_reference" when no official reference rate existed for
+	// the pair at publication, so the price could not be checked against
+	// one; a settlement cycle does not trust it on its own.
+	Flag string `json:"flag,omitempty"`
 }
+
+// FlagNoReference marks a price published without a reference to check it.
+const FlagNoReference = "no_reference"
 
 // Live reports whether the price may still be dealt on at now. A rate that
 // has been replaced is never live, but that is the store's to know; this

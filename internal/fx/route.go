@@ -33,11 +33,18 @@ type Policy struct {
 	// town exists to settle BRICS currencies against each other without the
 	// dollar, so nil means {USD}; an empty non-nil slice allows any.
 	NoIntermediate []string
+	// BandBps is how far from the official reference mid a published bid
+	// or ask may be (zero means DefaultBandBps); settlement uses the same
+	// band to discard outlier quotes.
+	BandBps int64
 }
 
 func (p Policy) withDefaults() Policy {
 	if p.TTL <= 0 {
 		p.TTL = DefaultQuoteTTL
+	}
+	if p.BandBps <= 0 {
+		p.BandBps = DefaultBandBps
 	}
 	if p.NoIntermediate == nil {
 		p.NoIntermediate = []string{USD}

@@ -19,6 +19,10 @@ import (
 type Config struct {
 	Policy
 	Now func() time.Time
+	// CentreOrg finds the settlement centre's organisation, whose bank
+	// operators may publish the official reference rates (with the
+	// platform administrator). Nil means only the administrator may.
+	CentreOrg func(ctx context.Context) (string, error)
 }
 
 // Service applies FX's rules (who may publish, validation, expiry) on top
@@ -78,14 +82,21 @@ func (s *Service) PublishRate(ctx context.Context, p *identity.Principal, in New
 	if !IsLiquidityProvider(p) {
 		return Rate{}, problem.New(problem.Forbidden, "only a bank's operators publish FX rates")
 	}
-	r, err := in.Validate(s.now())
+	now := s.now()
+	r, err := in.Validate(now)
 	if err != nil {
+		return Rate{}, err
+	}
+	if r.Flag, err = s.checkBand(ctx, r, now); err != nil {
 		return Rate{}, err
 	}
 	r.ID, r.Provider = newID(), p.OrgID
 	detail := fmt.Sprintf("%s bid %s ask %s", r.Pair, r.Bid, r.Ask)
 	if !r.ValidUntil.IsZero() {
 		detail += " until " + r.ValidUntil.Format(time.RFC3339)
+	}
+	if r.Flag != "" {
+		detail += " flag " + r.Flag
 	}
 	if err := s.store.PublishRate(ctx, r, record(p, "fx.rate.publish", "fx_rate", r.ID, p.OrgID, r.Pair.String(), detail)); err != nil {
 		return Rate{}, fmt.Errorf("fx: publish %s: %w", r.Pair, err)

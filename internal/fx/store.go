@@ -39,6 +39,14 @@ type Store interface {
 	// claimed; NotFound for an unknown quote or another org's;
 	// QuoteExpired or QuoteUsed (problem.Conflict) otherwise.
 	ClaimQuote(ctx context.Context, quoteID, payerOrg string, now time.Time) (Quote, error)
+
+	// PublishReference stores official reference rates (any dates, in one
+	// transaction); a row for a date and currency already published
+	// replaces it, and the audit record says so.
+	PublishReference(ctx context.Context, rates []ReferenceRate, rec audit.Record) error
+	// ReferenceRates is, for each currency, its newest reference rate
+	// dated on or before date (YYYY-MM-DD), ordered by currency.
+	ReferenceRates(ctx context.Context, date string) ([]ReferenceRate, error)
 }
 
 // Causes inside the Conflict errors ClaimQuote returns, so that the ledger

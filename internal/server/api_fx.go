@@ -42,6 +42,7 @@ type rateOut struct {
 	Ask          string     `json:"ask"`
 	PublishedAt  time.Time  `json:"published_at"`
 	ValidUntil   *time.Time `json:"valid_until,omitempty"`
+	Flag         string     `json:"flag,omitempty"` // no_reference: published with no official rate to check it against
 }
 
 // orgNames looks organisation names up once per request: a board lists a
@@ -82,7 +83,7 @@ func (s *Server) writeRates(w http.ResponseWriter, r *http.Request, rates []fx.R
 
 func rateJSON(r fx.Rate, names *orgNames) rateOut {
 	out := rateOut{ID: r.ID, Provider: r.Provider, ProviderName: names.name(r.Provider), Pair: r.Pair.String(), Bid: r.Bid.String(),
-		Ask: r.Ask.String(), PublishedAt: r.PublishedAt}
+		Ask: r.Ask.String(), PublishedAt: r.PublishedAt, Flag: r.Flag}
 	if !r.ValidUntil.IsZero() {
 		v := r.ValidUntil
 		out.ValidUntil = &v

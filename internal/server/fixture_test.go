@@ -89,7 +89,8 @@ func newFixture(dsn string) (*fixture, error) {
 		}
 	}()
 	go led.Run(runCtx)
-	fxs, err := fx.NewService(db, fx.Config{Policy: fx.Policy{USD: fx.DefaultUSDConfig()}})
+	fxs, err := fx.NewService(db, fx.Config{Policy: fx.Policy{USD: fx.DefaultUSDConfig()},
+		CentreOrg: func(ctx context.Context) (string, error) { return orgIDByName(ctx, ids, demoCentre) }})
 	if err != nil {
 		return nil, err
 	}

@@ -99,6 +99,9 @@ func (s *Server) routes() []Route {
 		api("GET", "/api/v1/fx/quotes/{id}", ledgerRoles, s.getQuote),
 		api("POST", "/api/v1/fx/conversions", ledgerRoles, s.createConversion),
 		api("GET", "/api/v1/fx/exposure", ledgerRoles, s.fxExposure),
+		api("POST", "/api/v1/fx/reference", fxReferencePublish, s.publishReference),
+		api("GET", "/api/v1/fx/reference", anyUser, s.fxReference),
+		{Method: "POST", Pattern: "/api/v1/fx/reference/csv", Access: fxReferencePublish, Handler: s.importReference, BodyLimit: fxReferenceBodyLimit},
 
 		// Settlement.
 		api("POST", "/api/v1/settlement/participants", settleAdmin, s.registerParticipant),
@@ -202,6 +205,9 @@ func (s *Server) routes() []Route {
 		page("GET", "/fx/publish", roles(identity.BankOperator), s.ui.FXPublish),
 		page("POST", "/fx/publish/rate", roles(identity.BankOperator), s.ui.FXPublishRate),
 		page("POST", "/fx/publish/fee", roles(identity.BankOperator), s.ui.FXSetFee),
+		page("GET", "/fx/reference", anyUser, s.ui.FXReference),
+		page("POST", "/fx/reference", fxReferencePublish, s.ui.FXReferencePublish),
+		{Method: "POST", Pattern: "/fx/reference/csv", Access: fxReferencePublish, Handler: s.ui.FXReferenceImport, Page: true, BodyLimit: fxReferenceBodyLimit + 64<<10},
 		page("GET", "/settlement", settleRead, s.ui.SettlementPage),
 		page("POST", "/settlement/instructions", settleBank, s.ui.SettlementSubmit),
 		{Method: "POST", Pattern: "/settlement/pacs008", Access: settleBank, Handler: s.ui.SettlementUpload, Page: true, BodyLimit: 33 << 20},

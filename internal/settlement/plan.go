@@ -30,6 +30,9 @@ type Books struct {
 	// Rate prices one unit of a in b for the cycle; ok is false when the
 	// pair has no price (its instructions wait).
 	Rate func(a, b string) (money.Rate, bool)
+	// RateBook, when the cycle was priced by one, says where each rate
+	// came from, for the report (see Config.RateBook).
+	RateBook *RateBook
 	// Exponent gives each currency's minor units.
 	Exponent func(string) (int, bool)
 	// Cost configures the comparison with USD correspondent banking.

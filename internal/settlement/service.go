@@ -31,6 +31,10 @@ type Config struct {
 	Exponent func(string) (int, bool)
 	Cost     CostConfig
 	Now      func() time.Time
+
+	// RateBook, when set, prices the cycle instead of Rates and records in
+	// the cycle report where each pair's rate came from (see NewRateBook).
+	RateBook func(ctx context.Context) (*RateBook, error)
 }
 
 // Service applies settlement's rules and runs cycles.
@@ -430,6 +434,7 @@ func (s *Service) runOnce(ctx context.Context, actor audit.Record) (Cycle, error
 		return Cycle{}, ErrNothingToSettle
 	}
 	plan.Commit.Audit = actor
+	plan.Commit.Cycle.Report.Rates = rateSources(books.RateBook, plan.Commit.Cycle.Report.Pairs)
 	return s.store.CommitCycle(ctx, plan.Commit)
 }
 
@@ -481,7 +486,12 @@ func (s *Service) books(ctx context.Context, queue []*Instruction) (Books, error
 		}
 		b.Clearing[ccy], b.FX[ccy], b.Rounding[ccy] = cb.Clearing.ID, cb.FX.ID, cb.Rounding.ID
 	}
-	if b.Rate, err = s.cfg.Rates(ctx); err != nil {
+	if s.cfg.RateBook != nil {
+		if b.RateBook, err = s.cfg.RateBook(ctx); err != nil {
+			return Books{}, err
+		}
+		b.Rate = b.RateBook.Rate
+	} else if b.Rate, err = s.cfg.Rates(ctx); err != nil {
 		return Books{}, err
 	}
 	return b, nil

@@ -124,6 +124,7 @@ type Report struct {
 	LiquiditySavingBps  int64             `json:"liquidity_saving_bps"` // (gross − net) / gross over all currencies valued in the reporting currency
 	Currencies          []CurrencyFigures `json:"currencies"`
 	Pairs               []PairFigures     `json:"pairs"`
+	Rates               []RateSource      `json:"rates,omitempty"` // where each pair's cycle rate came from
 	Positions           []Position        `json:"positions"`
 	Deferrals           []Deferral        `json:"deferrals"`
 	Exclusions          []Deferral        `json:"exclusions,omitempty"`

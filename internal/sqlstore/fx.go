@@ -28,22 +28,22 @@ func (db *DB) PublishRate(ctx context.Context, r fx.Rate, rec audit.Record) erro
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO fx_rates (id, provider_org, market, base_ccy, quote_ccy, bid, ask,
-			published_at, valid_until, replaced_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,0)`,
+			published_at, valid_until, replaced_at, flag) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,0,$10)`,
 			r.ID, r.Provider, market, r.Pair.Base, r.Pair.Quote, r.Bid.String(), r.Ask.String(),
-			micros(r.PublishedAt), micros(r.ValidUntil)); err != nil {
+			micros(r.PublishedAt), micros(r.ValidUntil), r.Flag); err != nil {
 			return err
 		}
 		return appendAudit(ctx, tx, r.PublishedAt, rec)
 	})
 }
 
-const fxRateCols = `id, provider_org, base_ccy, quote_ccy, bid, ask, published_at, valid_until`
+const fxRateCols = `id, provider_org, base_ccy, quote_ccy, bid, ask, published_at, valid_until, flag`
 
 func scanFXRate(sc interface{ Scan(...any) error }) (fx.Rate, error) {
 	var r fx.Rate
 	var bid, ask string
 	var pub, until int64
-	if err := sc.Scan(&r.ID, &r.Provider, &r.Pair.Base, &r.Pair.Quote, &bid, &ask, &pub, &until); err != nil {
+	if err := sc.Scan(&r.ID, &r.Provider, &r.Pair.Base, &r.Pair.Quote, &bid, &ask, &pub, &until, &r.Flag); err != nil {
 		return r, err
 	}
 	var err error

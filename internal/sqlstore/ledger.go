@@ -467,13 +467,67 @@ func (db *DB) applyBatch(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *led
 		}
 		rec.SubjectType, rec.SubjectID = "ledger_transfers", fmt.Sprintf("%d..%d", first, last)
 		rec.After = fmt.Sprintf("%d created", created)
-		rec.Detail = fmt.Sprintf("%d submitted, %d created", ba.To-ba.From, created)
+		rec.Detail = movedDetail(out.Results[ba.From:ba.To], ba.To-ba.From, created)
 		entries = append(entries, rec)
 	}
 	if err := appendAudits(ctx, tx, db.Engine, out.LastTimestamp, entries); err != nil {
 		return nil, 0, err
 	}
 	return out, h.version, nil
+}
+
+// auditMoves is how many transfers an audit entry lists one by one; the
+// totals per currency always cover all of them.
+const auditMoves = 16
+
+// movedDetail says what a request moved, as JSON an auditor (or a page)
+// can read: the totals per currency in minor units and, for the first
+// auditMoves transfers, which account paid which, how much and how.
+func movedDetail(results []ledger.Result, submitted, created int) string {
+	type move struct {
+		Seq      int64  `json:"seq"`
+		ID       string `json:"id"`
+		Debit    string `json:"debit"`
+		Credit   string `json:"credit"`
+		Amount   int64  `json:"amount"`
+		Currency string `json:"currency"`
+		Kind     string `json:"kind,omitempty"`
+	}
+	d := struct {
+		Submitted int              `json:"submitted"`
+		Created   int              `json:"created"`
+		Totals    map[string]int64 `json:"totals_minor"`
+		Moves     []move           `json:"moves"`
+		More      int              `json:"more,omitempty"`
+	}{Submitted: submitted, Created: created, Totals: map[string]int64{}}
+	for _, r := range results {
+		if r.Code != ledger.OK {
+			continue
+		}
+		t := r.Transfer
+		if t.Flags&(ledger.Pending|ledger.VoidPending) == 0 {
+			d.Totals[t.Currency] += t.Amount // what was reserved or released moved nothing
+		}
+		if len(d.Moves) == auditMoves {
+			d.More++
+			continue
+		}
+		kind := ""
+		switch {
+		case t.Flags&ledger.Expired != 0:
+			kind = "expired"
+		case t.Flags&ledger.Pending != 0:
+			kind = "pending"
+		case t.Flags&ledger.PostPending != 0:
+			kind = "post"
+		case t.Flags&ledger.VoidPending != 0:
+			kind = "void"
+		}
+		d.Moves = append(d.Moves, move{Seq: t.Seq, ID: t.ID.String(), Debit: t.DebitAccount.String(), Credit: t.CreditAccount.String(),
+			Amount: t.Amount, Currency: t.Currency, Kind: kind})
+	}
+	b, _ := json.Marshal(d)
+	return string(b)
 }
 
 const transferInsertCols = `seq, id, debit_row, credit_row, amount, currency, pending_id, timeout, code, reference, flags, ts, debit_prev, credit_prev, dr_balance, cr_balance`

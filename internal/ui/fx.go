@@ -64,6 +64,7 @@ type boardRow struct {
 	Pair, Provider, Bid, Ask, Spread string
 	Published, ValidUntil            time.Time
 	BestBid, BestAsk, Own            bool
+	Unchecked                        bool // published with no reference rate to check it against
 }
 
 func (p *Pages) boardRows(v *View, rates []fx.Rate, names *orgNames) ([]boardRow, time.Time) {
@@ -93,7 +94,7 @@ func (p *Pages) boardRows(v *View, rates []fx.Rate, names *orgNames) ([]boardRow
 				many++
 			}
 		}
-		rows[i] = boardRow{Pair: r.Pair.String(), Provider: names.name(r.Provider), Bid: rateText(v.Lang, r.Bid), Ask: rateText(v.Lang, r.Ask),
+		rows[i] = boardRow{Pair: r.Pair.String(), Provider: names.name(r.Provider), Bid: rateText(v.Lang, r.Bid), Ask: rateText(v.Lang, r.Ask), Unchecked: r.Flag == fx.FlagNoReference,
 			Spread: bpsPercent(v.Lang, spreadBps(r.Bid, r.Ask)), Published: r.PublishedAt, ValidUntil: r.ValidUntil,
 			BestBid: many > 1 && ratOfRate(r.Bid).Cmp(x.bid) == 0, BestAsk: many > 1 && ratOfRate(r.Ask).Cmp(x.ask) == 0,
 			Own: v.Principal != nil && r.Provider == v.Principal.OrgID}
@@ -435,6 +436,17 @@ func (p *Pages) renderPublish(w http.ResponseWriter, r *http.Request, st pubStat
 	status := st.status
 	if st.formErr != nil {
 		status = p.formFail(v, st.formErr, "fxpub.field.", nil)
+		// A price outside the reference band: say which band, in the
+		// user's language, instead of the generic field help.
+		var be *fx.BandError
+		if errors.As(st.formErr, &be) {
+			msg := v.T("fxpub.band", bpsPercent(v.Lang, be.BandBps), rateText(v.Lang, be.Mid), be.Pair.String(), be.Date, rateText(v.Lang, be.Low), rateText(v.Lang, be.High))
+			for _, k := range []string{"bid", "ask"} {
+				if _, bad := v.Fields[k]; bad {
+					v.Fields[k] = msg
+				}
+			}
+		}
 	}
 	rates, err := p.FX.Board(ctx, pr)
 	if err != nil {

@@ -135,6 +135,7 @@ var navigation = []NavItem{
 	{Path: "/accounts", Key: "nav.accounts"},
 	{Path: "/fx", Key: "nav.fx"},
 	{Path: "/fx/publish", Key: "nav.fx_publish"},
+	{Path: "/fx/reference", Key: "fxref.nav"},
 	{Path: "/settlement", Key: "settle.nav"},
 	{Path: "/obligations", Key: "oblig.nav"},
 	{Path: "/customs", Key: "customs.nav"},
