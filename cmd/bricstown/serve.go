@@ -17,6 +17,7 @@ import (
 	"bricstown/internal/demo"
 	"bricstown/internal/dutyledger"
 	"bricstown/internal/fx"
+	"bricstown/internal/guarantee"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/metrics"
@@ -48,6 +49,8 @@ type platform struct {
 	settlement *settlement.Service
 	// customs is the one-stop trade service centre.
 	customs *customs.Service
+	// guarantees are banks' guarantees for customs duties.
+	guarantees *guarantee.Service
 }
 
 // openPlatform assembles the platform; centreOrg names the organisation
@@ -112,19 +115,25 @@ func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig, centreO
 			return settlement.NewRateBook(board, ref, usd, fxs.BandBps()), nil
 		}})
 	obl := obligations.NewService(db, obligations.Config{Exponent: ref.MoneyExponent, Log: log})
-	cust, err := newCustoms(db, ref, idsvc, led, fxs, usd, tariff)
+	duties := dutyledger.Payments{Ledger: led, Authority: orgOfKind(idsvc, identity.KindCustomsAuthority)}
+	gsvc := guarantee.NewService(db, guarantee.Config{Log: log, Ledger: led, Revenue: duties.Revenue,
+		OrgKind: func(ctx context.Context, org string) (identity.OrgKind, error) {
+			o, err := idsvc.Store().GetOrg(ctx, org)
+			return o.Kind, err
+		}})
+	cust, err := newCustoms(db, ref, idsvc, led, fxs, usd, tariff, gsvc)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &platform{log: log, db: db, ref: ref, identity: idsvc, ledger: led, fx: fxs, obligations: obl, settlement: settle, customs: cust}, nil
+	return &platform{log: log, db: db, ref: ref, identity: idsvc, ledger: led, fx: fxs, obligations: obl, settlement: settle, customs: cust, guarantees: gsvc}, nil
 }
 
 // newCustoms assembles the one-stop trade service centre: the demo tariff
 // and risk rules, customs values converted to KZT at the official reference
 // rate of the valuation date, duties paid through the ledger into the
 // customs authority's revenue account.
-func newCustoms(db *sqlstore.DB, ref *refdata.Data, ids *identity.Service, led *ledger.Service, fxs *fx.Service, usd fx.USDConfig, tariffPath string) (*customs.Service, error) {
+func newCustoms(db *sqlstore.DB, ref *refdata.Data, ids *identity.Service, led *ledger.Service, fxs *fx.Service, usd fx.USDConfig, tariffPath string, gs *guarantee.Service) (*customs.Service, error) {
 	rules, err := customs.DemoRules(ref)
 	if err != nil {
 		return nil, err
@@ -150,7 +159,7 @@ func newCustoms(db *sqlstore.DB, ref *refdata.Data, ids *identity.Service, led *
 		Rates: func(ccy string, date time.Time) (money.Rate, error) {
 			return fxs.KZTRate(context.Background(), ccy, date)
 		},
-		Payments: dutyledger.Payments{Ledger: led, Authority: orgOfKind(ids, identity.KindCustomsAuthority)}})
+		Payments: dutyledger.Payments{Ledger: led, Authority: orgOfKind(ids, identity.KindCustomsAuthority)}, Guarantees: gs})
 }
 
 // orgOfKind finds the first organisation of a kind (the customs authority).
@@ -231,7 +240,10 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 		if err := demo.SeedObligations(ctx, p.identity, p.obligations, time.Now()); err != nil {
 			return fmt.Errorf("seed demo obligations: %w", err)
 		}
-		if err := demo.SeedCustoms(ctx, p.identity, p.ledger, p.customs, time.Now()); err != nil {
+		if err := demo.SeedGuarantees(ctx, p.identity, p.ledger, p.guarantees, time.Now()); err != nil {
+			return fmt.Errorf("seed demo guarantees: %w", err)
+		}
+		if err := demo.SeedCustoms(ctx, p.identity, p.ledger, p.customs, p.guarantees, time.Now()); err != nil {
 			return fmt.Errorf("seed demo customs: %w", err)
 		}
 		log.Info("demo town ready", "orgs_added", orgs, "users_added", users, "password", demo.Password, "ms", time.Since(start).Milliseconds())
@@ -242,7 +254,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	go hub.Run(ledgerCtx)
 	reg := metrics.NewRegistry()
 	srv, err := server.New(server.Deps{Log: log, Version: versionString(), DB: p.db, DBStats: p.db.SQL.Stats, Identity: p.identity,
-		Audit: p.db, Ref: p.ref, Stats: p.db, Metrics: reg, Ledger: p.ledger, FX: p.fx, Settlement: p.settlement, Obligations: p.obligations, Customs: p.customs, Notify: hub})
+		Audit: p.db, Ref: p.ref, Stats: p.db, Metrics: reg, Ledger: p.ledger, FX: p.fx, Settlement: p.settlement, Obligations: p.obligations, Customs: p.customs, Guarantees: p.guarantees, Notify: hub})
 	if err != nil {
 		return err
 	}

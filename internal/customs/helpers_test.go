@@ -117,10 +117,43 @@ func (f *fakePayments) PayDuties(_ context.Context, _ *identity.Principal, id st
 	return "PAY-" + id[len(id)-6:], nil
 }
 
+// fakeGuarantees holds one guarantee per org, "G-<org>", of 1e15 tiyn
+// unless left says otherwise; a draw takes from it once per declaration.
+// It stands in for internal/guarantee, whose own tests run on the ledger.
+type fakeGuarantees struct {
+	mu    sync.Mutex
+	left  map[string]int64 // guarantee id -> remaining
+	drawn map[string]string
+}
+
+func (f *fakeGuarantees) DrawDuties(_ context.Context, p *identity.Principal, decl string, amount int64, gid string) (string, string, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.left == nil {
+		f.left, f.drawn = map[string]int64{}, map[string]string{}
+	}
+	if g, ok := f.drawn[decl]; ok {
+		return g, "BG-" + g, "T-" + decl, nil
+	}
+	if gid != "G-"+p.OrgID {
+		return "", "", "", &problem.Error{Code: problem.NotFound, Message: "no such guarantee", Fields: map[string]string{"guarantee_id": "not yours"}}
+	}
+	left, ok := f.left[gid]
+	if !ok {
+		left = 1e15
+	}
+	if left < amount {
+		return "", "", "", &problem.Error{Code: problem.Conflict, Message: "short", Fields: map[string]string{"guarantee_id": "short"}}
+	}
+	f.left[gid] = left - amount
+	f.drawn[decl] = gid
+	return gid, "BG-" + gid, "T-" + decl, nil
+}
+
 func newService(t testing.TB, rules *Rules) (*Service, *memStore, *clock, *fakePayments) {
 	t.Helper()
 	st, c, pay := newMemStore(), &clock{now: t0}, &fakePayments{}
-	s, err := NewService(st, Config{Rules: rules, Rates: rateFunc(nil), Payments: pay, Now: c.Now})
+	s, err := NewService(st, Config{Rules: rules, Rates: rateFunc(nil), Payments: pay, Guarantees: &fakeGuarantees{}, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,12 +29,25 @@ type Payments interface {
 	PayDuties(ctx context.Context, p *identity.Principal, declarationID string, amountKZT int64, fromAccountID string) (reference string, err error)
 }
 
+// Guarantees is the port through which duties are drawn from a bank
+// guarantee issued to the declarant; internal/guarantee implements it.
+//
+// DrawDuties must refuse a guarantee not issued to p's organisation
+// (not_found, like an unknown id) and must be idempotent per
+// declarationID: asked again, it answers the draw already made.
+type Guarantees interface {
+	DrawDuties(ctx context.Context, p *identity.Principal, declarationID string, amountKZT int64, guaranteeID string) (drawnGuaranteeID, reference, transferID string, err error)
+}
+
 // Config is the service's policy and collaborators.
 type Config struct {
 	Rules *Rules
 	// Rates values foreign currencies in KZT; nil allows KZT values only.
 	Rates    RateFunc
 	Payments Payments
+	// Guarantees draws duties from bank guarantees; without it, duties can
+	// only be paid.
+	Guarantees Guarantees
 	// Now is the clock, injectable so that tests control time.
 	Now func() time.Time
 	// RefusalWindow is how far back the risk engine counts a trader's
@@ -633,7 +646,7 @@ func (s *Service) Cancel(ctx context.Context, p *identity.Principal, id, reason 
 		return Declaration{}, err
 	}
 	t.d.CancelledAt = t.now
-	if t.d.Payment != nil {
+	if t.d.Payment != nil || t.d.Guarantee.Drawn() {
 		t.d.RefundDue = true
 		reason = strings.TrimSpace(reason + "; duties paid, refund due")
 	}
@@ -655,6 +668,9 @@ func (s *Service) Pay(ctx context.Context, p *identity.Principal, id, fromAccoun
 	}
 	if t.d.Payment != nil {
 		return Declaration{}, problem.New(problem.Conflict, "the duties are already paid (reference %s)", t.d.Payment.Reference)
+	}
+	if t.d.Guarantee.Drawn() {
+		return Declaration{}, problem.New(problem.Conflict, "the duties were drawn from guarantee %s", t.d.Guarantee.Reference)
 	}
 	amount := t.d.Assessment.TotalKZT
 	if amount == 0 {
@@ -692,9 +708,9 @@ func (s *Service) recordPayment(ctx context.Context, p *identity.Principal, id s
 	pay.At = t.now
 	t.d.Payment = &pay
 	detail := fmt.Sprintf("%s KZT paid, reference %s", money.FormatAmount(pay.AmountKZT, 2), pay.Reference)
-	if t.d.Status.Final() {
-		t.d.RefundDue = t.d.Status != StatusReleased
-		t.system(ActPaymentLate, t.d.Status, detail+"; the declaration had ended, refund due")
+	if t.d.Status.Final() || t.d.Guarantee.Drawn() {
+		t.d.RefundDue = t.d.Status != StatusReleased || t.d.Guarantee.Drawn()
+		t.system(ActPaymentLate, t.d.Status, detail+"; the duties were already settled or the declaration had ended, refund due")
 	} else {
 		t.event(ActPay, t.d.Status, detail)
 		s.autoRelease(t)
@@ -702,27 +718,67 @@ func (s *Service) recordPayment(ctx context.Context, p *identity.Principal, id s
 	return s.commit(ctx, t)
 }
 
-// ProvideGuarantee lodges a guarantee for the assessed duties, which lets
-// the goods go before payment. It must cover the whole amount due.
-func (s *Service) ProvideGuarantee(ctx context.Context, p *identity.Principal, id, reference string, amountKZT int64) (Declaration, error) {
+// ProvideGuarantee covers the assessed duties from a bank guarantee issued
+// to the declarant: the duties are drawn from the bank's reservation in the
+// ledger (through the Guarantees port) and only then recorded; on the green
+// or blue lane with quarantine clear, the goods are released in the same
+// step. A guarantee id the declarant does not hold answers not_found.
+func (s *Service) ProvideGuarantee(ctx context.Context, p *identity.Principal, id, guaranteeID string) (Declaration, error) {
 	t, err := s.begin(ctx, p, id, ActGuarantee)
 	if err != nil {
 		return Declaration{}, err
 	}
-	f := problem.Fields{}
-	reference = text(f, "reference", reference, 64, true)
-	if due := t.d.Assessment.TotalKZT; amountKZT < due {
-		f.Addf("amount_kzt", "must cover the %s KZT due", money.FormatAmount(due, 2))
+	if guaranteeID = strings.TrimSpace(guaranteeID); guaranteeID == "" {
+		return Declaration{}, &problem.Error{Code: problem.Invalid, Message: "name the guarantee to draw on",
+			Fields: map[string]string{"guarantee_id": "required: the id of a guarantee a bank issued to your organisation"}}
 	}
-	if err := f.Err("the guarantee is not valid"); err != nil {
-		return Declaration{}, err
-	}
-	if t.d.Payment != nil || t.d.Guarantee != nil {
+	if t.d.Payment != nil || t.d.Guarantee.Drawn() {
 		return Declaration{}, problem.New(problem.Conflict, "the duties are already paid or guaranteed")
 	}
-	t.d.Guarantee = &Guarantee{Reference: reference, AmountKZT: amountKZT, At: t.now, By: p.UserID}
-	t.event(ActGuarantee, t.d.Status, fmt.Sprintf("guarantee %s for %s KZT", reference, money.FormatAmount(amountKZT, 2)))
-	s.autoRelease(t)
+	amount := t.d.Assessment.TotalKZT
+	if amount == 0 {
+		return Declaration{}, problem.New(problem.Conflict, "nothing is due on this declaration")
+	}
+	if s.cfg.Guarantees == nil {
+		return Declaration{}, problem.New(problem.Unavailable, "guarantees are not available")
+	}
+	gid, gref, transfer, err := s.cfg.Guarantees.DrawDuties(ctx, p, id, amount, guaranteeID)
+	if err != nil {
+		return Declaration{}, err
+	}
+	// The money has moved; record it whatever happened to the declaration
+	// meanwhile, retrying if someone else changed it first.
+	g := Guarantee{GuaranteeID: gid, Reference: gref, AmountKZT: amount, DrawTransferID: transfer, By: p.UserID}
+	for attempt := 0; ; attempt++ {
+		d, err := s.recordGuarantee(ctx, p, id, g)
+		if !problem.Is(err, problem.Conflict) || attempt == 4 {
+			return d, err
+		}
+	}
+}
+
+func (s *Service) recordGuarantee(ctx context.Context, p *identity.Principal, id string, g Guarantee) (Declaration, error) {
+	d, err := s.load(ctx, p, id)
+	if err != nil {
+		return Declaration{}, err
+	}
+	if d.Guarantee.Drawn() {
+		if d.Guarantee.DrawTransferID == g.DrawTransferID {
+			return view(p, d), nil // recorded by a concurrent call
+		}
+		return Declaration{}, problem.New(problem.Conflict, "the duties were already drawn from guarantee %s", d.Guarantee.Reference)
+	}
+	t := &txn{p: p, now: s.now(), old: d, d: cloneDeclaration(d)}
+	g.At = t.now
+	t.d.Guarantee = &g
+	detail := fmt.Sprintf("%s KZT drawn from guarantee %s, transfer %s", money.FormatAmount(g.AmountKZT, 2), g.Reference, g.DrawTransferID)
+	if t.d.Status.Final() || t.d.Payment != nil {
+		t.d.RefundDue = t.d.Status != StatusReleased || t.d.Payment != nil
+		t.system(ActPaymentLate, t.d.Status, detail+"; the duties were already settled or the declaration had ended, refund due")
+	} else {
+		t.event(ActGuarantee, t.d.Status, detail)
+		s.autoRelease(t)
+	}
 	return s.commit(ctx, t)
 }
 
@@ -796,7 +852,7 @@ func (s *Service) refuse(ctx context.Context, p *identity.Principal, id string, 
 	}
 	t.d.RefusedAt = t.now
 	t.d.Refusal = &Refusal{By: by, Reason: reason, At: t.now, ActorUser: p.UserID}
-	if t.d.Payment != nil {
+	if t.d.Payment != nil || t.d.Guarantee.Drawn() {
 		t.d.RefundDue = true
 	}
 	t.event(a, StatusRefused, reason)

@@ -457,13 +457,29 @@ func TestGuaranteeAndCancellation(t *testing.T) {
 	ctx := context.Background()
 	p := trader("acme")
 	id := reach(t, s, "acme", StatusPhysicalInspection)
-	d, _ := s.Get(ctx, p, id)
-	_, err := s.ProvideGuarantee(ctx, p, id, "BG-7", d.Assessment.TotalKZT-1)
-	if fieldsOf(err)["amount_kzt"] == "" {
-		t.Fatalf("short guarantee: %v", err)
+	// Another organisation's guarantee, or a made-up one, covers nothing.
+	for _, g := range []string{"G-other", "BG-7", " "} {
+		_, err := s.ProvideGuarantee(ctx, p, id, g)
+		if err == nil {
+			t.Fatalf("guarantee %q accepted", g)
+		}
+		if d, _ := s.Get(ctx, p, id); d.Guarantee != nil || d.Paid() {
+			t.Fatalf("guarantee %q recorded: %+v", g, d.Guarantee)
+		}
 	}
-	if d, err = s.ProvideGuarantee(ctx, p, id, "BG-7", d.Assessment.TotalKZT); err != nil || d.Status != StatusPhysicalInspection {
-		t.Fatalf("guarantee: %s %v", d.Status, err)
+	d, err := s.ProvideGuarantee(ctx, p, id, "G-acme")
+	if err != nil || d.Status != StatusPhysicalInspection || !d.Guarantee.Drawn() || d.Guarantee.AmountKZT != d.Assessment.TotalKZT {
+		t.Fatalf("guarantee: %s %+v %v", d.Status, d.Guarantee, err)
+	}
+	// A declaration stored with a guarantee but no ledger draw (as the old
+	// endpoint made them) is not covered.
+	old := d
+	old.Guarantee = &Guarantee{Reference: "BG-FAKE", AmountKZT: 1 << 62}
+	if old.Paid() {
+		t.Fatal("a guarantee without a draw counts as paid")
+	}
+	if _, err = s.Pay(ctx, p, id, "acct"); !problem.Is(err, problem.Conflict) {
+		t.Fatalf("pay after a draw: %v", err)
 	}
 	// Red lane: an officer must release, and quarantine must clear first.
 	if _, err = s.RecordInspection(ctx, inspector, id, InspectionInput{Result: InspectionPass}); err != nil {

@@ -85,7 +85,7 @@ func reach(t *testing.T, s *Service, org string, status Status) string {
 		d, err = s.DecideChecks(ctx, officer, d.ID, LaneRed, "open the container")
 	case StatusReleased:
 		if _, err = s.RecordInspection(ctx, inspector, d.ID, InspectionInput{Result: InspectionPass}); err == nil {
-			d, err = s.ProvideGuarantee(ctx, p, d.ID, "BG-1", 1<<50)
+			d, err = s.ProvideGuarantee(ctx, p, d.ID, "G-"+p.OrgID)
 		}
 	case StatusRefused:
 		d, err = s.Refuse(ctx, officer, d.ID, "misdeclared")
@@ -120,7 +120,7 @@ func act(s *Service, org string, a Action, id string) error {
 	case ActPay:
 		_, err = s.Pay(ctx, p, id, "acct-1")
 	case ActGuarantee:
-		_, err = s.ProvideGuarantee(ctx, p, id, "BG-2", 1<<50)
+		_, err = s.ProvideGuarantee(ctx, p, id, "G-"+org)
 	case ActPresent:
 		_, err = s.PresentGoods(ctx, officer, id)
 	case ActDecide:

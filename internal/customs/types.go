@@ -249,10 +249,12 @@ type Declaration struct {
 	CancelledAt    time.Time `json:"cancelled_at,omitzero"`
 }
 
-// Paid reports whether release is financially covered: duties paid, a
-// guarantee lodged, or nothing to pay.
+// Paid reports whether release is financially covered: duties paid, drawn
+// from a bank guarantee in the ledger, or nothing to pay. A guarantee
+// counts only with the ledger transfer of its draw: a reference alone
+// (what declarants could once type in) covers nothing.
 func (d *Declaration) Paid() bool {
-	if d.Payment != nil || d.Guarantee != nil {
+	if d.Payment != nil || d.Guarantee.Drawn() {
 		return true
 	}
 	return d.Assessment != nil && d.Assessment.TotalKZT == 0
@@ -358,14 +360,20 @@ type Payment struct {
 	By            string    `json:"by"`
 }
 
-// Guarantee records a guarantee lodged instead of payment (a bank or
-// insurance guarantee that customs may call on).
+// Guarantee records duties drawn from a bank guarantee instead of paid by
+// the declarant: the bank's reserved money moved to the revenue account in
+// the ledger transfer DrawTransferID.
 type Guarantee struct {
-	Reference string    `json:"reference"`
-	AmountKZT int64     `json:"amount_kzt"`
-	At        time.Time `json:"at"`
-	By        string    `json:"by"`
+	GuaranteeID    string    `json:"guarantee_id,omitempty"`
+	Reference      string    `json:"reference"` // the bank's number of the guarantee
+	AmountKZT      int64     `json:"amount_kzt"`
+	DrawTransferID string    `json:"draw_transfer_id,omitempty"`
+	At             time.Time `json:"at"`
+	By             string    `json:"by"`
 }
+
+// Drawn reports whether the guarantee's draw happened in the ledger.
+func (g *Guarantee) Drawn() bool { return g != nil && g.GuaranteeID != "" && g.DrawTransferID != "" }
 
 // Authority names who did something to a declaration.
 type Authority string

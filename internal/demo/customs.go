@@ -9,6 +9,7 @@ import (
 
 	"bricstown/internal/customs"
 	"bricstown/internal/dutyledger"
+	"bricstown/internal/guarantee"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 )
@@ -169,9 +170,10 @@ func demoPDF(title string) []byte {
 // SeedCustoms opens the customs authority's KZT revenue account, makes the
 // grain exporter an authorised economic operator and lodges the demo
 // declarations (see demoDeclarations). Duties are paid from the declarant's
-// KZT operating account when SeedFinance has funded one, and guaranteed
-// otherwise. It is idempotent.
-func SeedCustoms(ctx context.Context, ids *identity.Service, led *ledger.Service, cust *customs.Service, now time.Time) error {
+// KZT operating account when SeedFinance has funded one, and otherwise drawn
+// from a bank guarantee the declarant holds (SeedGuarantees), when gs is
+// given. It is idempotent.
+func SeedCustoms(ctx context.Context, ids *identity.Service, led *ledger.Service, cust *customs.Service, gs *guarantee.Service, now time.Time) error {
 	orgs := map[string]identity.Org{}
 	list, err := ids.Store().ListOrgs(ctx, identity.Page{Limit: 1000})
 	if err != nil {
@@ -185,8 +187,8 @@ func SeedCustoms(ctx context.Context, ids *identity.Service, led *ledger.Service
 	if !ok || !ok2 {
 		return fmt.Errorf("demo: run Seed first")
 	}
-	if _, err := (dutyledger.Payments{Ledger: led}).Revenue(ctx, authority.ID); err != nil {
-		return fmt.Errorf("demo: customs revenue account: %w", err)
+	if err := revenueAccount(ctx, led, authority, now); err != nil {
+		return err
 	}
 
 	officer, err := demoPrincipal(ctx, ids, authority, identity.CustomsOfficer)
@@ -241,7 +243,7 @@ func SeedCustoms(ctx context.Context, ids *identity.Service, led *ledger.Service
 		if existing[spec.declarant+"/"+spec.content.FunctionalReferenceID] {
 			continue
 		}
-		if err := seedDeclaration(ctx, led, cust, traders[spec.declarant], officer, inspector, spec); err != nil {
+		if err := seedDeclaration(ctx, led, cust, gs, traders[spec.declarant], officer, inspector, spec); err != nil {
 			return fmt.Errorf("demo: declaration %s: %w", spec.content.FunctionalReferenceID, err)
 		}
 	}
@@ -268,7 +270,7 @@ func demoPrincipal(ctx context.Context, ids *identity.Service, org identity.Org,
 	return &identity.Principal{UserID: user, OrgID: org.ID, OrgKind: org.Kind, Roles: []identity.Role{role}, Via: "session"}, nil
 }
 
-func seedDeclaration(ctx context.Context, led *ledger.Service, cust *customs.Service, trader, officer, inspector *identity.Principal, spec demoDeclaration) error {
+func seedDeclaration(ctx context.Context, led *ledger.Service, cust *customs.Service, gs *guarantee.Service, trader, officer, inspector *identity.Principal, spec demoDeclaration) error {
 	d, err := cust.Create(ctx, trader, spec.content)
 	if err != nil {
 		return err
@@ -335,6 +337,30 @@ func seedDeclaration(ctx context.Context, led *ledger.Service, cust *customs.Ser
 		d, err = cust.Pay(ctx, trader, d.ID, from.String())
 		return err
 	}
-	_, err = cust.ProvideGuarantee(ctx, trader, d.ID, "DEMO-GTEE-"+strings.TrimPrefix(spec.content.FunctionalReferenceID, "DEMO-"), due)
-	return err
+	// Otherwise the duties are drawn from a guarantee the declarant holds
+	// (see SeedGuarantees); without one they stay due.
+	if gs == nil || due == 0 {
+		return nil
+	}
+	held, err := gs.List(ctx, trader, "", 200)
+	if err != nil {
+		return err
+	}
+	for _, g := range held {
+		if g.PrincipalOrg == trader.OrgID && g.Status == guarantee.Active && g.RemainingKZT >= due {
+			_, err = cust.ProvideGuarantee(ctx, trader, d.ID, g.ID)
+			return err
+		}
+	}
+	return nil
+}
+
+// revenueAccount opens the customs authority's KZT revenue account (a
+// system account, as in serve).
+func revenueAccount(ctx context.Context, led *ledger.Service, authority identity.Org, _ time.Time) error {
+	pay := dutyledger.Payments{Ledger: led, Authority: func(context.Context) (string, error) { return authority.ID, nil }}
+	if _, err := pay.Revenue(ctx); err != nil {
+		return fmt.Errorf("demo: customs revenue account: %w", err)
+	}
+	return nil
 }

@@ -30,8 +30,12 @@ type Payments struct {
 
 // Revenue returns the customs authority's KZT revenue account: a system
 // account, opened by the platform, that no client can occupy or close.
-func (p Payments) Revenue(ctx context.Context, authority string) (ledger.Account, error) {
-	return p.Ledger.OpenSystemAccount(ctx, ledger.SystemAccountSpec{OrgID: authority, Currency: "KZT", Code: RevenueCode,
+func (p Payments) Revenue(ctx context.Context) (ledger.Account, error) {
+	org, err := p.Authority(ctx)
+	if err != nil {
+		return ledger.Account{}, err
+	}
+	return p.Ledger.OpenSystemAccount(ctx, ledger.SystemAccountSpec{OrgID: org, Currency: "KZT", Code: RevenueCode,
 		Name: "Customs duties and taxes (KZT)", Kind: ledger.Revenue})
 }
 
@@ -44,13 +48,9 @@ func (p Payments) PayDuties(ctx context.Context, pr *identity.Principal, declara
 	if err != nil {
 		return "", &problem.Error{Code: problem.Invalid, Message: "bad account", Fields: map[string]string{"from_account_id": "must be an account id"}}
 	}
-	org, err := p.Authority(ctx)
+	rev, err := p.Revenue(ctx)
 	if err != nil {
 		return "", err
-	}
-	rev, err := p.Revenue(ctx, org)
-	if err != nil {
-		return "", fmt.Errorf("dutyledger: the customs authority has no KZT %s account: %w", RevenueCode, err)
 	}
 	id := uuid.NewSHA1(ns, []byte(fmt.Sprintf("%s/%d", declarationID, amountKZT)))
 	res, err := p.Ledger.Submit(ctx, pr, []ledger.Transfer{{ID: id, DebitAccount: from, CreditAccount: rev.ID, Amount: amountKZT,
@@ -73,3 +73,6 @@ func (p Payments) PayDuties(ctx context.Context, pr *identity.Principal, declara
 			Fields: map[string]string{"from_account_id": string(res[0].Code)}}
 	}
 }
+
+// Revenue is the customs authority's KZT revenue account: duties are paid
+// into it and bank guarantees are reserved for it.

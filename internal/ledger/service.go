@@ -603,7 +603,9 @@ func (s *Service) SubmitSystem(ctx context.Context, reqs []Transfer, rec audit.R
 			return nil, fmt.Errorf("ledger: system transfer %d uses a client-scoped id", i)
 		}
 	}
-	return s.batch.submit(ctx, &submission{reqs: reqs, rec: rec})
+	// A system batch: the platform's own reservations (guarantees, escrow)
+	// choose their timeouts, which a client's may not.
+	return s.batch.submit(ctx, &submission{reqs: reqs, rec: rec, system: true})
 }
 
 // Transfer returns a transfer to the orgs of either account. id is the

@@ -714,10 +714,11 @@ type (
 	payIn struct {
 		FromAccountID string `json:"from_account_id"`
 	}
+	// guaranteeIn names a guarantee a bank issued to the declarant; the
+	// duties are drawn from it (a made-up reference or amount is refused as
+	// an unknown field).
 	guaranteeIn struct {
-		Reference string `json:"reference"`
-		// AmountKZT is in tiyn, like every amount of a declaration.
-		AmountKZT int64 `json:"amount_kzt"`
+		GuaranteeID string `json:"guarantee_id"`
 	}
 	checksIn struct {
 		Lane   customs.Lane `json:"lane"`
@@ -745,7 +746,7 @@ func (s *Server) payDuties() http.HandlerFunc {
 
 func (s *Server) lodgeGuarantee() http.HandlerFunc {
 	return act(s, customs.ActGuarantee, false, func(ctx context.Context, p *identity.Principal, id string, in guaranteeIn) (customs.Declaration, error) {
-		return s.Customs.ProvideGuarantee(ctx, p, id, in.Reference, in.AmountKZT)
+		return s.Customs.ProvideGuarantee(ctx, p, id, in.GuaranteeID)
 	})
 }
 

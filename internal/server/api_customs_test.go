@@ -276,10 +276,10 @@ func TestAPICustomsYellowAndRedLanes(t *testing.T) {
 		t.Fatalf("release unpaid: %d %s", r.status, r.body)
 	}
 	due := int64(d["assessment"].(map[string]any)["total_kzt"].(float64))
-	if r := f.call(t, "POST", apiDecls+"/"+y+"/guarantee", trader, map[string]any{"reference": "BG-1", "amount_kzt": due - 1}); r.status != 400 {
-		t.Fatalf("short guarantee: %d", r.status)
+	if r := f.call(t, "POST", apiDecls+"/"+y+"/guarantee", trader, map[string]any{"reference": "BG-1", "amount_kzt": due}); r.status != 400 {
+		t.Fatalf("made-up guarantee: %d", r.status)
 	}
-	f.apiPost(t, apiDecls+"/"+y+"/guarantee", trader, map[string]any{"reference": "BG-1", "amount_kzt": due}, 200)
+	f.apiPost(t, apiDecls+"/"+y+"/guarantee", trader, map[string]any{"guarantee_id": f.heldGuarantee(t, trader)}, 200)
 	if d := f.apiPost(t, apiDecls+"/"+y+"/release", officer, map[string]any{"note": "mill certificate matches"}, 200); d["status"] != "released" {
 		t.Fatalf("released: %v", d)
 	}
@@ -351,7 +351,10 @@ func TestAPICustomsQuarantineHoldBlocksRelease(t *testing.T) {
 		t.Fatalf("double hold: %d", r.status)
 	}
 	due := int64(d["assessment"].(map[string]any)["total_kzt"].(float64))
-	d = f.apiPost(t, apiDecls+"/"+id+"/guarantee", trader, map[string]any{"reference": "BG-BEEF", "amount_kzt": due}, 200)
+	d = f.apiPost(t, apiDecls+"/"+id+"/guarantee", trader, map[string]any{"guarantee_id": f.heldGuarantee(t, trader)}, 200)
+	if g := d["guarantee"].(map[string]any); g["amount_kzt"] != float64(due) || g["draw_transfer_id"] == "" {
+		t.Fatalf("guarantee %v", g)
+	}
 	if d["status"] == "released" {
 		t.Fatal("released while quarantine holds the goods")
 	}
@@ -427,7 +430,7 @@ func TestAPICustomsOrgIsolation(t *testing.T) {
 	} {
 		var body any
 		if rq.path == apiDecls+"/"+id+"/guarantee" {
-			body = map[string]any{"reference": "x", "amount_kzt": 1}
+			body = map[string]any{"guarantee_id": f.heldGuarantee(t, other)}
 		}
 		if r := f.call(t, rq.method, rq.path, other, body); r.status != 404 {
 			t.Errorf("%s %s by another org: %d", rq.method, rq.path, r.status)

@@ -19,6 +19,7 @@ import (
 	"bricstown/internal/demo"
 	"bricstown/internal/dutyledger"
 	"bricstown/internal/fx"
+	"bricstown/internal/guarantee"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/metrics"
@@ -109,7 +110,21 @@ func newFixture(dsn string) (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	cust, err := customs.NewService(db, customs.Config{Rules: rules,
+	authority := func(ctx context.Context) (string, error) {
+		orgs, err := db.ListOrgs(ctx, identity.Page{Limit: 1000})
+		for _, o := range orgs {
+			if o.Kind == identity.KindCustomsAuthority {
+				return o.ID, nil
+			}
+		}
+		return "", fmt.Errorf("no customs authority: %v", err)
+	}
+	gsvc := guarantee.NewService(db, guarantee.Config{Log: log, Ledger: led, Revenue: dutyledger.Payments{Ledger: led, Authority: authority}.Revenue,
+		OrgKind: func(ctx context.Context, org string) (identity.OrgKind, error) {
+			o, err := db.GetOrg(ctx, org)
+			return o.Kind, err
+		}})
+	cust, err := customs.NewService(db, customs.Config{Rules: rules, Guarantees: gsvc,
 		Rates: func(ccy string, _ time.Time) (money.Rate, error) {
 			r, ok := settlement.CycleRates(nil, fx.DefaultUSDConfig())(ccy, "KZT")
 			if !ok {
@@ -132,11 +147,14 @@ func newFixture(dsn string) (*fixture, error) {
 	if err := demo.SeedObligations(ctx, ids, obl, time.Now()); err != nil {
 		return nil, err
 	}
-	if err := demo.SeedCustoms(ctx, ids, led, cust, time.Now()); err != nil {
+	if err := demo.SeedGuarantees(ctx, ids, led, gsvc, time.Now()); err != nil {
+		return nil, err
+	}
+	if err := demo.SeedCustoms(ctx, ids, led, cust, gsvc, time.Now()); err != nil {
 		return nil, err
 	}
 	srv, err := New(Deps{Log: log, Version: "test", DB: db, DBStats: db.SQL.Stats, Identity: ids, Audit: db, Ref: ref, Stats: db,
-		Metrics: metrics.NewRegistry(), Ledger: led, FX: fxs, Settlement: settle, Obligations: obl, Customs: cust})
+		Metrics: metrics.NewRegistry(), Ledger: led, FX: fxs, Settlement: settle, Obligations: obl, Customs: cust, Guarantees: gsvc})
 	if err != nil {
 		return nil, err
 	}

@@ -285,12 +285,15 @@ func TestCustomsPagesOfficerReleases(t *testing.T) {
 	r = officer.post(t, "/customs/"+id+"/decide", url.Values{"lane": {"yellow"}, "reason": {"check the invoice"}})
 	wantIn(t, officer.follow(t, r), 200, "The lane has been changed.", "Documentary check")
 	r = trader.get(t, "/customs/"+id)
-	due := regexp.MustCompile(`name="amount_kzt" id="g-amount" inputmode="decimal" required value="([0-9.]+)"`).FindStringSubmatch(string(r.body))
-	if due == nil {
+	gid := regexp.MustCompile(`<select name="guarantee_id" id="g-id" required><option value="([0-9a-f-]{36})"`).FindStringSubmatch(string(r.body))
+	if gid == nil {
 		t.Fatalf("no guarantee form: %s", excerpt(r.body))
 	}
-	r = trader.post(t, "/customs/"+id+"/guarantee", url.Values{"reference": {"BG-" + stamp}, "amount_kzt": {due[1]}})
-	wantIn(t, trader.follow(t, r), 200, "The guarantee has been lodged.", "BG-"+stamp)
+	// A made-up guarantee is refused and covers nothing.
+	wantIn(t, trader.post(t, "/customs/"+id+"/guarantee", url.Values{"guarantee_id": {"BG-" + stamp}}), 404)
+	wantIn(t, officer.post(t, "/customs/"+id+"/release", url.Values{}), 409, "The duties are neither paid nor guaranteed.")
+	r = trader.post(t, "/customs/"+id+"/guarantee", url.Values{"guarantee_id": {gid[1]}})
+	wantIn(t, trader.follow(t, r), 200, "The duties have been drawn from the guarantee.", "Duties drawn from guarantee STB-BG-")
 	r = officer.get(t, "/customs/console?tab=yellow")
 	wantIn(t, r, 200, `id="row-`+id+`"`)
 	r = officer.post(t, "/customs/"+id+"/release", url.Values{"note": {"documents in order"}, "return": {"/customs/console?tab=yellow"}})

@@ -47,6 +47,10 @@ const (
 // rules (which account, whose money) are checked by the ledger service.
 var ledgerRoles = roles(admin, orgAdmin, identity.Trader, identity.BankOperator)
 
+// guaranteeRead may list and read guarantees; the service shows each
+// organisation only those it issued, holds or benefits from.
+var guaranteeRead = roles(admin, orgAdmin, identity.Trader, identity.BankOperator, identity.CustomsOfficer)
+
 // routes is the whole HTTP surface of the platform, with who may call what.
 func (s *Server) routes() []Route {
 	api := func(method, pattern string, a Access, h http.HandlerFunc) Route {
@@ -158,6 +162,13 @@ func (s *Server) routes() []Route {
 		api("GET", "/api/v1/customs/quarantine/queue", quarantineOfficer, s.quarantineQueue),
 		api("POST", "/api/v1/customs/trusted-traders", customsOfficer, s.setTrustedTrader),
 		api("GET", "/api/v1/customs/stats", customsStatsRead, s.laneStats),
+		// Bank guarantees for customs duties: banks issue and release them,
+		// declarants draw on those issued to them (through the customs
+		// guarantee route), customs sees those in its favour.
+		api("POST", "/api/v1/guarantees", roles(identity.BankOperator), s.issueGuarantee),
+		api("GET", "/api/v1/guarantees", guaranteeRead, s.listGuarantees),
+		api("GET", "/api/v1/guarantees/{id}", guaranteeRead, s.getGuarantee),
+		api("POST", "/api/v1/guarantees/{id}/cancel", roles(identity.BankOperator), s.cancelGuarantee),
 		// Status push: webhooks of an organisation and their delivery log.
 		api("POST", "/api/v1/notify/webhooks", notifyAdmin, s.createWebhook),
 		api("GET", "/api/v1/notify/webhooks", notifyAdmin, s.listWebhooks),
@@ -249,5 +260,9 @@ func (s *Server) routes() []Route {
 		page("POST", "/customs/{id}/hold/release", roles(identity.QuarantineOfficer), s.ui.CustomsLiftHold),
 		page("POST", "/customs/{id}/sps-refuse", roles(identity.QuarantineOfficer), s.ui.CustomsRefuseSPS),
 		page("GET", "/settlement/cycles/{n}", settleRead, s.ui.SettlementCycle),
+		// Bank guarantees: banks issue and release, declarants see theirs.
+		page("GET", "/guarantees", roles(identity.BankOperator, identity.Trader, orgAdmin), s.ui.GuaranteesPage),
+		page("POST", "/guarantees", roles(identity.BankOperator), s.ui.GuaranteeIssue),
+		page("POST", "/guarantees/{id}/cancel", roles(identity.BankOperator), s.ui.GuaranteeCancel),
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"bricstown/internal/audit"
 	"bricstown/internal/customs"
 	"bricstown/internal/fx"
+	"bricstown/internal/guarantee"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/metrics"
@@ -48,6 +49,8 @@ type Deps struct {
 	Obligations *obligations.Service
 	// Customs is the one-stop trade service centre.
 	Customs *customs.Service
+	// Guarantees are banks' guarantees for customs duties.
+	Guarantees *guarantee.Service
 	// Notify pushes status changes to streams and webhooks. Without one, New
 	// makes a hub on DB (when DB is a notify.Store) whose webhook worker is
 	// not started: deliveries queue until a worker runs (Hub.Start).
@@ -103,7 +106,7 @@ func New(d Deps) (*Server, error) {
 		})
 	}
 	pages, err := ui.New(ui.Deps{Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit,
-		Ledger: d.Ledger, FX: d.FX, Settlement: d.Settlement, Obligations: d.Obligations, Customs: d.Customs})
+		Ledger: d.Ledger, FX: d.FX, Settlement: d.Settlement, Obligations: d.Obligations, Customs: d.Customs, Guarantees: d.Guarantees})
 	if err != nil {
 		return nil, err
 	}

@@ -835,7 +835,7 @@ func (p *Pages) renderDecl(w http.ResponseWriter, r *http.Request, st declState)
 	if d.Payment != nil {
 		data["Payment"] = map[string]string{"Reference": d.Payment.Reference, "Amount": kzt(v.Lang, d.Payment.AmountKZT), "At": when(d.Payment.At)}
 	}
-	if d.Guarantee != nil {
+	if d.Guarantee.Drawn() {
 		data["Guarantee"] = map[string]string{"Reference": d.Guarantee.Reference, "Amount": kzt(v.Lang, d.Guarantee.AmountKZT), "At": when(d.Guarantee.At)}
 	}
 	if d.Refusal != nil {
@@ -846,7 +846,7 @@ func (p *Pages) renderDecl(w http.ResponseWriter, r *http.Request, st declState)
 	can := func(a customs.Action) bool {
 		return customs.AuthorityFor(a) == auth && customs.AllowedFrom(a, d.Status)
 	}
-	due := d.Assessment != nil && d.Assessment.TotalKZT > 0 && d.Payment == nil && d.Guarantee == nil
+	due := d.Assessment != nil && d.Assessment.TotalKZT > 0 && d.Payment == nil && !d.Guarantee.Drawn()
 	data["CanEdit"], data["CanSubmit"], data["CanAttach"], data["CanCancel"] = can(customs.ActAmend), can(customs.ActSubmit), can(customs.ActAttach), can(customs.ActCancel)
 	data["CanPay"] = can(customs.ActPay) && due
 	data["CanPresent"], data["CanDecide"], data["CanRelease"], data["CanRefuse"] = can(customs.ActPresent), can(customs.ActDecide), can(customs.ActRelease), can(customs.ActRefuse)
@@ -874,6 +874,7 @@ func (p *Pages) renderDecl(w http.ResponseWriter, r *http.Request, st declState)
 			}
 		}
 		data["Accounts"] = accts
+		data["Guarantees"] = p.guaranteeOptions(r, pr, v.Lang, d.Assessment.TotalKZT)
 	}
 	lanes := make([]struct{ Value, Text string }, len(customs.Lanes))
 	for i, l := range customs.Lanes {
@@ -905,7 +906,7 @@ func doneHolds(done string, d *customs.Declaration, h *customs.History) bool {
 	case "paid":
 		return d.Payment != nil
 	case "guaranteed":
-		return d.Guarantee != nil
+		return d.Guarantee.Drawn()
 	case "cancelled":
 		return d.Status == customs.StatusCancelled
 	case "presented":
@@ -1100,15 +1101,11 @@ func (p *Pages) CustomsPay(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// CustomsGuarantee lodges a guarantee for the duties.
+// CustomsGuarantee draws the duties from a guarantee a bank issued to the
+// declarant.
 func (p *Pages) CustomsGuarantee(w http.ResponseWriter, r *http.Request) {
 	p.customsAct(w, r, "guarantee", "guaranteed", func(ctx context.Context, pr *identity.Principal, id string) error {
-		lang := p.view(w, r, "customs.decl_title", nil).Lang
-		amount, err := money.ParsePositive(amountInput(lang, r.PostFormValue("amount_kzt")), 2)
-		if err != nil {
-			return &problem.Error{Code: problem.Invalid, Message: "the guarantee is not valid", Fields: map[string]string{"amount_kzt": problem.MessageOf(err)}}
-		}
-		_, err = p.Customs.ProvideGuarantee(ctx, pr, id, r.PostFormValue("reference"), amount)
+		_, err := p.Customs.ProvideGuarantee(ctx, pr, id, r.PostFormValue("guarantee_id"))
 		return err
 	})
 }

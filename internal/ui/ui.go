@@ -22,6 +22,7 @@ import (
 	"bricstown/internal/audit"
 	"bricstown/internal/customs"
 	"bricstown/internal/fx"
+	"bricstown/internal/guarantee"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/obligations"
@@ -64,6 +65,8 @@ type Deps struct {
 	Obligations *obligations.Service
 	// Customs is the one-stop trade service centre.
 	Customs *customs.Service
+	// Guarantees are banks' guarantees for customs duties.
+	Guarantees *guarantee.Service
 
 	// CanVisit tells whether p may open the page at path, from the route
 	// table, so navigation shows exactly the pages a user may open.
@@ -141,6 +144,7 @@ var navigation = []NavItem{
 	{Path: "/customs", Key: "customs.nav"},
 	{Path: "/customs/console", Key: "customs.nav_console"},
 	{Path: "/customs/quarantine", Key: "customs.nav_quarantine"},
+	{Path: "/guarantees", Key: "guarantee.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
 	{Path: "/audit", Key: "nav.audit"},
