@@ -35,6 +35,8 @@ func TestAttacks(t *testing.T) {
 		t.Run("1_money_from_nothing", func(t *testing.T) { attackMoneyFromNothing(t, w) })
 		t.Run("2_squat_centre_accounts", func(t *testing.T) { attackSquatCentre(t, w) })
 		t.Run("3_halt_settlement_with_cycle_ids", func(t *testing.T) { attackCycleIDs(t, w) })
+		t.Run("4_released_without_paying", func(t *testing.T) { attackFakeGuarantee(t, w) })
+		t.Run("5_one_bank_sets_the_rate", func(t *testing.T) { attackOneBankRate(t, w) })
 		t.Run("6_lock_foreign_account", func(t *testing.T) { attackLockForeign(t, w) })
 		t.Run("7_freeze_reserved_funds", func(t *testing.T) { attackFreezeReserved(t, w) })
 		t.Run("8_instruction_blocks_cycle", func(t *testing.T) { attackBlockCycle(t, w) })
@@ -386,7 +388,7 @@ func attackCycleIDs(t *testing.T, w *attackWorld) {
 func attackLockForeign(t *testing.T, w *attackWorld) {
 	f := w.f
 	ctx := context.Background()
-	rev, err := dutyledger.Payments{Ledger: f.srv.Deps.Ledger}.Revenue(ctx, f.orgs[apiCustomsPO].ID)
+	rev, err := f.db.SystemAccount(ctx, f.orgs[apiCustomsPO].ID, "KZT", dutyledger.RevenueCode)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -654,5 +656,134 @@ func attackLoginCost(t *testing.T, w *attackWorld) {
 	}
 	if count[http.StatusUnauthorized] > identity.LoginBurst || count[http.StatusTooManyRequests] < 50-identity.LoginBurst {
 		t.Fatalf("statuses %v", count)
+	}
+}
+
+// Attack 4: a declarant cannot record a guarantee of its own making (any
+// reference, any amount), use another organisation's, or issue one; a
+// bank issues one only from its own funded account. Nothing is released,
+// nothing moves.
+func attackFakeGuarantee(t *testing.T, w *attackWorld) {
+	f := w.f
+	ctx := context.Background()
+	kge := f.orgs[attacker].ID
+	cover, err := f.db.AccountByCode(ctx, f.orgs[attackerBank].ID, "KZT", "guarantee_cover")
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := time.Now().Add(90 * 24 * time.Hour).Format(time.DateOnly)
+	body := func(acct string, amount any) map[string]any {
+		return map[string]any{"reference": "BG-" + v7()[:8], "principal_org": kge, "backing_account_id": acct, "amount_kzt": amount, "valid_until": valid}
+	}
+	d := f.apiGreenDeclaration(t, w.trader, attacker)
+	id := d["id"].(string)
+	cookie, csrf := f.session(t, "trader@kazgrain.kz")
+	volga := w.banks[1].tok
+	empty := w.ownAccount(t, volga, "KZT", "guarantee_cover")
+	rival := f.heldGuarantee(t, w.victim)
+	before := f.state(t)
+	for _, c := range []struct {
+		name string
+		tok  string
+		body map[string]any
+		want int
+	}{
+		{"trader issues", w.trader, body(w.traderAcct, 1_000_00), 403},
+		{"trader org_admin issues", f.token(t, attacker, identity.OrgAdmin), body(w.traderAcct, 1_000_00), 403},
+		{"max int64", w.banks[0].tok, body(cover.ID.String(), int64(9223372036854775807)), 400},
+		{"negative", w.banks[0].tok, body(cover.ID.String(), -1), 400},
+		{"bank without funds", volga, body(empty, 1_000_00), 409},
+		{"another bank's cover", volga, body(cover.ID.String(), 1_000_00), 400},
+		{"the trader's own account", volga, body(w.traderAcct, 1_000_00), 400},
+	} {
+		if r := f.call(t, "POST", "/api/v1/guarantees", c.tok, c.body); r.status != c.want {
+			t.Errorf("%s: %d %s", c.name, r.status, r.body)
+		}
+	}
+	if r := f.call(t, "POST", "/api/v1/guarantees", "", body(w.traderAcct, 1_000_00), "Cookie", cookie, "X-CSRF-Token", csrf); r.status != 403 {
+		t.Errorf("trader session issues: %d %s", r.status, r.body)
+	}
+	// The declarant's own "guarantees": any reference and amount, a
+	// made-up id, another organisation's real guarantee.
+	for _, g := range []map[string]any{
+		{"reference": "BG-FAKE", "amount_kzt": int64(9223372036854775807)},
+		{"guarantee_id": v7()},
+		{"guarantee_id": rival},
+		{"guarantee_id": "BG-1"},
+	} {
+		if r := f.call(t, "POST", apiDecls+"/"+id+"/guarantee", w.trader, g); r.status != 400 && r.status != 404 {
+			t.Errorf("guarantee %v: %d %s", g, r.status, r.body)
+		}
+		if r := f.call(t, "POST", apiDecls+"/"+id+"/guarantee", "", g, "Cookie", cookie, "X-CSRF-Token", csrf); r.status != 400 && r.status != 404 {
+			t.Errorf("guarantee by session %v: %d %s", g, r.status, r.body)
+		}
+	}
+	if got := f.apiDecl(t, w.trader, id); got["status"] != "assessed" || got["guarantee"] != nil {
+		t.Errorf("the declaration after refused guarantees: %v", got)
+	}
+	f.unchanged(t, "guarantees", before)
+}
+
+// Attack 5: a bank that never quoted a pair publishes an absurd or a
+// crossed price: refused against the official reference, by token or
+// session; where no reference exists, the cycle rate sets the outlier
+// aside, so the payee is paid at a sane rate.
+func attackOneBankRate(t *testing.T, w *attackWorld) {
+	f := w.f
+	today := time.Now().UTC().Format(time.DateOnly)
+	f.apiPost(t, "/api/v1/fx/reference", w.centre, map[string]any{"date": today, "source": "NBK (attack test)",
+		"rates": []any{map[string]any{"currency": "CNY", "units": 1, "rate": "70.00"}}}, 201)
+	deccan := f.token(t, "Deccan Commerce Bank", identity.BankOperator)
+	deccanAdmin := f.token(t, "Deccan Commerce Bank", identity.OrgAdmin)
+	cookie, csrf := f.session(t, "treasury@deccanbank.in")
+	before := f.state(t)
+	for _, body := range []map[string]any{
+		{"pair": "CNY/KZT", "bid": "0.000001", "ask": "70.50"},
+		{"pair": "CNY/KZT", "bid": "69.50", "ask": "7000"},
+		{"pair": "KZT/CNY", "bid": "1000", "ask": "1001"},
+		{"pair": "CNY/KZT", "bid": "70.60", "ask": "69.40"}, // crossed
+	} {
+		if r := f.call(t, "POST", "/api/v1/fx/rates", deccan, body); r.status != 400 {
+			t.Errorf("token %v: %d %s", body, r.status, r.body)
+		}
+		if r := f.call(t, "POST", "/api/v1/fx/rates", "", body, "Cookie", cookie, "X-CSRF-Token", csrf); r.status != 400 {
+			t.Errorf("session %v: %d %s", body, r.status, r.body)
+		}
+	}
+	// Nobody but the platform and the centre publishes the reference.
+	for _, tok := range []string{deccan, deccanAdmin, w.trader} {
+		if r := f.call(t, "POST", "/api/v1/fx/reference", tok, map[string]any{"date": today, "source": "mine",
+			"rates": []any{map[string]any{"currency": "CNY", "units": 1, "rate": "0.000001"}}}); r.status != 403 {
+			t.Errorf("reference by a non-centre caller: %d %s", r.status, r.body)
+		}
+	}
+	f.unchanged(t, "absurd rates", before)
+
+	// RUB has no reference: the absurd price is accepted but flagged, and a
+	// cycle paying KZT into RUB does not use it.
+	r := f.call(t, "POST", "/api/v1/fx/rates", deccan, map[string]any{"pair": "RUB/KZT", "bid": "0.000001", "ask": "0.000002"})
+	if r.status == 201 && r.json(t)["flag"] != "no_reference" {
+		t.Errorf("an unchecked price without its flag: %s", r.body)
+	} else if r.status != 201 && r.status != 400 {
+		t.Fatalf("RUB price: %d %s", r.status, r.body)
+	}
+	steppe, volga := w.banks[0], w.banks[1]
+	if _, ok := volga.acct["RUB"]; !ok {
+		volga.acct["RUB"] = w.ownAccount(t, volga.tok, "RUB", "settlement")
+	}
+	f.drainAttack(t, w)
+	rub := minorOf(t, f.balanceOfUI(t, volga.tok, volga.acct["RUB"]))
+	res := submitResults(t, f.call(t, "POST", "/api/v1/settlement/instructions", steppe.tok, map[string]any{"instructions": []any{
+		submitOne(e2eID("RUB-"), volga.bic, "1000.00", "KZT", "payee_currency", "RUB")}}))
+	if res[0] != "ok" {
+		t.Fatalf("instruction: %v", res)
+	}
+	if c := f.call(t, "POST", "/api/v1/settlement/cycles", w.centre, nil); c.status != 201 {
+		t.Fatalf("cycle: %d %s", c.status, c.body)
+	}
+	// A rouble is worth several tenge: 1,000 KZT is far less than 1,000 RUB
+	// (at the absurd price it would be hundreds of millions).
+	if got := minorOf(t, f.balanceOfUI(t, volga.tok, volga.acct["RUB"])) - rub; got <= 0 || got >= 1000_00 {
+		t.Errorf("1000 KZT paid as %d minor RUB", got)
 	}
 }
