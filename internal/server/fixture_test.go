@@ -39,6 +39,7 @@ type fixture struct {
 	ids    *identity.Service
 	orgs   map[string]identity.Org // by demo org name
 	tokens sync.Map                // cache of role tokens
+	stop   context.CancelFunc      // ends the ledger's batcher and sweeper
 }
 
 var (
@@ -49,7 +50,7 @@ var (
 
 func getFixture(t *testing.T) *fixture {
 	t.Helper()
-	fixOnce.Do(func() { fix, fixErr = newFixture() })
+	fixOnce.Do(func() { fix, fixErr = newFixture(filepath.Join(fixtureDir, "server.db")) })
 	if fixErr != nil {
 		t.Fatal(fixErr)
 	}
@@ -58,10 +59,12 @@ func getFixture(t *testing.T) *fixture {
 
 var fixtureDir string
 
-func newFixture() (*fixture, error) {
+// newFixture builds a server over a demo town in the database dsn (a
+// SQLite file or a PostgreSQL URL), so a suite can run on both engines.
+func newFixture(dsn string) (*fixture, error) {
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	db, err := sqlstore.Open(ctx, filepath.Join(fixtureDir, "server.db"), log)
+	db, err := sqlstore.Open(ctx, dsn, log)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +82,14 @@ func newFixture() (*fixture, error) {
 			o, err := db.GetOrg(ctx, id)
 			return o.Kind, err
 		}})
-	go led.Run(context.Background())
+	runCtx, stop := context.WithCancel(context.Background())
+	built := false
+	defer func() {
+		if !built {
+			stop()
+		}
+	}()
+	go led.Run(runCtx)
 	fxs, err := fx.NewService(db, fx.Config{Policy: fx.Policy{USD: fx.DefaultUSDConfig()},
 		CentreOrg: func(ctx context.Context) (string, error) { return orgIDByName(ctx, ids, demoCentre) }})
 	if err != nil {
@@ -148,7 +158,7 @@ func newFixture() (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &fixture{srv: srv, ts: httptest.NewServer(srv.Handler()), db: db, ids: ids, orgs: map[string]identity.Org{}}
+	f := &fixture{srv: srv, ts: httptest.NewServer(srv.Handler()), db: db, ids: ids, orgs: map[string]identity.Org{}, stop: stop}
 	orgs, err := db.ListOrgs(ctx, identity.Page{Limit: 1000})
 	if err != nil {
 		return nil, err
@@ -156,6 +166,7 @@ func newFixture() (*fixture, error) {
 	for _, o := range orgs {
 		f.orgs[o.Name] = o
 	}
+	built = true
 	return f, nil
 }
 
