@@ -9,6 +9,7 @@ import (
 
 	"bricstown/internal/fx"
 	"bricstown/internal/identity"
+	"bricstown/internal/platform"
 	"bricstown/internal/problem"
 	"bricstown/internal/sqlstore"
 )
@@ -49,7 +50,7 @@ func importReferenceRates(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	ids := identity.NewService(db, identity.Config{})
-	org, err := orgNamed(ids, *centreOrg)(ctx)
+	org, err := platform.OrgNamed(ids, *centreOrg)(ctx)
 	if err != nil {
 		return err
 	}

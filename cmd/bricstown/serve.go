@@ -9,180 +9,17 @@ import (
 	"net/http"
 	"os"
 	"sort"
-	"sync"
 	"time"
 
 	"bricstown/internal/audit"
-	"bricstown/internal/customs"
 	"bricstown/internal/demo"
-	"bricstown/internal/dutyledger"
-	"bricstown/internal/fx"
-	"bricstown/internal/guarantee"
 	"bricstown/internal/identity"
-	"bricstown/internal/ledger"
 	"bricstown/internal/metrics"
-	"bricstown/internal/money"
 	"bricstown/internal/notify"
-	"bricstown/internal/obligations"
-	"bricstown/internal/problem"
-	"bricstown/internal/refdata"
+	"bricstown/internal/platform"
 	"bricstown/internal/server"
-	"bricstown/internal/settlement"
 	"bricstown/internal/sqlstore"
 )
-
-// platform is the assembled application: storage, reference data and the
-// domain services, shared by serve and the maintenance commands.
-type platform struct {
-	log      *slog.Logger
-	db       *sqlstore.DB
-	ref      *refdata.Data
-	identity *identity.Service
-	ledger   *ledger.Service
-	fx       *fx.Service
-
-	// obligations is the invoice register and its MTCS clearing runs.
-	obligations *obligations.Service
-
-	// settlement nets banks' payment instructions in cycles and settles
-	// them through the ledger.
-	settlement *settlement.Service
-	// customs is the one-stop trade service centre.
-	customs *customs.Service
-	// guarantees are banks' guarantees for customs duties.
-	guarantees *guarantee.Service
-}
-
-// openPlatform assembles the platform; centreOrg names the organisation
-// that runs settlement (it holds the clearing, FX and rounding accounts).
-//
-// proxies are the reverse proxies trusted to name the client in
-// X-Forwarded-For or Forwarded (login limits and logs use that address).
-func openPlatform(ctx context.Context, log *slog.Logger, dsn, usdConfig, centreOrg, tariff string, proxies identity.TrustedProxies) (*platform, error) {
-	ref, err := refdata.Load()
-	if err != nil {
-		return nil, fmt.Errorf("load reference data: %w", err)
-	}
-	db, err := sqlstore.Open(ctx, dsn, log)
-	if err != nil {
-		return nil, err
-	}
-	v, err := db.Migrate(ctx)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	log.Info("database ready", "engine", db.Engine, "where", db.Where, "schema_version", v)
-	idsvc := identity.NewService(db, identity.Config{KnownCountry: func(c string) bool { _, ok := ref.Country(c); return ok && len(c) == 2 },
-		TrustedProxies: proxies})
-	led := ledger.NewService(db, ledger.Config{Log: log, Exponent: ref.MoneyExponent, CentreOrg: orgNamed(idsvc, centreOrg),
-		OrgKind: func(ctx context.Context, id string) (identity.OrgKind, error) {
-			o, err := idsvc.Store().GetOrg(ctx, id)
-			return o.Kind, err
-		}})
-	usd := fx.DefaultUSDConfig()
-	if usdConfig != "" {
-		b, err := os.ReadFile(usdConfig)
-		if err != nil {
-			db.Close()
-			return nil, fmt.Errorf("read --fx-usd-config: %w", err)
-		}
-		if usd, err = fx.ParseUSDConfig(b); err != nil {
-			db.Close()
-			return nil, err
-		}
-	}
-	fxs, err := fx.NewService(db, fx.Config{Policy: fx.Policy{USD: usd}, CentreOrg: orgNamed(idsvc, centreOrg)})
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	fxs.UseLedger(fx.LedgerOf(led))
-	settle := settlement.NewService(db, settlement.Config{Log: log, Ledger: led, Exponent: ref.MoneyExponent,
-		CentreOrg: orgNamed(idsvc, centreOrg),
-		// Each pair's cycle rate is the median of the banks' mids within
-		// the band of the official reference (issue 8): no single bank sets it.
-		RateBook: func(ctx context.Context) (*settlement.RateBook, error) {
-			now := time.Now()
-			board, err := fxs.Store().CurrentRates(ctx, now)
-			if err != nil {
-				return nil, err
-			}
-			ref, err := fxs.ReferenceSet(ctx, now)
-			if err != nil {
-				return nil, err
-			}
-			return settlement.NewRateBook(board, ref, usd, fxs.BandBps()), nil
-		}})
-	obl := obligations.NewService(db, obligations.Config{Exponent: ref.MoneyExponent, Log: log})
-	duties := dutyledger.Payments{Ledger: led, Authority: orgOfKind(idsvc, identity.KindCustomsAuthority)}
-	gsvc := guarantee.NewService(db, guarantee.Config{Log: log, Ledger: led, Revenue: duties.Revenue,
-		OrgKind: func(ctx context.Context, org string) (identity.OrgKind, error) {
-			o, err := idsvc.Store().GetOrg(ctx, org)
-			return o.Kind, err
-		}})
-	cust, err := newCustoms(db, ref, idsvc, led, fxs, usd, tariff, gsvc)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	return &platform{log: log, db: db, ref: ref, identity: idsvc, ledger: led, fx: fxs, obligations: obl, settlement: settle, customs: cust, guarantees: gsvc}, nil
-}
-
-// newCustoms assembles the one-stop trade service centre: the demo tariff
-// and risk rules, customs values converted to KZT at the official reference
-// rate of the valuation date, duties paid through the ledger into the
-// customs authority's revenue account.
-func newCustoms(db *sqlstore.DB, ref *refdata.Data, ids *identity.Service, led *ledger.Service, fxs *fx.Service, usd fx.USDConfig, tariffPath string, gs *guarantee.Service) (*customs.Service, error) {
-	rules, err := customs.DemoRules(ref)
-	if err != nil {
-		return nil, err
-	}
-	if tariffPath != "" {
-		// An official tariff in the demo table's CSV format replaces it;
-		// any error stops the server (check a file with `import tariff`).
-		f, err := os.Open(tariffPath)
-		if err != nil {
-			return nil, fmt.Errorf("--tariff: %w", err)
-		}
-		defer f.Close()
-		if rules.Tariff, err = customs.ParseTariffCSV(f); err != nil {
-			return nil, fmt.Errorf("--tariff %s: %w", tariffPath, err)
-		}
-		if err := rules.Check(); err != nil {
-			return nil, err
-		}
-	}
-	return customs.NewService(db, customs.Config{Rules: rules,
-		// Customs values at the official reference rate of the valuation
-		// date (the newest on or before it), never at a bank's quote.
-		Rates: func(ccy string, date time.Time) (money.Rate, error) {
-			return fxs.KZTRate(context.Background(), ccy, date)
-		},
-		Payments: dutyledger.Payments{Ledger: led, Authority: orgOfKind(ids, identity.KindCustomsAuthority)}, Guarantees: gs})
-}
-
-// orgOfKind finds the first organisation of a kind (the customs authority).
-func orgOfKind(ids *identity.Service, kind identity.OrgKind) func(ctx context.Context) (string, error) {
-	return func(ctx context.Context) (string, error) {
-		after := ""
-		for {
-			orgs, err := ids.Store().ListOrgs(ctx, identity.Page{After: after, Limit: 500})
-			if err != nil {
-				return "", err
-			}
-			for _, o := range orgs {
-				if o.Kind == kind {
-					return o.ID, nil
-				}
-			}
-			if len(orgs) < 500 {
-				return "", problem.New(problem.Unavailable, "no organisation of kind %s is registered", kind)
-			}
-			after = orgs[len(orgs)-1].ID
-		}
-	}
-}
 
 func serveCmd(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "serve", "serve [flags]")
@@ -195,7 +32,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	usdConfig := f.string("fx-usd-config", "BRICSTOWN_FX_USD_CONFIG", "", "JSON table of USD mid rates and spreads for the FX saving comparison (default: the embedded indicative table)")
 	addrFile := f.string("addr-file", "BRICSTOWN_ADDR_FILE", "", "write the listening address to this file once ready (for scripts and tests)")
 	clearingHours := f.int("clearing-hours", "BRICSTOWN_CLEARING_HOURS", 0, "run obligation clearing (MTCS) every N hours; 0 runs it only on demand")
-	centreOrg := f.string("settlement-centre-org", "BRICSTOWN_SETTLEMENT_CENTRE_ORG", "BRICS Town Settlement Centre", "name of the organisation that runs settlement (holds the clearing, FX and rounding accounts)")
+	centreOrg := f.string("settlement-centre-org", "BRICSTOWN_SETTLEMENT_CENTRE_ORG", platform.DefaultCentreOrg, "name of the organisation that runs settlement (holds the clearing, FX and rounding accounts)")
 	settleEvery := f.string("settlement-every", "BRICSTOWN_SETTLEMENT_EVERY", "0", "run a settlement cycle at this interval, e.g. 15m; 0 runs cycles only on demand")
 	shutdownWait := f.int("shutdown-seconds", "BRICSTOWN_SHUTDOWN_SECONDS", 20, "how long to let in-flight requests finish on shutdown")
 	trustedProxies := f.string("trusted-proxies", "BRICSTOWN_TRUSTED_PROXIES", "", "comma-separated CIDR blocks of reverse proxies whose X-Forwarded-For/Forwarded headers name the client (default none: the peer address is the client)")
@@ -215,46 +52,32 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError{"bad --trusted-proxies: " + err.Error()}
 	}
-	p, err := openPlatform(ctx, log, *dsn, *usdConfig, *centreOrg, *tariff, proxies)
+	p, err := platform.Open(ctx, platform.Config{Log: log, DSN: *dsn, USDConfig: *usdConfig, CentreOrg: *centreOrg, Tariff: *tariff, TrustedProxies: proxies})
 	if err != nil {
 		return err
 	}
-	defer p.db.Close()
+	defer p.Close()
 	// The ledger's writer and expiry sweeper stop only after the HTTP
 	// server has drained, so in-flight transfers still commit.
 	ledgerCtx, stopLedger := context.WithCancel(context.Background())
 	defer stopLedger()
-	go p.ledger.Run(ledgerCtx)
+	go p.Ledger.Run(ledgerCtx)
 	if *withDemo {
 		start := time.Now()
-		orgs, users, err := demo.Seed(ctx, p.identity)
+		orgs, users, err := p.SeedDemo(ctx, time.Now())
 		if err != nil {
-			return fmt.Errorf("seed demo town: %w", err)
-		}
-		if err := demo.SeedFinance(ctx, p.identity, p.ledger, p.fx, p.ref.MoneyExponent, time.Now()); err != nil {
-			return fmt.Errorf("seed demo finance: %w", err)
-		}
-		if err := demo.SeedSettlement(ctx, p.identity, p.ledger, p.settlement, p.ref.MoneyExponent, time.Now()); err != nil {
-			return fmt.Errorf("seed demo settlement: %w", err)
-		}
-		if err := demo.SeedObligations(ctx, p.identity, p.obligations, time.Now()); err != nil {
-			return fmt.Errorf("seed demo obligations: %w", err)
-		}
-		if err := demo.SeedGuarantees(ctx, p.identity, p.ledger, p.guarantees, time.Now()); err != nil {
-			return fmt.Errorf("seed demo guarantees: %w", err)
-		}
-		if err := demo.SeedCustoms(ctx, p.identity, p.ledger, p.customs, p.guarantees, time.Now()); err != nil {
-			return fmt.Errorf("seed demo customs: %w", err)
+			return err
 		}
 		log.Info("demo town ready", "orgs_added", orgs, "users_added", users, "password", demo.Password, "ms", time.Since(start).Milliseconds())
 	}
 	// Status push: streams in this process, webhooks from the database. The
 	// delivery worker stops with the ledger, after the HTTP server drained.
-	hub := notify.NewHub(notify.Config{Store: p.db, Log: log, Policy: notify.Policy{AllowPrivateNetworks: *hooksPrivate}})
+	hub := notify.NewHub(notify.Config{Store: p.DB, Log: log, Policy: notify.Policy{AllowPrivateNetworks: *hooksPrivate}})
 	go hub.Run(ledgerCtx)
 	reg := metrics.NewRegistry()
-	srv, err := server.New(server.Deps{Log: log, Version: versionString(), DB: p.db, DBStats: p.db.SQL.Stats, Identity: p.identity,
-		Audit: p.db, Ref: p.ref, Stats: p.db, Metrics: reg, Ledger: p.ledger, FX: p.fx, Settlement: p.settlement, Obligations: p.obligations, Customs: p.customs, Guarantees: p.guarantees, Notify: hub})
+	srv, err := server.New(server.Deps{Log: log, Version: versionString(), DB: p.DB, DBStats: p.DB.SQL.Stats, Identity: p.Identity,
+		Audit: p.DB, Ref: p.Ref, Stats: p.DB, Metrics: reg, Ledger: p.Ledger, FX: p.FX, Settlement: p.Settlement, Obligations: p.Obligations,
+		Customs: p.Customs, Guarantees: p.Guarantees, Notify: hub})
 	if err != nil {
 		return err
 	}
@@ -271,9 +94,9 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("write addr file: %w", err)
 		}
 	}
-	go sweepSessions(ctx, log, p.identity)
-	go p.settlement.Schedule(ctx, every)
-	go p.obligations.RunEvery(ctx, time.Duration(*clearingHours)*time.Hour)
+	go sweepSessions(ctx, log, p.Identity)
+	go p.Settlement.Schedule(ctx, every)
+	go p.Obligations.RunEvery(ctx, time.Duration(*clearingHours)*time.Hour)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -395,35 +218,4 @@ func ledgerCmd(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "ledger verified: every balance matches its transfers; debits equal credits in every currency")
 	return nil
-}
-
-// orgNamed finds the organisation called name once it exists (the demo
-// seeds it after start) and remembers its id.
-func orgNamed(ids *identity.Service, name string) func(context.Context) (string, error) {
-	var mu sync.Mutex
-	var found string
-	return func(ctx context.Context) (string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if found != "" {
-			return found, nil
-		}
-		after := ""
-		for {
-			orgs, err := ids.Store().ListOrgs(ctx, identity.Page{After: after, Limit: 500})
-			if err != nil {
-				return "", err
-			}
-			for _, o := range orgs {
-				if o.Name == name {
-					found = o.ID
-					return found, nil
-				}
-			}
-			if len(orgs) < 500 {
-				return "", problem.New(problem.Unavailable, "the settlement centre organisation %q does not exist (see --settlement-centre-org)", name)
-			}
-			after = orgs[len(orgs)-1].ID
-		}
-	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,18 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"bricstown/internal/customs"
-	"bricstown/internal/demo"
-	"bricstown/internal/dutyledger"
-	"bricstown/internal/fx"
-	"bricstown/internal/guarantee"
 	"bricstown/internal/identity"
-	"bricstown/internal/ledger"
 	"bricstown/internal/metrics"
-	"bricstown/internal/money"
-	"bricstown/internal/obligations"
-	"bricstown/internal/refdata"
-	"bricstown/internal/settlement"
+	"bricstown/internal/platform"
 	"bricstown/internal/sqlstore"
 )
 
@@ -59,107 +49,37 @@ func getFixture(t *testing.T) *fixture {
 
 var fixtureDir string
 
-// newFixture builds a server over a demo town in the database dsn (a
-// SQLite file or a PostgreSQL URL), so a suite can run on both engines.
+// newFixture builds a server over the demo town in the database dsn (a
+// SQLite file or a PostgreSQL URL), so a suite can run on both engines. The
+// platform is assembled exactly as serve assembles it (internal/platform).
 func newFixture(dsn string) (*fixture, error) {
 	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
-	db, err := sqlstore.Open(ctx, dsn, log)
+	p, err := platform.Open(ctx, platform.Config{Log: slog.New(slog.DiscardHandler), DSN: dsn})
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.Migrate(ctx); err != nil {
-		return nil, err
-	}
-	ref := refdata.Default()
-	ids := identity.NewService(db, identity.Config{KnownCountry: func(c string) bool { _, ok := ref.Country(c); return ok && len(c) == 2 }})
-	if _, _, err := demo.Seed(ctx, ids); err != nil {
-		return nil, err
-	}
-	led := ledger.NewService(db, ledger.Config{Log: log, Exponent: ref.MoneyExponent,
-		CentreOrg: func(ctx context.Context) (string, error) { return orgIDByName(ctx, ids, demoCentre) },
-		OrgKind: func(ctx context.Context, id string) (identity.OrgKind, error) {
-			o, err := db.GetOrg(ctx, id)
-			return o.Kind, err
-		}})
 	runCtx, stop := context.WithCancel(context.Background())
 	built := false
 	defer func() {
 		if !built {
 			stop()
+			p.Close()
 		}
 	}()
-	go led.Run(runCtx)
-	fxs, err := fx.NewService(db, fx.Config{Policy: fx.Policy{USD: fx.DefaultUSDConfig()},
-		CentreOrg: func(ctx context.Context) (string, error) { return orgIDByName(ctx, ids, demoCentre) }})
+	go p.Ledger.Run(runCtx)
+	// The settlement tests count cycles and instructions from zero: the
+	// demo's settlement part is left out.
+	if _, _, err := p.SeedDemoParts(ctx, time.Now(), platform.DemoAll&^platform.DemoSettlement); err != nil {
+		return nil, err
+	}
+	srv, err := New(Deps{Log: p.Log, Version: "test", DB: p.DB, DBStats: p.DB.SQL.Stats, Identity: p.Identity, Audit: p.DB, Ref: p.Ref, Stats: p.DB,
+		Metrics: metrics.NewRegistry(), Ledger: p.Ledger, FX: p.FX, Settlement: p.Settlement, Obligations: p.Obligations, Customs: p.Customs,
+		Guarantees: p.Guarantees})
 	if err != nil {
 		return nil, err
 	}
-	fxs.UseLedger(fx.LedgerOf(led))
-	settle := settlement.NewService(db, settlement.Config{Log: log, Ledger: led, Exponent: ref.MoneyExponent,
-		CentreOrg: func(ctx context.Context) (string, error) { return orgIDByName(ctx, ids, demoCentre) },
-		Rates: func(ctx context.Context) (func(a, b string) (money.Rate, bool), error) {
-			board, err := fxs.Store().CurrentRates(ctx, time.Now())
-			if err != nil {
-				return nil, err
-			}
-			return settlement.CycleRates(board, fx.DefaultUSDConfig()), nil
-		}})
-	obl := obligations.NewService(db, obligations.Config{Exponent: ref.MoneyExponent, Log: log})
-	rules, err := customs.DemoRules(ref)
-	if err != nil {
-		return nil, err
-	}
-	authority := func(ctx context.Context) (string, error) {
-		orgs, err := db.ListOrgs(ctx, identity.Page{Limit: 1000})
-		for _, o := range orgs {
-			if o.Kind == identity.KindCustomsAuthority {
-				return o.ID, nil
-			}
-		}
-		return "", fmt.Errorf("no customs authority: %v", err)
-	}
-	gsvc := guarantee.NewService(db, guarantee.Config{Log: log, Ledger: led, Revenue: dutyledger.Payments{Ledger: led, Authority: authority}.Revenue,
-		OrgKind: func(ctx context.Context, org string) (identity.OrgKind, error) {
-			o, err := db.GetOrg(ctx, org)
-			return o.Kind, err
-		}})
-	cust, err := customs.NewService(db, customs.Config{Rules: rules, Guarantees: gsvc,
-		Rates: func(ccy string, _ time.Time) (money.Rate, error) {
-			r, ok := settlement.CycleRates(nil, fx.DefaultUSDConfig())(ccy, "KZT")
-			if !ok {
-				return money.Rate{}, fmt.Errorf("no KZT rate for %s", ccy)
-			}
-			return r, nil
-		},
-		Payments: dutyledger.Payments{Ledger: led, Authority: func(ctx context.Context) (string, error) {
-			orgs, err := db.ListOrgs(ctx, identity.Page{Limit: 1000})
-			for _, o := range orgs {
-				if o.Kind == identity.KindCustomsAuthority {
-					return o.ID, nil
-				}
-			}
-			return "", fmt.Errorf("no customs authority: %v", err)
-		}}})
-	if err != nil {
-		return nil, err
-	}
-	if err := demo.SeedObligations(ctx, ids, obl, time.Now()); err != nil {
-		return nil, err
-	}
-	if err := demo.SeedGuarantees(ctx, ids, led, gsvc, time.Now()); err != nil {
-		return nil, err
-	}
-	if err := demo.SeedCustoms(ctx, ids, led, cust, gsvc, time.Now()); err != nil {
-		return nil, err
-	}
-	srv, err := New(Deps{Log: log, Version: "test", DB: db, DBStats: db.SQL.Stats, Identity: ids, Audit: db, Ref: ref, Stats: db,
-		Metrics: metrics.NewRegistry(), Ledger: led, FX: fxs, Settlement: settle, Obligations: obl, Customs: cust, Guarantees: gsvc})
-	if err != nil {
-		return nil, err
-	}
-	f := &fixture{srv: srv, ts: httptest.NewServer(srv.Handler()), db: db, ids: ids, orgs: map[string]identity.Org{}, stop: stop}
-	orgs, err := db.ListOrgs(ctx, identity.Page{Limit: 1000})
+	f := &fixture{srv: srv, ts: httptest.NewServer(srv.Handler()), db: p.DB, ids: p.Identity, orgs: map[string]identity.Org{}, stop: stop}
+	orgs, err := p.DB.ListOrgs(ctx, identity.Page{Limit: 1000})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,289 @@
+// Package platform assembles the town: storage, reference data and every
+// domain service, wired to each other through their services. serve, the
+// benchmarks, the demo seeder and the test fixtures all build it here, so
+// what the tests exercise is what runs.
+package platform
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"bricstown/internal/customs"
+	"bricstown/internal/demo"
+	"bricstown/internal/dutyledger"
+	"bricstown/internal/fx"
+	"bricstown/internal/guarantee"
+	"bricstown/internal/identity"
+	"bricstown/internal/ledger"
+	"bricstown/internal/money"
+	"bricstown/internal/obligations"
+	"bricstown/internal/problem"
+	"bricstown/internal/refdata"
+	"bricstown/internal/settlement"
+	"bricstown/internal/sqlstore"
+)
+
+// Config is what the platform is built from.
+type Config struct {
+	Log *slog.Logger
+	// DSN is a SQLite file path or a postgres:// URL.
+	DSN string
+	// USDConfig is a JSON file with the USD comparison table ("" = the
+	// embedded indicative one).
+	USDConfig string
+	// CentreOrg names the organisation that runs settlement (it holds the
+	// clearing, FX and funding accounts and grants banks' credit lines).
+	CentreOrg string
+	// Tariff is an official customs tariff CSV ("" = the embedded demo).
+	Tariff string
+	// TrustedProxies may name the client in X-Forwarded-For or Forwarded.
+	TrustedProxies identity.TrustedProxies
+}
+
+// DefaultCentreOrg is the demo town's settlement centre.
+const DefaultCentreOrg = "BRICS Town Settlement Centre"
+
+// Platform is the assembled application.
+type Platform struct {
+	Log      *slog.Logger
+	DB       *sqlstore.DB
+	Ref      *refdata.Data
+	Identity *identity.Service
+	Ledger   *ledger.Service
+	FX       *fx.Service
+	// Obligations is the invoice register and its MTCS clearing runs.
+	Obligations *obligations.Service
+	// Settlement nets banks' payment instructions in cycles and settles
+	// them through the ledger.
+	Settlement *settlement.Service
+	// Customs is the one-stop trade service centre.
+	Customs *customs.Service
+	// Guarantees are banks' guarantees for customs duties.
+	Guarantees *guarantee.Service
+}
+
+// Open opens the database, migrates it and assembles every service. The
+// caller runs the ledger (Ledger.Run) and closes the platform.
+func Open(ctx context.Context, cfg Config) (*Platform, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.CentreOrg == "" {
+		cfg.CentreOrg = DefaultCentreOrg
+	}
+	log := cfg.Log
+	ref, err := refdata.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load reference data: %w", err)
+	}
+	db, err := sqlstore.Open(ctx, cfg.DSN, log)
+	if err != nil {
+		return nil, err
+	}
+	p, err := assemble(ctx, db, ref, cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Config) (*Platform, error) {
+	log := cfg.Log
+	v, err := db.Migrate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("database ready", "engine", db.Engine, "where", db.Where, "schema_version", v)
+	idsvc := identity.NewService(db, identity.Config{KnownCountry: func(c string) bool { _, ok := ref.Country(c); return ok && len(c) == 2 },
+		TrustedProxies: cfg.TrustedProxies})
+	centre := OrgNamed(idsvc, cfg.CentreOrg)
+	orgKind := func(ctx context.Context, id string) (identity.OrgKind, error) {
+		o, err := idsvc.Store().GetOrg(ctx, id)
+		return o.Kind, err
+	}
+	led := ledger.NewService(db, ledger.Config{Log: log, Exponent: ref.MoneyExponent, CentreOrg: centre, OrgKind: orgKind})
+	usd := fx.DefaultUSDConfig()
+	if cfg.USDConfig != "" {
+		b, err := os.ReadFile(cfg.USDConfig)
+		if err != nil {
+			return nil, fmt.Errorf("read --fx-usd-config: %w", err)
+		}
+		if usd, err = fx.ParseUSDConfig(b); err != nil {
+			return nil, err
+		}
+	}
+	fxs, err := fx.NewService(db, fx.Config{Policy: fx.Policy{USD: usd}, CentreOrg: centre})
+	if err != nil {
+		return nil, err
+	}
+	fxs.UseLedger(fx.LedgerOf(led))
+	settle := settlement.NewService(db, settlement.Config{Log: log, Ledger: led, Exponent: ref.MoneyExponent, CentreOrg: centre,
+		// Each pair's cycle rate is the median of the banks' mids within
+		// the band of the official reference: no single bank sets it.
+		RateBook: func(ctx context.Context) (*settlement.RateBook, error) {
+			now := time.Now()
+			board, err := fxs.Store().CurrentRates(ctx, now)
+			if err != nil {
+				return nil, err
+			}
+			refs, err := fxs.ReferenceSet(ctx, now)
+			if err != nil {
+				return nil, err
+			}
+			return settlement.NewRateBook(board, refs, usd, fxs.BandBps()), nil
+		}})
+	obl := obligations.NewService(db, obligations.Config{Exponent: ref.MoneyExponent, Log: log})
+	duties := dutyledger.Payments{Ledger: led, Authority: OrgOfKind(idsvc, identity.KindCustomsAuthority)}
+	gsvc := guarantee.NewService(db, guarantee.Config{Log: log, Ledger: led, Revenue: duties.Revenue, OrgKind: orgKind})
+	cust, err := newCustoms(db, ref, duties, fxs, cfg.Tariff, gsvc)
+	if err != nil {
+		return nil, err
+	}
+	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
+		Guarantees: gsvc}, nil
+}
+
+// Close closes the database.
+func (p *Platform) Close() error { return p.DB.Close() }
+
+// newCustoms assembles the one-stop trade service centre: the demo tariff
+// (or an official one) and risk rules, customs values converted to KZT at
+// the official reference rate of the valuation date, duties paid through
+// the ledger into the customs authority's revenue account.
+func newCustoms(db *sqlstore.DB, ref *refdata.Data, duties dutyledger.Payments, fxs *fx.Service, tariffPath string, gs *guarantee.Service) (*customs.Service, error) {
+	rules, err := customs.DemoRules(ref)
+	if err != nil {
+		return nil, err
+	}
+	if tariffPath != "" {
+		// An official tariff in the demo table's CSV format replaces it;
+		// any error stops the server (check a file with `import tariff`).
+		f, err := os.Open(tariffPath)
+		if err != nil {
+			return nil, fmt.Errorf("--tariff: %w", err)
+		}
+		defer f.Close()
+		if rules.Tariff, err = customs.ParseTariffCSV(f); err != nil {
+			return nil, fmt.Errorf("--tariff %s: %w", tariffPath, err)
+		}
+		if err := rules.Check(); err != nil {
+			return nil, err
+		}
+	}
+	return customs.NewService(db, customs.Config{Rules: rules,
+		// Customs values at the official reference rate of the valuation
+		// date (the newest on or before it), never at a bank's quote.
+		Rates: func(ccy string, date time.Time) (money.Rate, error) {
+			return fxs.KZTRate(context.Background(), ccy, date)
+		},
+		Payments: duties, Guarantees: gs})
+}
+
+// DemoParts selects parts of the demo town; the organisations and users
+// are always seeded.
+type DemoParts uint8
+
+// The parts of the demo town, in the order they are seeded.
+const (
+	DemoFinance DemoParts = 1 << iota // accounts, issuance, FX board, reference rates
+	DemoSettlement
+	DemoObligations
+	DemoGuarantees
+	DemoCustoms
+	DemoAll = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms
+)
+
+// SeedDemo seeds the whole demo town (idempotent). The ledger must be
+// running.
+func (p *Platform) SeedDemo(ctx context.Context, now time.Time) (orgs, users int, err error) {
+	return p.SeedDemoParts(ctx, now, DemoAll)
+}
+
+// SeedDemoParts seeds the organisations and users and then the chosen
+// parts, in the order of DemoParts (tests that count a domain's records
+// from zero leave that domain out).
+func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoParts) (orgs, users int, err error) {
+	if orgs, users, err = demo.Seed(ctx, p.Identity); err != nil {
+		return 0, 0, fmt.Errorf("seed demo town: %w", err)
+	}
+	steps := []struct {
+		part DemoParts
+		name string
+		run  func() error
+	}{
+		{DemoFinance, "finance", func() error { return demo.SeedFinance(ctx, p.Identity, p.Ledger, p.FX, p.Ref.MoneyExponent, now) }},
+		{DemoSettlement, "settlement", func() error {
+			return demo.SeedSettlement(ctx, p.Identity, p.Ledger, p.Settlement, p.Ref.MoneyExponent, now)
+		}},
+		{DemoObligations, "obligations", func() error { return demo.SeedObligations(ctx, p.Identity, p.Obligations, now) }},
+		{DemoGuarantees, "guarantees", func() error { return demo.SeedGuarantees(ctx, p.Identity, p.Ledger, p.Guarantees, now) }},
+		{DemoCustoms, "customs", func() error { return demo.SeedCustoms(ctx, p.Identity, p.Ledger, p.Customs, p.Guarantees, now) }},
+	}
+	for _, s := range steps {
+		if parts&s.part == 0 {
+			continue
+		}
+		if err := s.run(); err != nil {
+			return orgs, users, fmt.Errorf("seed demo %s: %w", s.name, err)
+		}
+	}
+	return orgs, users, nil
+}
+
+// OrgOfKind finds the first organisation of a kind (the customs authority).
+func OrgOfKind(ids *identity.Service, kind identity.OrgKind) func(ctx context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		after := ""
+		for {
+			orgs, err := ids.Store().ListOrgs(ctx, identity.Page{After: after, Limit: 500})
+			if err != nil {
+				return "", err
+			}
+			for _, o := range orgs {
+				if o.Kind == kind {
+					return o.ID, nil
+				}
+			}
+			if len(orgs) < 500 {
+				return "", problem.New(problem.Unavailable, "no organisation of kind %s is registered", kind)
+			}
+			after = orgs[len(orgs)-1].ID
+		}
+	}
+}
+
+// OrgNamed finds the organisation called name once it exists (the demo
+// seeds it after start) and remembers its id.
+func OrgNamed(ids *identity.Service, name string) func(context.Context) (string, error) {
+	var mu sync.Mutex
+	var found string
+	return func(ctx context.Context) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if found != "" {
+			return found, nil
+		}
+		after := ""
+		for {
+			orgs, err := ids.Store().ListOrgs(ctx, identity.Page{After: after, Limit: 500})
+			if err != nil {
+				return "", err
+			}
+			for _, o := range orgs {
+				if o.Name == name {
+					found = o.ID
+					return found, nil
+				}
+			}
+			if len(orgs) < 500 {
+				return "", problem.New(problem.Unavailable, "the settlement centre organisation %q does not exist (see --settlement-centre-org)", name)
+			}
+			after = orgs[len(orgs)-1].ID
+		}
+	}
+}
