@@ -292,10 +292,16 @@ func TestConvertTwoLegsOneBank(t *testing.T) {
 func TestConvertInsufficientFundsMovesNothing(t *testing.T) {
 	w := newTown(t)
 	w.publish("bankA", "KZT/CNY", "0.0150", "0.0152")
-	invKZT, invCNY := w.inventory("bankA", "KZT", 1), w.inventory("bankA", "CNY", 1_000_00)
+	invKZT, invCNY := w.inventory("bankA", "KZT", 1), w.inventory("bankA", "CNY", 2_000_00)
 	kzt, cny := w.open(company("acme"), "KZT", "operating"), w.open(company("acme"), "CNY", "operating")
 	w.fund("bankA", kzt, "KZT", 50_000_00)
 	q := w.quote("acme", "KZT", "CNY", 100_000_00)
+	// After the quote the bank moves half its CNY inventory elsewhere.
+	other := w.open(bank("bankA"), "CNY", "treasury")
+	if res, err := w.led.Submit(w.ctx, bank("bankA"), []ledger.Transfer{{ID: uuid.Must(uuid.NewV7()), DebitAccount: uuid.MustParse(invCNY),
+		CreditAccount: uuid.MustParse(other), Amount: 1_000_00, Currency: "CNY"}}); err != nil || res[0].Code != ledger.OK {
+		t.Fatal(res, err)
+	}
 	accts := []string{kzt, cny, invKZT, invCNY}
 	before := w.balances(accts...)
 	req := fx.ConvertRequest{QuoteID: q.ID, FromAccountID: kzt, ToAccountID: cny}
@@ -400,6 +406,11 @@ func TestConvertRefusals(t *testing.T) {
 	kzt, cny := w.open(company("acme"), "KZT", "operating"), w.open(company("acme"), "CNY", "operating")
 	w.fund("bankA", kzt, "KZT", 1_000_000_00)
 	zetaKZT := w.open(company("zeta"), "KZT", "operating")
+	// No inventory at all: nobody can fill a quote.
+	if _, err := w.fx.Quote(w.ctx, company("acme"), fx.QuoteRequest{Sell: "KZT", Buy: "CNY", SellAmount: 100_000_00}); !problem.Is(err, problem.Conflict) {
+		t.Fatalf("a quote without inventory: %v", err)
+	}
+	invKZT, oldCNY := w.inventory("bankA", "KZT", 1), w.inventory("bankA", "CNY", 1_000_000_00)
 	q := w.quote("acme", "KZT", "CNY", 100_000_00)
 	convert := func(p *identity.Principal, req fx.ConvertRequest) error {
 		_, err := w.fx.Convert(w.ctx, p, req)
@@ -407,12 +418,16 @@ func TestConvertRefusals(t *testing.T) {
 	}
 	good := fx.ConvertRequest{QuoteID: q.ID, FromAccountID: kzt, ToAccountID: cny}
 
-	// No inventory at the provider: the providers' problem, named.
+	// The inventory closed between quote and conversion: the providers'
+	// problem, named.
+	if _, err := w.led.CloseAccount(w.ctx, bank("bankA"), oldCNY); err != nil {
+		t.Fatal(err)
+	}
 	pe := wantProblem(t, convert(company("acme"), good), problem.Conflict, "quote_id")
 	if want := "provider bankA has no open FX inventory account"; len(pe.Message) < len(want) || pe.Message[:len(want)] != want {
 		t.Fatalf("message %q", pe.Message)
 	}
-	invKZT, invCNY := w.inventory("bankA", "KZT", 1), w.inventory("bankA", "CNY", 1_000_000_00)
+	invCNY := w.inventory("bankA", "CNY", 1_000_000_00)
 	before := w.balances(kzt, cny, invKZT, invCNY, zetaKZT)
 
 	// Another org's quote does not exist for it, whatever the accounts.
@@ -464,5 +479,36 @@ func TestOrgExposure(t *testing.T) {
 	want := map[string][2]money.Amount{"KZT": {1_500_00, 1_500_00}, "CNY": {151_00, 10_000_00}, "RUB": {0, 0}}
 	if fmt.Sprint(got) != fmt.Sprint(want) || e.Total != 11_500_00 || e.Home != "KZT" {
 		t.Fatalf("exposure %+v", e)
+	}
+}
+
+// A bank that publishes the best price without the inventory to fill it
+// must not block the town's conversions: the quote goes to a bank that can
+// settle, and once the cheap bank has stock it wins again.
+func TestQuoteSkipsProvidersThatCannotFill(t *testing.T) {
+	w := newTown(t)
+	w.publish("bankA", "KZT/CNY", "0.0150", "0.0152")
+	w.publish("bankB", "KZT/CNY", "0.0151", "0.0153") // better for a KZT seller, but no CNY to pay out
+	w.inventory("bankA", "KZT", 1)
+	w.inventory("bankA", "CNY", 1_000_000_00)
+	kzt, cny := w.open(company("acme"), "KZT", "operating"), w.open(company("acme"), "CNY", "operating")
+	w.fund("bankA", kzt, "KZT", 500_000_00)
+
+	q := w.quote("acme", "KZT", "CNY", 100_000_00)
+	if len(q.Legs) != 1 || q.Legs[0].Provider != "bankA" {
+		t.Fatalf("quote routed to %+v: a provider without inventory took it", q.Legs)
+	}
+	if _, err := w.fx.Convert(w.ctx, company("acme"), fx.ConvertRequest{QuoteID: q.ID, FromAccountID: kzt, ToAccountID: cny}); err != nil {
+		t.Fatalf("the conversion failed: %v", err)
+	}
+	// A little CNY is not enough for this leg either.
+	w.inventory("bankB", "KZT", 1)
+	invB := w.inventory("bankB", "CNY", 10_00)
+	if q := w.quote("acme", "KZT", "CNY", 100_000_00); q.Legs[0].Provider != "bankA" {
+		t.Fatalf("a provider with too little inventory took the quote: %+v", q.Legs)
+	}
+	w.fund("bankB", invB, "CNY", 1_000_000_00)
+	if q := w.quote("acme", "KZT", "CNY", 100_000_00); q.Legs[0].Provider != "bankB" {
+		t.Fatalf("the best price with stock did not win: %+v", q.Legs)
 	}
 }

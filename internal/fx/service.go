@@ -202,7 +202,7 @@ func (s *Service) Quote(ctx context.Context, p *identity.Principal, req QuoteReq
 	if err != nil {
 		return Quote{}, fmt.Errorf("fx: read market: %w", err)
 	}
-	q, err := Price(m, s.cfg.Policy, p.OrgID, req, now)
+	q, err := s.priceFillable(ctx, m, p.OrgID, req, now)
 	if err != nil {
 		return Quote{}, err
 	}
@@ -212,6 +212,66 @@ func (s *Service) Quote(ctx context.Context, p *identity.Principal, req QuoteReq
 		return Quote{}, fmt.Errorf("fx: save quote: %w", err)
 	}
 	return q, nil
+}
+
+// priceFillable prices req on the routes whose providers can settle them:
+// a provider that publishes a price without the inventory to pay out the
+// leg (or without an account to receive in) is set aside for this quote
+// and the request is priced again, so a bank quoting what it cannot fill
+// never blocks the town's conversions.
+func (s *Service) priceFillable(ctx context.Context, m Market, payer string, req QuoteRequest, now time.Time) (Quote, error) {
+	setAside := 0
+	for {
+		q, err := Price(m, s.cfg.Policy, payer, req, now)
+		if err != nil && setAside > 0 && problem.Is(err, problem.NotFound) {
+			return Quote{}, &problem.Error{Code: problem.Conflict, Err: err,
+				Message: fmt.Sprintf("%d price(s) for this conversion were set aside: their banks lack the inventory to fill it now", setAside)}
+		}
+		if err != nil || s.ledger == nil {
+			return q, err
+		}
+		bad, err := s.unfillable(ctx, q)
+		if err != nil {
+			return Quote{}, err
+		}
+		if bad == "" {
+			return q, nil
+		}
+		kept := m.Rates[:0:0]
+		for _, r := range m.Rates {
+			if r.ID != bad {
+				kept = append(kept, r)
+			}
+		}
+		if len(kept) == len(m.Rates) {
+			return q, nil // cannot happen: bad names a rate of the market
+		}
+		m.Rates = kept
+		setAside++
+	}
+}
+
+// unfillable returns the rate id of the first leg whose provider cannot
+// settle it ("" when every leg can).
+func (s *Service) unfillable(ctx context.Context, q Quote) (string, error) {
+	for i, l := range q.Legs {
+		// When the next leg is the same bank's, the intermediate currency
+		// stays inside the bank and needs no stock.
+		keeps := i+1 < len(q.Legs) && q.Legs[i+1].Provider == l.Provider
+		out, err := s.ledger.AccountByCode(ctx, l.Provider, l.OutCurrency, InventoryCode)
+		if problem.Is(err, problem.NotFound) || err == nil && (out.Closed || !keeps && out.Available() < l.Out) {
+			return l.RateID, nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("fx: inventory of %s in %s: %w", l.Provider, l.OutCurrency, err)
+		}
+		if _, err := s.ledger.AccountByCode(ctx, l.Provider, l.InCurrency, InventoryCode); problem.Is(err, problem.NotFound) {
+			return l.RateID, nil
+		} else if err != nil {
+			return "", fmt.Errorf("fx: inventory of %s in %s: %w", l.Provider, l.InCurrency, err)
+		}
+	}
+	return "", nil
 }
 
 // GetQuote shows a quote to its payer (and the platform administrator);
