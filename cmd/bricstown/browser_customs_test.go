@@ -68,7 +68,11 @@ func TestBrowserCustomsStatusIsLive(t *testing.T) {
 	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#lane-badge").length`)); n != 0 {
 		t.Fatalf("a lane before arrival (status %q)", before)
 	}
-	time.Sleep(500 * time.Millisecond) // let the event stream connect
+	// Wait until the page's event stream is open (htmx's SSE extension
+	// keeps its EventSource in the element's internal data).
+	step("the event stream to connect", chromedp.Poll[chromedp.Void](
+		`(() => { const d = document.querySelector('#live-wrap')?.['htmx-internal-data']; return d?.sseEventSource?.readyState === 1; })()`,
+		chromedp.WithPollingTimeout(10*time.Second)))
 
 	req, _ := http.NewRequest("POST", srv.url+"/api/v1/customs/declarations/"+declID+"/arrive", strings.NewReader(`{}`))
 	req.Header.Set("Authorization", "Bearer "+token)

@@ -172,8 +172,9 @@ func TestServeOnBothEngines(t *testing.T) {
 // Shutdown lets a request that is already being served finish.
 func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	srv := startServer(t, filepath.Join(t.TempDir(), "db"))
-	// A slow client: the request is in flight (headers not yet complete)
-	// when shutdown begins; it must still be answered.
+	// A slow client: the sign-in form's body is still arriving when
+	// shutdown begins (the handler is reading it); it must still be
+	// answered.
 	type result struct {
 		code int
 		err  error
@@ -181,8 +182,9 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	res := make(chan result, 1)
 	pr, pw := io.Pipe()
 	go func() {
-		req, _ := http.NewRequest("POST", srv.url+"/api/v1/orgs", pr)
-		req.Header.Set("Content-Type", "application/json")
+		req, _ := http.NewRequest("POST", srv.url+"/login", pr)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", srv.url)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			res <- result{0, err}
@@ -191,15 +193,20 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 		resp.Body.Close()
 		res <- result{resp.StatusCode, nil}
 	}()
-	pw.Write([]byte(`{"name":`))
-	time.Sleep(200 * time.Millisecond)
+	pw.Write([]byte(`email=a%40b.kz&password=`))
+	// Wait until the server is serving it (the scrape counts itself too),
+	// then until shutdown has begun, and only then finish the body.
+	waitFor(t, "the request in flight", func() bool {
+		_, body := get(t, srv.url+"/metrics")
+		return strings.Contains(body, "bricstown_http_requests_in_flight 2")
+	})
 	stopped := make(chan error, 1)
 	go func() { stopped <- srv.stop() }()
-	time.Sleep(200 * time.Millisecond)
-	pw.Write([]byte(`"x"}`))
+	waitFor(t, "shutdown to begin", func() bool { return strings.Contains(srv.log.String(), "shutting down") })
+	pw.Write([]byte(`wrong`))
 	pw.Close()
 	r := <-res
-	if r.err != nil || r.code != http.StatusUnauthorized {
+	if r.err != nil || r.code != http.StatusForbidden { // no CSRF token: refused, but answered
 		t.Fatalf("in-flight request: %d %v", r.code, r.err)
 	}
 	if err := <-stopped; err != nil {
@@ -290,5 +297,16 @@ func TestServeWithATariffFile(t *testing.T) {
 	srv := startServer(t, filepath.Join(dir, "b.db"), "--tariff", good)
 	if code, _ := get(t, srv.url+"/healthz"); code != 200 {
 		t.Fatalf("server with a valid tariff: %d", code)
+	}
+}
+
+// waitFor polls cond (a state another goroutine or process changes) until
+// it holds, for at most 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
 	}
 }

@@ -137,43 +137,50 @@ func BenchmarkCertify285k(b *testing.B) {
 	}
 }
 
-// TestPeakMemory runs read+solve of each 285k network in a fresh child
-// process (this test binary, re-executed) and reports its peak resident
-// set, which is what the 256 MiB budget is about; the child also prints the
-// Go heap statistics.
-func TestPeakMemory(t *testing.T) {
+// BenchmarkPeakMemory runs read+solve of each 285k network in a fresh
+// child process (this test binary, re-executed) and reports its peak
+// resident set, which is what the 256 MiB budget is about; the child also
+// prints the Go heap statistics. It is a benchmark, not a test, so the
+// plain suite does not spawn 285k-obligation runs:
+//
+//	go test -run '^$' -bench PeakMemory -benchtime 1x ./internal/clearing/
+func BenchmarkPeakMemory(b *testing.B) {
 	if os.Getenv("CLEARING_MEM_CHILD") != "" {
-		memChild(t)
+		memChild(b)
 		return
 	}
-	if testing.Short() {
-		t.Skip("spawns child processes on 285k-obligation files")
+	dir := b.TempDir()
+	paths := make([]string, len(benchShapes))
+	for i, sh := range benchShapes {
+		paths[i] = writeBenchCSV(b, dir, sh)
 	}
-	dir := t.TempDir()
-	for _, sh := range benchShapes {
-		path := writeBenchCSV(t, dir, sh)
-		cmd := exec.Command(os.Args[0], "-test.run=^TestPeakMemory$", "-test.v")
-		cmd.Env = append(os.Environ(), "CLEARING_MEM_CHILD="+path)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%v: child failed: %v\n%s", sh, err, out)
-		}
-		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-		maxRSS := ru.Maxrss * 1024 // kilobytes on Linux
-		var line string
-		for l := range strings.Lines(string(out)) {
-			if strings.Contains(l, "memstats:") {
-				line = strings.TrimSpace(l)
+	peak := make([]int64, len(benchShapes))
+	for b.Loop() {
+		for i, sh := range benchShapes {
+			cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^BenchmarkPeakMemory$", "-test.benchtime=1x", "-test.v")
+			cmd.Env = append(os.Environ(), "CLEARING_MEM_CHILD="+paths[i])
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				b.Fatalf("%v: child failed: %v\n%s", sh, err, out)
+			}
+			ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+			peak[i] = max(peak[i], ru.Maxrss*1024) // kilobytes on Linux
+			for l := range strings.Lines(string(out)) {
+				if strings.Contains(l, "memstats:") {
+					b.Logf("%v: child peak RSS %.1f MiB; %s", sh, float64(peak[i])/(1<<20), strings.TrimSpace(l))
+				}
 			}
 		}
-		t.Logf("%v: child peak RSS %.1f MiB; %s", sh, float64(maxRSS)/(1<<20), line)
-		if maxRSS > 256<<20 {
-			t.Errorf("%v: peak RSS %d bytes exceeds 256 MiB", sh, maxRSS)
+	}
+	for i, sh := range benchShapes {
+		b.ReportMetric(float64(peak[i])/(1<<20), fmt.Sprintf("MiB-peak-RSS-%v", sh))
+		if peak[i] > 256<<20 {
+			b.Errorf("%v: peak RSS %d bytes exceeds 256 MiB", sh, peak[i])
 		}
 	}
 }
 
-func memChild(t *testing.T) {
+func memChild(t testing.TB) {
 	path := os.Getenv("CLEARING_MEM_CHILD")
 	start := time.Now()
 	n, obs, res := readAndSolve(t, path)

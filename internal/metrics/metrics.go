@@ -68,6 +68,20 @@ func (h *HistogramVec) Observe(v float64, values ...string) {
 	h.v.WithLabelValues(values...).Observe(v)
 }
 
+// Gauge is a value that goes up and down (requests in flight).
+type Gauge struct{ g prometheus.Gauge }
+
+// NewGauge registers a gauge without labels.
+func (r *Registry) NewGauge(name, help string) *Gauge {
+	return &Gauge{g: register(r, prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help}))}
+}
+
+// Inc adds one.
+func (g *Gauge) Inc() { g.g.Inc() }
+
+// Dec subtracts one.
+func (g *Gauge) Dec() { g.g.Dec() }
+
 // NewGaugeFunc registers a gauge whose values fn reports at each scrape,
 // one emit per label combination.
 func (r *Registry) NewGaugeFunc(name, help string, labels []string, fn func(emit func(v float64, values ...string))) {

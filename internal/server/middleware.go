@@ -81,6 +81,8 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 func (s *Server) wrap(route string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		s.inFlight.Inc()
+		defer s.inFlight.Dec()
 		rid := r.Header.Get("X-Request-Id")
 		if !validRequestID(rid) {
 			rid = newRequestID()

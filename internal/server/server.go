@@ -76,6 +76,7 @@ type Server struct {
 	root         http.Handler
 	httpRequests *metrics.CounterVec
 	httpLatency  *metrics.HistogramVec
+	inFlight     *metrics.Gauge
 	// ledgerResults counts transfer outcomes by result code.
 	ledgerResults *metrics.CounterVec
 }
@@ -95,6 +96,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{Deps: d, log: d.Log, identity: d.Identity, static: ui.Static().ServeHTTP, mux: http.NewServeMux()}
 	s.httpRequests = d.Metrics.NewCounterVec("bricstown_http_requests_total", "HTTP requests by route and status.", "route", "code")
 	s.ledgerResults = d.Metrics.NewCounterVec("bricstown_ledger_transfers_total", "Ledger transfers submitted through the API, by result code.", "result")
+	s.inFlight = d.Metrics.NewGauge("bricstown_http_requests_in_flight", "HTTP requests being served.")
 	s.httpLatency = d.Metrics.NewHistogramVec("bricstown_http_request_seconds", "HTTP request latency by route.", metrics.DefaultLatencyBuckets, "route")
 	if d.DBStats != nil {
 		d.Metrics.NewGaugeFunc("bricstown_db_connections", "Database pool connections by state.", []string{"state"}, func(emit func(float64, ...string)) {

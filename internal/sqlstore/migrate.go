@@ -80,8 +80,10 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 		version BIGINT PRIMARY KEY,
 		name TEXT NOT NULL,
 		applied_at BIGINT NOT NULL)`); err != nil {
-		// Two processes may race on CREATE TABLE IF NOT EXISTS in PostgreSQL.
-		if !IsUniqueViolation(err) {
+		// Two processes racing on CREATE TABLE IF NOT EXISTS: PostgreSQL
+		// lets one win and tells the other a duplicate key or type. What
+		// counts is that the table is there now.
+		if _, qerr := db.SQL.ExecContext(ctx, `SELECT version FROM schema_migrations WHERE version = 0`); qerr != nil {
 			return 0, fmt.Errorf("sqlstore: create schema_migrations: %w", err)
 		}
 	}
@@ -96,15 +98,21 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 			if n > 0 {
 				return nil
 			}
+			// Claim the version first: a concurrent migrator's insert of
+			// the same key waits for this transaction and then fails as a
+			// duplicate (taken below as "applied by the other"), before it
+			// runs any DDL of its own.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+				m.Version, m.Name, time.Now().UnixMicro()); err != nil {
+				return err
+			}
 			for _, stmt := range splitStatements(m.SQL) {
 				if _, err := tx.ExecContext(ctx, db.dialect(stmt)); err != nil {
 					return fmt.Errorf("%.60q: %w", stmt, err)
 				}
 			}
 			applied = true
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-				m.Version, m.Name, time.Now().UnixMicro())
-			return err
+			return nil
 		})
 		if err != nil && IsUniqueViolation(err) {
 			err = nil // another process applied it first

@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"bricstown/internal/audit"
 	"bricstown/internal/identity"
+	"bricstown/internal/pgtest"
 	"bricstown/internal/problem"
 )
 
@@ -27,33 +30,61 @@ func mkOrg(t *testing.T, db *DB, name, reg string) identity.Org {
 }
 
 func TestMigrateIsIdempotentAndRecordsVersion(t *testing.T) {
-	engines(t, func(t *testing.T, db *DB) {
-		ctx := context.Background()
-		ms, _ := Migrations()
-		want := ms[len(ms)-1].Version
-		// Two processes may start at once; both must end at the same version.
-		var wg sync.WaitGroup
-		errs := make([]error, 4)
-		for i := range errs {
-			wg.Add(1)
-			go func() { defer wg.Done(); _, errs[i] = db.Migrate(ctx) }()
-		}
-		wg.Wait()
-		for _, err := range errs {
-			if err != nil {
-				t.Fatal(err)
+	for _, engine := range []Engine{SQLite, Postgres} {
+		t.Run(string(engine), func(t *testing.T) {
+			ctx := context.Background()
+			// An empty database, and four processes (four handles, each
+			// with its own pool) starting on it at once: all must end at
+			// the same version with every migration applied exactly once.
+			dsn := filepath.Join(t.TempDir(), "race.db")
+			if engine == Postgres {
+				dsn = pgtest.URL(t)
 			}
-		}
-		v, err := db.SchemaVersion(ctx)
-		if err != nil || v != want {
-			t.Fatalf("schema version %d, %v; want %d", v, err, want)
-		}
-		var n int
-		db.SQL.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n)
-		if n != len(ms) {
-			t.Fatalf("%d migration rows, want %d", n, len(ms))
-		}
-	})
+			ms, _ := Migrations()
+			want := ms[len(ms)-1].Version
+			handles := make([]*DB, 4)
+			for i := range handles {
+				db, err := Open(ctx, dsn, slog.New(slog.DiscardHandler))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				handles[i] = db
+			}
+			if v, err := handles[0].SchemaVersion(ctx); err == nil && v != 0 {
+				t.Fatalf("the database is not empty: version %d", v)
+			}
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			errs := make([]error, len(handles))
+			for i, db := range handles {
+				wg.Add(1)
+				go func() { defer wg.Done(); <-start; _, errs[i] = db.Migrate(ctx) }()
+			}
+			close(start)
+			wg.Wait()
+			for _, err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, db := range handles {
+				v, err := db.SchemaVersion(ctx)
+				if err != nil || v != want {
+					t.Fatalf("schema version %d, %v; want %d", v, err, want)
+				}
+			}
+			var n int
+			handles[0].SQL.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n)
+			if n != len(ms) {
+				t.Fatalf("%d migration rows, want %d", n, len(ms))
+			}
+			// And once more on the migrated database: nothing to do.
+			if v, err := handles[1].Migrate(ctx); err != nil || v != want {
+				t.Fatalf("second migrate: %d %v", v, err)
+			}
+		})
+	}
 }
 
 func TestOrgsUsersAndUniqueness(t *testing.T) {
