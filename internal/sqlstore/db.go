@@ -122,7 +122,7 @@ func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*DB, error
 	}
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(16)
-	where := dsn
+	where := "postgres" // never the DSN itself: it may hold a password
 	if u, err := url.Parse(dsn); err == nil {
 		u.User = nil
 		u.RawQuery = ""
