@@ -124,9 +124,10 @@ func serverUser() (runAs, error) {
 
 // cluster is a PostgreSQL cluster that this process started.
 type cluster struct {
-	bins binaries
-	run  runAs
-	fast bool
+	bins  binaries
+	run   runAs
+	fast  bool
+	extra []string // more postgres arguments, such as replication settings
 
 	root    string // the directory of everything, also the socket directory
 	data    string // the data directory
@@ -146,6 +147,13 @@ func (c *cluster) adminURL() string {
 
 // startCluster makes a new cluster with initdb and starts postgres on it.
 func startCluster(bins binaries, run runAs, fast bool) (*cluster, error) {
+	return startClusterWith(bins, run, fast, nil, nil)
+}
+
+// startClusterWith is startCluster with more postgres arguments and, when
+// fill is not nil, fill instead of initdb to make the data directory (a
+// standby's pg_basebackup).
+func startClusterWith(bins binaries, run runAs, fast bool, extra []string, fill func(c *cluster) error) (*cluster, error) {
 	t0 := time.Now()
 	base := tempBase(run)
 	sweepStale(base)
@@ -154,7 +162,7 @@ func startCluster(bins binaries, run runAs, fast bool) (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &cluster{bins: bins, run: run, fast: fast, root: root,
+	c := &cluster{bins: bins, run: run, fast: fast, extra: extra, root: root,
 		data: filepath.Join(root, "data"), logPath: filepath.Join(root, "postgres.log")}
 	ok := false
 	defer func() {
@@ -174,19 +182,12 @@ func startCluster(bins binaries, run runAs, fast bool) (*cluster, error) {
 
 	// initdb
 	initStart := time.Now()
-	cmd := exec.Command(bins.initdb,
-		"-D", c.data,
-		"-U", superuser,
-		"--auth=trust",
-		"-E", "UTF8",
-		"--locale=C",
-		"-N", // no fsync of the new files: the cluster is throwaway
-	)
-	cmd.Dir = root
-	cmd.Env = c.env()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: run.cred, Pdeathsig: syscall.SIGKILL}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("%s as user %s: %w\n%s", bins.initdb, run.name, err, tail(out))
+	if fill != nil {
+		if err := fill(c); err != nil {
+			return nil, err
+		}
+	} else if err := c.initdb(); err != nil {
+		return nil, err
 	}
 	c.initdbTook = time.Since(initStart)
 
@@ -206,6 +207,26 @@ func startCluster(bins binaries, run runAs, fast bool) (*cluster, error) {
 	c.total = time.Since(t0)
 	ok = true
 	return c, nil
+}
+
+// initdb makes the data directory of a new cluster.
+func (c *cluster) initdb() error {
+	bins, run := c.bins, c.run
+	cmd := exec.Command(bins.initdb,
+		"-D", c.data,
+		"-U", superuser,
+		"--auth=trust",
+		"-E", "UTF8",
+		"--locale=C",
+		"-N", // no fsync of the new files: the cluster is throwaway
+	)
+	cmd.Dir = c.root
+	cmd.Env = c.env()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: run.cred, Pdeathsig: syscall.SIGKILL}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s as user %s: %w\n%s", bins.initdb, run.name, err, tail(out))
+	}
+	return nil
 }
 
 // env is the environment of initdb and postgres: nothing from the test
@@ -240,6 +261,7 @@ func (c *cluster) startServer() error {
 	} else {
 		args = append(args, "-c", "unix_socket_directories=")
 	}
+	args = append(args, c.extra...)
 	if c.fast {
 		args = append(args,
 			"-c", "fsync=off",

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Code is a stable, machine-readable error identifier. Clients switch on it;
@@ -31,9 +32,15 @@ const (
 	Forbidden        Code = "forbidden"            // credentials valid, permission missing
 	CSRF             Code = "csrf"                 // web form without a valid anti-forgery token
 	RateLimited      Code = "rate_limited"         // too many attempts
-	Unavailable      Code = "unavailable"          // dependency down, try again
+	Unavailable      Code = "unavailable"          // dependency down, nothing was applied: try again
 	Internal         Code = "internal"             // a bug or an unexpected failure
 )
+
+// OutcomeUnknown: the change was sent to the database to commit and the
+// answer was lost, so it may or may not have been applied. The caller must
+// retry with the same ids: an applied change then answers as an idempotent
+// repeat (the ledger's "exists"), an unapplied one is made then.
+const OutcomeUnknown Code = "outcome_unknown"
 
 // Error is a failure explained to the caller. Message is safe to show to the
 // user; Fields maps an input field (JSON pointer-ish path such as
@@ -44,6 +51,10 @@ type Error struct {
 	Message string
 	Fields  map[string]string
 	Err     error
+	// RetryAfter, when positive, is how long the caller should wait before
+	// trying again (HTTP sends it as Retry-After): set for a dependency that
+	// is down for a moment, such as a database failing over.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -88,6 +88,9 @@ func (s *Server) wrap(route string, next http.Handler) http.Handler {
 			rid = newRequestID()
 		}
 		ctx := context.WithValue(r.Context(), ridKey{}, rid)
+		if c, ok := s.DB.(Classifier); ok {
+			ctx = context.WithValue(ctx, classifierKey{}, c.Classify)
+		}
 		r = r.WithContext(ctx)
 		h := w.Header()
 		h.Set("X-Request-Id", rid)

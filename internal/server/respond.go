@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -33,7 +34,10 @@ func statusOf(code problem.Code) int {
 		return http.StatusForbidden
 	case problem.RateLimited:
 		return http.StatusTooManyRequests
-	case problem.Unavailable:
+	case problem.Unavailable, problem.OutcomeUnknown:
+		// Both are 503 with Retry-After: retrying is right for both, and
+		// with the same ids it is safe for both; the code tells a client
+		// that outcome_unknown may have been applied.
 		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
@@ -56,7 +60,21 @@ type Problem struct {
 // lists each code under it.
 const ProblemTypeBase = "https://bricstown.kz/problems/"
 
+// classifierKey holds, in a request's context, the storage's Classify (see
+// Server.wrap): it gives a code to a driver error that reached a handler
+// unclassified, such as a read that found the database down.
+type classifierKey struct{}
+
+// Classifier is what Deps.DB may also implement (sqlstore.DB does) so that
+// database outages answer unavailable instead of internal.
+type Classifier interface {
+	Classify(err error) error
+}
+
 func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	if classify, ok := r.Context().Value(classifierKey{}).(func(error) error); ok && problem.CodeOf(err) == problem.Internal {
+		err = classify(err)
+	}
 	code := problem.CodeOf(err)
 	status := statusOf(code)
 	p := Problem{Type: ProblemTypeBase + string(code), Title: http.StatusText(status), Status: status, Code: code,
@@ -66,7 +84,12 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 		p.Detail = pe.Message
 		p.Errors = pe.Fields
 	}
-	if status >= 500 {
+	switch {
+	case code == problem.Unavailable || code == problem.OutcomeUnknown:
+		// The message says what to do (retry, with the same ids); the
+		// cause stays in the log, as a warning: an outage makes thousands.
+		log.WarnContext(r.Context(), "request not served", "code", code, "err", err, "path", r.URL.Path, "request_id", p.RequestID)
+	case status >= 500:
 		p.Detail = "an unexpected error occurred; quote the request id when reporting it"
 		log.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path, "request_id", p.RequestID)
 	}
@@ -75,6 +98,8 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 	}
 	if secs, ok := identity.RetryAfter(err); ok {
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	} else if pe != nil && pe.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(pe.RetryAfter.Seconds())))))
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -122,6 +122,9 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c, ok := d.DB.(Classifier); ok {
+		pages.Classify = c.Classify
+	}
 	s.ui = pages
 	if d.Customs != nil && s.Notify != nil {
 		d.Customs.OnCommit(func(ctx context.Context, action customs.Action, decl customs.Declaration) {

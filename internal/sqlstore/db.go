@@ -12,17 +12,24 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
+	"bricstown/internal/problem"
+
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	sqlite "modernc.org/sqlite"
@@ -115,7 +122,7 @@ func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*DB, error
 	}
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(16)
-	where := dsn
+	where := "postgres" // never the DSN itself: it may hold a password
 	if u, err := url.Parse(dsn); err == nil {
 		u.User = nil
 		u.RawQuery = ""
@@ -135,20 +142,24 @@ func (db *DB) Close() error { return db.SQL.Close() }
 // whole of fn when the engine reports a serialization conflict. fn must
 // therefore have no effects outside the transaction (no sends, no metrics
 // that must not double count) and must not keep the *sql.Tx.
+//
+// A failure to reach the database comes back as problem.Unavailable (nothing
+// was applied) and a COMMIT whose answer was lost as problem.OutcomeUnknown
+// (see Classify and finish).
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return db.retry(ctx, func() error {
+	return Classify(db.retry(ctx, func() error {
 		tx, err := db.SQL.BeginTx(ctx, db.txOptions())
 		if err != nil {
 			return err
 		}
 		return finish(tx, fn(tx))
-	})
+	}))
 }
 
 // TxConn is Tx for work that also needs the transaction's own connection,
 // such as PostgreSQL's COPY: fn gets the *sql.Conn the transaction runs on.
 func (db *DB) TxConn(ctx context.Context, fn func(tx *sql.Tx, conn *sql.Conn) error) error {
-	return db.retry(ctx, func() error {
+	return Classify(db.retry(ctx, func() error {
 		conn, err := db.SQL.Conn(ctx)
 		if err != nil {
 			return err
@@ -159,7 +170,7 @@ func (db *DB) TxConn(ctx context.Context, fn func(tx *sql.Tx, conn *sql.Conn) er
 			return err
 		}
 		return finish(tx, fn(tx, conn))
-	})
+	}))
 }
 
 func (db *DB) txOptions() *sql.TxOptions {
@@ -169,12 +180,117 @@ func (db *DB) txOptions() *sql.TxOptions {
 	return nil // SQLite: BEGIN IMMEDIATE from the DSN, serializable by nature
 }
 
+// finish commits tx, or rolls it back when fn failed. A COMMIT that fails
+// without a definite answer from the server is OutcomeUnknown: the server
+// may have committed and lost only the reply (the connection dropped, the
+// primary died while the synchronous standby was confirming, the context
+// ended while waiting), so neither "failed" nor "done" would be true.
 func finish(tx *sql.Tx, err error) error {
 	if err != nil {
 		_ = tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		if commitNotSent(err) {
+			return err // Classify makes it Unavailable: nothing was applied
+		}
+		return &problem.Error{Code: problem.OutcomeUnknown, Err: err, RetryAfter: RetryAfter,
+			Message: "the database did not confirm the commit: the change may or may not be applied; retry with the same ids"}
+	}
+	return nil
+}
+
+// commitNotSent reports a COMMIT failure that certainly applied nothing:
+// the server refused it with an ERROR (serialization failure, deferred
+// constraint; a FATAL such as 57P01 can come after the commit took effect),
+// the transaction had already been rolled back, or database/sql found the
+// context ended before it sent anything. pgconn.SafeToRetry is no proof
+// here: when the connection drops while pgx waits for COMMIT's answer it
+// can report "conn closed", which claims nothing was sent (TestOutageCodes
+// catches exactly that).
+func commitNotSent(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Severity == "ERROR"
+	}
+	switch {
+	case err == context.Canceled || err == context.DeadlineExceeded: // database/sql checks ctx before sending
+		return true
+	case errors.Is(err, sql.ErrTxDone), errors.Is(err, pgx.ErrTxCommitRollback):
+		return true
+	}
+	var se *sqlite.Error
+	return errors.As(err, &se) // SQLite commits in process: its error is the answer
+}
+
+// RetryAfter is how long a client is told to wait after the database was
+// unavailable: a restart or a promotion of a standby takes seconds.
+const RetryAfter = time.Second
+
+// Classify is the one place where errors of the database drivers become
+// problem codes: a database that cannot be reached or is shutting down,
+// starting up or read-only (a standby not yet promoted) is
+// problem.Unavailable with RetryAfter; a serialization conflict or lock
+// that outlived every retry is Unavailable too (the database is
+// overloaded). Anything else, and errors that already carry a problem
+// code, come back unchanged (a PostgreSQL ERROR is a bug until shown
+// otherwise). Tx and TxConn apply it; the HTTP and web adapters apply it to
+// errors of reads that reach them unclassified.
+func Classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var prob *problem.Error
+	if errors.As(err, &prob) {
+		return err
+	}
+	if unavailable(err) {
+		return &problem.Error{Code: problem.Unavailable, Err: err, RetryAfter: RetryAfter,
+			Message: "the database is unavailable; nothing was applied, try again"}
+	}
+	return err
+}
+
+// Classify is the package function Classify, for adapters that hold a *DB.
+func (db *DB) Classify(err error) error { return Classify(err) }
+
+func unavailable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		if strings.HasPrefix(pe.Code, "08") { // connection exception
+			return true
+		}
+		switch pe.Code {
+		case "57P01", // admin_shutdown, also pg_terminate_backend
+			"57P02",          // crash_shutdown
+			"57P03",          // cannot_connect_now: starting up, shutting down, in recovery
+			"53300",          // too_many_connections
+			"25006",          // read_only_sql_transaction: a standby
+			"40001", "40P01": // conflicts that outlived the retries
+			return true
+		}
+		return false
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	var se *sqlite.Error
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ne):
+		return true
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return true
+	case errors.Is(err, context.DeadlineExceeded): // waiting for a connection, or a query, past the deadline
+		return true
+	case pgconn.SafeToRetry(err): // "conn closed" and others before anything was sent
+		return true
+	case errors.As(err, &se):
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return true
+		}
+	}
+	return false
 }
 
 // retry runs attempt until it succeeds, fails for a reason a retry cannot
@@ -204,6 +320,9 @@ func (db *DB) retry(ctx context.Context, attempt func() error) error {
 // retryable reports a conflict that a fresh attempt of the same transaction
 // may not meet again.
 func (db *DB) retryable(err error) bool {
+	if problem.Is(err, problem.OutcomeUnknown) {
+		return false // the first attempt may have committed
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		// 40001 serialization_failure, 40P01 deadlock_detected.

@@ -138,6 +138,7 @@ func (p *Pages) has(key string) bool {
 // catalogue does not know keeps the service's text, which is better than
 // losing it. rename maps a service's field name onto the form's.
 func (p *Pages) formFail(v *View, err error, prefix string, rename map[string]string) int {
+	err = p.classify(err)
 	status := p.formError(v, err)
 	switch problem.CodeOf(err) {
 	case problem.Invalid, problem.Malformed, problem.TooLarge:
@@ -434,6 +435,8 @@ func statusOfErr(err error) int {
 		return http.StatusForbidden
 	case problem.Invalid, problem.Malformed:
 		return http.StatusBadRequest
+	case problem.Unavailable, problem.OutcomeUnknown:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

@@ -71,6 +71,11 @@ type Deps struct {
 	// CanVisit tells whether p may open the page at path, from the route
 	// table, so navigation shows exactly the pages a user may open.
 	CanVisit func(p *identity.Principal, path string) bool
+
+	// Classify, when set, gives a code to a storage error that reached a
+	// page unclassified (sqlstore.Classify), so that a database outage
+	// shows "unavailable, try again" with 503 instead of an internal error.
+	Classify func(error) error
 }
 
 // Pages renders and serves the web pages.
@@ -241,9 +246,14 @@ func (p *Pages) renderPartial(w http.ResponseWriter, r *http.Request, page, bloc
 
 // Error renders an error page in the user's language.
 func (p *Pages) Error(w http.ResponseWriter, r *http.Request, status int, err error) {
+	err = p.classify(err)
 	v := p.view(w, r, "error.title", nil)
 	key := "error.generic"
 	switch problem.CodeOf(err) {
+	case problem.Unavailable:
+		key, status = "error.unavailable", http.StatusServiceUnavailable
+	case problem.OutcomeUnknown:
+		key, status = "error.outcome_unknown", http.StatusServiceUnavailable
 	case problem.Forbidden:
 		key = "error.forbidden"
 	case problem.NotFound:
@@ -265,6 +275,7 @@ func (p *Pages) Error(w http.ResponseWriter, r *http.Request, status int, err er
 // formError puts a failed form's messages on the view: field messages for
 // Invalid errors (shown beside the fields), one line for anything else.
 func (p *Pages) formError(v *View, err error) int {
+	err = p.classify(err)
 	var pe *problem.Error
 	if errors.As(err, &pe) && pe.Code != problem.Internal {
 		v.Error = pe.Message
@@ -273,6 +284,9 @@ func (p *Pages) formError(v *View, err error) int {
 		v.Error = v.T("error.generic")
 	}
 	switch problem.CodeOf(err) {
+	case problem.OutcomeUnknown:
+		v.Error = v.T("error.outcome_unknown")
+		return http.StatusServiceUnavailable
 	case problem.Invalid, problem.Malformed:
 		return http.StatusBadRequest
 	case problem.Conflict:
@@ -284,9 +298,20 @@ func (p *Pages) formError(v *View, err error) int {
 	case problem.RateLimited:
 		return http.StatusTooManyRequests
 	case problem.Unavailable:
+		if pe.RetryAfter > 0 { // the database, not a feature switched off
+			v.Error = v.T("error.unavailable")
+		}
 		return http.StatusServiceUnavailable
 	case problem.Internal:
 		return http.StatusInternalServerError
 	}
 	return http.StatusBadRequest
+}
+
+// classify gives a code to an error that has none (see Deps.Classify).
+func (p *Pages) classify(err error) error {
+	if p.Classify != nil && problem.CodeOf(err) == problem.Internal {
+		return p.Classify(err)
+	}
+	return err
 }
