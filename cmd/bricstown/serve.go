@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"bricstown/internal/audit"
 	"bricstown/internal/customs"
 	"bricstown/internal/demo"
 	"bricstown/internal/dutyledger"
@@ -317,25 +316,6 @@ func openTool(ctx context.Context, e *env, name string, args []string) (*sqlstor
 	}
 	log, _ := newLogger(e.stderr, "warn", "text")
 	return sqlstore.Open(ctx, *dsn, log)
-}
-
-func auditCmd(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(e.stderr, "Usage: bricstown audit verify [--db …]")
-		return usageError{"audit: expected 'verify'"}
-	}
-	db, err := openTool(ctx, e, "audit verify", args[1:])
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	v, err := audit.Verify(ctx, db)
-	if err != nil {
-		fmt.Fprintf(e.stdout, "audit chain BROKEN after %d good entries: %v\n", v.Count(), err)
-		return fmt.Errorf("audit verify: %w", err)
-	}
-	fmt.Fprintf(e.stdout, "audit chain intact: %d entries, head %s\n", v.Count(), v.Head())
-	return nil
 }
 
 func ledgerCmd(ctx context.Context, e *env, args []string) error {

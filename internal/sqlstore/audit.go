@@ -142,3 +142,18 @@ func (db *DB) EachAudit(ctx context.Context, fn func(audit.Entry) error) error {
 		}
 	}
 }
+
+// AuditHead is the newest entry's sequence number and hash (0 and the
+// genesis hash for an empty log): what a progress line counts towards.
+func (db *DB) AuditHead(ctx context.Context) (int64, []byte, error) {
+	var seq int64
+	head := audit.GenesisHash
+	err := db.SQL.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &head)
+	if err == sql.ErrNoRows {
+		return 0, audit.GenesisHash, nil
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("sqlstore: audit head: %w", err)
+	}
+	return seq, head, nil
+}
