@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -278,4 +279,127 @@ func auditCheckpointCmd(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "checkpoint %s: entry %d, head %s, signed by %s\n", name, c.Seq, v.Head(), c.KeyID)
 	return nil
+}
+
+// checkpointFlags are serve's flags for signing checkpoints as it runs.
+type checkpointFlags struct {
+	key, dir, every *string
+}
+
+func auditCheckpointFlags(f *flags) *checkpointFlags {
+	return &checkpointFlags{
+		key:   f.string("audit-key", "BRICSTOWN_AUDIT_KEY", "", "private key file from 'audit keygen': sign a checkpoint of the audit chain's head periodically (never stored in the database)"),
+		dir:   f.string("audit-checkpoint-dir", "BRICSTOWN_AUDIT_CHECKPOINT_DIR", "", "directory for the signed checkpoints (required with --audit-key); keep it off the database host"),
+		every: f.string("audit-checkpoint-every", "BRICSTOWN_AUDIT_CHECKPOINT_EVERY", "1h", "how often to sign a checkpoint when there are new audit entries"),
+	}
+}
+
+// load checks the flags before the server starts; nil means checkpoints
+// are off.
+func (c *checkpointFlags) load(e *env) (*checkpointer, error) {
+	if *c.key == "" {
+		return nil, nil
+	}
+	every, err := time.ParseDuration(*c.every)
+	if err != nil || every <= 0 {
+		return nil, usageError{fmt.Sprintf("bad --audit-checkpoint-every %q: a positive duration such as 1h", *c.every)}
+	}
+	if *c.dir == "" {
+		return nil, usageError{"--audit-key needs --audit-checkpoint-dir"}
+	}
+	if st, err := os.Stat(*c.dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("--audit-checkpoint-dir %s: not a directory", *c.dir)
+	}
+	priv, err := readPrivateKey(e, *c.key)
+	if err != nil {
+		return nil, fmt.Errorf("--audit-key %s: %w", *c.key, err)
+	}
+	return &checkpointer{key: priv, dir: *c.dir, every: every}, nil
+}
+
+// checkpointer signs the audit chain's head into a directory. The first
+// round verifies the whole chain against the checkpoints already there;
+// later rounds verify only the entries added since the last checkpoint,
+// chained onto its signed head, so a round costs what was appended.
+type checkpointer struct {
+	key   ed25519.PrivateKey
+	dir   string
+	every time.Duration
+	last  *audit.Checkpoint // nil until the first round succeeds
+}
+
+// run signs a checkpoint at start and then every c.every until ctx ends.
+func (c *checkpointer) run(ctx context.Context, log *slog.Logger, db *sqlstore.DB) {
+	t := time.NewTicker(c.every)
+	defer t.Stop()
+	for {
+		if cp, err := c.once(ctx, db); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Error("audit checkpoint not signed", "err", err)
+		} else if cp != nil {
+			log.Info("audit checkpoint signed", "seq", cp.Seq, "key", cp.KeyID, "dir", c.dir)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// once signs one checkpoint if the log grew; it returns nil, nil when there
+// is nothing new, and refuses to sign a chain that does not verify.
+func (c *checkpointer) once(ctx context.Context, db *sqlstore.DB) (*audit.Checkpoint, error) {
+	var v *audit.Verifier
+	if c.last == nil {
+		var cps []audit.Checkpoint
+		if names, _ := filepath.Glob(filepath.Join(c.dir, "*.json")); len(names) > 0 {
+			var err error
+			if cps, err = loadCheckpoints([]string{c.dir}); err != nil {
+				return nil, err
+			}
+		}
+		var err error
+		if v, err = audit.VerifyAnchored(ctx, db, c.key.Public().(ed25519.PublicKey), cps, nil); err != nil {
+			return nil, err
+		}
+	} else {
+		v = audit.NewVerifierAt(c.last.Seq, c.last.Head)
+		if err := db.EachAuditAfter(ctx, c.last.Seq, v.Check); err != nil {
+			return nil, err
+		}
+	}
+	if v.Seq() == 0 || (c.last != nil && v.Seq() == c.last.Seq) {
+		return nil, nil
+	}
+	cp := audit.SignCheckpoint(c.key, v.Seq(), v.HeadHash(), time.Now())
+	name := filepath.Join(c.dir, fmt.Sprintf("checkpoint-%012d.json", cp.Seq))
+	if _, err := os.Stat(name); err == nil {
+		// Signed earlier (by a previous run) and matched above.
+		c.last = &cp
+		return nil, nil
+	}
+	data, err := cp.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	// Write then rename, so that a crash never leaves half a checkpoint
+	// that would make the next verify fail.
+	tmp, err := os.CreateTemp(c.dir, ".checkpoint-*.tmp")
+	if err != nil {
+		return nil, err
+	}
+	_, werr := tmp.Write(append(data, '\n'))
+	if err := errors.Join(werr, tmp.Chmod(0o644), tmp.Sync(), tmp.Close()); err != nil {
+		os.Remove(tmp.Name())
+		return nil, err
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		os.Remove(tmp.Name())
+		return nil, err
+	}
+	c.last = &cp
+	return &cp, nil
 }

@@ -181,7 +181,12 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	settleEvery := f.string("settlement-every", "BRICSTOWN_SETTLEMENT_EVERY", "0", "run a settlement cycle at this interval, e.g. 15m; 0 runs cycles only on demand")
 	shutdownWait := f.int("shutdown-seconds", "BRICSTOWN_SHUTDOWN_SECONDS", 20, "how long to let in-flight requests finish on shutdown")
 	hooksPrivate := f.bool("webhooks-allow-private", "BRICSTOWN_WEBHOOKS_ALLOW_PRIVATE", false, "let webhooks reach loopback, private and link-local addresses (single-machine demos; never in production)")
+	auditCP := auditCheckpointFlags(f)
 	if err := f.parse(args); err != nil {
+		return err
+	}
+	checkpoints, err := auditCP.load(e)
+	if err != nil {
 		return err
 	}
 	log, err := newLogger(e.stderr, *logLevel, *logFormat)
@@ -248,6 +253,9 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	go sweepSessions(ctx, log, p.identity)
 	go p.settlement.Schedule(ctx, every)
 	go p.obligations.RunEvery(ctx, time.Duration(*clearingHours)*time.Hour)
+	if checkpoints != nil {
+		go checkpoints.run(ctx, log, p.db)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

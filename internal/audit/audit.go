@@ -86,6 +86,12 @@ type Verifier struct {
 // NewVerifier starts at the genesis of the chain.
 func NewVerifier() *Verifier { return &Verifier{prev: GenesisHash, nextSeq: 1} }
 
+// NewVerifierAt resumes after entry seq whose hash is head, typically a
+// signed checkpoint's: the entries after it must chain onto it.
+func NewVerifierAt(seq int64, head []byte) *Verifier {
+	return &Verifier{prev: append([]byte(nil), head...), nextSeq: seq + 1}
+}
+
 // Check consumes the next entry; the first error is the chain's first break.
 func (v *Verifier) Check(e Entry) error {
 	if e.Seq != v.nextSeq {

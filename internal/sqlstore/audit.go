@@ -112,7 +112,12 @@ func (db *DB) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, err
 // EachAudit implements audit.Store, reading in chunks so that verifying a
 // long log neither holds one huge result set nor a long read transaction.
 func (db *DB) EachAudit(ctx context.Context, fn func(audit.Entry) error) error {
-	var after int64
+	return db.EachAuditAfter(ctx, 0, fn)
+}
+
+// EachAuditAfter streams the entries after sequence number after, in
+// order: what a periodic checkpoint reads since the previous one.
+func (db *DB) EachAuditAfter(ctx context.Context, after int64, fn func(audit.Entry) error) error {
 	for {
 		rows, err := db.SQL.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 5000`, after)
 		if err != nil {
