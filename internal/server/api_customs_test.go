@@ -739,8 +739,18 @@ func TestAPICustomsWebhooks(t *testing.T) {
 	if !actions["submit"] || len(actions) != 1 {
 		t.Fatalf("actions %v: want the lodgement's one submit event", actions)
 	}
-	log := f.call(t, "GET", "/api/v1/notify/deliveries?webhook_id="+hookID, admin, nil).json(t)
-	items := log["items"].([]any)
+	// The receiver has the event before the worker records the answer, so
+	// wait for the delivery log to catch up.
+	var log map[string]any
+	var items []any
+	for {
+		log = f.call(t, "GET", "/api/v1/notify/deliveries?webhook_id="+hookID, admin, nil).json(t)
+		items = log["items"].([]any)
+		if len(items) != 1 || items[0].(map[string]any)["status"] != "pending" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	retried := false
 	for _, it := range items {
 		d := it.(map[string]any)
