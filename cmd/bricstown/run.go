@@ -35,7 +35,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the platform (web UI and API)", serveCmd},
 		{"migrate", "apply database migrations and print the schema version", migrateCmd},
-		{"audit", "audit trail tools: 'audit verify' checks the hash chain", auditCmd},
+		{"audit", "audit trail tools: 'audit verify' checks the hash chain, 'audit keygen' and 'audit checkpoint' sign its head", auditCmd},
 		{"ledger", "ledger tools: 'ledger verify' recomputes every balance from the transfers", ledgerCmd},
 		{"bench", "benchmarks: 'bench ledger', 'bench settlement', 'bench clearing' (see docs/PERFORMANCE.md)", benchCmd},
 		{"clear", "obligation clearing (MTCS) of a CSV network, with an optimality certificate", clearCmd},

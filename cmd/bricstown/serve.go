@@ -11,7 +11,6 @@ import (
 	"sort"
 	"time"
 
-	"bricstown/internal/audit"
 	"bricstown/internal/demo"
 	"bricstown/internal/identity"
 	"bricstown/internal/metrics"
@@ -37,7 +36,12 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	shutdownWait := f.int("shutdown-seconds", "BRICSTOWN_SHUTDOWN_SECONDS", 20, "how long to let in-flight requests finish on shutdown")
 	trustedProxies := f.string("trusted-proxies", "BRICSTOWN_TRUSTED_PROXIES", "", "comma-separated CIDR blocks of reverse proxies whose X-Forwarded-For/Forwarded headers name the client (default none: the peer address is the client)")
 	hooksPrivate := f.bool("webhooks-allow-private", "BRICSTOWN_WEBHOOKS_ALLOW_PRIVATE", false, "let webhooks reach loopback, private and link-local addresses (single-machine demos; never in production)")
+	auditCP := auditCheckpointFlags(f)
 	if err := f.parse(args); err != nil {
+		return err
+	}
+	checkpoints, err := auditCP.load(e)
+	if err != nil {
 		return err
 	}
 	log, err := newLogger(e.stderr, *logLevel, *logFormat)
@@ -97,6 +101,9 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	go sweepSessions(ctx, log, p.Identity)
 	go p.Settlement.Schedule(ctx, every)
 	go p.Obligations.RunEvery(ctx, time.Duration(*clearingHours)*time.Hour)
+	if checkpoints != nil {
+		go checkpoints.run(ctx, log, p.DB)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -165,25 +172,6 @@ func openTool(ctx context.Context, e *env, name string, args []string) (*sqlstor
 	}
 	log, _ := newLogger(e.stderr, "warn", "text")
 	return sqlstore.Open(ctx, *dsn, log)
-}
-
-func auditCmd(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(e.stderr, "Usage: bricstown audit verify [--db …]")
-		return usageError{"audit: expected 'verify'"}
-	}
-	db, err := openTool(ctx, e, "audit verify", args[1:])
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	v, err := audit.Verify(ctx, db)
-	if err != nil {
-		fmt.Fprintf(e.stdout, "audit chain BROKEN after %d good entries: %v\n", v.Count(), err)
-		return fmt.Errorf("audit verify: %w", err)
-	}
-	fmt.Fprintf(e.stdout, "audit chain intact: %d entries, head %s\n", v.Count(), v.Head())
-	return nil
 }
 
 func ledgerCmd(ctx context.Context, e *env, args []string) error {

@@ -77,10 +77,20 @@ type Verifier struct {
 	prev    []byte
 	nextSeq int64
 	count   int64
+
+	anchors   map[int64][]byte // seq → signed hash, from checkpoints
+	maxAnchor int64
+	anchored  int
 }
 
 // NewVerifier starts at the genesis of the chain.
 func NewVerifier() *Verifier { return &Verifier{prev: GenesisHash, nextSeq: 1} }
+
+// NewVerifierAt resumes after entry seq whose hash is head, typically a
+// signed checkpoint's: the entries after it must chain onto it.
+func NewVerifierAt(seq int64, head []byte) *Verifier {
+	return &Verifier{prev: append([]byte(nil), head...), nextSeq: seq + 1}
+}
 
 // Check consumes the next entry; the first error is the chain's first break.
 func (v *Verifier) Check(e Entry) error {
@@ -97,6 +107,9 @@ func (v *Verifier) Check(e Entry) error {
 	if !equal(want, e.Hash) {
 		return &Problem{Seq: e.Seq, Reason: fmt.Sprintf("contents altered (hash %s, recomputed %s)", short(e.Hash), short(want))}
 	}
+	if err := v.checkAnchor(e); err != nil {
+		return err
+	}
 	v.prev = e.Hash
 	v.nextSeq++
 	v.count++
@@ -106,9 +119,15 @@ func (v *Verifier) Check(e Entry) error {
 // Count is how many entries were verified.
 func (v *Verifier) Count() int64 { return v.count }
 
-// Head is the hash of the last verified entry; publishing it elsewhere (a
-// signed daily anchor) makes truncation of the tail detectable too.
+// Head is the hash of the last verified entry; a signed checkpoint of it
+// (see SignCheckpoint) makes rewriting and truncation detectable too.
 func (v *Verifier) Head() string { return hex.EncodeToString(v.prev) }
+
+// HeadHash is Head as bytes.
+func (v *Verifier) HeadHash() []byte { return append([]byte(nil), v.prev...) }
+
+// Seq is the sequence number of the last verified entry (0 before any).
+func (v *Verifier) Seq() int64 { return v.nextSeq - 1 }
 
 func equal(a, b []byte) bool {
 	if len(a) != len(b) {

@@ -22,7 +22,7 @@
 // else chromium or chromium-browser from PATH. On Debian, install it with
 // "apt-get install chromium". When none is found, New skips the test with a
 // message that says what is missing; when the environment variable CI is
-// true, it fails the test instead, so that a CI job cannot pass without
+// true (1, true or yes: [testenv.CI]), it fails the test instead, so that a CI job cannot pass without
 // running its browser tests.
 //
 // # The browser
@@ -57,7 +57,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -66,6 +65,8 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
+
+	"bricstown/internal/testenv"
 )
 
 // Environment variables that browsertest reads.
@@ -74,8 +75,9 @@ const (
 	EnvChromium = "BRICSTOWN_CHROMIUM"
 	// EnvArtifacts names a directory for screenshots.
 	EnvArtifacts = "BRICSTOWN_TEST_ARTIFACTS"
-	// EnvCI, when true, turns a skip for a missing browser into a failure.
-	EnvCI = "CI"
+	// EnvCI, when true (see testenv.CI), turns a skip for a missing
+	// browser into a failure.
+	EnvCI = testenv.EnvCI
 )
 
 // DefaultTimeout is how long a test may use its browser, start included.
@@ -150,7 +152,7 @@ func New(t testing.TB, opts ...Option) context.Context {
 
 	path, err := Chromium()
 	if err != nil {
-		if inCI() {
+		if testenv.CI() {
 			t.Fatalf("browsertest: %s=%s requires a browser, but there is none: %v", EnvCI, os.Getenv(EnvCI), err)
 		}
 		t.Skipf("browsertest: skipping, %v", err)
@@ -294,11 +296,6 @@ func safeName(s string) string {
 		s = s[:120]
 	}
 	return s
-}
-
-func inCI() bool {
-	b, err := strconv.ParseBool(os.Getenv(EnvCI))
-	return err == nil && b
 }
 
 // tailBuffer keeps the last max bytes written to it. The browser writes to

@@ -67,7 +67,7 @@
 //
 // When no URL is set and no binaries are found, URL skips the test with a
 // message that says what is missing. When the environment variable CI is
-// true, URL fails the test instead, so that a CI job cannot pass without
+// true (1, true or yes: [testenv.CI]), URL fails the test instead, so that a CI job cannot pass without
 // running its PostgreSQL tests. [Available] reports the same reason without
 // starting anything.
 package pgtest
@@ -86,6 +86,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"bricstown/internal/testenv"
 )
 
 // Environment variables that pgtest reads.
@@ -97,8 +99,9 @@ const (
 	// EnvFast turns fast mode on (1, true) or off (0, false) for a local
 	// cluster, whatever the options of Main say.
 	EnvFast = "BRICSTOWN_TEST_POSTGRES_FAST"
-	// EnvCI, when true, turns a skip for missing PostgreSQL into a failure.
-	EnvCI = "CI"
+	// EnvCI, when true (see testenv.CI), turns a skip for missing
+	// PostgreSQL into a failure.
+	EnvCI = testenv.EnvCI
 )
 
 // opTimeout bounds each administrative operation, such as CREATE DATABASE.
@@ -264,7 +267,7 @@ func get(t testing.TB) *server {
 	case err != nil:
 		t.Fatalf("%v", err)
 	case miss != "":
-		if inCI() {
+		if testenv.CI() {
 			t.Fatalf("pgtest: PostgreSQL is required because %s=%s, but %s", EnvCI, os.Getenv(EnvCI), miss)
 		}
 		t.Skipf("pgtest: skipping, PostgreSQL is not available: %s (set %s, or install the PostgreSQL server binaries)", miss, EnvURL)
@@ -465,9 +468,4 @@ func redact(raw string) string {
 		return "(unparsable URL)"
 	}
 	return u.Redacted()
-}
-
-func inCI() bool {
-	b, err := strconv.ParseBool(os.Getenv(EnvCI))
-	return err == nil && b
 }

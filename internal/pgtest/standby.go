@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"bricstown/internal/testenv"
+
 	"github.com/jackc/pgx/v5"
 )
 
@@ -100,7 +102,7 @@ func StartPair(t testing.TB) *Pair {
 		_, err = exec.LookPath(filepath.Join(bins.dir(), "pg_basebackup"))
 	}
 	if err != nil {
-		if inCI() {
+		if testenv.CI() {
 			t.Fatalf("pgtest: a primary and standby need the PostgreSQL binaries: %v", err)
 		}
 		t.Skipf("pgtest: a primary and standby need the PostgreSQL binaries: %v", err)

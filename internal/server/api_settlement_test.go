@@ -21,6 +21,7 @@ import (
 	"bricstown/internal/iso20022"
 	"bricstown/internal/money"
 	"bricstown/internal/problem"
+	"bricstown/internal/testenv"
 	"bricstown/internal/ui"
 )
 
@@ -530,8 +531,8 @@ func xsdCheck(t *testing.T, xsd string, doc []byte) {
 	t.Run("xsd "+xsd, func(t *testing.T) {
 		bin := "/usr/bin/xmllint"
 		if _, err := os.Stat(bin); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("xmllint not found but CI=true: install it (apt-get install -y libxml2-utils)")
+			if testenv.CI() {
+				t.Fatalf("xmllint not found but CI is set: install it (apt-get install -y libxml2-utils)")
 			}
 			t.Skip("xmllint not found; skipping XSD validation")
 		}

@@ -112,7 +112,12 @@ func (db *DB) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, err
 // EachAudit implements audit.Store, reading in chunks so that verifying a
 // long log neither holds one huge result set nor a long read transaction.
 func (db *DB) EachAudit(ctx context.Context, fn func(audit.Entry) error) error {
-	var after int64
+	return db.EachAuditAfter(ctx, 0, fn)
+}
+
+// EachAuditAfter streams the entries after sequence number after, in
+// order: what a periodic checkpoint reads since the previous one.
+func (db *DB) EachAuditAfter(ctx context.Context, after int64, fn func(audit.Entry) error) error {
 	for {
 		rows, err := db.SQL.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 5000`, after)
 		if err != nil {
@@ -141,4 +146,19 @@ func (db *DB) EachAudit(ctx context.Context, fn func(audit.Entry) error) error {
 			return nil
 		}
 	}
+}
+
+// AuditHead is the newest entry's sequence number and hash (0 and the
+// genesis hash for an empty log): what a progress line counts towards.
+func (db *DB) AuditHead(ctx context.Context) (int64, []byte, error) {
+	var seq int64
+	head := audit.GenesisHash
+	err := db.SQL.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &head)
+	if err == sql.ErrNoRows {
+		return 0, audit.GenesisHash, nil
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("sqlstore: audit head: %w", err)
+	}
+	return seq, head, nil
 }
