@@ -185,7 +185,7 @@ func (p *Pages) laneDashboard(ctx context.Context, v *View, pr *identity.Princip
 	data["Periods"] = []int{7, 30, 90, 365}
 	data["From"], data["To"] = when(st.From), when(st.To)
 	data["Donut"] = chart.Donut{
-		Options: chart.Options{Width: 420, Height: 260, Title: v.T("customs.chart_lanes"), HideTitle: true, Desc: v.T("customs.chart_lanes_desc", days),
+		Options: chart.Options{Width: 420, Height: 260, Title: v.T("customs.chart_lanes"), HideTitle: true, Desc: v.TN("customs.chart_lanes_desc", days),
 			NoData: v.T("chart.no_data"), ID: "lane-shares", Class: "lanes", Colors: laneColours,
 			Table: &chart.TableText{Key: v.T("customs.lane"), Value: v.T("customs.declarations"), Share: v.T("customs.share")}},
 		Slices:      slices_,
