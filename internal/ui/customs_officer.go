@@ -251,7 +251,7 @@ func (p *Pages) aeoOrgs(ctx context.Context, v *View) ([]aeoOrg, error) {
 		}
 		after = orgs[len(orgs)-1].ID
 	}
-	slices.SortFunc(out, func(a, b aeoOrg) int { return strings.Compare(a.Name, b.Name) })
+	sortByName(v.Lang, out, func(o aeoOrg) string { return o.Name })
 	return out, nil
 }
 

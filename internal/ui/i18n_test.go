@@ -225,6 +225,29 @@ func TestLangOfPrecedence(t *testing.T) {
 	}
 }
 
+// Names sort in the reader's alphabet, not by code point: accented and
+// lower-case initials sit with their base letter, Kazakh's extra letters
+// follow their base letters instead of trailing after я.
+func TestSortByName(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		in   []string
+		want []string
+	}{
+		{"en", []string{"Zambia", "Émirats", "egypt", "Chad"}, []string{"Chad", "egypt", "Émirats", "Zambia"}},
+		{"pt", []string{"Índia", "Zâmbia", "Brasil", "África do Sul"}, []string{"África do Sul", "Brasil", "Índia", "Zâmbia"}},
+		{"ru", []string{"ель", "Жук", "Еда", "Ёж"}, []string{"Еда", "Ёж", "ель", "Жук"}},
+		{"zh", []string{"中国", "巴西", "印度", "俄罗斯", "南非"}, []string{"巴西", "俄罗斯", "南非", "印度", "中国"}}, // pinyin
+		{"kk", []string{"Я", "Қазақстан", "Құс", "Кітап", "Лақ"}, []string{"Кітап", "Қазақстан", "Құс", "Лақ", "Я"}},
+	} {
+		got := slices.Clone(c.in)
+		sortByName(c.lang, got, func(s string) string { return s })
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.lang, got, c.want)
+		}
+	}
+}
+
 var (
 	literalKey = regexp.MustCompile(`\.T "([a-z0-9_.]+)"`)
 	pluralKey  = regexp.MustCompile(`\.TN "([a-z0-9_.]+)"`)

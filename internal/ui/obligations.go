@@ -280,7 +280,7 @@ func (p *Pages) renderObligations(w http.ResponseWriter, r *http.Request, st obl
 				debtors = append(debtors, orgOption{o.ID, o.Name + " (" + o.Country + ")"})
 			}
 		}
-		slices.SortFunc(debtors, func(a, b orgOption) int { return strings.Compare(a.Name, b.Name) })
+		sortByName(v.Lang, debtors, func(o orgOption) string { return o.Name })
 	}
 	names := p.orgNames(r)
 	v.Data = map[string]any{"Admin": admin, "CanEnter": obligations.CanEnter(pr), "OrgName": names.name(pr.OrgID), "Totals": totals,
@@ -501,6 +501,7 @@ func (p *Pages) ObligationRunPage(w http.ResponseWriter, r *http.Request) {
 	if admin {
 		for _, c := range run.Currencies {
 			fs := slices.Clone(byCcy[c.Currency])
+			byName := compareNames(v.Lang)
 			slices.SortStableFunc(fs, func(a, b obligations.FirmResult) int {
 				switch {
 				case a.Cleared > b.Cleared:
@@ -508,7 +509,7 @@ func (p *Pages) ObligationRunPage(w http.ResponseWriter, r *http.Request) {
 				case a.Cleared < b.Cleared:
 					return 1
 				}
-				return strings.Compare(a.OrgName, b.OrgName)
+				return byName(a.OrgName, b.OrgName)
 			})
 			fs = fs[:min(len(fs), obligChartFirms)]
 			var cats []string

@@ -405,7 +405,7 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 			}
 			after = orgs[len(orgs)-1].ID
 		}
-		slices.SortFunc(banks, func(a, b settleOption) int { return strings.Compare(a.Text, b.Text) })
+		sortByName(v.Lang, banks, func(o settleOption) string { return o.Text })
 		data["Banks"] = banks
 	}
 	q := r.URL.Query()
