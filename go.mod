@@ -11,6 +11,7 @@ require (
 	github.com/prometheus/client_golang v1.25.0 // /metrics: the standard exposition, Go runtime and process collectors, promlint in tests
 	github.com/prometheus/client_model v0.6.3 // metric family types that promlint reads (tests only)
 	golang.org/x/crypto v0.59.0 // argon2id password hashing
+	golang.org/x/text v0.44.0 // CLDR: Accept-Language matching, plural forms, collation of names (UI)
 	modernc.org/sqlite v1.62.0 // SQLite without cgo: `go run` works with only Go installed
 )
 
@@ -30,7 +31,6 @@ require (
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/text v0.44.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 	modernc.org/libc v1.80.1 // indirect
 	modernc.org/mathutil v1.7.1 // indirect

@@ -368,7 +368,7 @@ func TestObligationPages(t *testing.T) {
 		t.Fatal("bad invoice form")
 	}
 	r = trader.post(t, "/obligations/invoices", url.Values{"debtor": {energy.ID}, "number": {"WEB-" + ccy}, "amount": {"12.34"}, "currency": {ccy}, "due_date": {due}})
-	wantIn(t, trader.follow(t, r), 200, "Invoices recorded: 1; already on record: 0.", "WEB-"+ccy)
+	wantIn(t, trader.follow(t, r), 200, "1 invoice recorded; 0 already on record.", "WEB-"+ccy)
 
 	// CSV pasted into the form: a faulty file is refused with its lines.
 	head := "debtor,creditor,amount,currency,due_date,number\n"
@@ -380,7 +380,7 @@ func TestObligationPages(t *testing.T) {
 		t.Fatal("a refused file recorded invoices")
 	}
 	r = trader.post(t, "/obligations/invoices/csv", url.Values{"csv_text": {head + energy.RegID + "," + grain.RegID + ",1.00," + ccy + "," + due + ",WEB-CSV-" + ccy + "-1\n"}})
-	wantIn(t, trader.follow(t, r), 200, "Invoices recorded: 1; already on record: 0.")
+	wantIn(t, trader.follow(t, r), 200, "1 invoice recorded; 0 already on record.")
 	r = trader.post(t, "/obligations/invoices/csv", url.Values{"csv_text": {""}})
 	wantIn(t, r, 400, "Choose a file or paste the lines.")
 

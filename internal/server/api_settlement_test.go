@@ -706,7 +706,7 @@ func TestSettlementPages(t *testing.T) {
 	// A pacs.008 file through the upload form.
 	doc := pacs008For(t, "UP/"+stamp, a.bic, iso20022.PaymentInstruction{EndToEndID: "UP/" + stamp, Amount: kzt(99_00), CreditorAgentBIC: b.bic})
 	r = bank.upload(t, "/settlement/pacs008", "batch.xml", doc)
-	wantIn(t, bank.follow(t, r), 200, "Imported: 1 new instructions, 0 already known.", "UP/"+stamp)
+	wantIn(t, bank.follow(t, r), 200, "Imported 1 new instruction; 0 already known.", "UP/"+stamp)
 	// Cancel through the page; another bank cannot.
 	volga := f.browser(t, "treasury@volgabank.ru")
 	r = volga.post(t, "/settlement/instructions/"+url.PathEscape("UP/"+stamp)+"/cancel", url.Values{})

@@ -405,7 +405,7 @@ func ageText(v *View, d time.Duration) string {
 	case d < 48*time.Hour:
 		return v.T("customs.age_h", int(d/time.Hour), int(d%time.Hour/time.Minute))
 	}
-	return v.T("customs.age_d", int(d/(24*time.Hour)))
+	return v.TN("customs.age_d", int(d/(24*time.Hour)))
 }
 
 // durationText renders an average time to release.

@@ -185,7 +185,7 @@ func (p *Pages) laneDashboard(ctx context.Context, v *View, pr *identity.Princip
 	data["Periods"] = []int{7, 30, 90, 365}
 	data["From"], data["To"] = when(st.From), when(st.To)
 	data["Donut"] = chart.Donut{
-		Options: chart.Options{Width: 420, Height: 260, Title: v.T("customs.chart_lanes"), HideTitle: true, Desc: v.T("customs.chart_lanes_desc", days),
+		Options: chart.Options{Width: 420, Height: 260, Title: v.T("customs.chart_lanes"), HideTitle: true, Desc: v.TN("customs.chart_lanes_desc", days),
 			NoData: v.T("chart.no_data"), ID: "lane-shares", Class: "lanes", Colors: laneColours,
 			Table: &chart.TableText{Key: v.T("customs.lane"), Value: v.T("customs.declarations"), Share: v.T("customs.share")}},
 		Slices:      slices_,
@@ -251,7 +251,7 @@ func (p *Pages) aeoOrgs(ctx context.Context, v *View) ([]aeoOrg, error) {
 		}
 		after = orgs[len(orgs)-1].ID
 	}
-	slices.SortFunc(out, func(a, b aeoOrg) int { return strings.Compare(a.Name, b.Name) })
+	sortByName(v.Lang, out, func(o aeoOrg) string { return o.Name })
 	return out, nil
 }
 

@@ -621,7 +621,7 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, st account
 	// table, which stays readable to screen readers at any width.
 	line := chart.Line{
 		Options: chart.Options{Width: 960, Height: 300, Title: v.T("account.chart_title", a.Currency), HideTitle: true,
-			Desc: v.T("account.chart_desc", len(pts)), NoData: v.T("account.no_history"), ID: "running-balance", Class: "chart-wide",
+			Desc: v.TN("account.chart_desc", len(pts)), NoData: v.T("account.no_history"), ID: "running-balance", Class: "chart-wide",
 			Table: &chart.TableText{Key: v.T("account.date")}},
 		Series:      []chart.Series{{Name: v.T("accounts.balance") + " (" + a.Currency + ")", Points: pts}},
 		FormatValue: func(x int64) string { return amountText(v.Lang, x, exp) },

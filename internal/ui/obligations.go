@@ -169,7 +169,7 @@ func (p *Pages) renderObligations(w http.ResponseWriter, r *http.Request, st obl
 	case "created":
 		n, _ := strconv.Atoi(q.Get("n"))
 		e, _ := strconv.Atoi(q.Get("e"))
-		v.Flash = v.T("oblig.done.created", n, e)
+		v.Flash = v.TN("oblig.done.created", n, e)
 	case "confirmed":
 		v.Flash = v.T("oblig.done.confirmed")
 	}
@@ -280,7 +280,7 @@ func (p *Pages) renderObligations(w http.ResponseWriter, r *http.Request, st obl
 				debtors = append(debtors, orgOption{o.ID, o.Name + " (" + o.Country + ")"})
 			}
 		}
-		slices.SortFunc(debtors, func(a, b orgOption) int { return strings.Compare(a.Name, b.Name) })
+		sortByName(v.Lang, debtors, func(o orgOption) string { return o.Name })
 	}
 	names := p.orgNames(r)
 	v.Data = map[string]any{"Admin": admin, "CanEnter": obligations.CanEnter(pr), "OrgName": names.name(pr.OrgID), "Totals": totals,
@@ -344,7 +344,7 @@ func (p *Pages) historyCharts(v *View, runs []obligations.Run) []map[string]any 
 		exp := p.exponent(ccy)
 		html := chart.Bar{
 			Options: chart.Options{Width: 480, Height: 240, Title: v.T("oblig.chart_history", ccy), HideTitle: true,
-				Desc: v.T("oblig.chart_history_desc", len(cats), ccy), NoData: v.T("chart.no_data"), ID: "oblig-history-" + ccy,
+				Desc: v.TN("oblig.chart_history_desc", len(cats), ccy), NoData: v.T("chart.no_data"), ID: "oblig-history-" + ccy,
 				Table: &chart.TableText{Key: v.T("oblig.run")}},
 			Categories:  cats,
 			Series:      []chart.BarSeries{{Name: v.T("oblig.total_debt"), Values: debt}, {Name: v.T("oblig.cleared"), Values: cleared}},
@@ -501,6 +501,7 @@ func (p *Pages) ObligationRunPage(w http.ResponseWriter, r *http.Request) {
 	if admin {
 		for _, c := range run.Currencies {
 			fs := slices.Clone(byCcy[c.Currency])
+			byName := compareNames(v.Lang)
 			slices.SortStableFunc(fs, func(a, b obligations.FirmResult) int {
 				switch {
 				case a.Cleared > b.Cleared:
@@ -508,7 +509,7 @@ func (p *Pages) ObligationRunPage(w http.ResponseWriter, r *http.Request) {
 				case a.Cleared < b.Cleared:
 					return 1
 				}
-				return strings.Compare(a.OrgName, b.OrgName)
+				return byName(a.OrgName, b.OrgName)
 			})
 			fs = fs[:min(len(fs), obligChartFirms)]
 			var cats []string
@@ -521,7 +522,7 @@ func (p *Pages) ObligationRunPage(w http.ResponseWriter, r *http.Request) {
 			exp := p.exponent(c.Currency)
 			firmCharts = append(firmCharts, map[string]any{"Currency": c.Currency, "Chart": chart.Bar{
 				Options: chart.Options{Width: 640, Height: 300, Title: v.T("oblig.chart_firms", c.Currency), HideTitle: true,
-					Desc: v.T("oblig.chart_firms_desc", len(cats), c.Currency), NoData: v.T("chart.no_data"), ID: "oblig-firms-" + c.Currency,
+					Desc: v.TN("oblig.chart_firms_desc", len(cats), c.Currency), NoData: v.T("chart.no_data"), ID: "oblig-firms-" + c.Currency,
 					Table: &chart.TableText{Key: v.T("oblig.firm")}},
 				Categories:  cats,
 				Series:      []chart.BarSeries{{Name: v.T("oblig.payable_before"), Values: before}, {Name: v.T("oblig.cleared"), Values: cleared}},

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 
 	"bricstown/internal/audit"
 	"bricstown/internal/identity"
@@ -61,11 +60,12 @@ func (p *Pages) Overview(w http.ResponseWriter, r *http.Request) {
 	for code, n := range byCountry {
 		countries = append(countries, countryCount{code, p.countryName(code, v.Lang), n})
 	}
+	byName := compareNames(v.Lang)
 	slices.SortFunc(countries, func(a, b countryCount) int {
 		if a.Count != b.Count {
 			return b.Count - a.Count
 		}
-		return strings.Compare(a.Name, b.Name)
+		return byName(a.Name, b.Name)
 	})
 	kinds := make([]struct {
 		Kind  string

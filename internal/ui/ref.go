@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 )
 
@@ -32,9 +31,9 @@ func (p *Pages) townCountries(lang string) []CountryOption {
 			rest = append(rest, o)
 		}
 	}
-	byName := func(a, b CountryOption) int { return strings.Compare(a.Name, b.Name) }
-	slices.SortFunc(town, byName)
-	slices.SortFunc(rest, byName)
+	name := func(c CountryOption) string { return c.Name }
+	sortByName(lang, town, name)
+	sortByName(lang, rest, name)
 	return append(town, rest...)
 }
 

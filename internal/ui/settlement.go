@@ -405,7 +405,7 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 			}
 			after = orgs[len(orgs)-1].ID
 		}
-		slices.SortFunc(banks, func(a, b settleOption) int { return strings.Compare(a.Text, b.Text) })
+		sortByName(v.Lang, banks, func(o settleOption) string { return o.Text })
 		data["Banks"] = banks
 	}
 	q := r.URL.Query()
@@ -422,7 +422,7 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 	case "imported":
 		n, _ := strconv.Atoi(q.Get("n"))
 		dup, _ := strconv.Atoi(q.Get("dup"))
-		data["Done"] = v.T("settle.done_imported", n, dup)
+		data["Done"] = v.TN("settle.done_imported", n, dup)
 	case "cancelled":
 		if in, err := p.Settlement.Instruction(ctx, pr, q.Get("e2e")); err == nil && in.Status == settlement.Cancelled {
 			data["Done"] = v.T("settle.done_cancelled", in.EndToEndID)

@@ -175,6 +175,13 @@ type View struct {
 // T translates key into the page's language.
 func (v *View) T(key string, args ...any) string { return v.cat.Text(v.Lang, key, args...) }
 
+// TN translates a plural message: the form the language's CLDR rules pick
+// for the count n, formatted with n and then args
+// ({{.TN "settle.deferrals_hidden" $d.DeferralsHidden}}).
+func (v *View) TN(key string, n int, args ...any) string {
+	return v.cat.TextN(v.Lang, key, n, args...)
+}
+
 // CSRF is the anti-forgery token to put in every form.
 func (v *View) CSRF() string {
 	if v.Principal == nil {
