@@ -141,6 +141,12 @@ var (
 //
 // Main does not return: it exits with the result of m.Run.
 func Main(m *testing.M, opts ...Option) {
+	os.Exit(Run(m, opts...))
+}
+
+// Run is Main for a TestMain that has cleaning of its own to do after the
+// tests: it returns m.Run's code once the cluster has stopped.
+func Run(m *testing.M, opts ...Option) int {
 	mu.Lock()
 	for _, o := range opts {
 		o(&cfg)
@@ -152,7 +158,7 @@ func Main(m *testing.M, opts ...Option) {
 	if err := shutdown(); err != nil {
 		fmt.Fprintf(os.Stderr, "pgtest: stopping the PostgreSQL cluster: %v\n", err)
 	}
-	os.Exit(code)
+	return code
 }
 
 // shutdown stops the local cluster, if one started.
@@ -232,6 +238,22 @@ func URL(t testing.TB) string {
 	t.Logf("pgtest: database %s created in %v on %s; URL %s",
 		name, took.Round(time.Millisecond), s.desc, redact(u))
 	return u
+}
+
+// SharedURL returns the URL of a new, empty database that outlives t: a
+// fixture shared by a package's tests keeps it until the cluster stops (a
+// throwaway cluster) or, on a server given by BRICSTOWN_TEST_POSTGRES_URL,
+// leaves it behind under the name pgtest_shared_<name>.
+func SharedURL(t testing.TB, name string) string {
+	t.Helper()
+	s := get(t)
+	db := dbName("shared_" + name)
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	if err := s.createDB(ctx, db); err != nil {
+		t.Fatalf("pgtest: creating database %s on %s: %v", db, s.desc, err)
+	}
+	return s.dbURL(db)
 }
 
 // get returns the server, starting it on the first call. It skips or fails t

@@ -141,3 +141,33 @@ func MessageOf(err error) string {
 	}
 	return "invalid value"
 }
+
+// HTTPStatus is the one place where an error code becomes an HTTP status,
+// for the API and the pages alike.
+func (c Code) HTTPStatus() int {
+	switch c {
+	case Invalid, Malformed:
+		return 400
+	case TooLarge:
+		return 413
+	case NotFound:
+		return 404
+	case MethodNotAllowed:
+		return 405
+	case Conflict, IdempotencyReuse:
+		return 409
+	case Unauthenticated:
+		return 401
+	case Forbidden, CSRF:
+		return 403
+	case RateLimited:
+		return 429
+	case Unavailable, OutcomeUnknown:
+		// Both are 503 with Retry-After: retrying is right for both, and
+		// with the same ids it is safe for both; the code tells a client
+		// that outcome_unknown may have been applied.
+		return 503
+	default:
+		return 500
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 
 	"bricstown/internal/identity"
 	"bricstown/internal/metrics"
+	"bricstown/internal/pgtest"
 	"bricstown/internal/platform"
 	"bricstown/internal/sqlstore"
 )
@@ -40,7 +42,13 @@ var (
 
 func getFixture(t *testing.T) *fixture {
 	t.Helper()
-	fixOnce.Do(func() { fix, fixErr = newFixture(filepath.Join(fixtureDir, "server.db")) })
+	fixOnce.Do(func() {
+		dsn := filepath.Join(fixtureDir, "server.db")
+		if os.Getenv(EnvServerEngine) == "postgres" {
+			dsn = pgtest.SharedURL(t, "server_fixture")
+		}
+		fix, fixErr = newFixture(dsn)
+	})
 	if fixErr != nil {
 		t.Fatal(fixErr)
 	}
@@ -48,6 +56,10 @@ func getFixture(t *testing.T) *fixture {
 }
 
 var fixtureDir string
+
+// EnvServerEngine set to "postgres" runs the package's tests on a
+// PostgreSQL fixture (CI runs the package on both engines).
+const EnvServerEngine = "BRICSTOWN_TEST_SERVER_ENGINE"
 
 // newFixture builds a server over the demo town in the database dsn (a
 // SQLite file or a PostgreSQL URL), so a suite can run on both engines. The
@@ -96,7 +108,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	fixtureDir = dir
-	code := m.Run()
+	code := pgtest.Run(m, pgtest.Fast())
 	if fix != nil {
 		fix.ts.Close()
 		fix.db.Close()

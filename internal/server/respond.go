@@ -15,34 +15,8 @@ import (
 	"bricstown/internal/problem"
 )
 
-// statusOf is the one place where error codes become HTTP statuses.
-func statusOf(code problem.Code) int {
-	switch code {
-	case problem.Invalid, problem.Malformed:
-		return http.StatusBadRequest
-	case problem.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case problem.NotFound:
-		return http.StatusNotFound
-	case problem.MethodNotAllowed:
-		return http.StatusMethodNotAllowed
-	case problem.Conflict, problem.IdempotencyReuse:
-		return http.StatusConflict
-	case problem.Unauthenticated:
-		return http.StatusUnauthorized
-	case problem.Forbidden, problem.CSRF:
-		return http.StatusForbidden
-	case problem.RateLimited:
-		return http.StatusTooManyRequests
-	case problem.Unavailable, problem.OutcomeUnknown:
-		// Both are 503 with Retry-After: retrying is right for both, and
-		// with the same ids it is safe for both; the code tells a client
-		// that outcome_unknown may have been applied.
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
-	}
-}
+// statusOf is the HTTP status of an error code (problem.Code.HTTPStatus).
+func statusOf(code problem.Code) int { return code.HTTPStatus() }
 
 // Problem is the RFC 9457 problem+json body.
 type Problem struct {

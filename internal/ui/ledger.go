@@ -427,19 +427,7 @@ func (p *Pages) CreateAccount(w http.ResponseWriter, r *http.Request) {
 }
 
 // statusOfErr is the HTTP status for a failed read.
-func statusOfErr(err error) int {
-	switch problem.CodeOf(err) {
-	case problem.NotFound:
-		return http.StatusNotFound
-	case problem.Forbidden:
-		return http.StatusForbidden
-	case problem.Invalid, problem.Malformed:
-		return http.StatusBadRequest
-	case problem.Unavailable, problem.OutcomeUnknown:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
+func statusOfErr(err error) int { return problem.CodeOf(err).HTTPStatus() }
 
 // ---------------------------------------------------------------------------
 // One account.

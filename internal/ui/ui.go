@@ -290,29 +290,16 @@ func (p *Pages) formError(v *View, err error) int {
 	} else {
 		v.Error = v.T("error.generic")
 	}
-	switch problem.CodeOf(err) {
+	code := problem.CodeOf(err)
+	switch code {
 	case problem.OutcomeUnknown:
 		v.Error = v.T("error.outcome_unknown")
-		return http.StatusServiceUnavailable
-	case problem.Invalid, problem.Malformed:
-		return http.StatusBadRequest
-	case problem.Conflict:
-		return http.StatusConflict
-	case problem.NotFound:
-		return http.StatusNotFound
-	case problem.Forbidden:
-		return http.StatusForbidden
-	case problem.RateLimited:
-		return http.StatusTooManyRequests
 	case problem.Unavailable:
 		if pe.RetryAfter > 0 { // the database, not a feature switched off
 			v.Error = v.T("error.unavailable")
 		}
-		return http.StatusServiceUnavailable
-	case problem.Internal:
-		return http.StatusInternalServerError
 	}
-	return http.StatusBadRequest
+	return code.HTTPStatus()
 }
 
 // classify gives a code to an error that has none (see Deps.Classify).
