@@ -420,6 +420,34 @@ func (s *Service) AccountsOf(ctx context.Context, orgID string, afterRow int64, 
 	return s.store.ListAccounts(ctx, orgID, afterRow, limit)
 }
 
+// AccountByCode finds an org's account of a purpose in a currency (a
+// bank's settlement account, its FX inventory) for the platform's own code,
+// which has decided already that the caller may use it; the oldest open
+// one if there are several.
+func (s *Service) AccountByCode(ctx context.Context, orgID, currency, code string) (Account, error) {
+	return s.store.AccountByCode(ctx, orgID, currency, code)
+}
+
+// AccountByID reads an account for the platform's own code (a guarantee
+// checking the account it will hold money on); people reach accounts
+// through Account, which checks the principal.
+func (s *Service) AccountByID(ctx context.Context, id ID) (Account, error) {
+	return s.store.GetAccount(ctx, id)
+}
+
+// TransferByID reads a transfer for the platform's own code; people reach
+// transfers through Transfer, which checks the principal.
+func (s *Service) TransferByID(ctx context.Context, id ID) (Transfer, error) {
+	return s.store.GetTransfer(ctx, id)
+}
+
+// HistoryOf returns an account's transfers newest first from sequence
+// number from (0: the newest), for the platform's own code (a settlement
+// statement of an account whose owner the caller has checked).
+func (s *Service) HistoryOf(ctx context.Context, account ID, from int64, limit int) ([]Transfer, error) {
+	return s.store.History(ctx, account, from, limit)
+}
+
 // Account returns an account to its owner org and the platform administrator.
 func (s *Service) Account(ctx context.Context, p *identity.Principal, id string) (Account, error) {
 	u, err := uuid.Parse(id)

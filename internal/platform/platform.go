@@ -122,7 +122,7 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 		return nil, err
 	}
 	fxs.UseLedger(fx.LedgerOf(led))
-	settle := settlement.NewService(db, settlement.Config{Log: log, Ledger: led, Exponent: ref.MoneyExponent, CentreOrg: centre,
+	settle := settlement.NewService(db, settlement.Config{Log: log, Ledger: led, Exponent: ref.MoneyExponent, CentreOrg: centre, Orgs: idsvc,
 		// Each pair's cycle rate is the median of the banks' mids within
 		// the band of the official reference: no single bank sets it.
 		RateBook: func(ctx context.Context) (*settlement.RateBook, error) {

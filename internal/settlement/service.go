@@ -35,6 +35,16 @@ type Config struct {
 	// RateBook, when set, prices the cycle instead of Rates and records in
 	// the cycle report where each pair's rate came from (see NewRateBook).
 	RateBook func(ctx context.Context) (*RateBook, error)
+
+	// Orgs is the town's directory (identity.Service): participants are
+	// registered by org id and statements carry their owner's name.
+	Orgs Orgs
+}
+
+// Orgs is what settlement needs of the town's directory.
+type Orgs interface {
+	// Org reads an organisation; an unknown id answers not_found.
+	Org(ctx context.Context, id string) (identity.Org, error)
 }
 
 // Service applies settlement's rules and runs cycles.
@@ -538,7 +548,7 @@ func (s *Service) Pacs009(ctx context.Context, number int64, centreBIC string) (
 	for _, p := range ps {
 		bic[p.OrgID] = p.BIC
 	}
-	m := &iso20022.SettlementCycle{MsgID: fmt.Sprintf("BTS-C%06d", c.Number), CreatedAt: c.SettledAt}
+	m := &iso20022.SettlementCycle{MsgID: pacs009MsgID(c.Number), CreatedAt: c.SettledAt}
 	for i, pos := range c.Report.Positions {
 		exp, _ := s.cfg.Exponent(pos.Currency)
 		t := iso20022.SettlementTransfer{Currency: pos.Currency, Exponent: exp, SettlementDate: c.SettledAt,
