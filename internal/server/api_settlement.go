@@ -15,7 +15,6 @@ import (
 	"bricstown/internal/iso20022"
 	"bricstown/internal/problem"
 	"bricstown/internal/settlement"
-	"bricstown/internal/ui"
 )
 
 // Who may call the settlement routes. Banks submit and cancel their own
@@ -120,7 +119,7 @@ func (s *Server) listParticipants(w http.ResponseWriter, r *http.Request) {
 	if !s.settlementReady(w, r) {
 		return
 	}
-	ps, err := s.Settlement.Store().Participants(r.Context())
+	ps, err := s.Settlement.Participants(r.Context())
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -158,7 +157,7 @@ type instructionOut struct {
 
 // bics maps participant org ids to their BICs for one request.
 func (s *Server) bics(r *http.Request) (map[string]string, error) {
-	ps, err := s.Settlement.Store().Participants(r.Context())
+	ps, err := s.Settlement.Participants(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -558,7 +557,7 @@ func (s *Server) costJSON(c settlement.CostFigures) costOut {
 		Saving: s.amount(c.Saving, c.Currency), SavingBps: c.SavingBps}
 }
 
-func (s *Server) cycleJSON(r *http.Request, c settlement.Cycle, viewer *identity.Principal, names *orgNames) (cycleOut, error) {
+func (s *Server) cycleJSON(c settlement.Cycle, names *orgNames) cycleOut {
 	rep := c.Report
 	out := reportOut{Instructions: rep.Instructions, Settled: rep.Settled, Deferred: rep.Deferred, Excluded: rep.Excluded, SettlementTransfers: rep.SettlementTransfers,
 		LiquiditySavingBps: rep.LiquiditySavingBps, Currencies: []currencyFiguresOut{}, Pairs: []pairFiguresOut{}, Positions: []positionOut{},
@@ -579,25 +578,17 @@ func (s *Server) cycleJSON(r *http.Request, c settlement.Cycle, viewer *identity
 		out.Positions = append(out.Positions, positionOut{OrgID: x.OrgID, OrgName: names.name(x.OrgID), BIC: x.BIC, Currency: x.Currency,
 			Net: s.amount(x.Net, x.Currency)})
 	}
-	seeAll := s.Settlement.IsCentre(r.Context(), viewer)
-	defs, err := ui.VisibleDeferrals(r.Context(), s.Settlement.Store(), rep.Deferrals, viewer, seeAll)
-	if err != nil {
-		return cycleOut{}, err
-	}
-	for _, d := range defs {
+	// c comes from settlement.Service (Cycle, Visible): its deferrals and
+	// exclusions are already the ones viewer may see.
+	for _, d := range rep.Deferrals {
 		out.Deferrals = append(out.Deferrals, deferralOut{Seq: d.Seq, EndToEndID: d.EndToEndID, Payer: d.Payer, Currency: d.Currency,
 			Reason: d.Reason, Shortfall: s.amount(d.Shortfall, d.Currency)})
 	}
-	// Exclusions follow the deferrals' rule: a bank sees its own.
-	exs, err := ui.VisibleDeferrals(r.Context(), s.Settlement.Store(), rep.Exclusions, viewer, seeAll)
-	if err != nil {
-		return cycleOut{}, err
-	}
-	for _, d := range exs {
+	for _, d := range rep.Exclusions {
 		out.Exclusions = append(out.Exclusions, deferralOut{Seq: d.Seq, EndToEndID: d.EndToEndID, Payer: d.Payer, Currency: d.Currency,
 			Reason: d.Reason, Shortfall: s.amount(d.Shortfall, d.Currency)})
 	}
-	return cycleOut{ID: c.ID, Number: c.Number, FromSeq: c.FromSeq, ToSeq: c.ToSeq, StartedAt: c.StartedAt, SettledAt: c.SettledAt, Report: out}, nil
+	return cycleOut{ID: c.ID, Number: c.Number, FromSeq: c.FromSeq, ToSeq: c.ToSeq, StartedAt: c.StartedAt, SettledAt: c.SettledAt, Report: out}
 }
 
 // runCycle nets everything queued and settles it through the ledger now;
@@ -612,11 +603,7 @@ func (s *Server) runCycle(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	out, err := s.cycleJSON(r, c, p, s.orgNames(r))
-	if err != nil {
-		writeProblem(w, r, s.log, err)
-		return
-	}
+	out := s.cycleJSON(c, s.orgNames(r))
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/settlement/cycles/%d", c.Number))
 	writeJSON(w, http.StatusCreated, out)
 }
@@ -630,7 +617,7 @@ func (s *Server) listCycles(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	cs, err := s.Settlement.Store().Cycles(r.Context(), before, limit+1)
+	cs, err := s.Settlement.Cycles(r.Context(), before, limit+1)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -651,7 +638,7 @@ func (s *Server) cycleOf(r *http.Request) (settlement.Cycle, error) {
 	if err != nil || n <= 0 {
 		return settlement.Cycle{}, problem.New(problem.NotFound, "no such cycle: %s", r.PathValue("n"))
 	}
-	return s.Settlement.Store().GetCycle(r.Context(), n)
+	return s.Settlement.Cycle(r.Context(), principal(r), n)
 }
 
 func (s *Server) getCycle(w http.ResponseWriter, r *http.Request) {
@@ -663,11 +650,7 @@ func (s *Server) getCycle(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	out, err := s.cycleJSON(r, c, principal(r), s.orgNames(r))
-	if err != nil {
-		writeProblem(w, r, s.log, err)
-		return
-	}
+	out := s.cycleJSON(c, s.orgNames(r))
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -691,11 +674,7 @@ func (s *Server) cycleCSV(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	out, err := s.cycleJSON(r, c, principal(r), s.orgNames(r))
-	if err != nil {
-		writeProblem(w, r, s.log, err)
-		return
-	}
+	out := s.cycleJSON(c, s.orgNames(r))
 	rep := out.Report
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)

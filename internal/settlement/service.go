@@ -116,6 +116,13 @@ func (s *Service) RegisterParticipant(ctx context.Context, p *identity.Principal
 		audit.Record{ActorUser: u, ActorOrg: o, Action: "settlement.participant", SubjectType: "org", SubjectID: org.ID, OrgID: org.ID, After: bic})
 }
 
+// Participants lists the settlement's participants (banks, their BICs and
+// credit lines), active or not. The list is the settlement's public
+// directory: every bank must know the BICs it may pay.
+func (s *Service) Participants(ctx context.Context) ([]Participant, error) {
+	return s.store.Participants(ctx)
+}
+
 func (s *Service) participants(ctx context.Context) (map[string]Participant, map[string]Participant, error) {
 	ps, err := s.store.Participants(ctx)
 	if err != nil {
@@ -574,4 +581,85 @@ func (s *Service) Pacs009(ctx context.Context, number int64, centreBIC string) (
 // the benchmark, which time the phases separately).
 func BooksFor(ctx context.Context, s *Service, queue []*Instruction) (Books, error) {
 	return s.books(ctx, queue)
+}
+
+// Cycle reads cycle number as viewer may see it (see Visible); an unknown
+// number answers not_found.
+func (s *Service) Cycle(ctx context.Context, viewer *identity.Principal, number int64) (Cycle, error) {
+	if number <= 0 {
+		return Cycle{}, problem.New(problem.NotFound, "no such cycle: %d", number)
+	}
+	c, err := s.store.GetCycle(ctx, number)
+	if err != nil {
+		return Cycle{}, err
+	}
+	return s.Visible(ctx, viewer, c)
+}
+
+// Cycles lists cycles numbered below beforeNumber (0: the newest), newest
+// first. A listing carries the public figures; read one cycle through
+// Cycle for its deferrals.
+func (s *Service) Cycles(ctx context.Context, beforeNumber int64, limit int) ([]Cycle, error) {
+	cs, err := s.store.Cycles(ctx, beforeNumber, limit)
+	for i := range cs {
+		cs[i].Report.Deferrals, cs[i].Report.Exclusions = nil, nil
+	}
+	return cs, err
+}
+
+// LatestCycle is the newest cycle's number, or 0 before the first.
+func (s *Service) LatestCycle(ctx context.Context) (int64, error) {
+	cs, err := s.store.Cycles(ctx, 0, 1)
+	if err != nil || len(cs) == 0 {
+		return 0, err
+	}
+	return cs[0].Number, nil
+}
+
+// Visible returns c with only the deferrals and exclusions viewer may see.
+// A cycle's figures, pairs and net positions are its public result (every
+// bank sees them, as participants of a CLS-style system see the cycle's
+// pay-ins and pay-outs), but a deferral names an instruction and its
+// payer's shortfall, which is the payer's business: the settlement centre
+// (IsCentre) sees them all, a bank its own, anyone else none. The counts
+// (Report.Deferred, Report.Excluded) stay public.
+func (s *Service) Visible(ctx context.Context, viewer *identity.Principal, c Cycle) (Cycle, error) {
+	seeAll := s.IsCentre(ctx, viewer)
+	var err error
+	if c.Report.Deferrals, err = s.visibleDeferrals(ctx, c.Report.Deferrals, viewer, seeAll); err != nil {
+		return Cycle{}, err
+	}
+	if c.Report.Exclusions, err = s.visibleDeferrals(ctx, c.Report.Exclusions, viewer, seeAll); err != nil {
+		return Cycle{}, err
+	}
+	return c, nil
+}
+
+// visibleDeferrals filters ds for viewer. A stored deferral may lack its
+// payer (cycles read the queue by participant row); it is then found by
+// the instruction's sequence number.
+func (s *Service) visibleDeferrals(ctx context.Context, ds []Deferral, viewer *identity.Principal, seeAll bool) ([]Deferral, error) {
+	if viewer == nil {
+		return nil, nil
+	}
+	org := viewer.OrgID
+	if seeAll {
+		org = ""
+	}
+	var out []Deferral
+	for _, d := range ds {
+		if d.Payer == "" {
+			list, err := s.store.ListInstructions(ctx, org, d.Seq+1, 1)
+			if err != nil {
+				return nil, err
+			}
+			if len(list) == 1 && list[0].Seq == d.Seq {
+				d.Payer = list[0].Payer
+			}
+		}
+		if seeAll || d.Payer == viewer.OrgID {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }
