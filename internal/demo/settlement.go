@@ -166,7 +166,7 @@ func SeedSettlement(ctx context.Context, ids *identity.Service, led *ledger.Serv
 		if b.CreditKZT > 0 {
 			in.CreditLines = map[string]string{"KZT": fmt.Sprintf("%d.00", b.CreditKZT)}
 		}
-		if _, err := svc.RegisterParticipant(ctx, nil, in, org); err != nil {
+		if _, err := svc.RegisterParticipant(ctx, nil, in); err != nil {
 			return fmt.Errorf("demo: admit %s: %w", b.Bank, err)
 		}
 	}

@@ -83,31 +83,7 @@ func (s *Server) registerParticipant(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	ctx := r.Context()
-	org, orgErr := identity.Org{}, error(nil)
-	if strings.TrimSpace(in.OrgID) == "" {
-		orgErr = problem.New(problem.NotFound, "no organisation")
-	} else {
-		org, orgErr = s.identity.Store().GetOrg(ctx, strings.TrimSpace(in.OrgID))
-	}
-	if orgErr != nil && !problem.Is(orgErr, problem.NotFound) {
-		writeProblem(w, r, s.log, orgErr)
-		return
-	}
-	p, err := s.Settlement.RegisterParticipant(ctx, principal(r), in, org)
-	if orgErr != nil {
-		// Report the unknown organisation together with whatever else is
-		// wrong; the service has refused the zero organisation already.
-		f := problem.Fields{}
-		if pe, ok := err.(*problem.Error); ok {
-			for k, v := range pe.Fields {
-				f.Add(k, v)
-			}
-		}
-		f["org_id"] = "no such organisation: give the id of a bank"
-		writeProblem(w, r, s.log, f.Err("the participant is not valid"))
-		return
-	}
+	p, err := s.Settlement.RegisterParticipant(r.Context(), principal(r), in)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return

@@ -723,6 +723,10 @@ func TestSettlementPages(t *testing.T) {
 	wantIn(t, r, 400, "Choose a bank.", "Enter a BIC", "Enter zero or a positive amount")
 	r = adm.post(t, "/settlement/participants", url.Values{"org_id": {""}, "bic": {"CERRBRSP"}})
 	wantIn(t, r, 400, "Choose a bank.")
+	// An unknown organisation answers like the API: a field error on the
+	// bank (settlement.Service.RegisterParticipant looks it up for both).
+	r = adm.post(t, "/settlement/participants", url.Values{"org_id": {"no-such-org"}, "bic": {"CERRBRSP"}})
+	wantIn(t, r, 400, "Choose a bank.")
 	if f.auditCount(t) != before {
 		t.Fatal("a refused admission wrote something")
 	}

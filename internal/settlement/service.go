@@ -41,6 +41,13 @@ type Config struct {
 	Orgs Orgs
 }
 
+// OrgsFunc adapts a lookup function (a store's GetOrg in tests and tools)
+// to Orgs.
+type OrgsFunc func(ctx context.Context, id string) (identity.Org, error)
+
+// Org implements Orgs.
+func (f OrgsFunc) Org(ctx context.Context, id string) (identity.Org, error) { return f(ctx, id) }
+
 // Orgs is what settlement needs of the town's directory.
 type Orgs interface {
 	// Org reads an organisation; an unknown id answers not_found.
@@ -80,15 +87,36 @@ type ParticipantInput struct {
 	Active      *bool             `json:"active,omitempty"`
 }
 
-// RegisterParticipant admits a bank to settlement. Only the platform
-// administrator (acting for the settlement centre) does.
-func (s *Service) RegisterParticipant(ctx context.Context, p *identity.Principal, in ParticipantInput, org identity.Org) (Participant, error) {
+// RegisterParticipant admits the bank in.OrgID to settlement (or changes
+// its BIC and credit lines). Only the platform administrator (acting for
+// the settlement centre) does; p == nil is the system itself (the demo
+// seeder). The organisation is read from the town's directory (Config.Orgs):
+// an unknown id and an organisation that is not a bank are both a field
+// error on org_id, reported with whatever else is wrong.
+func (s *Service) RegisterParticipant(ctx context.Context, p *identity.Principal, in ParticipantInput) (Participant, error) {
 	if p != nil && !p.Has(identity.PlatformAdmin) {
 		return Participant{}, problem.New(problem.Forbidden, "only the settlement centre admits participants")
 	}
 	f := problem.Fields{}
-	if org.Kind != identity.KindBank {
-		f.Add("org_id", "must be a bank")
+	var org identity.Org
+	orgID := strings.TrimSpace(in.OrgID)
+	switch {
+	case orgID == "":
+		f.Add("org_id", "required: the id of a bank")
+	case s.cfg.Orgs == nil:
+		return Participant{}, errors.New("settlement: no organisation directory configured")
+	default:
+		o, err := s.cfg.Orgs.Org(ctx, orgID)
+		switch {
+		case problem.Is(err, problem.NotFound):
+			f.Add("org_id", "no such organisation: give the id of a bank")
+		case err != nil:
+			return Participant{}, err
+		case o.Kind != identity.KindBank:
+			f.Add("org_id", "must be a bank")
+		default:
+			org = o
+		}
 	}
 	bic := strings.ToUpper(strings.TrimSpace(in.BIC))
 	if !bicPattern.MatchString(bic) {

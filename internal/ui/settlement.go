@@ -688,17 +688,7 @@ func (p *Pages) SettlementAdmit(w http.ResponseWriter, r *http.Request) {
 	if form.CreditAmount != "" {
 		in.CreditLines = map[string]string{form.CreditCurrency: amountInput(lang, form.CreditAmount)}
 	}
-	org, orgErr := identity.Org{}, error(nil)
-	if form.OrgID == "" {
-		orgErr = problem.New(problem.NotFound, "no organisation")
-	} else {
-		org, orgErr = p.Identity.Store().GetOrg(ctx, form.OrgID)
-	}
-	if orgErr != nil && !problem.Is(orgErr, problem.NotFound) {
-		p.Error(w, r, statusOfErr(orgErr), orgErr)
-		return
-	}
-	_, err := p.Settlement.RegisterParticipant(ctx, pr, in, org)
+	_, err := p.Settlement.RegisterParticipant(ctx, pr, in)
 	if err != nil {
 		p.renderSettlement(w, r, settleState{which: "admit", admit: form, formErr: err})
 		return
