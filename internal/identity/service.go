@@ -113,9 +113,6 @@ func NewService(store Store, cfg Config) *Service {
 	return &Service{store: store, cfg: cfg, hashes: newHashGate(cfg.HashConcurrency, cfg.HashWait), logins: newAttempts()}
 }
 
-// Store exposes the underlying store for read-only directory listings.
-func (s *Service) Store() Store { return s.store }
-
 // Org reads one organisation of the town's directory. The directory
 // (names, kinds, countries, registration numbers) is public to every
 // signed-in member, as in a company register, so no principal is needed;

@@ -65,9 +65,6 @@ func (s *Service) ObserveCommits(fn func(took time.Duration, transfers int)) {
 	s.batch.observe.Store(&fn)
 }
 
-// Store exposes the store for read-only tools (verify).
-func (s *Service) Store() Store { return s.store }
-
 // Run writes queued transfers and releases expired pending transfers until
 // ctx ends.
 func (s *Service) Run(ctx context.Context) {
@@ -418,6 +415,31 @@ func (s *Service) Issuance(ctx context.Context, p *identity.Principal) ([]Issuan
 // settlement cycle reading participants' settlement accounts).
 func (s *Service) AccountsOf(ctx context.Context, orgID string, afterRow int64, limit int) ([]Account, error) {
 	return s.store.ListAccounts(ctx, orgID, afterRow, limit)
+}
+
+// OpenAccounts creates accounts the platform's own code defines whole,
+// ids included (the demo seeder's books, derived from names so a seeding
+// can be repeated); people open accounts through CreateAccount.
+func (s *Service) OpenAccounts(ctx context.Context, accounts []Account, rec audit.Record) error {
+	return s.store.CreateAccounts(ctx, accounts, rec)
+}
+
+// SeedHistory writes system transfers as made at at, outside the group
+// commit, so that the demo seeder can give an empty ledger a past. The
+// ledger accepts only timestamps after its newest transfer; nothing but
+// the seeder should call it.
+func (s *Service) SeedHistory(ctx context.Context, reqs []Transfer, at time.Time) ([]Result, error) {
+	return s.store.CreateTransfers(ctx, reqs, BatchOptions{Now: at, System: true})
+}
+
+// Empty reports whether the ledger holds no transfer yet (the demo seeder
+// writes its past-dated history only into an empty ledger).
+func (s *Service) Empty(ctx context.Context) (bool, error) {
+	r, err := s.store.Verify(ctx)
+	if err != nil {
+		return false, err
+	}
+	return r.Transfers == 0, nil
 }
 
 // AccountByCode finds an org's account of a purpose in a currency (a

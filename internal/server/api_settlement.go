@@ -282,16 +282,7 @@ func (s *Server) listInstructions(w http.ResponseWriter, r *http.Request) {
 // per paying bank: a bank reads its own; the settlement centre names the
 // payer with ?payer=.
 func (s *Server) instructionOf(r *http.Request, e2e string) (settlement.Instruction, error) {
-	p := principal(r)
-	if s.Settlement.IsCentre(r.Context(), p) {
-		payer := r.URL.Query().Get("payer")
-		if payer == "" {
-			return settlement.Instruction{}, &problem.Error{Code: problem.Invalid, Message: "which bank's instruction?",
-				Fields: map[string]string{"payer": "required for the settlement centre: the paying bank's org id"}}
-		}
-		return s.Settlement.Store().GetInstruction(r.Context(), payer, e2e)
-	}
-	return s.Settlement.Instruction(r.Context(), p, e2e)
+	return s.Settlement.InstructionFor(r.Context(), principal(r), r.URL.Query().Get("payer"), e2e)
 }
 
 func (s *Server) getInstruction(w http.ResponseWriter, r *http.Request) {

@@ -31,7 +31,7 @@ const demoCentre = "BRICS Town Settlement Centre"
 func orgIDByName(ctx context.Context, ids *identity.Service, name string) (string, error) {
 	after := ""
 	for {
-		orgs, err := ids.Store().ListOrgs(ctx, identity.Page{After: after, Limit: 500})
+		orgs, err := ids.Orgs(ctx, identity.Page{After: after, Limit: 500})
 		if err != nil {
 			return "", err
 		}

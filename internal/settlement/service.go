@@ -74,9 +74,6 @@ func NewService(store Store, cfg Config) *Service {
 	return &Service{store: store, cfg: cfg}
 }
 
-// Store exposes the store for reports.
-func (s *Service) Store() Store { return s.store }
-
 var bicPattern = regexp.MustCompile(`^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$`)
 
 // ParticipantInput registers a bank (or changes its BIC and credit lines).
@@ -295,6 +292,20 @@ func (s *Service) Cancel(ctx context.Context, p *identity.Principal, e2e string)
 	u, o := p.Actor()
 	return s.store.CancelInstruction(ctx, p.OrgID, e2e, audit.Record{ActorUser: u, ActorOrg: o, Action: "settlement.instruction.cancel",
 		SubjectType: "settlement_instruction", OrgID: p.OrgID, Before: "queued", After: "cancelled", Detail: e2e})
+}
+
+// InstructionFor reads an instruction by its end-to-end id, which is
+// unique per paying bank: a bank reads its own (payer is ignored); the
+// settlement centre names the paying bank, which it must.
+func (s *Service) InstructionFor(ctx context.Context, p *identity.Principal, payer, e2e string) (Instruction, error) {
+	if !s.IsCentre(ctx, p) {
+		return s.Instruction(ctx, p, e2e)
+	}
+	if payer = strings.TrimSpace(payer); payer == "" {
+		return Instruction{}, &problem.Error{Code: problem.Invalid, Message: "which bank's instruction?",
+			Fields: map[string]string{"payer": "required for the settlement centre: the paying bank's org id"}}
+	}
+	return s.store.GetInstruction(ctx, payer, e2e)
 }
 
 // Instruction returns one of p's bank's instructions.

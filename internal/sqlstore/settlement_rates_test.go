@@ -68,7 +68,7 @@ func TestSettlementSingleAbsurdQuoterCannotDrainTheCentre(t *testing.T) {
 			t.Fatalf("report rates %+v\nwant %+v", got, want)
 		}
 		// The stored report keeps the sources.
-		stored, err := w.svc.Store().GetCycle(ctx, c.Number)
+		stored, err := w.db.GetCycle(ctx, c.Number)
 		if err != nil || len(stored.Report.Rates) != 1 || stored.Report.Rates[0].Method != settlement.RateReference {
 			t.Fatalf("stored %+v %v", stored.Report.Rates, err)
 		}

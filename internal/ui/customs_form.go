@@ -132,7 +132,7 @@ func newItem() itemInput { return itemInput{Unit: "KGM", Currency: "KZT", Origin
 func (p *Pages) freshInput(r *http.Request, pr *identity.Principal) declInput {
 	in := declInput{Procedure: string(customs.Export), Incoterm: "FCA", Mode: string(customs.ModeRoad), BorderPost: "KZHOR",
 		Parties: map[string]partyInput{}, Items: []itemInput{newItem()}}
-	if org, err := p.Identity.Store().GetOrg(r.Context(), pr.OrgID); err == nil {
+	if org, err := p.Identity.Org(r.Context(), pr.OrgID); err == nil {
 		own := partyInput{Name: org.Name, ID: org.RegID, Country: org.Country}
 		in.Parties["declarant"] = own
 		own.OrgID = org.ID
@@ -591,7 +591,7 @@ func (p *Pages) checkPartyOrgs(r *http.Request, in *declInput) {
 		if x.OrgID == "" {
 			continue
 		}
-		org, err := p.Identity.Store().GetOrg(r.Context(), x.OrgID)
+		org, err := p.Identity.Org(r.Context(), x.OrgID)
 		if err != nil || x.Name != "" && !strings.EqualFold(strings.TrimSpace(x.Name), org.Name) {
 			x.OrgID = ""
 			in.Parties[role] = x

@@ -113,7 +113,7 @@ type settleOption struct {
 func (p *Pages) settleRates(ctx context.Context) func(a, b string) (money.Rate, bool) {
 	var board []fx.Rate
 	if p.FX != nil {
-		if b, err := p.FX.Store().CurrentRates(ctx, time.Now()); err == nil {
+		if b, err := p.FX.CurrentRates(ctx, time.Now()); err == nil {
 			board = b
 		}
 	}
@@ -353,7 +353,7 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 		var banks []settleOption
 		var after string
 		for {
-			orgs, err := p.Identity.Store().ListOrgs(ctx, identity.Page{After: after, Limit: 500})
+			orgs, err := p.Identity.Orgs(ctx, identity.Page{After: after, Limit: 500})
 			if err != nil {
 				p.Error(w, r, statusOfErr(err), err)
 				return
