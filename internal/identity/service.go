@@ -130,28 +130,6 @@ func (s *Service) Orgs(ctx context.Context, page Page) ([]Org, error) {
 	return s.store.ListOrgs(ctx, page)
 }
 
-// EachOrg calls fn for every organisation of the directory, in id order,
-// reading it in pages, so callers that need all of them (seeders, name
-// lists) do not each write the paging loop.
-func (s *Service) EachOrg(ctx context.Context, fn func(Org) error) error {
-	after := ""
-	for {
-		page, err := s.store.ListOrgs(ctx, Page{After: after, Limit: 500})
-		if err != nil {
-			return err
-		}
-		for _, o := range page {
-			if err := fn(o); err != nil {
-				return err
-			}
-			after = o.ID
-		}
-		if len(page) < 500 {
-			return nil
-		}
-	}
-}
-
 // UserByID reads one user for a trusted caller that shows who did
 // something (the name of the operator who ran a clearing run); callers
 // decide whether the viewer may see it.
