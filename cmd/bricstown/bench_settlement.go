@@ -49,7 +49,7 @@ func benchSettlement(ctx context.Context, e *env, args []string) error {
 	}
 	led := ledger.NewService(db, ledger.Config{Exponent: ref.MoneyExponent})
 	usd := fx.DefaultUSDConfig()
-	svc := settlement.NewService(db, settlement.Config{Ledger: led, Exponent: ref.MoneyExponent,
+	svc := settlement.NewService(db, settlement.Config{Ledger: led, Exponent: ref.MoneyExponent, Orgs: ids,
 		CentreOrg: func(context.Context) (string, error) { return centre.ID, nil },
 		Rates: func(context.Context) (func(a, b string) (money.Rate, bool), error) {
 			return settlement.CycleRates(nil, usd), nil
@@ -77,7 +77,7 @@ func benchSettlement(ctx context.Context, e *env, args []string) error {
 			funding = append(funding, ledger.Transfer{ID: uuid.Must(uuid.NewV7()), DebitAccount: issuance[c], CreditAccount: id, Amount: 20_000_000_00})
 		}
 		bic := fmt.Sprintf("BK%c%cAE22", 'A'+i/26%26, 'A'+i%26)
-		p, err := svc.RegisterParticipant(ctx, nil, settlement.ParticipantInput{BIC: bic, CreditLines: lines}, org)
+		p, err := svc.RegisterParticipant(ctx, nil, settlement.ParticipantInput{OrgID: org.ID, BIC: bic, CreditLines: lines})
 		if err != nil {
 			return err
 		}

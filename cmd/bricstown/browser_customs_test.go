@@ -36,7 +36,7 @@ func TestBrowserCustomsStatusIsLive(t *testing.T) {
 		t.Fatalf("the demo's pre-lodged declaration: %v", err)
 	}
 	ids := identity.NewService(db, identity.Config{})
-	officer, err := ids.Store().GetUserByEmail(bg, "officer@customs.kz")
+	officer, err := ids.UserByEmail(bg, "officer@customs.kz")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ const cycleChildEnv = "BRICSTOWN_CYCLE_CHILD_DSN"
 func cycleService(db *sqlstore.DB, centre string) *settlement.Service {
 	ref := refdata.Default()
 	led := ledger.NewService(db, ledger.Config{Exponent: ref.MoneyExponent, CentreOrg: func(context.Context) (string, error) { return centre, nil }})
-	return settlement.NewService(db, settlement.Config{Ledger: led, Exponent: ref.MoneyExponent,
+	return settlement.NewService(db, settlement.Config{Ledger: led, Exponent: ref.MoneyExponent, Orgs: settlement.OrgsFunc(db.GetOrg),
 		CentreOrg: func(context.Context) (string, error) { return centre, nil },
 		Rates: func(context.Context) (func(a, b string) (money.Rate, bool), error) {
 			return settlement.CycleRates(nil, fx.DefaultUSDConfig()), nil
@@ -92,7 +92,7 @@ func TestCrashDuringCycleSettlesAllOrNothing(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				p, err := svc.RegisterParticipant(ctx, nil, settlement.ParticipantInput{BIC: fmt.Sprintf("BKA%cAE22", 'A'+i)}, org)
+				p, err := svc.RegisterParticipant(ctx, nil, settlement.ParticipantInput{OrgID: org.ID, BIC: fmt.Sprintf("BKA%cAE22", 'A'+i)})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -133,7 +133,7 @@ func sweepSessions(ctx context.Context, log *slog.Logger, svc *identity.Service)
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			if n, err := svc.Store().DeleteExpiredSessions(ctx, now); err != nil {
+			if n, err := svc.SweepSessions(ctx, now); err != nil {
 				log.Warn("session sweep", "err", err)
 			} else if n > 0 {
 				log.Info("expired sessions removed", "count", n)

@@ -63,6 +63,18 @@ func checkDocument(in NewDocument) (Document, error) {
 	return d, nil
 }
 
+// SniffMediaType names which of the accepted media types (MediaTypes) the
+// bytes are by their signature, or "" for none: an upload that does not
+// say its type is given the one its bytes have.
+func SniffMediaType(b []byte) string {
+	for _, mt := range MediaTypes {
+		if looksLike(mt, b) {
+			return mt
+		}
+	}
+	return ""
+}
+
 // looksLike checks the file signature of the four accepted media types.
 func looksLike(mediaType string, b []byte) bool {
 	switch mediaType {

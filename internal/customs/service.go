@@ -339,23 +339,16 @@ func (s *Service) commit(ctx context.Context, t *txn) (Declaration, error) {
 }
 
 // Create stores a new draft for the principal's organisation, which becomes
-// the declarant. The content is validated in full: a draft that is stored
-// is one that can be submitted once its documents are attached.
-func (s *Service) Create(ctx context.Context, p *identity.Principal, c Content) (Declaration, error) {
-	if err := signedIn(p); err != nil {
+// the declarant, with its documents: the draft and every document are
+// validated together and stored in one transaction, so bad input stores
+// nothing, not even a draft. The content is validated in full: a draft
+// that is stored is one that can be submitted once its documents are
+// attached.
+func (s *Service) Create(ctx context.Context, p *identity.Principal, c Content, docs ...NewDocument) (Declaration, error) {
+	t, err := s.newFiling(p, c, docs)
+	if err != nil {
 		return Declaration{}, err
 	}
-	if AuthorityOf(p) != ByDeclarant {
-		return Declaration{}, forbidden(ActCreate)
-	}
-	now := s.now()
-	c = cloneContent(c)
-	if err := s.validate(p, &c, now); err != nil {
-		return Declaration{}, err
-	}
-	d := Declaration{ID: newID(), DeclarantOrg: p.OrgID, Content: c, CreatedAt: now}
-	t := &txn{p: p, now: now, d: d}
-	t.event(ActCreate, StatusDraft, fmt.Sprintf("%s, %d goods item(s), %s", c.Procedure, len(c.Items), c.Transport.BorderPost))
 	return s.commit(ctx, t)
 }
 
@@ -511,11 +504,25 @@ func (s *Service) submit(ctx context.Context, t *txn) error {
 // write, so a filing is never half-lodged and costs one (shared) fsync
 // instead of one per step. Nothing is stored when anything is wrong.
 func (s *Service) Lodge(ctx context.Context, p *identity.Principal, c Content, docs []NewDocument) (Declaration, error) {
-	if err := signedIn(p); err != nil {
+	t, err := s.newFiling(p, c, docs)
+	if err != nil {
 		return Declaration{}, err
 	}
+	if err := s.submit(ctx, t); err != nil {
+		return Declaration{}, err
+	}
+	return s.commit(ctx, t)
+}
+
+// newFiling validates a new declaration with its documents, collecting
+// every bad field (a document's as documents[i].field), and returns the
+// change that stores them as a draft.
+func (s *Service) newFiling(p *identity.Principal, c Content, docs []NewDocument) (*txn, error) {
+	if err := signedIn(p); err != nil {
+		return nil, err
+	}
 	if AuthorityOf(p) != ByDeclarant {
-		return Declaration{}, forbidden(ActCreate)
+		return nil, forbidden(ActCreate)
 	}
 	now := s.now()
 	c = cloneContent(c)
@@ -523,14 +530,14 @@ func (s *Service) Lodge(ctx context.Context, p *identity.Principal, c Content, d
 	if err := s.validate(p, &c, now); err != nil {
 		var pe *problem.Error
 		if !errors.As(err, &pe) || pe.Code != problem.Invalid {
-			return Declaration{}, err
+			return nil, err
 		}
 		for k, v := range pe.Fields {
 			f.Add(k, v)
 		}
 	}
 	if len(docs) > maxDocuments {
-		return Declaration{}, problem.New(problem.TooLarge, "a declaration can carry at most %d documents", maxDocuments)
+		return nil, problem.New(problem.TooLarge, "a declaration can carry at most %d documents", maxDocuments)
 	}
 	t := &txn{p: p, now: now, d: Declaration{ID: newID(), DeclarantOrg: p.OrgID, Content: c, CreatedAt: now}}
 	t.event(ActCreate, StatusDraft, fmt.Sprintf("%s, %d goods item(s), %s", c.Procedure, len(c.Items), c.Transport.BorderPost))
@@ -547,7 +554,7 @@ func (s *Service) Lodge(ctx context.Context, p *identity.Principal, c Content, d
 				}
 				continue
 			}
-			return Declaration{}, err
+			return nil, err
 		}
 		doc.ID, doc.At, doc.By = newID(), now, p.UserID
 		t.d.Documents = append(t.d.Documents, doc)
@@ -555,12 +562,9 @@ func (s *Service) Lodge(ctx context.Context, p *identity.Principal, c Content, d
 		t.event(ActAttach, StatusDraft, fmt.Sprintf("%s %s (%d bytes, sha256 %s)", doc.Kind, doc.Filename, doc.Size, doc.SHA256))
 	}
 	if err := f.Err("the declaration is not valid"); err != nil {
-		return Declaration{}, err
+		return nil, err
 	}
-	if err := s.submit(ctx, t); err != nil {
-		return Declaration{}, err
-	}
-	return s.commit(ctx, t)
+	return t, nil
 }
 
 // PresentGoods records that pre-lodged goods have arrived at the border
@@ -606,7 +610,7 @@ func (s *Service) assess(ctx context.Context, t *txn) error {
 // centre.
 func (s *Service) autoRelease(t *txn) {
 	d := &t.d
-	if d.Status == StatusAssessed && (d.Lane == LaneGreen || d.Lane == LaneBlue) && d.Paid() && d.SPS.Status.Clear() {
+	if d.ReleasesAutomatically() && d.Releasable() {
 		d.ReleasedAt = t.now
 		detail := "released automatically, lane " + string(d.Lane)
 		if d.Lane == LaneBlue {

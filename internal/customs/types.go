@@ -260,6 +260,18 @@ func (d *Declaration) Paid() bool {
 	return d.Assessment != nil && d.Assessment.TotalKZT == 0
 }
 
+// ReleasesAutomatically reports an assessed declaration on a lane that
+// needs no officer's decision (green or blue): it is released by the
+// platform as soon as it is Releasable, without an officer.
+func (d *Declaration) ReleasesAutomatically() bool {
+	return d.Status == StatusAssessed && (d.Lane == LaneGreen || d.Lane == LaneBlue)
+}
+
+// Releasable reports that nothing but the lane's checks stands between
+// the goods and release: duties paid or guaranteed (or none due), and
+// quarantine clear. releaseBlockers says what is missing otherwise.
+func (d *Declaration) Releasable() bool { return d.Paid() && d.SPS.Status.Clear() }
+
 // PreLodged reports a submitted declaration whose goods have not arrived.
 func (d *Declaration) PreLodged() bool { return d.Status == StatusSubmitted }
 

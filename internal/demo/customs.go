@@ -175,7 +175,7 @@ func demoPDF(title string) []byte {
 // given. It is idempotent.
 func SeedCustoms(ctx context.Context, ids *identity.Service, led *ledger.Service, cust *customs.Service, gs *guarantee.Service, now time.Time) error {
 	orgs := map[string]identity.Org{}
-	list, err := ids.Store().ListOrgs(ctx, identity.Page{Limit: 1000})
+	list, err := ids.Orgs(ctx, identity.Page{Limit: 1000})
 	if err != nil {
 		return err
 	}
@@ -254,7 +254,7 @@ func SeedCustoms(ctx context.Context, ids *identity.Service, led *ledger.Service
 // user (the demo's logistics operator lodges as a customs broker, which is a
 // trader's role its dispatcher does not hold).
 func demoPrincipal(ctx context.Context, ids *identity.Service, org identity.Org, role identity.Role) (*identity.Principal, error) {
-	users, err := ids.Store().ListUsers(ctx, org.ID, identity.Page{Limit: 10})
+	users, err := ids.OrgUsers(ctx, org.ID, identity.Page{Limit: 10})
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +333,7 @@ func seedDeclaration(ctx context.Context, led *ledger.Service, cust *customs.Ser
 	}
 	due := d.Assessment.TotalKZT
 	from := demoID("account", spec.declarant, "KZT", "operating")
-	if a, err := led.Store().GetAccount(ctx, from); err == nil && a.OrgID == trader.OrgID && a.Available() >= due && due > 0 {
+	if a, err := led.AccountByID(ctx, from); err == nil && a.OrgID == trader.OrgID && a.Available() >= due && due > 0 {
 		d, err = cust.Pay(ctx, trader, d.ID, from.String())
 		return err
 	}

@@ -134,7 +134,7 @@ func Seed(ctx context.Context, svc *identity.Service) (orgs, users int, err erro
 	existing := map[string]identity.Org{}
 	after := ""
 	for {
-		page, err := svc.Store().ListOrgs(ctx, identity.Page{After: after, Limit: 500})
+		page, err := svc.Orgs(ctx, identity.Page{After: after, Limit: 500})
 		if err != nil {
 			return 0, 0, err
 		}
@@ -161,7 +161,7 @@ func Seed(ctx context.Context, svc *identity.Service) (orgs, users int, err erro
 		}
 		for _, u := range spec.Users {
 			email := Email(spec, u)
-			if _, err := svc.Store().GetUserByEmail(ctx, email); err == nil {
+			if _, err := svc.UserByEmail(ctx, email); err == nil {
 				continue
 			} else if !problem.Is(err, problem.NotFound) {
 				return orgs, users, err

@@ -63,7 +63,7 @@ var companyAccounts = []struct {
 // idempotent like Seed.
 func SeedFinance(ctx context.Context, ids *identity.Service, led *ledger.Service, fxs *fx.Service, exponent func(string) (int, bool), now time.Time) error {
 	orgs := map[string]identity.Org{}
-	list, err := ids.Store().ListOrgs(ctx, identity.Page{Limit: 1000})
+	list, err := ids.Orgs(ctx, identity.Page{Limit: 1000})
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,6 @@ func SeedFinance(ctx context.Context, ids *identity.Service, led *ledger.Service
 	if !ok {
 		return errors.New("demo: run Seed first")
 	}
-	store := led.Store()
 	var accounts []ledger.Account
 	want := func(org identity.Org, ccy string, kind ledger.Kind, code, name string, flags ledger.AccountFlags) ledger.ID {
 		id := demoID("account", org.Name, ccy, code)
@@ -120,14 +119,14 @@ func SeedFinance(ctx context.Context, ids *identity.Service, led *ledger.Service
 	}
 	var missing []ledger.Account
 	for _, a := range accounts {
-		if _, err := store.GetAccount(ctx, a.ID); problem.Is(err, problem.NotFound) {
+		if _, err := led.AccountByID(ctx, a.ID); problem.Is(err, problem.NotFound) {
 			missing = append(missing, a)
 		} else if err != nil {
 			return err
 		}
 	}
 	if len(missing) > 0 {
-		if err := store.CreateAccounts(ctx, missing, audit.Record{ActorUser: "system", Action: "ledger.account.create", Detail: "demo town"}); err != nil {
+		if err := led.OpenAccounts(ctx, missing, audit.Record{ActorUser: "system", Action: "ledger.account.create", Detail: "demo town"}); err != nil {
 			return fmt.Errorf("demo: accounts: %w", err)
 		}
 	}
@@ -135,9 +134,9 @@ func SeedFinance(ctx context.Context, ids *identity.Service, led *ledger.Service
 	// History: funding 31 days ago, then a payment or two a day. The
 	// ledger only accepts timestamps after its newest, so past-dated demo
 	// history is written only into an empty ledger.
-	if t, err := store.GetTransfer(ctx, demoID("transfer", "funding", 0)); err == nil || !problem.Is(err, problem.NotFound) {
+	if t, err := led.TransferByID(ctx, demoID("transfer", "funding", 0)); err == nil || !problem.Is(err, problem.NotFound) {
 		_ = t
-	} else if empty, err := ledgerEmpty(ctx, store); err != nil {
+	} else if empty, err := led.Empty(ctx); err != nil {
 		return err
 	} else if empty {
 		minor := func(ccy string, major int64) int64 {
@@ -166,7 +165,7 @@ func SeedFinance(ctx context.Context, ids *identity.Service, led *ledger.Service
 			return issueErr
 		}
 		start := now.AddDate(0, 0, -30).Truncate(24 * time.Hour).Add(9 * time.Hour)
-		if _, err := store.CreateTransfers(ctx, day0, ledger.BatchOptions{Now: start.Add(-24 * time.Hour), System: true}); err != nil {
+		if _, err := led.SeedHistory(ctx, day0, start.Add(-24*time.Hour)); err != nil {
 			return fmt.Errorf("demo: funding: %w", err)
 		}
 		// Daily trade: the grain exporter is paid by the logistics firm and
@@ -188,7 +187,7 @@ func SeedFinance(ctx context.Context, ids *identity.Service, led *ledger.Service
 			if d%5 == 2 {
 				pay("Shenzhen Smart Devices", "Kazakh Grain Export", "CNY", int64(20_000+d*900), fmt.Sprintf("PO-SZD-%03d", d+1))
 			}
-			if _, err := store.CreateTransfers(ctx, day, ledger.BatchOptions{Now: at, System: true}); err != nil {
+			if _, err := led.SeedHistory(ctx, day, at); err != nil {
 				return fmt.Errorf("demo: day %d: %w", d, err)
 			}
 		}
@@ -201,7 +200,7 @@ func SeedFinance(ctx context.Context, ids *identity.Service, led *ledger.Service
 	}
 	// The FX market: every bank quotes its pairs around the indicative
 	// mids, and charges a small fee.
-	board, err := fxs.Store().CurrentRates(ctx, now)
+	board, err := fxs.CurrentRates(ctx, now)
 	if err != nil {
 		return err
 	}
@@ -230,16 +229,16 @@ func SeedFinance(ctx context.Context, ids *identity.Service, led *ledger.Service
 			return fmt.Errorf("demo: fee %s: %w", b.Bank, err)
 		}
 	}
-	return seedConversion(ctx, orgs, store, fxs, ops)
+	return seedConversion(ctx, orgs, led, fxs, ops)
 }
 
 // seedConversion shows a settled local-currency conversion: the grain
 // exporter turns 2,000,000 KZT into CNY at the best quote of the town's
 // banks. It runs once: the quote's transfers carry the demo reference.
-func seedConversion(ctx context.Context, orgs map[string]identity.Org, store ledger.Store, fxs *fx.Service, ops map[string]ledger.ID) error {
+func seedConversion(ctx context.Context, orgs map[string]identity.Org, led *ledger.Service, fxs *fx.Service, ops map[string]ledger.ID) error {
 	org := orgs["Kazakh Grain Export"]
 	p := &identity.Principal{UserID: "system", OrgID: org.ID, OrgKind: org.Kind, Roles: []identity.Role{identity.Trader}, Via: "session"}
-	history, err := store.History(ctx, ops["Kazakh Grain Export/CNY"], 0, 500)
+	history, err := led.HistoryOf(ctx, ops["Kazakh Grain Export/CNY"], 0, 500)
 	if err != nil {
 		return err
 	}
@@ -257,14 +256,6 @@ func seedConversion(ctx context.Context, orgs map[string]identity.Org, store led
 		return fmt.Errorf("demo: conversion: %w", err)
 	}
 	return nil
-}
-
-func ledgerEmpty(ctx context.Context, store ledger.Store) (bool, error) {
-	r, err := store.Verify(ctx)
-	if err != nil {
-		return false, err
-	}
-	return r.Transfers == 0, nil
 }
 
 // aroundMid prices BASE/QUOTE from the USD mids (QUOTE per USD divided by

@@ -27,7 +27,7 @@ const demoGuaranteeKZT int64 = 200_000_000_00
 // no other.
 func SeedGuarantees(ctx context.Context, ids *identity.Service, led *ledger.Service, gs *guarantee.Service, now time.Time) error {
 	orgs := map[string]identity.Org{}
-	list, err := ids.Store().ListOrgs(ctx, identity.Page{Limit: 1000})
+	list, err := ids.Orgs(ctx, identity.Page{Limit: 1000})
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,6 @@ func SeedGuarantees(ctx context.Context, ids *identity.Service, led *ledger.Serv
 	if err := revenueAccount(ctx, led, authority, now); err != nil {
 		return err
 	}
-	store := led.Store()
 	// The bank covers its guarantees with money it issues within the
 	// centre's credit line (docs/MONEY.md).
 	iss, err := led.OpenSystemAccount(ctx, ledger.SystemAccountSpec{OrgID: bank.ID, Currency: "KZT", Code: ledger.BankIssuance,
@@ -58,14 +57,14 @@ func SeedGuarantees(ctx context.Context, ids *identity.Service, led *ledger.Serv
 		{ID: cover, OrgID: bank.ID, Currency: "KZT", Kind: ledger.Liability, Code: "guarantee_cover", Name: "Guarantee cover (KZT)",
 			Flags: ledger.DebitsMustNotExceedCredits, CreatedAt: now},
 	} {
-		if _, err := store.GetAccount(ctx, a.ID); problem.Is(err, problem.NotFound) {
+		if _, err := led.AccountByID(ctx, a.ID); problem.Is(err, problem.NotFound) {
 			missing = append(missing, a)
 		} else if err != nil {
 			return err
 		}
 	}
 	if len(missing) > 0 {
-		if err := store.CreateAccounts(ctx, missing, audit.Record{ActorUser: "system", Action: "ledger.account.create", Detail: "demo town: guarantee cover"}); err != nil {
+		if err := led.OpenAccounts(ctx, missing, audit.Record{ActorUser: "system", Action: "ledger.account.create", Detail: "demo town: guarantee cover"}); err != nil {
 			return fmt.Errorf("demo: guarantee cover account: %w", err)
 		}
 	}

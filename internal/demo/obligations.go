@@ -89,7 +89,7 @@ var demoInvoices = []demoInvoice{
 // run happens only while no run exists.
 func SeedObligations(ctx context.Context, ids *identity.Service, svc *obligations.Service, now time.Time) error {
 	orgs := map[string]identity.Org{}
-	list, err := ids.Store().ListOrgs(ctx, identity.Page{Limit: 1000})
+	list, err := ids.Orgs(ctx, identity.Page{Limit: 1000})
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func SeedObligations(ctx context.Context, ids *identity.Service, svc *obligation
 		if !ok {
 			return nil, fmt.Errorf("demo: no organisation %q; run Seed first", name)
 		}
-		users, err := ids.Store().ListUsers(ctx, o.ID, identity.Page{Limit: 20})
+		users, err := ids.OrgUsers(ctx, o.ID, identity.Page{Limit: 20})
 		if err != nil {
 			return nil, err
 		}
@@ -168,11 +168,11 @@ func SeedObligations(ctx context.Context, ids *identity.Service, svc *obligation
 			}
 		}
 	}
-	runs, err := svc.Store().ListRuns(ctx, 0, 1)
+	ran, err := svc.AnyRun(ctx)
 	if err != nil {
 		return err
 	}
-	if len(runs) == 0 {
+	if !ran {
 		if _, err := svc.Run(ctx, nil); err != nil {
 			return fmt.Errorf("demo: clearing run: %w", err)
 		}

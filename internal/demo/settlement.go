@@ -121,15 +121,15 @@ var settlementQueued = []demoPayment{
 // seeding interrupted half-way completes on the next start (accounts,
 // transfers and end-to-end ids are derived from names).
 func SeedSettlement(ctx context.Context, ids *identity.Service, led *ledger.Service, svc *settlement.Service, exponent func(string) (int, bool), now time.Time) error {
-	if cs, err := svc.Store().Cycles(ctx, 0, 1); err != nil {
+	if last, err := svc.LatestCycle(ctx); err != nil {
 		return err
-	} else if len(cs) > 0 {
+	} else if last > 0 {
 		return nil
 	}
 	orgs := map[string]identity.Org{}
 	var after string
 	for {
-		list, err := ids.Store().ListOrgs(ctx, identity.Page{After: after, Limit: 500})
+		list, err := ids.Orgs(ctx, identity.Page{After: after, Limit: 500})
 		if err != nil {
 			return err
 		}
@@ -166,14 +166,13 @@ func SeedSettlement(ctx context.Context, ids *identity.Service, led *ledger.Serv
 		if b.CreditKZT > 0 {
 			in.CreditLines = map[string]string{"KZT": fmt.Sprintf("%d.00", b.CreditKZT)}
 		}
-		if _, err := svc.RegisterParticipant(ctx, nil, in, org); err != nil {
+		if _, err := svc.RegisterParticipant(ctx, nil, in); err != nil {
 			return fmt.Errorf("demo: admit %s: %w", b.Bank, err)
 		}
 	}
 
 	// Accounts: the centre's issuance account per currency (SeedFinance
 	// opens most) and each bank's settlement accounts.
-	store := led.Store()
 	var want []ledger.Account
 	issuance := map[string]ledger.ID{}
 	for _, ccy := range settlementCurrencies {
@@ -195,14 +194,14 @@ func SeedSettlement(ctx context.Context, ids *identity.Service, led *ledger.Serv
 	}
 	var missing []ledger.Account
 	for _, a := range want {
-		if _, err := store.GetAccount(ctx, a.ID); problem.Is(err, problem.NotFound) {
+		if _, err := led.AccountByID(ctx, a.ID); problem.Is(err, problem.NotFound) {
 			missing = append(missing, a)
 		} else if err != nil {
 			return err
 		}
 	}
 	if len(missing) > 0 {
-		if err := store.CreateAccounts(ctx, missing, audit.Record{ActorUser: "system", Action: "ledger.account.create", Detail: "demo settlement"}); err != nil {
+		if err := led.OpenAccounts(ctx, missing, audit.Record{ActorUser: "system", Action: "ledger.account.create", Detail: "demo settlement"}); err != nil {
 			return fmt.Errorf("demo: settlement accounts: %w", err)
 		}
 	}
@@ -213,7 +212,7 @@ func SeedSettlement(ctx context.Context, ids *identity.Service, led *ledger.Serv
 				CreditAccount: acct[b.BIC+"/"+ccy], Amount: minor(ccy, b.Funding[ccy]), Currency: ccy, Code: "demo", Reference: "settlement funding"})
 		}
 	}
-	res, err := store.CreateTransfers(ctx, funding, ledger.BatchOptions{System: true})
+	res, err := led.SubmitSystem(ctx, funding, audit.Record{ActorUser: "system", Detail: "demo settlement funding"})
 	if err != nil {
 		return fmt.Errorf("demo: settlement funding: %w", err)
 	}
@@ -275,19 +274,19 @@ func SeedSettlement(ctx context.Context, ids *identity.Service, led *ledger.Serv
 // demo, so its operators see a hold to release (or a payment to cancel).
 const settlementHeld = "Electronic components, PO 3340"
 
-// holdDemo holds one queued demo instruction as the settlement centre.
-// It writes through the store: the demo need not know which organisation
-// the server was told runs settlement.
+// holdDemo holds one queued demo instruction as the settlement centre,
+// through the service like any operator. It acts with the platform
+// administrator's role, which the service counts as the centre: the demo
+// need not know which organisation the server was told runs settlement.
 func holdDemo(ctx context.Context, svc *settlement.Service, centreOrg string) error {
-	queue, err := svc.Store().ListQueue(ctx, 0, 100)
+	centre := &identity.Principal{UserID: "system", OrgID: centreOrg, OrgKind: identity.KindBank, Roles: []identity.Role{identity.PlatformAdmin}, Via: "session"}
+	queue, err := svc.Queue(ctx, centre, 0, 100)
 	if err != nil {
 		return err
 	}
 	for _, in := range queue {
 		if in.Remittance == settlementHeld && !in.Held {
-			rec := audit.Record{ActorUser: "system", ActorOrg: centreOrg, Action: "settlement.instruction.hold", SubjectType: "settlement_instruction",
-				OrgID: in.Payer, Before: string(in.Status), After: string(settlement.Held), Detail: in.EndToEndID + " demo town"}
-			if err := svc.Store().HoldInstruction(ctx, in.Seq, "Beneficiary details under review by the settlement centre", rec); err != nil {
+			if _, err := svc.Hold(ctx, centre, in.Seq, "Beneficiary details under review by the settlement centre"); err != nil {
 				return fmt.Errorf("demo: hold %s: %w", in.EndToEndID, err)
 			}
 		}

@@ -28,15 +28,8 @@ type Ledger interface {
 	SubmitSystem(ctx context.Context, reqs []ledger.Transfer, rec audit.Record) ([]ledger.Result, error)
 }
 
-// LedgerOf adapts the ledger service to the port: the inventory lookup is
-// a store query the service does not wrap, because only FX needs it.
-func LedgerOf(svc *ledger.Service) Ledger { return ledgerService{svc} }
-
-type ledgerService struct{ *ledger.Service }
-
-func (l ledgerService) AccountByCode(ctx context.Context, orgID, currency, code string) (ledger.Account, error) {
-	return l.Store().AccountByCode(ctx, orgID, currency, code)
-}
+// LedgerOf adapts the ledger service to the port.
+func LedgerOf(svc *ledger.Service) Ledger { return svc }
 
 // UseLedger connects the service to the ledger that conversions settle in.
 // Pricing works without one, so the composition root wires it separately,

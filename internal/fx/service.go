@@ -46,8 +46,12 @@ func NewService(store Store, cfg Config) (*Service, error) {
 	return &Service{store: store, cfg: cfg}, nil
 }
 
-// Store exposes the store, for the ledger's ClaimQuote.
-func (s *Service) Store() Store { return s.store }
+// CurrentRates is the live board as of now for the platform's own code
+// (a settlement cycle's rate book, the pages' valuations, the demo): the
+// same prices Board shows every signed-in member.
+func (s *Service) CurrentRates(ctx context.Context, now time.Time) ([]Rate, error) {
+	return s.store.CurrentRates(ctx, now)
+}
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
 

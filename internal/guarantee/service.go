@@ -228,7 +228,7 @@ func (s *Service) backingAccount(ctx context.Context, p *identity.Principal, id 
 		f.Add("backing_account_id", "must be the id of one of your KZT accounts")
 		return ledger.Account{}, nil
 	}
-	a, err := s.cfg.Ledger.Store().GetAccount(ctx, u)
+	a, err := s.cfg.Ledger.AccountByID(ctx, u)
 	switch {
 	case problem.Is(err, problem.NotFound) || err == nil && a.OrgID != p.OrgID:
 		f.Add("backing_account_id", "must be the id of one of your KZT accounts")
@@ -514,7 +514,7 @@ func (s *Service) finish(ctx context.Context, g Guarantee, m Move) (Guarantee, e
 		return Guarantee{}, err
 	}
 	if !res[0].Code.Created() {
-		if _, gerr := s.cfg.Ledger.Store().GetTransfer(ctx, target); problem.Is(gerr, problem.NotFound) {
+		if _, gerr := s.cfg.Ledger.TransferByID(ctx, target); problem.Is(gerr, problem.NotFound) {
 			code := res[0].Code
 			if code == ledger.LinkedEventFailed && len(res) > 1 {
 				code = res[1].Code

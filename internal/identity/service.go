@@ -113,8 +113,48 @@ func NewService(store Store, cfg Config) *Service {
 	return &Service{store: store, cfg: cfg, hashes: newHashGate(cfg.HashConcurrency, cfg.HashWait), logins: newAttempts()}
 }
 
-// Store exposes the underlying store for read-only directory listings.
-func (s *Service) Store() Store { return s.store }
+// Org reads one organisation of the town's directory. The directory
+// (names, kinds, countries, registration numbers) is public to every
+// signed-in member, as in a company register, so no principal is needed;
+// an unknown id answers not_found.
+func (s *Service) Org(ctx context.Context, id string) (Org, error) {
+	if id == "" {
+		return Org{}, problem.New(problem.NotFound, "no such organisation")
+	}
+	return s.store.GetOrg(ctx, id)
+}
+
+// Orgs lists the town's directory of organisations, in id order after
+// page.After (see Org for why it is public).
+func (s *Service) Orgs(ctx context.Context, page Page) ([]Org, error) {
+	return s.store.ListOrgs(ctx, page)
+}
+
+// UserByID reads one user for a trusted caller that shows who did
+// something (the name of the operator who ran a clearing run); callers
+// decide whether the viewer may see it.
+func (s *Service) UserByID(ctx context.Context, id string) (User, error) {
+	return s.store.GetUser(ctx, id)
+}
+
+// UserByEmail reads one user by sign-in address for trusted callers (the
+// demo seeder checks whether its users exist already).
+func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
+	return s.store.GetUserByEmail(ctx, email)
+}
+
+// OrgUsers lists an organisation's users for trusted callers (the demo
+// seeder); people-facing listings go through ListUsers, which checks the
+// principal.
+func (s *Service) OrgUsers(ctx context.Context, orgID string, page Page) ([]User, error) {
+	return s.store.ListUsers(ctx, orgID, page)
+}
+
+// SweepSessions removes sessions past their idle or absolute expiry and
+// reports how many went.
+func (s *Service) SweepSessions(ctx context.Context, now time.Time) (int64, error) {
+	return s.store.DeleteExpiredSessions(ctx, now)
+}
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 

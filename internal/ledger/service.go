@@ -65,9 +65,6 @@ func (s *Service) ObserveCommits(fn func(took time.Duration, transfers int)) {
 	s.batch.observe.Store(&fn)
 }
 
-// Store exposes the store for read-only tools (verify).
-func (s *Service) Store() Store { return s.store }
-
 // Run writes queued transfers and releases expired pending transfers until
 // ctx ends.
 func (s *Service) Run(ctx context.Context) {
@@ -418,6 +415,59 @@ func (s *Service) Issuance(ctx context.Context, p *identity.Principal) ([]Issuan
 // settlement cycle reading participants' settlement accounts).
 func (s *Service) AccountsOf(ctx context.Context, orgID string, afterRow int64, limit int) ([]Account, error) {
 	return s.store.ListAccounts(ctx, orgID, afterRow, limit)
+}
+
+// OpenAccounts creates accounts the platform's own code defines whole,
+// ids included (the demo seeder's books, derived from names so a seeding
+// can be repeated); people open accounts through CreateAccount.
+func (s *Service) OpenAccounts(ctx context.Context, accounts []Account, rec audit.Record) error {
+	return s.store.CreateAccounts(ctx, accounts, rec)
+}
+
+// SeedHistory writes system transfers as made at at, outside the group
+// commit, so that the demo seeder can give an empty ledger a past. The
+// ledger accepts only timestamps after its newest transfer; nothing but
+// the seeder should call it.
+func (s *Service) SeedHistory(ctx context.Context, reqs []Transfer, at time.Time) ([]Result, error) {
+	return s.store.CreateTransfers(ctx, reqs, BatchOptions{Now: at, System: true})
+}
+
+// Empty reports whether the ledger holds no transfer yet (the demo seeder
+// writes its past-dated history only into an empty ledger).
+func (s *Service) Empty(ctx context.Context) (bool, error) {
+	r, err := s.store.Verify(ctx)
+	if err != nil {
+		return false, err
+	}
+	return r.Transfers == 0, nil
+}
+
+// AccountByCode finds an org's account of a purpose in a currency (a
+// bank's settlement account, its FX inventory) for the platform's own code,
+// which has decided already that the caller may use it; the oldest open
+// one if there are several.
+func (s *Service) AccountByCode(ctx context.Context, orgID, currency, code string) (Account, error) {
+	return s.store.AccountByCode(ctx, orgID, currency, code)
+}
+
+// AccountByID reads an account for the platform's own code (a guarantee
+// checking the account it will hold money on); people reach accounts
+// through Account, which checks the principal.
+func (s *Service) AccountByID(ctx context.Context, id ID) (Account, error) {
+	return s.store.GetAccount(ctx, id)
+}
+
+// TransferByID reads a transfer for the platform's own code; people reach
+// transfers through Transfer, which checks the principal.
+func (s *Service) TransferByID(ctx context.Context, id ID) (Transfer, error) {
+	return s.store.GetTransfer(ctx, id)
+}
+
+// HistoryOf returns an account's transfers newest first from sequence
+// number from (0: the newest), for the platform's own code (a settlement
+// statement of an account whose owner the caller has checked).
+func (s *Service) HistoryOf(ctx context.Context, account ID, from int64, limit int) ([]Transfer, error) {
+	return s.store.History(ctx, account, from, limit)
 }
 
 // Account returns an account to its owner org and the platform administrator.

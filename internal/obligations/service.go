@@ -60,8 +60,12 @@ func NewService(store Store, cfg Config) *Service {
 	return &Service{store: store, cfg: cfg}
 }
 
-// Store exposes the store (read-only uses such as the demo's checks).
-func (s *Service) Store() Store { return s.store }
+// AnyRun reports whether a clearing run has been recorded (the demo seeder
+// runs one only when none has).
+func (s *Service) AnyRun(ctx context.Context) (bool, error) {
+	runs, err := s.store.ListRuns(ctx, 0, 1)
+	return len(runs) > 0, err
+}
 
 // Exponent is the minor-unit exponent of ccy, 0 if unknown.
 func (s *Service) Exponent(ccy string) int {

@@ -103,7 +103,7 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 		TrustedProxies: cfg.TrustedProxies})
 	centre := OrgNamed(idsvc, cfg.CentreOrg)
 	orgKind := func(ctx context.Context, id string) (identity.OrgKind, error) {
-		o, err := idsvc.Store().GetOrg(ctx, id)
+		o, err := idsvc.Org(ctx, id)
 		return o.Kind, err
 	}
 	led := ledger.NewService(db, ledger.Config{Log: log, Exponent: ref.MoneyExponent, CentreOrg: centre, OrgKind: orgKind})
@@ -122,12 +122,12 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 		return nil, err
 	}
 	fxs.UseLedger(fx.LedgerOf(led))
-	settle := settlement.NewService(db, settlement.Config{Log: log, Ledger: led, Exponent: ref.MoneyExponent, CentreOrg: centre,
+	settle := settlement.NewService(db, settlement.Config{Log: log, Ledger: led, Exponent: ref.MoneyExponent, CentreOrg: centre, Orgs: idsvc,
 		// Each pair's cycle rate is the median of the banks' mids within
 		// the band of the official reference: no single bank sets it.
 		RateBook: func(ctx context.Context) (*settlement.RateBook, error) {
 			now := time.Now()
-			board, err := fxs.Store().CurrentRates(ctx, now)
+			board, err := fxs.CurrentRates(ctx, now)
 			if err != nil {
 				return nil, err
 			}
@@ -240,7 +240,7 @@ func OrgOfKind(ids *identity.Service, kind identity.OrgKind) func(ctx context.Co
 	return func(ctx context.Context) (string, error) {
 		after := ""
 		for {
-			orgs, err := ids.Store().ListOrgs(ctx, identity.Page{After: after, Limit: 500})
+			orgs, err := ids.Orgs(ctx, identity.Page{After: after, Limit: 500})
 			if err != nil {
 				return "", err
 			}
@@ -270,7 +270,7 @@ func OrgNamed(ids *identity.Service, name string) func(context.Context) (string,
 		}
 		after := ""
 		for {
-			orgs, err := ids.Store().ListOrgs(ctx, identity.Page{After: after, Limit: 500})
+			orgs, err := ids.Orgs(ctx, identity.Page{After: after, Limit: 500})
 			if err != nil {
 				return "", err
 			}

@@ -238,162 +238,20 @@ func (s *Server) createDeclaration(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	// An immediate submission is one change (Lodge): the declaration, its
-	// documents and the submission are stored together or not at all.
+	// Either way one change: the declaration and its documents (and, with
+	// ?submit=true, the submission) are stored together or not at all.
 	var d customs.Declaration
 	if submit {
 		d, err = s.Customs.Lodge(ctx, p, in.Content, docs)
-		if err != nil {
-			writeProblem(w, r, s.log, err)
-			return
-		}
 	} else {
-		if len(docs) > 0 {
-			// A draft with documents: everything checkable is checked
-			// first, so that bad input stores nothing, not even a draft.
-			if err := s.precheck(ctx, p, in.Content, docs, false); err != nil {
-				writeProblem(w, r, s.log, err)
-				return
-			}
-		}
-		if d, err = s.Customs.Create(ctx, p, in.Content); err != nil {
-			writeProblem(w, r, s.log, err)
-			return
-		}
-		for i, doc := range docs {
-			if _, err := s.Customs.AttachDocument(ctx, p, d.ID, doc); err != nil {
-				s.draftKept(w, r, d, err, fmt.Sprintf("documents[%d].", i))
-				return
-			}
-		}
-		if len(docs) > 0 {
-			if d, err = s.Customs.Get(ctx, p, d.ID); err != nil {
-				writeProblem(w, r, s.log, err)
-				return
-			}
-		}
+		d, err = s.Customs.Create(ctx, p, in.Content, docs...)
 	}
-	w.Header().Set("Location", declarationPath(d.ID))
-	writeDeclaration(w, http.StatusCreated, d)
-}
-
-// draftKept answers a failure after the draft was stored: the problem names
-// the draft (and Location points to it), so the trader fixes and submits it
-// rather than lodging twice.
-func (s *Server) draftKept(w http.ResponseWriter, r *http.Request, d customs.Declaration, err error, prefix string) {
-	var pe *problem.Error
-	if !errors.As(err, &pe) {
+	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	out := &problem.Error{Code: pe.Code, Message: pe.Message + "; the draft is saved as " + d.ID + ": correct it and submit it", Err: err}
-	if len(pe.Fields) > 0 {
-		out.Fields = map[string]string{}
-		for k, v := range pe.Fields {
-			out.Fields[prefix+k] = v
-		}
-	}
 	w.Header().Set("Location", declarationPath(d.ID))
-	writeProblem(w, r, s.log, out)
-}
-
-// precheck validates a declaration and its inline documents without storing
-// anything: the content against the reference data (and, to submit, the
-// tariff and exchange rates, through an estimate), each document's kind,
-// name, type and size, and that the certificates quarantine requires are
-// among the documents.
-func (s *Server) precheck(ctx context.Context, p *identity.Principal, c customs.Content, docs []customs.NewDocument, submit bool) error {
-	f := problem.Fields{}
-	var err error
-	c = cloneContent(c)
-	if submit {
-		_, err = s.Customs.EstimateDuties(ctx, p, c)
-	} else {
-		err = s.Customs.Rules().Validate(&c, time.Now())
-	}
-	var pe *problem.Error
-	switch {
-	case err == nil:
-	case errors.As(err, &pe) && (pe.Code == problem.Invalid || pe.Code == problem.Malformed):
-		for k, v := range pe.Fields {
-			f.Add(k, v)
-		}
-		if len(pe.Fields) == 0 {
-			return err
-		}
-	default:
-		return err
-	}
-	for i, d := range docs {
-		checkDocument(f, fmt.Sprintf("documents[%d].", i), d)
-	}
-	if submit && err == nil {
-		vc := cloneContent(c)
-		if s.Customs.Rules().Validate(&vc, time.Now()) == nil {
-			sps := s.Customs.Rules().SPSFor("", &vc)
-			var missing []string
-			for _, k := range sps.Certificates {
-				if !slices.ContainsFunc(docs, func(d customs.NewDocument) bool {
-					return customs.DocumentKind(strings.ToLower(strings.TrimSpace(string(d.Kind)))) == k
-				}) {
-					missing = append(missing, strings.ReplaceAll(string(k), "_", " "))
-				}
-			}
-			if len(missing) > 0 {
-				f.Add("documents", "the goods need SPS certificates: attach a "+strings.Join(missing, " and a "))
-			}
-		}
-	}
-	return f.Err("the declaration is not valid")
-}
-
-func cloneContent(c customs.Content) customs.Content {
-	c.Items = slices.Clone(c.Items)
-	c.Transport.TransportEquipmentIDs = slices.Clone(c.Transport.TransportEquipmentIDs)
-	return c
-}
-
-// checkDocument is the part of the service's document rules that can run
-// before a draft exists: kind, file name, media type, size and that the
-// bytes look like the media type. The service checks again on attaching.
-func checkDocument(f problem.Fields, path string, d customs.NewDocument) {
-	if !slices.Contains(customs.DocumentKinds, customs.DocumentKind(strings.ToLower(strings.TrimSpace(string(d.Kind))))) {
-		f.Add(path+"kind", "must be one of commercial_invoice, packing_list, certificate_of_origin, phytosanitary_certificate, veterinary_certificate, other")
-	}
-	if name := strings.TrimSpace(d.Filename); name == "" || strings.ContainsAny(name, `/\`) {
-		f.Add(path+"filename", "required: a file name without a path")
-	}
-	mt := strings.ToLower(strings.TrimSpace(d.MediaType))
-	if i := strings.IndexByte(mt, ';'); i >= 0 {
-		mt = strings.TrimSpace(mt[:i])
-	}
-	switch {
-	case !slices.Contains(customs.MediaTypes, mt):
-		f.Add(path+"media_type", "must be application/pdf, image/png, image/jpeg or application/xml")
-	case len(d.Content) == 0:
-		f.Add(path+"content", "the document is empty")
-	case len(d.Content) > customs.MaxDocumentSize:
-		f.Add(path+"content", "the document is larger than 10 MiB")
-	case sniffMediaType(d.Content) != mt:
-		f.Addf(path+"content", "the content is not %s", mt)
-	}
-}
-
-// sniffMediaType names which of the four accepted types the bytes are, by
-// their signature ("" for none).
-func sniffMediaType(b []byte) string {
-	switch {
-	case bytes.HasPrefix(b, []byte("%PDF-")):
-		return "application/pdf"
-	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
-		return "image/png"
-	case bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}):
-		return "image/jpeg"
-	}
-	if t := bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF")), " \t\r\n"); len(t) > 0 && t[0] == '<' {
-		return "application/xml"
-	}
-	return ""
+	writeDeclaration(w, http.StatusCreated, d)
 }
 
 func boolParam(r *http.Request, name string) (bool, error) {
@@ -626,7 +484,7 @@ func readUpload(r *http.Request) (customs.NewDocument, error) {
 		// bytes' signature.
 		if mt, _, err := mime.ParseMediaType(partType); err == nil && mt != "application/octet-stream" {
 			doc.MediaType = mt
-		} else if doc.MediaType = sniffMediaType(doc.Content); doc.MediaType == "" {
+		} else if doc.MediaType = customs.SniffMediaType(doc.Content); doc.MediaType == "" {
 			doc.MediaType = "application/octet-stream"
 		}
 	}

@@ -609,7 +609,8 @@ func TestAPICustomsEventStream(t *testing.T) {
 		return apiSSEEvent{}
 	}
 	first := next()
-	if first.event != "status" || first.data["status"] != "draft" || first.data["action"] != "snapshot" || first.id != "2" {
+	// The draft and its inline document are one change: version 1.
+	if first.event != "status" || first.data["status"] != "draft" || first.data["action"] != "snapshot" || first.id != "1" {
 		t.Fatalf("snapshot %+v", first)
 	}
 	f.apiPost(t, apiDecls+"/"+id+"/submit", trader, nil, 200)

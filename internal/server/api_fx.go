@@ -63,7 +63,7 @@ func (n *orgNames) name(id string) string {
 	}
 	v := ""
 	if n.s.identity != nil {
-		if o, err := n.s.identity.Store().GetOrg(n.ctx, id); err == nil {
+		if o, err := n.s.identity.Org(n.ctx, id); err == nil {
 			v = o.Name
 		}
 	}

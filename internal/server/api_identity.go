@@ -35,7 +35,7 @@ func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	orgs, err := s.identity.Store().ListOrgs(r.Context(), identity.Page{After: cursor, Limit: limit + 1})
+	orgs, err := s.identity.Orgs(r.Context(), identity.Page{After: cursor, Limit: limit + 1})
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -59,7 +59,7 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getOrg(w http.ResponseWriter, r *http.Request) {
-	o, err := s.identity.Store().GetOrg(r.Context(), r.PathValue("org"))
+	o, err := s.identity.Org(r.Context(), r.PathValue("org"))
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return

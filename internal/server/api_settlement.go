@@ -10,15 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"bricstown/internal/identity"
 	"bricstown/internal/iso20022"
-	"bricstown/internal/ledger"
 	"bricstown/internal/problem"
 	"bricstown/internal/settlement"
-	"bricstown/internal/ui"
 )
 
 // Who may call the settlement routes. Banks submit and cancel their own
@@ -45,16 +41,9 @@ var (
 	settleCentre = roles(admin, identity.BankOperator, orgAdmin)
 )
 
-// CentreBIC is the settlement centre's BIC (ISO 9362) in the messages the
-// platform writes: pacs.009 cycle files and camt.053 statements.
-const CentreBIC = "BTSCKZKA"
-
-// maxStatementEntries bounds one camt.053 statement; maxStatementWalk bounds
-// how many ledger entries are read to find the period's start.
-const (
-	maxStatementEntries = 20_000
-	maxStatementWalk    = 200_000
-)
+// CentreBIC is the settlement centre's BIC in the messages the platform
+// writes (settlement.CentreBIC).
+const CentreBIC = settlement.CentreBIC
 
 // settlementReady answers 503 when the server runs without settlement.
 func (s *Server) settlementReady(w http.ResponseWriter, r *http.Request) bool {
@@ -94,31 +83,7 @@ func (s *Server) registerParticipant(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	ctx := r.Context()
-	org, orgErr := identity.Org{}, error(nil)
-	if strings.TrimSpace(in.OrgID) == "" {
-		orgErr = problem.New(problem.NotFound, "no organisation")
-	} else {
-		org, orgErr = s.identity.Store().GetOrg(ctx, strings.TrimSpace(in.OrgID))
-	}
-	if orgErr != nil && !problem.Is(orgErr, problem.NotFound) {
-		writeProblem(w, r, s.log, orgErr)
-		return
-	}
-	p, err := s.Settlement.RegisterParticipant(ctx, principal(r), in, org)
-	if orgErr != nil {
-		// Report the unknown organisation together with whatever else is
-		// wrong; the service has refused the zero organisation already.
-		f := problem.Fields{}
-		if pe, ok := err.(*problem.Error); ok {
-			for k, v := range pe.Fields {
-				f.Add(k, v)
-			}
-		}
-		f["org_id"] = "no such organisation: give the id of a bank"
-		writeProblem(w, r, s.log, f.Err("the participant is not valid"))
-		return
-	}
+	p, err := s.Settlement.RegisterParticipant(r.Context(), principal(r), in)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -130,7 +95,7 @@ func (s *Server) listParticipants(w http.ResponseWriter, r *http.Request) {
 	if !s.settlementReady(w, r) {
 		return
 	}
-	ps, err := s.Settlement.Store().Participants(r.Context())
+	ps, err := s.Settlement.Participants(r.Context())
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -168,7 +133,7 @@ type instructionOut struct {
 
 // bics maps participant org ids to their BICs for one request.
 func (s *Server) bics(r *http.Request) (map[string]string, error) {
-	ps, err := s.Settlement.Store().Participants(r.Context())
+	ps, err := s.Settlement.Participants(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -317,16 +282,7 @@ func (s *Server) listInstructions(w http.ResponseWriter, r *http.Request) {
 // per paying bank: a bank reads its own; the settlement centre names the
 // payer with ?payer=.
 func (s *Server) instructionOf(r *http.Request, e2e string) (settlement.Instruction, error) {
-	p := principal(r)
-	if s.Settlement.IsCentre(r.Context(), p) {
-		payer := r.URL.Query().Get("payer")
-		if payer == "" {
-			return settlement.Instruction{}, &problem.Error{Code: problem.Invalid, Message: "which bank's instruction?",
-				Fields: map[string]string{"payer": "required for the settlement centre: the paying bank's org id"}}
-		}
-		return s.Settlement.Store().GetInstruction(r.Context(), payer, e2e)
-	}
-	return s.Settlement.Instruction(r.Context(), p, e2e)
+	return s.Settlement.InstructionFor(r.Context(), principal(r), r.URL.Query().Get("payer"), e2e)
 }
 
 func (s *Server) getInstruction(w http.ResponseWriter, r *http.Request) {
@@ -568,7 +524,7 @@ func (s *Server) costJSON(c settlement.CostFigures) costOut {
 		Saving: s.amount(c.Saving, c.Currency), SavingBps: c.SavingBps}
 }
 
-func (s *Server) cycleJSON(r *http.Request, c settlement.Cycle, viewer *identity.Principal, names *orgNames) (cycleOut, error) {
+func (s *Server) cycleJSON(c settlement.Cycle, names *orgNames) cycleOut {
 	rep := c.Report
 	out := reportOut{Instructions: rep.Instructions, Settled: rep.Settled, Deferred: rep.Deferred, Excluded: rep.Excluded, SettlementTransfers: rep.SettlementTransfers,
 		LiquiditySavingBps: rep.LiquiditySavingBps, Currencies: []currencyFiguresOut{}, Pairs: []pairFiguresOut{}, Positions: []positionOut{},
@@ -589,25 +545,17 @@ func (s *Server) cycleJSON(r *http.Request, c settlement.Cycle, viewer *identity
 		out.Positions = append(out.Positions, positionOut{OrgID: x.OrgID, OrgName: names.name(x.OrgID), BIC: x.BIC, Currency: x.Currency,
 			Net: s.amount(x.Net, x.Currency)})
 	}
-	seeAll := s.Settlement.IsCentre(r.Context(), viewer)
-	defs, err := ui.VisibleDeferrals(r.Context(), s.Settlement.Store(), rep.Deferrals, viewer, seeAll)
-	if err != nil {
-		return cycleOut{}, err
-	}
-	for _, d := range defs {
+	// c comes from settlement.Service (Cycle, Visible): its deferrals and
+	// exclusions are already the ones viewer may see.
+	for _, d := range rep.Deferrals {
 		out.Deferrals = append(out.Deferrals, deferralOut{Seq: d.Seq, EndToEndID: d.EndToEndID, Payer: d.Payer, Currency: d.Currency,
 			Reason: d.Reason, Shortfall: s.amount(d.Shortfall, d.Currency)})
 	}
-	// Exclusions follow the deferrals' rule: a bank sees its own.
-	exs, err := ui.VisibleDeferrals(r.Context(), s.Settlement.Store(), rep.Exclusions, viewer, seeAll)
-	if err != nil {
-		return cycleOut{}, err
-	}
-	for _, d := range exs {
+	for _, d := range rep.Exclusions {
 		out.Exclusions = append(out.Exclusions, deferralOut{Seq: d.Seq, EndToEndID: d.EndToEndID, Payer: d.Payer, Currency: d.Currency,
 			Reason: d.Reason, Shortfall: s.amount(d.Shortfall, d.Currency)})
 	}
-	return cycleOut{ID: c.ID, Number: c.Number, FromSeq: c.FromSeq, ToSeq: c.ToSeq, StartedAt: c.StartedAt, SettledAt: c.SettledAt, Report: out}, nil
+	return cycleOut{ID: c.ID, Number: c.Number, FromSeq: c.FromSeq, ToSeq: c.ToSeq, StartedAt: c.StartedAt, SettledAt: c.SettledAt, Report: out}
 }
 
 // runCycle nets everything queued and settles it through the ledger now;
@@ -622,11 +570,7 @@ func (s *Server) runCycle(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	out, err := s.cycleJSON(r, c, p, s.orgNames(r))
-	if err != nil {
-		writeProblem(w, r, s.log, err)
-		return
-	}
+	out := s.cycleJSON(c, s.orgNames(r))
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/settlement/cycles/%d", c.Number))
 	writeJSON(w, http.StatusCreated, out)
 }
@@ -640,7 +584,7 @@ func (s *Server) listCycles(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	cs, err := s.Settlement.Store().Cycles(r.Context(), before, limit+1)
+	cs, err := s.Settlement.Cycles(r.Context(), before, limit+1)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -661,7 +605,7 @@ func (s *Server) cycleOf(r *http.Request) (settlement.Cycle, error) {
 	if err != nil || n <= 0 {
 		return settlement.Cycle{}, problem.New(problem.NotFound, "no such cycle: %s", r.PathValue("n"))
 	}
-	return s.Settlement.Store().GetCycle(r.Context(), n)
+	return s.Settlement.Cycle(r.Context(), principal(r), n)
 }
 
 func (s *Server) getCycle(w http.ResponseWriter, r *http.Request) {
@@ -673,11 +617,7 @@ func (s *Server) getCycle(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	out, err := s.cycleJSON(r, c, principal(r), s.orgNames(r))
-	if err != nil {
-		writeProblem(w, r, s.log, err)
-		return
-	}
+	out := s.cycleJSON(c, s.orgNames(r))
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -701,11 +641,7 @@ func (s *Server) cycleCSV(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	out, err := s.cycleJSON(r, c, principal(r), s.orgNames(r))
-	if err != nil {
-		writeProblem(w, r, s.log, err)
-		return
-	}
+	out := s.cycleJSON(c, s.orgNames(r))
 	rep := out.Report
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
@@ -770,7 +706,7 @@ func (s *Server) cyclePacs009(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	b, err := s.Settlement.Pacs009(r.Context(), c.Number, CentreBIC)
+	b, err := s.Settlement.Pacs009(r.Context(), c.Number, settlement.CentreBIC)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -784,226 +720,20 @@ func (s *Server) cyclePacs009(w http.ResponseWriter, r *http.Request) {
 // ---------------------------------------------------------------------------
 // Statements.
 
-// statementPeriod reads ?from= and ?to=: dates (YYYY-MM-DD; to includes its
-// whole day) or RFC 3339 times. The default is today until now; a period
-// never ends after now.
-func statementPeriod(q map[string][]string, now time.Time, f problem.Fields) (from, to time.Time) {
-	get := func(k string) string {
-		if v := q[k]; len(v) > 0 {
-			return strings.TrimSpace(v[0])
-		}
-		return ""
-	}
-	today := now.UTC().Truncate(24 * time.Hour)
-	from, to = today, now
-	parse := func(field, v string, endOfDay bool) (time.Time, bool) {
-		if d, err := time.Parse("2006-01-02", v); err == nil {
-			if endOfDay {
-				d = d.Add(24 * time.Hour)
-			}
-			return d, true
-		}
-		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-			return t.UTC(), true
-		}
-		f.Add(field, "must be a date YYYY-MM-DD or an RFC 3339 time, e.g. 2026-03-14T09:00:00Z")
-		return time.Time{}, false
-	}
-	if v := get("from"); v != "" {
-		if t, ok := parse("from", v, false); ok {
-			from = t
-		}
-	}
-	if v := get("to"); v != "" {
-		if t, ok := parse("to", v, true); ok {
-			to = t
-		}
-	}
-	if to.After(now) {
-		to = now
-	}
-	switch {
-	case len(f) > 0:
-	case from.After(now):
-		f.Add("from", "must not be in the future")
-	case to.Before(from):
-		f.Add("to", "must not be before from")
-	case to.Sub(from) > 366*24*time.Hour:
-		f.Add("to", "a statement covers at most 366 days")
-	}
-	return from, to
-}
-
-// Statement builds the camt.053 of acct (a settlement account of the
-// caller's bank) over [from, to) from the ledger's history: the opening
-// balance is the balance after the last entry before from, each entry's
-// amount is the change it made to the posted balance (pending holds change
-// nothing and are left out), and the closing balance follows.
-func (s *Server) statement(r *http.Request, acct ledger.Account, ownerName, ownerBIC string, from, to time.Time) (*iso20022.StatementMessage, error) {
-	store := s.Ledger.Store()
-	natural := func(t *ledger.Transfer) int64 {
-		if t.DebitAccount == acct.ID {
-			return acct.Kind.Natural(t.DebitBalanceAfter)
-		}
-		return acct.Kind.Natural(t.CreditBalanceAfter)
-	}
-	prev := func(t *ledger.Transfer) int64 {
-		if t.DebitAccount == acct.ID {
-			return t.DebitPrev
-		}
-		return t.CreditPrev
-	}
-	var inPeriod []ledger.Transfer // newest first
-	var opening int64
-	cursor, walked := int64(0), 0
-walk:
-	for {
-		h, err := store.History(r.Context(), acct.ID, cursor, 500)
-		if err != nil {
-			return nil, err
-		}
-		for i := range h {
-			t := &h[i]
-			walked++
-			switch {
-			case !t.Timestamp.Before(to):
-			case t.Timestamp.Before(from):
-				opening = natural(t)
-				break walk
-			default:
-				inPeriod = append(inPeriod, *t)
-				if len(inPeriod) > maxStatementEntries {
-					return nil, &problem.Error{Code: problem.Invalid, Message: "the period is too long for one statement",
-						Fields: map[string]string{"to": fmt.Sprintf("the period has more than %d entries: ask for a shorter one", maxStatementEntries)}}
-				}
-			}
-		}
-		if len(h) == 0 || walked > maxStatementWalk {
-			if walked > maxStatementWalk {
-				return nil, &problem.Error{Code: problem.Invalid, Message: "the period is too far back",
-					Fields: map[string]string{"from": "ask for a more recent period"}}
-			}
-			break
-		}
-		cursor = prev(&h[len(h)-1])
-		if cursor == 0 {
-			break
-		}
-	}
-	exp := s.exponent(acct.Currency)
-	day := func(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
-	closingDay := day(to)
-	if to.After(from) {
-		closingDay = day(to.Add(-time.Microsecond))
-	}
-	st := iso20022.Statement{
-		ID:   fmt.Sprintf("%s-%s-%s-%s", ownerBIC, acct.Currency, from.UTC().Format("20060102"), closingDay.Format("20060102")),
-		From: from.UTC(), To: to.UTC(),
-		Account: iso20022.StatementAccount{ID: iso20022.Account{Other: strings.ReplaceAll(acct.ID.String(), "-", "")}, Currency: acct.Currency,
-			Exponent: exp, OwnerName: xmlText(ownerName, 140), ServicerBIC: CentreBIC},
-		Opening: iso20022.Balance{AmountMinor: opening, Date: day(from)},
-	}
-	running := opening
-	for i := len(inPeriod) - 1; i >= 0; i-- {
-		t := &inPeriod[i]
-		after := natural(t)
-		delta := after - running
-		running = after
-		if delta == 0 {
-			continue
-		}
-		e := iso20022.Entry{AmountMinor: delta, Direction: iso20022.Credit, BookingDate: day(t.Timestamp), ValueDate: day(t.Timestamp),
-			AcctSvcrRef: fmt.Sprintf("BTS-L%d", t.Seq)}
-		if delta < 0 {
-			e.AmountMinor, e.Direction = -delta, iso20022.Debit
-		}
-		if strings.HasPrefix(t.Code, "settlement") {
-			e.CounterpartBIC = CentreBIC
-			var n int64
-			if _, err := fmt.Sscanf(t.Reference, "cycle %d", &n); err == nil && n > 0 {
-				e.MessageID = fmt.Sprintf("BTS-C%06d", n)
-			}
-		}
-		if ref := xmlText(t.Reference, 140); ref != "" {
-			e.RemittanceInfo = []string{ref}
-		}
-		st.Entries = append(st.Entries, e)
-	}
-	st.Closing = iso20022.Balance{AmountMinor: running, Date: closingDay}
-	return &iso20022.StatementMessage{MsgID: fmt.Sprintf("BTS-%s-%s-%s", ownerBIC, acct.Currency, to.UTC().Format("20060102150405")),
-		CreatedAt: time.Now().UTC(), Statements: []iso20022.Statement{st}}, nil
-}
-
-// xmlText keeps printable text, trimmed to at most n characters.
-func xmlText(s string, n int) string {
-	if !utf8.ValidString(s) {
-		return ""
-	}
-	var b strings.Builder
-	count := 0
-	for _, r := range strings.TrimSpace(s) {
-		if unicode.IsControl(r) || r == utf8.RuneError || r == 0xFFFE || r == 0xFFFF {
-			continue
-		}
-		if count == n {
-			break
-		}
-		b.WriteRune(r)
-		count++
-	}
-	return strings.TrimSpace(b.String())
-}
-
 // settlementStatement is the camt.053 statement of the caller's bank's
 // settlement account in one currency over a period.
 func (s *Server) settlementStatement(w http.ResponseWriter, r *http.Request) {
 	if !s.settlementReady(w, r) {
 		return
 	}
-	p := principal(r)
 	q := r.URL.Query()
-	f := problem.Fields{}
-	ccy, _, ok := s.moneyExponent(q.Get("currency"))
-	switch {
-	case q.Get("currency") == "":
-		f.Add("currency", "required: the settlement account's currency, e.g. KZT")
-	case !ok:
-		f.Add("currency", "must be an ISO 4217 currency that holds money")
-	}
-	from, to := statementPeriod(q, time.Now().UTC(), f)
-	if err := f.Err("bad statement request"); err != nil {
-		writeProblem(w, r, s.log, err)
-		return
-	}
-	ctx := r.Context()
-	acct, err := s.Ledger.Store().AccountByCode(ctx, p.OrgID, ccy, settlement.SettlementCode)
-	if problem.Is(err, problem.NotFound) {
-		err = problem.New(problem.NotFound, "your bank has no settlement account in %s", ccy)
-	}
+	doc, err := s.Settlement.Statement(r.Context(), principal(r), settlement.StatementRequest{Currency: q.Get("currency"), From: q.Get("from"), To: q.Get("to")})
 	if err != nil {
 		writeProblem(w, r, s.log, err)
-		return
-	}
-	bic := "NOTAPART"
-	if bics, err := s.bics(r); err == nil && bics[p.OrgID] != "" {
-		bic = bics[p.OrgID]
-	}
-	owner := s.orgNames(r).name(p.OrgID)
-	if owner == "" {
-		owner = bic
-	}
-	msg, err := s.statement(r, acct, owner, bic, from, to)
-	if err != nil {
-		writeProblem(w, r, s.log, err)
-		return
-	}
-	var buf bytes.Buffer
-	if err := iso20022.WriteCamt053(&buf, msg); err != nil {
-		writeProblem(w, r, s.log, fmt.Errorf("camt.053 of %s: %w", acct.ID, err))
 		return
 	}
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="camt053-%s-%s.xml"`, ccy, to.UTC().Format("20060102")))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="camt053-%s-%s.xml"`, doc.Currency, doc.To.UTC().Format("20060102")))
 	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(doc.XML)
 }

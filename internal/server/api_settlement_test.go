@@ -32,7 +32,7 @@ const demoCentre = "BRICS Town Settlement Centre"
 func orgIDByName(ctx context.Context, ids *identity.Service, name string) (string, error) {
 	after := ""
 	for {
-		orgs, err := ids.Store().ListOrgs(ctx, identity.Page{After: after, Limit: 500})
+		orgs, err := ids.Orgs(ctx, identity.Page{After: after, Limit: 500})
 		if err != nil {
 			return "", err
 		}
@@ -723,6 +723,10 @@ func TestSettlementPages(t *testing.T) {
 	r = adm.post(t, "/settlement/participants", url.Values{"org_id": {f.orgs["Kazakh Grain Export"].ID}, "bic": {"bad"}, "credit_currency": {"KZT"}, "credit_amount": {"x"}, "active": {"1"}})
 	wantIn(t, r, 400, "Choose a bank.", "Enter a BIC", "Enter zero or a positive amount")
 	r = adm.post(t, "/settlement/participants", url.Values{"org_id": {""}, "bic": {"CERRBRSP"}})
+	wantIn(t, r, 400, "Choose a bank.")
+	// An unknown organisation answers like the API: a field error on the
+	// bank (settlement.Service.RegisterParticipant looks it up for both).
+	r = adm.post(t, "/settlement/participants", url.Values{"org_id": {"no-such-org"}, "bic": {"CERRBRSP"}})
 	wantIn(t, r, 400, "Choose a bank.")
 	if f.auditCount(t) != before {
 		t.Fatal("a refused admission wrote something")

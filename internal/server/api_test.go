@@ -135,7 +135,7 @@ func TestOrgsCannotReachEachOther(t *testing.T) {
 		t.Fatalf("token minting token: %d %s", resp.status, resp.body)
 	}
 	// Get one of B's tokens through the service, as B's admin would.
-	bTokens, _ := f.ids.Store().ListAPITokens(context.Background(), energy.ID, identity.Page{Limit: 10})
+	bTokens, _ := f.db.ListAPITokens(context.Background(), energy.ID, identity.Page{Limit: 10})
 	if len(bTokens) == 0 {
 		t.Fatal("B has no tokens")
 	}
@@ -158,7 +158,7 @@ func TestOrgsCannotReachEachOther(t *testing.T) {
 	if resp := f.call(t, "GET", "/api/v1/orgs/"+energy.ID+"/tokens", b, nil); resp.status != 200 {
 		t.Fatalf("B's own tokens: %d", resp.status)
 	}
-	if tok, _ := f.ids.Store().GetAPITokenByHash(context.Background(), bTokens[0].Hash); !tok.RevokedAt.IsZero() {
+	if tok, _ := f.db.GetAPITokenByHash(context.Background(), bTokens[0].Hash); !tok.RevokedAt.IsZero() {
 		t.Fatal("A revoked B's token")
 	}
 	// The audit listing shows an org admin only their own org's entries.

@@ -67,6 +67,17 @@ type Plan struct {
 // same ids, so committing it twice cannot post it twice.
 var ns = uuid.MustParse("2b0f5d0e-7a35-4d8e-9c41-5b8a7f1c3d21")
 
+// cycleTransferID is the id of cycle number's transfer key. The statement
+// finds which cycle moved a participant's money by these ids (positionKey),
+// never by reading the transfer's reference text.
+func cycleTransferID(number int64, key string) ledger.ID {
+	return uuid.NewSHA1(ns, []byte(fmt.Sprintf("cycle-%d-%s", number, key)))
+}
+
+// positionKey names the transfer that settles participant row's net
+// position in currency ccy.
+func positionKey(row int64, ccy string) string { return fmt.Sprintf("p%d-%s", row, ccy) }
+
 // MakePlan nets the queue and builds the cycle's ledger transfers and
 // report. It does no I/O.
 //
@@ -271,7 +282,7 @@ func MakePlan(number int64, q Queue, books Books, queue []*Instruction) (*Plan, 
 	// chain, so the ledger posts all of them or none.
 	var transfers []ledger.Transfer
 	add := func(key string, from, to ledger.ID, ccy string, amount int64, code string) {
-		transfers = append(transfers, ledger.Transfer{ID: uuid.NewSHA1(ns, []byte(fmt.Sprintf("cycle-%d-%s", number, key))),
+		transfers = append(transfers, ledger.Transfer{ID: cycleTransferID(number, key),
 			DebitAccount: from, CreditAccount: to, Amount: amount, Currency: ccy, Code: code, Reference: fmt.Sprintf("cycle %d", number), Flags: ledger.Linked})
 	}
 	for i, p := range byIdx {
@@ -281,7 +292,7 @@ func MakePlan(number int64, q Queue, books Books, queue []*Instruction) (*Plan, 
 				continue
 			}
 			acct := books.Accounts[p.Row][code].ID
-			key := fmt.Sprintf("p%d-%s", p.Row, code)
+			key := positionKey(p.Row, code)
 			if pos < 0 {
 				add(key, acct, books.Clearing[code], code, -pos, "settlement")
 			} else {

@@ -35,6 +35,23 @@ type Config struct {
 	// RateBook, when set, prices the cycle instead of Rates and records in
 	// the cycle report where each pair's rate came from (see NewRateBook).
 	RateBook func(ctx context.Context) (*RateBook, error)
+
+	// Orgs is the town's directory (identity.Service): participants are
+	// registered by org id and statements carry their owner's name.
+	Orgs Orgs
+}
+
+// OrgsFunc adapts a lookup function (a store's GetOrg in tests and tools)
+// to Orgs.
+type OrgsFunc func(ctx context.Context, id string) (identity.Org, error)
+
+// Org implements Orgs.
+func (f OrgsFunc) Org(ctx context.Context, id string) (identity.Org, error) { return f(ctx, id) }
+
+// Orgs is what settlement needs of the town's directory.
+type Orgs interface {
+	// Org reads an organisation; an unknown id answers not_found.
+	Org(ctx context.Context, id string) (identity.Org, error)
 }
 
 // Service applies settlement's rules and runs cycles.
@@ -57,9 +74,6 @@ func NewService(store Store, cfg Config) *Service {
 	return &Service{store: store, cfg: cfg}
 }
 
-// Store exposes the store for reports.
-func (s *Service) Store() Store { return s.store }
-
 var bicPattern = regexp.MustCompile(`^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$`)
 
 // ParticipantInput registers a bank (or changes its BIC and credit lines).
@@ -70,15 +84,36 @@ type ParticipantInput struct {
 	Active      *bool             `json:"active,omitempty"`
 }
 
-// RegisterParticipant admits a bank to settlement. Only the platform
-// administrator (acting for the settlement centre) does.
-func (s *Service) RegisterParticipant(ctx context.Context, p *identity.Principal, in ParticipantInput, org identity.Org) (Participant, error) {
+// RegisterParticipant admits the bank in.OrgID to settlement (or changes
+// its BIC and credit lines). Only the platform administrator (acting for
+// the settlement centre) does; p == nil is the system itself (the demo
+// seeder). The organisation is read from the town's directory (Config.Orgs):
+// an unknown id and an organisation that is not a bank are both a field
+// error on org_id, reported with whatever else is wrong.
+func (s *Service) RegisterParticipant(ctx context.Context, p *identity.Principal, in ParticipantInput) (Participant, error) {
 	if p != nil && !p.Has(identity.PlatformAdmin) {
 		return Participant{}, problem.New(problem.Forbidden, "only the settlement centre admits participants")
 	}
 	f := problem.Fields{}
-	if org.Kind != identity.KindBank {
-		f.Add("org_id", "must be a bank")
+	var org identity.Org
+	orgID := strings.TrimSpace(in.OrgID)
+	switch {
+	case orgID == "":
+		f.Add("org_id", "required: the id of a bank")
+	case s.cfg.Orgs == nil:
+		return Participant{}, errors.New("settlement: no organisation directory configured")
+	default:
+		o, err := s.cfg.Orgs.Org(ctx, orgID)
+		switch {
+		case problem.Is(err, problem.NotFound):
+			f.Add("org_id", "no such organisation: give the id of a bank")
+		case err != nil:
+			return Participant{}, err
+		case o.Kind != identity.KindBank:
+			f.Add("org_id", "must be a bank")
+		default:
+			org = o
+		}
 	}
 	bic := strings.ToUpper(strings.TrimSpace(in.BIC))
 	if !bicPattern.MatchString(bic) {
@@ -104,6 +139,13 @@ func (s *Service) RegisterParticipant(ctx context.Context, p *identity.Principal
 	u, o := p.Actor()
 	return s.store.UpsertParticipant(ctx, Participant{OrgID: org.ID, BIC: bic, CreditLines: lines, Active: active, CreatedAt: s.cfg.Now()},
 		audit.Record{ActorUser: u, ActorOrg: o, Action: "settlement.participant", SubjectType: "org", SubjectID: org.ID, OrgID: org.ID, After: bic})
+}
+
+// Participants lists the settlement's participants (banks, their BICs and
+// credit lines), active or not. The list is the settlement's public
+// directory: every bank must know the BICs it may pay.
+func (s *Service) Participants(ctx context.Context) ([]Participant, error) {
+	return s.store.Participants(ctx)
 }
 
 func (s *Service) participants(ctx context.Context) (map[string]Participant, map[string]Participant, error) {
@@ -250,6 +292,20 @@ func (s *Service) Cancel(ctx context.Context, p *identity.Principal, e2e string)
 	u, o := p.Actor()
 	return s.store.CancelInstruction(ctx, p.OrgID, e2e, audit.Record{ActorUser: u, ActorOrg: o, Action: "settlement.instruction.cancel",
 		SubjectType: "settlement_instruction", OrgID: p.OrgID, Before: "queued", After: "cancelled", Detail: e2e})
+}
+
+// InstructionFor reads an instruction by its end-to-end id, which is
+// unique per paying bank: a bank reads its own (payer is ignored); the
+// settlement centre names the paying bank, which it must.
+func (s *Service) InstructionFor(ctx context.Context, p *identity.Principal, payer, e2e string) (Instruction, error) {
+	if !s.IsCentre(ctx, p) {
+		return s.Instruction(ctx, p, e2e)
+	}
+	if payer = strings.TrimSpace(payer); payer == "" {
+		return Instruction{}, &problem.Error{Code: problem.Invalid, Message: "which bank's instruction?",
+			Fields: map[string]string{"payer": "required for the settlement centre: the paying bank's org id"}}
+	}
+	return s.store.GetInstruction(ctx, payer, e2e)
 }
 
 // Instruction returns one of p's bank's instructions.
@@ -538,7 +594,7 @@ func (s *Service) Pacs009(ctx context.Context, number int64, centreBIC string) (
 	for _, p := range ps {
 		bic[p.OrgID] = p.BIC
 	}
-	m := &iso20022.SettlementCycle{MsgID: fmt.Sprintf("BTS-C%06d", c.Number), CreatedAt: c.SettledAt}
+	m := &iso20022.SettlementCycle{MsgID: pacs009MsgID(c.Number), CreatedAt: c.SettledAt}
 	for i, pos := range c.Report.Positions {
 		exp, _ := s.cfg.Exponent(pos.Currency)
 		t := iso20022.SettlementTransfer{Currency: pos.Currency, Exponent: exp, SettlementDate: c.SettledAt,
@@ -564,4 +620,85 @@ func (s *Service) Pacs009(ctx context.Context, number int64, centreBIC string) (
 // the benchmark, which time the phases separately).
 func BooksFor(ctx context.Context, s *Service, queue []*Instruction) (Books, error) {
 	return s.books(ctx, queue)
+}
+
+// Cycle reads cycle number as viewer may see it (see Visible); an unknown
+// number answers not_found.
+func (s *Service) Cycle(ctx context.Context, viewer *identity.Principal, number int64) (Cycle, error) {
+	if number <= 0 {
+		return Cycle{}, problem.New(problem.NotFound, "no such cycle: %d", number)
+	}
+	c, err := s.store.GetCycle(ctx, number)
+	if err != nil {
+		return Cycle{}, err
+	}
+	return s.Visible(ctx, viewer, c)
+}
+
+// Cycles lists cycles numbered below beforeNumber (0: the newest), newest
+// first. A listing carries the public figures; read one cycle through
+// Cycle for its deferrals.
+func (s *Service) Cycles(ctx context.Context, beforeNumber int64, limit int) ([]Cycle, error) {
+	cs, err := s.store.Cycles(ctx, beforeNumber, limit)
+	for i := range cs {
+		cs[i].Report.Deferrals, cs[i].Report.Exclusions = nil, nil
+	}
+	return cs, err
+}
+
+// LatestCycle is the newest cycle's number, or 0 before the first.
+func (s *Service) LatestCycle(ctx context.Context) (int64, error) {
+	cs, err := s.store.Cycles(ctx, 0, 1)
+	if err != nil || len(cs) == 0 {
+		return 0, err
+	}
+	return cs[0].Number, nil
+}
+
+// Visible returns c with only the deferrals and exclusions viewer may see.
+// A cycle's figures, pairs and net positions are its public result (every
+// bank sees them, as participants of a CLS-style system see the cycle's
+// pay-ins and pay-outs), but a deferral names an instruction and its
+// payer's shortfall, which is the payer's business: the settlement centre
+// (IsCentre) sees them all, a bank its own, anyone else none. The counts
+// (Report.Deferred, Report.Excluded) stay public.
+func (s *Service) Visible(ctx context.Context, viewer *identity.Principal, c Cycle) (Cycle, error) {
+	seeAll := s.IsCentre(ctx, viewer)
+	var err error
+	if c.Report.Deferrals, err = s.visibleDeferrals(ctx, c.Report.Deferrals, viewer, seeAll); err != nil {
+		return Cycle{}, err
+	}
+	if c.Report.Exclusions, err = s.visibleDeferrals(ctx, c.Report.Exclusions, viewer, seeAll); err != nil {
+		return Cycle{}, err
+	}
+	return c, nil
+}
+
+// visibleDeferrals filters ds for viewer. A stored deferral may lack its
+// payer (cycles read the queue by participant row); it is then found by
+// the instruction's sequence number.
+func (s *Service) visibleDeferrals(ctx context.Context, ds []Deferral, viewer *identity.Principal, seeAll bool) ([]Deferral, error) {
+	if viewer == nil {
+		return nil, nil
+	}
+	org := viewer.OrgID
+	if seeAll {
+		org = ""
+	}
+	var out []Deferral
+	for _, d := range ds {
+		if d.Payer == "" {
+			list, err := s.store.ListInstructions(ctx, org, d.Seq+1, 1)
+			if err != nil {
+				return nil, err
+			}
+			if len(list) == 1 && list[0].Seq == d.Seq {
+				d.Payer = list[0].Payer
+			}
+		}
+		if seeAll || d.Payer == viewer.OrgID {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }

@@ -34,7 +34,7 @@ func TestSettlementSingleAbsurdQuoterCannotDrainTheCentre(t *testing.T) {
 				t.Fatalf("ref %v: CNY/KZT %s", withRef, r)
 			}
 		}
-		w.svc = settlement.NewService(db, settlement.Config{Ledger: w.led, Exponent: exp, Now: func() time.Time { return w.clockAt },
+		w.svc = settlement.NewService(db, settlement.Config{Ledger: w.led, Exponent: exp, Orgs: settlement.OrgsFunc(db.GetOrg), Now: func() time.Time { return w.clockAt },
 			CentreOrg: func(context.Context) (string, error) { return w.centre.ID, nil },
 			RateBook: func(context.Context) (*settlement.RateBook, error) {
 				return settlement.NewRateBook([]fx.Rate{rogue}, ref, nil, fx.DefaultBandBps), nil
@@ -68,7 +68,7 @@ func TestSettlementSingleAbsurdQuoterCannotDrainTheCentre(t *testing.T) {
 			t.Fatalf("report rates %+v\nwant %+v", got, want)
 		}
 		// The stored report keeps the sources.
-		stored, err := w.svc.Store().GetCycle(ctx, c.Number)
+		stored, err := w.db.GetCycle(ctx, c.Number)
 		if err != nil || len(stored.Report.Rates) != 1 || stored.Report.Rates[0].Method != settlement.RateReference {
 			t.Fatalf("stored %+v %v", stored.Report.Rates, err)
 		}

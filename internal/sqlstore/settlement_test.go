@@ -55,7 +55,7 @@ func newSettlementWorld(t *testing.T, db *DB) *settlementWorld {
 	go w.led.Run(lctx)
 	usd := map[string]money.Rate{}
 	_ = usd
-	w.svc = settlement.NewService(db, settlement.Config{Ledger: w.led, Exponent: exp, Now: func() time.Time { return w.clockAt },
+	w.svc = settlement.NewService(db, settlement.Config{Ledger: w.led, Exponent: exp, Orgs: settlement.OrgsFunc(db.GetOrg), Now: func() time.Time { return w.clockAt },
 		CentreOrg: func(context.Context) (string, error) { return w.centre.ID, nil },
 		Rates: func(context.Context) (func(a, b string) (money.Rate, bool), error) {
 			return func(a, b string) (money.Rate, bool) {
@@ -100,7 +100,7 @@ func newSettlementWorld(t *testing.T, db *DB) *settlementWorld {
 	}
 	for i, b := range w.banks {
 		if _, err := w.svc.RegisterParticipant(ctx, nil, settlement.ParticipantInput{BIC: fmt.Sprintf("BANK%cKZK", 'A'+i),
-			CreditLines: map[string]string{"KZT": "100.00"}}, b); err != nil {
+			CreditLines: map[string]string{"KZT": "100.00"}, OrgID: b.ID}); err != nil {
 			t.Fatal(err)
 		}
 	}

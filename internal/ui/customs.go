@@ -612,9 +612,9 @@ func (p *Pages) nextSteps(v *View, d *customs.Declaration, auth customs.Authorit
 		if !d.Paid() && d.Assessment != nil {
 			out = append(out, v.T("customs.next.pay", kzt(v.Lang, d.Assessment.TotalKZT)))
 		}
-		if d.Status == customs.StatusAssessed && (d.Lane == customs.LaneGreen || d.Lane == customs.LaneBlue) {
+		if d.ReleasesAutomatically() {
 			out = append(out, v.T("customs.next.auto_release"))
-		} else if d.Paid() && d.SPS.Status.Clear() {
+		} else if d.Releasable() {
 			out = append(out, v.T("customs.next.officer_release"))
 		}
 	case customs.StatusReleased:

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -131,7 +132,7 @@ func newItem() itemInput { return itemInput{Unit: "KGM", Currency: "KZT", Origin
 func (p *Pages) freshInput(r *http.Request, pr *identity.Principal) declInput {
 	in := declInput{Procedure: string(customs.Export), Incoterm: "FCA", Mode: string(customs.ModeRoad), BorderPost: "KZHOR",
 		Parties: map[string]partyInput{}, Items: []itemInput{newItem()}}
-	if org, err := p.Identity.Store().GetOrg(r.Context(), pr.OrgID); err == nil {
+	if org, err := p.Identity.Org(r.Context(), pr.OrgID); err == nil {
 		own := partyInput{Name: org.Name, ID: org.RegID, Country: org.Country}
 		in.Parties["declarant"] = own
 		own.OrgID = org.ID
@@ -590,7 +591,7 @@ func (p *Pages) checkPartyOrgs(r *http.Request, in *declInput) {
 		if x.OrgID == "" {
 			continue
 		}
-		org, err := p.Identity.Store().GetOrg(r.Context(), x.OrgID)
+		org, err := p.Identity.Org(r.Context(), x.OrgID)
 		if err != nil || x.Name != "" && !strings.EqualFold(strings.TrimSpace(x.Name), org.Name) {
 			x.OrgID = ""
 			in.Parties[role] = x
@@ -703,27 +704,59 @@ func (p *Pages) declFormPost(w http.ResponseWriter, r *http.Request, id string) 
 		p.renderDeclForm(w, r, in, st)
 		return
 	}
-	var d customs.Declaration
-	var err error
-	if id == "" {
-		d, err = p.Customs.Create(ctx, pr, c)
-	} else {
-		d, err = p.Customs.Amend(ctx, pr, id, in.Version, c, in.Note)
+	// The documents chosen on the form; one that cannot be read stores
+	// nothing.
+	var docs []customs.NewDocument
+	var docSlots []int // the form slot of each of docs
+	for i := range customsDocSlots {
+		nd, err := readUpload(r, fmt.Sprintf("doc_file_%d", i), r.PostFormValue(fmt.Sprintf("doc_kind_%d", i)), r.PostFormValue(fmt.Sprintf("doc_ref_%d", i)))
+		if err != nil {
+			msg, status := customsSummary(v, err)
+			st.summary, st.status = msg, status
+			st.errs = map[string]fieldErr{fmt.Sprintf("doc_file_%d", i): {Msg: msg}}
+			p.renderDeclForm(w, r, in, st)
+			return
+		}
+		if nd != nil {
+			docs, docSlots = append(docs, *nd), append(docSlots, i)
+		}
 	}
+	submit := r.PostFormValue("op") == "submit"
+	if id == "" {
+		// A new declaration is one change, as in the API: the draft with
+		// its documents (Create), or with "submit" the whole filing
+		// (Lodge). Nothing is stored when anything is wrong.
+		var err error
+		var d customs.Declaration
+		if submit {
+			d, err = p.Customs.Lodge(ctx, pr, c, docs)
+		} else {
+			d, err = p.Customs.Create(ctx, pr, c, docs...)
+		}
+		if err != nil {
+			st.summary, st.status = customsSummary(v, err)
+			st.errs = p.filingFieldErrs(v, err, docSlots)
+			p.renderDeclForm(w, r, in, st)
+			return
+		}
+		done := "saved"
+		if submit {
+			done = "submitted"
+		}
+		http.Redirect(w, r, "/customs/"+url.PathEscape(d.ID)+"?done="+done, http.StatusSeeOther)
+		return
+	}
+	d, err := p.Customs.Amend(ctx, pr, id, in.Version, c, in.Note)
 	if err != nil {
 		st.summary, st.status = customsSummary(v, err)
 		st.errs = p.customsFieldErrs(v, err)
 		p.renderDeclForm(w, r, in, st)
 		return
 	}
-	// The documents chosen on the form, attached to the saved draft.
-	for i := range customsDocSlots {
-		nd, err := readUpload(r, fmt.Sprintf("doc_file_%d", i), r.PostFormValue(fmt.Sprintf("doc_kind_%d", i)), r.PostFormValue(fmt.Sprintf("doc_ref_%d", i)))
-		if err == nil && nd != nil {
-			_, err = p.Customs.AttachDocument(ctx, pr, d.ID, *nd)
-		}
-		if err != nil {
-			// The draft is saved; show it for editing with the refusal.
+	// The documents chosen on the form, attached to the amended declaration.
+	for j, nd := range docs {
+		if _, err := p.Customs.AttachDocument(ctx, pr, d.ID, nd); err != nil {
+			// The amendment is saved; show it for editing with the refusal.
 			if fresh, gerr := p.Customs.Get(ctx, pr, d.ID); gerr == nil {
 				d = fresh
 			}
@@ -737,13 +770,13 @@ func (p *Pages) declFormPost(w http.ResponseWriter, r *http.Request, id string) 
 				st.errs[k] = e
 			}
 			if len(st.errs) == 0 {
-				st.errs[fmt.Sprintf("doc_file_%d", i)] = fieldErr{Msg: msg}
+				st.errs[fmt.Sprintf("doc_file_%d", docSlots[j])] = fieldErr{Msg: msg}
 			}
 			p.renderDeclForm(w, r, in, st)
 			return
 		}
 	}
-	if r.PostFormValue("op") == "submit" && d.Status == customs.StatusDraft {
+	if submit && d.Status == customs.StatusDraft {
 		if _, err := p.Customs.Submit(ctx, pr, d.ID); err != nil {
 			r.SetPathValue("id", d.ID)
 			p.renderDecl(w, r, declState{formErr: err, which: "submit", lead: v.T("customs.saved_not_submitted")})
@@ -753,6 +786,46 @@ func (p *Pages) declFormPost(w http.ResponseWriter, r *http.Request, id string) 
 		return
 	}
 	http.Redirect(w, r, "/customs/"+url.PathEscape(d.ID)+"?done=saved", http.StatusSeeOther)
+}
+
+// filingFieldErrs is customsFieldErrs for a new declaration filed with its
+// documents: the service names a bad document documents[j].field, which
+// the form shows on the file slot the document came from.
+func (p *Pages) filingFieldErrs(v *View, err error, docSlots []int) map[string]fieldErr {
+	var pe *problem.Error
+	if !errors.As(err, &pe) {
+		return nil
+	}
+	rest, docs := map[string]string{}, map[string]string{}
+	slotOf := map[string]string{}
+	for k, msg := range pe.Fields {
+		var j int
+		if n, _ := fmt.Sscanf(k, "documents[%d].", &j); n == 1 && j >= 0 && j < len(docSlots) {
+			field := k[strings.IndexByte(k, '.')+1:]
+			docs[k+"|"+field] = msg
+			slotOf[k+"|"+field] = fmt.Sprintf("doc_file_%d", docSlots[j])
+			continue
+		}
+		rest[k] = msg
+	}
+	out := p.customsFieldErrs(v, &problem.Error{Code: pe.Code, Message: pe.Message, Fields: rest})
+	if out == nil {
+		out = map[string]fieldErr{}
+	}
+	keys := make([]string, 0, len(docs))
+	for k := range docs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		field := k[strings.IndexByte(k, '|')+1:]
+		// The document's field worded as the form words it (kind, content…).
+		fe := p.customsFieldErrs(v, &problem.Error{Code: pe.Code, Fields: map[string]string{field: docs[k]}})[field]
+		if _, dup := out[slotOf[k]]; !dup {
+			out[slotOf[k]] = fe
+		}
+	}
+	return out
 }
 
 // allFieldErrs reports the form's own refusals together with everything

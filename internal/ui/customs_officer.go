@@ -218,7 +218,7 @@ func (p *Pages) aeoOrgs(ctx context.Context, v *View) ([]aeoOrg, error) {
 	var out []aeoOrg
 	after := ""
 	for {
-		orgs, err := p.Identity.Store().ListOrgs(ctx, identity.Page{After: after, Limit: 500})
+		orgs, err := p.Identity.Orgs(ctx, identity.Page{After: after, Limit: 500})
 		if err != nil {
 			return nil, err
 		}
@@ -267,7 +267,7 @@ func (p *Pages) CustomsAEO(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	pr := identity.FromContext(ctx)
 	orgID := r.PostFormValue("org_id")
-	if _, err := p.Identity.Store().GetOrg(ctx, orgID); err != nil {
+	if _, err := p.Identity.Org(ctx, orgID); err != nil {
 		orgID = ""
 	}
 	if _, err := p.Customs.SetTrustedTrader(ctx, pr, orgID, r.PostFormValue("aeo") == "grant", r.PostFormValue("note")); err != nil {

@@ -120,7 +120,7 @@ func (p *Pages) backingOptions(r *http.Request, pr *identity.Principal, lang str
 
 // declarantOptions are the organisations that declare goods.
 func (p *Pages) declarantOptions(r *http.Request) []optionView {
-	orgs, err := p.Identity.Store().ListOrgs(r.Context(), identity.Page{Limit: 1000})
+	orgs, err := p.Identity.Orgs(r.Context(), identity.Page{Limit: 1000})
 	if err != nil {
 		return nil
 	}

@@ -65,7 +65,7 @@ func (p *Pages) renderIssuance(w http.ResponseWriter, r *http.Request, status in
 	centre := p.Ledger.IsCentreOperator(r.Context(), pr)
 	var banks []map[string]string
 	if centre {
-		orgs, err := p.Identity.Store().ListOrgs(r.Context(), identity.Page{Limit: 1000})
+		orgs, err := p.Identity.Orgs(r.Context(), identity.Page{Limit: 1000})
 		if err != nil {
 			p.Error(w, r, http.StatusInternalServerError, err)
 			return

@@ -244,7 +244,7 @@ func (o *orgNames) name(id string) string {
 		return n
 	}
 	n := shortID(id)
-	if org, err := o.p.Identity.Store().GetOrg(o.r.Context(), id); err == nil {
+	if org, err := o.p.Identity.Org(o.r.Context(), id); err == nil {
 		n = org.Name
 	}
 	o.names[id] = n

@@ -270,7 +270,7 @@ func (p *Pages) renderObligations(w http.ResponseWriter, r *http.Request, st obl
 	// residents' community.
 	var debtors []orgOption
 	if obligations.CanEnter(pr) {
-		orgs, err := p.Identity.Store().ListOrgs(ctx, identity.Page{Limit: 1000})
+		orgs, err := p.Identity.Orgs(ctx, identity.Page{Limit: 1000})
 		if err != nil {
 			p.Error(w, r, statusOfErr(err), err)
 			return
@@ -544,7 +544,7 @@ func (p *Pages) ObligationRunPage(w http.ResponseWriter, r *http.Request) {
 	runBy := v.T("oblig.system")
 	if run.RunBy != "system" && run.RunBy != "" {
 		runBy = run.RunBy
-		if u, err := p.Identity.Store().GetUser(ctx, run.RunBy); err == nil && (admin || u.OrgID == pr.OrgID) {
+		if u, err := p.Identity.UserByID(ctx, run.RunBy); err == nil && (admin || u.OrgID == pr.OrgID) {
 			runBy = u.Name
 		} else if !admin {
 			runBy = v.T("oblig.platform_admin")

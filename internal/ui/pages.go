@@ -91,7 +91,7 @@ func (p *Pages) MyOrg(w http.ResponseWriter, r *http.Request) {
 func (p *Pages) renderOrg(w http.ResponseWriter, r *http.Request, status int, formErr error, newSecret string) {
 	pr := identity.FromContext(r.Context())
 	ctx := r.Context()
-	org, err := p.Identity.Store().GetOrg(ctx, pr.OrgID)
+	org, err := p.Identity.Org(ctx, pr.OrgID)
 	if err != nil {
 		p.Error(w, r, http.StatusInternalServerError, err)
 		return
@@ -169,7 +169,7 @@ func (p *Pages) RevokeToken(w http.ResponseWriter, r *http.Request) {
 func (p *Pages) Orgs(w http.ResponseWriter, r *http.Request) { p.renderOrgs(w, r, http.StatusOK, nil) }
 
 func (p *Pages) renderOrgs(w http.ResponseWriter, r *http.Request, status int, formErr error) {
-	orgs, err := p.Identity.Store().ListOrgs(r.Context(), identity.Page{After: r.URL.Query().Get("after"), Limit: 200})
+	orgs, err := p.Identity.Orgs(r.Context(), identity.Page{After: r.URL.Query().Get("after"), Limit: 200})
 	if err != nil {
 		p.Error(w, r, http.StatusInternalServerError, err)
 		return

@@ -113,7 +113,7 @@ type settleOption struct {
 func (p *Pages) settleRates(ctx context.Context) func(a, b string) (money.Rate, bool) {
 	var board []fx.Rate
 	if p.FX != nil {
-		if b, err := p.FX.Store().CurrentRates(ctx, time.Now()); err == nil {
+		if b, err := p.FX.CurrentRates(ctx, time.Now()); err == nil {
 			board = b
 		}
 	}
@@ -172,39 +172,6 @@ func (p *Pages) settleFail(v *View, err error) int {
 		v.Error = v.T("settle.not_participant")
 	}
 	return status
-}
-
-// VisibleDeferrals returns the deferrals (or exclusions) of a cycle that
-// viewer may see, with their payers: all of them for the settlement centre
-// (seeAll: settlement.Service.IsCentre), a bank's own otherwise (a deferral tells a payer's shortfall, which is the
-// payer's business; the count of deferrals is public). A stored deferral
-// may lack its payer (cycles read the queue by participant row); it is
-// then found by the instruction's sequence number.
-func VisibleDeferrals(ctx context.Context, store settlement.Store, ds []settlement.Deferral, viewer *identity.Principal, seeAll bool) ([]settlement.Deferral, error) {
-	if viewer == nil {
-		return nil, nil
-	}
-	admin := seeAll
-	org := viewer.OrgID
-	if admin {
-		org = ""
-	}
-	var out []settlement.Deferral
-	for _, d := range ds {
-		if d.Payer == "" {
-			list, err := store.ListInstructions(ctx, org, d.Seq+1, 1)
-			if err != nil {
-				return nil, err
-			}
-			if len(list) == 1 && list[0].Seq == d.Seq {
-				d.Payer = list[0].Payer
-			}
-		}
-		if admin || d.Payer == viewer.OrgID {
-			out = append(out, d)
-		}
-	}
-	return out, nil
 }
 
 // settlementOff answers 503 when the server runs without settlement.
@@ -266,7 +233,7 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 	isAdmin, isBank := pr.Has(identity.PlatformAdmin), pr.Has(identity.BankOperator)
 	isCentre := p.Settlement.IsCentre(ctx, pr)
 	names := p.orgNames(r)
-	parts, err := p.Settlement.Store().Participants(ctx)
+	parts, err := p.Settlement.Participants(ctx)
 	if err != nil {
 		p.Error(w, r, statusOfErr(err), err)
 		return
@@ -286,7 +253,7 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 	}
 
 	// Cycles: the history, its charts and the latest summary.
-	cycles, err := p.Settlement.Store().Cycles(ctx, 0, 50)
+	cycles, err := p.Settlement.Cycles(ctx, 0, 50)
 	if err != nil {
 		p.Error(w, r, statusOfErr(err), err)
 		return
@@ -386,7 +353,7 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 		var banks []settleOption
 		var after string
 		for {
-			orgs, err := p.Identity.Store().ListOrgs(ctx, identity.Page{After: after, Limit: 500})
+			orgs, err := p.Identity.Orgs(ctx, identity.Page{After: after, Limit: 500})
 			if err != nil {
 				p.Error(w, r, statusOfErr(err), err)
 				return
@@ -721,17 +688,7 @@ func (p *Pages) SettlementAdmit(w http.ResponseWriter, r *http.Request) {
 	if form.CreditAmount != "" {
 		in.CreditLines = map[string]string{form.CreditCurrency: amountInput(lang, form.CreditAmount)}
 	}
-	org, orgErr := identity.Org{}, error(nil)
-	if form.OrgID == "" {
-		orgErr = problem.New(problem.NotFound, "no organisation")
-	} else {
-		org, orgErr = p.Identity.Store().GetOrg(ctx, form.OrgID)
-	}
-	if orgErr != nil && !problem.Is(orgErr, problem.NotFound) {
-		p.Error(w, r, statusOfErr(orgErr), orgErr)
-		return
-	}
-	_, err := p.Settlement.RegisterParticipant(ctx, pr, in, org)
+	_, err := p.Settlement.RegisterParticipant(ctx, pr, in)
 	if err != nil {
 		p.renderSettlement(w, r, settleState{which: "admit", admit: form, formErr: err})
 		return
@@ -780,7 +737,7 @@ func (p *Pages) SettlementCycle(w http.ResponseWriter, r *http.Request) {
 		p.Error(w, r, http.StatusNotFound, problem.New(problem.NotFound, "no such cycle"))
 		return
 	}
-	c, err := p.Settlement.Store().GetCycle(ctx, n)
+	c, err := p.Settlement.Cycle(ctx, pr, n)
 	if err != nil {
 		p.Error(w, r, statusOfErr(err), err)
 		return
@@ -793,7 +750,6 @@ func (p *Pages) SettlementCycle(w http.ResponseWriter, r *http.Request) {
 		reporting = settlement.DefaultCost.Reporting
 	}
 	rate := p.settleRates(ctx)
-	seeAll := p.Settlement.IsCentre(ctx, pr)
 	data := map[string]any{"Cycle": c, "Head": p.cycleHeadline(v, c), "Reporting": reporting, "IsBank": pr.Has(identity.BankOperator)}
 	if r.URL.Query().Get("done") == "run" {
 		data["Done"] = v.T("settle.done_run", c.Number)
@@ -896,14 +852,14 @@ func (p *Pages) SettlementCycle(w http.ResponseWriter, r *http.Request) {
 	}.HTML()
 
 	// Deferrals: a bank sees its own; the centre sees all.
+	// (settlement.Service.Cycle has kept only the ones pr may see.)
 	rowsOf := func(ds []settlement.Deferral) ([]settleDeferralRow, error) {
-		defs, err := VisibleDeferrals(ctx, p.Settlement.Store(), ds, pr, seeAll)
 		var out []settleDeferralRow
-		for _, d := range defs {
+		for _, d := range ds {
 			out = append(out, settleDeferralRow{Seq: d.Seq, EndToEndID: d.EndToEndID, Payer: names.name(d.Payer), Currency: d.Currency,
 				Reason: p.settleReason(v, d.Reason), Shortfall: p.amount(v.Lang, d.Currency, d.Shortfall)})
 		}
-		return out, err
+		return out, nil
 	}
 	drows, err := rowsOf(rep.Deferrals)
 	if err != nil {
