@@ -20,6 +20,7 @@ import (
 	"bricstown/internal/customs"
 	"bricstown/internal/identity"
 	"bricstown/internal/notify"
+	"bricstown/internal/period"
 	"bricstown/internal/problem"
 
 	"github.com/google/uuid"
@@ -872,29 +873,14 @@ type laneStatsOut struct {
 	Lanes []laneStatOut `json:"lanes"`
 }
 
-// timeParam reads an RFC 3339 time or a date (midnight UTC).
-func timeParam(f problem.Fields, r *http.Request, name string, def time.Time) time.Time {
-	v := strings.TrimSpace(r.URL.Query().Get(name))
-	if v == "" {
-		return def
-	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t.UTC()
-	}
-	if t, err := time.Parse(time.DateOnly, v); err == nil {
-		return t
-	}
-	f.Add(name, "must be an RFC 3339 time (2026-03-02T09:00:00Z) or a date (2026-03-02)")
-	return def
-}
-
 func (s *Server) laneStats(w http.ResponseWriter, r *http.Request) {
 	if !s.customsReady(w, r) {
 		return
 	}
 	f := problem.Fields{}
-	to := timeParam(f, r, "to", time.Now().UTC())
-	from := timeParam(f, r, "from", to.AddDate(0, 0, -30))
+	q := r.URL.Query()
+	to := period.Bound(f, "to", q.Get("to"), true, time.Now().UTC())
+	from := period.Bound(f, "from", q.Get("from"), false, to.AddDate(0, 0, -30))
 	if err := f.Err("bad period"); err != nil {
 		writeProblem(w, r, s.log, err)
 		return

@@ -13,6 +13,7 @@ import (
 	"bricstown/internal/identity"
 	"bricstown/internal/iso20022"
 	"bricstown/internal/ledger"
+	"bricstown/internal/period"
 	"bricstown/internal/problem"
 )
 
@@ -113,31 +114,8 @@ func (s *Service) Statement(ctx context.Context, p *identity.Principal, req Stat
 // statementPeriod reads the period's bounds (see StatementRequest) and
 // collects what is wrong with them in f.
 func statementPeriod(fromText, toText string, now time.Time, f problem.Fields) (from, to time.Time) {
-	today := now.UTC().Truncate(24 * time.Hour)
-	from, to = today, now
-	parse := func(field, v string, endOfDay bool) (time.Time, bool) {
-		if d, err := time.Parse("2006-01-02", v); err == nil {
-			if endOfDay {
-				d = d.Add(24 * time.Hour)
-			}
-			return d, true
-		}
-		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-			return t.UTC(), true
-		}
-		f.Add(field, "must be a date YYYY-MM-DD or an RFC 3339 time, e.g. 2026-03-14T09:00:00Z")
-		return time.Time{}, false
-	}
-	if v := strings.TrimSpace(fromText); v != "" {
-		if t, ok := parse("from", v, false); ok {
-			from = t
-		}
-	}
-	if v := strings.TrimSpace(toText); v != "" {
-		if t, ok := parse("to", v, true); ok {
-			to = t
-		}
-	}
+	from = period.Bound(f, "from", fromText, false, now.UTC().Truncate(24*time.Hour))
+	to = period.Bound(f, "to", toText, true, now)
 	if to.After(now) {
 		to = now
 	}
