@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -116,49 +115,6 @@ func (s *Server) publishDeclaration(ctx context.Context, action string, d *custo
 	}
 }
 
-// decodeBody reads one JSON object strictly, like decodeJSON; with optional,
-// an empty body is the zero value (for actions whose note is optional).
-func decodeBody(r *http.Request, dst any, optional bool) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return problem.New(problem.Malformed, "Content-Type must be application/json")
-	}
-	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		return jsonProblem(err)
-	}
-	if optional && len(bytes.TrimSpace(b)) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		if errors.As(err, new(*time.ParseError)) {
-			return &problem.Error{Code: problem.Invalid, Message: "a time is malformed",
-				Fields: map[string]string{"arrival_expected_at": "must be an RFC 3339 time such as 2026-03-02T09:00:00Z"}}
-		}
-		return embeddedFields(jsonProblem(err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return problem.New(problem.Malformed, "the body must hold a single JSON object")
-	}
-	return nil
-}
-
-// embeddedFields names fields of the embedded customs.Content by their JSON
-// path alone ("goods_items.tariff_quantity", not "Content.goods_items…").
-func embeddedFields(err error) error {
-	var pe *problem.Error
-	if errors.As(err, &pe) {
-		for k, v := range pe.Fields {
-			if rest, ok := strings.CutPrefix(k, "Content."); ok {
-				delete(pe.Fields, k)
-				pe.Fields[rest] = v
-			}
-		}
-	}
-	return err
-}
-
 func declarationPath(id string) string { return "/api/v1/customs/declarations/" + id }
 
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
@@ -216,7 +172,7 @@ func (s *Server) createDeclaration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in declarationIn
-	if err := decodeBody(r, &in, false); err != nil {
+	if err := decodeJSON(r, &in); err != nil {
 		writeProblem(w, r, s.log, err)
 		return
 	}
@@ -365,7 +321,7 @@ func (s *Server) amendDeclaration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in amendIn
-	if err := decodeBody(r, &in, false); err != nil {
+	if err := decodeJSON(r, &in); err != nil {
 		writeProblem(w, r, s.log, err)
 		return
 	}
@@ -409,7 +365,7 @@ func readUpload(r *http.Request) (customs.NewDocument, error) {
 	switch ct {
 	case "application/json":
 		var in documentIn
-		if err := decodeBody(r, &in, false); err != nil {
+		if err := decodeJSON(r, &in); err != nil {
 			return customs.NewDocument{}, err
 		}
 		f := problem.Fields{}
@@ -683,7 +639,7 @@ func (s *Server) estimateDuties(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var c customs.Content
-	if err := decodeBody(r, &c, false); err != nil {
+	if err := decodeJSON(r, &c); err != nil {
 		writeProblem(w, r, s.log, err)
 		return
 	}
@@ -836,7 +792,7 @@ func (s *Server) setTrustedTrader(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in trustedTraderIn
-	if err := decodeBody(r, &in, false); err != nil {
+	if err := decodeJSON(r, &in); err != nil {
 		writeProblem(w, r, s.log, err)
 		return
 	}
@@ -913,7 +869,7 @@ const signatureHelp = "each delivery carries X-Bricstown-Signature: t=<unix seco
 
 func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
 	var in notify.NewWebhook
-	if err := decodeBody(r, &in, false); err != nil {
+	if err := decodeJSON(r, &in); err != nil {
 		writeProblem(w, r, s.log, err)
 		return
 	}

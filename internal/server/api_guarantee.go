@@ -89,7 +89,7 @@ func (s *Server) cancelGuarantee(w http.ResponseWriter, r *http.Request) {
 	if !s.guaranteesReady(w, r) {
 		return
 	}
-	if err := decodeBody(r, &struct{}{}, true); err != nil {
+	if err := decodeOptionalJSON(r, &struct{}{}); err != nil {
 		writeProblem(w, r, s.log, err)
 		return
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,8 +9,10 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"bricstown/internal/identity"
 	"bricstown/internal/problem"
@@ -94,23 +97,123 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // trailing data, wrong types and bodies over the route's limit are refused
 // with field-level messages, before any handler logic runs, so that a bad
 // request can never write anything.
-func decodeJSON(r *http.Request, dst any) error {
+func decodeJSON(r *http.Request, dst any) error { return decodeBody(r, dst, false) }
+
+// decodeOptionalJSON is decodeJSON for actions whose body is optional (a
+// note): an empty body leaves dst as it is.
+func decodeOptionalJSON(r *http.Request, dst any) error { return decodeBody(r, dst, true) }
+
+func decodeBody(r *http.Request, dst any, optional bool) error {
 	ct := r.Header.Get("Content-Type")
 	if ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return problem.New(problem.Malformed, "Content-Type must be application/json")
 	}
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
 		return jsonProblem(err)
 	}
-	if dec.More() {
-		return problem.New(problem.Malformed, "the body must hold a single JSON object")
+	if optional && len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		if errors.As(err, new(*time.ParseError)) {
+			// encoding/json does not say which field held the time: find it.
+			return &problem.Error{Code: problem.Invalid, Message: "a time is malformed",
+				Fields: map[string]string{badTimeField(b, reflect.TypeOf(dst)): "must be an RFC 3339 time such as 2026-03-02T09:00:00Z"}}
+		}
+		return embeddedFields(jsonProblem(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return problem.New(problem.Malformed, "the body must hold a single JSON object")
 	}
 	return nil
+}
+
+// badTimeField finds the JSON path of the first time.Time field of t whose
+// value in body does not parse as RFC 3339 ("(body)" if none is found).
+func badTimeField(body []byte, t reflect.Type) string {
+	var doc any
+	if json.Unmarshal(body, &doc) != nil {
+		return "(body)"
+	}
+	if path := findBadTime(doc, t, ""); path != "" {
+		return path
+	}
+	return "(body)"
+}
+
+var timeType = reflect.TypeOf(time.Time{})
+
+func findBadTime(v any, t reflect.Type, path string) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == timeType:
+		if s, ok := v.(string); ok {
+			if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
+				return path
+			}
+		}
+	case t.Kind() == reflect.Slice:
+		if arr, ok := v.([]any); ok {
+			for i, x := range arr {
+				if p := findBadTime(x, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); p != "" {
+					return p
+				}
+			}
+		}
+	case t.Kind() == reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.Anonymous && name == "" {
+				if p := findBadTime(v, f.Type, path); p != "" {
+					return p
+				}
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if name == "-" || !f.IsExported() {
+				continue
+			}
+			x, ok := obj[name]
+			if !ok {
+				continue
+			}
+			sub := name
+			if path != "" {
+				sub = path + "." + name
+			}
+			if p := findBadTime(x, f.Type, sub); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// embeddedFields names fields of embedded structs (customs.Content) by their
+// JSON path alone ("goods_items.tariff_quantity", not "Content.goods_items…").
+func embeddedFields(err error) error {
+	var pe *problem.Error
+	if errors.As(err, &pe) {
+		for k, v := range pe.Fields {
+			if rest, ok := strings.CutPrefix(k, "Content."); ok {
+				delete(pe.Fields, k)
+				pe.Fields[rest] = v
+			}
+		}
+	}
+	return err
 }
 
 func jsonProblem(err error) error {
