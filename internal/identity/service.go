@@ -566,3 +566,37 @@ func (s *Service) RevokeToken(ctx context.Context, p *Principal, orgID, tokenID 
 	defer s.forgetTokens()
 	return s.store.RevokeAPIToken(ctx, orgID, tokenID, s.now(), record(p, "api_token.revoke", "api_token", tokenID, orgID, "active", "revoked", ""))
 }
+
+// OrgNames resolves organisation ids to names for one request or page,
+// looking each id up once (a board lists a handful of banks many times
+// over). An unknown id resolves to fallback(id).
+type OrgNames struct {
+	svc      *Service
+	ctx      context.Context
+	fallback func(id string) string
+	names    map[string]string
+}
+
+// OrgNames returns a resolver bound to ctx; fallback names an id that is
+// not an organisation ("" when nil).
+func (s *Service) OrgNames(ctx context.Context, fallback func(id string) string) *OrgNames {
+	return &OrgNames{svc: s, ctx: ctx, fallback: fallback, names: map[string]string{}}
+}
+
+// Name is the organisation's name.
+func (n *OrgNames) Name(id string) string {
+	if v, ok := n.names[id]; ok {
+		return v
+	}
+	v := ""
+	if n.fallback != nil {
+		v = n.fallback(id)
+	}
+	if n.svc != nil {
+		if o, err := n.svc.store.GetOrg(n.ctx, id); err == nil {
+			v = o.Name
+		}
+	}
+	n.names[id] = v
+	return v
+}

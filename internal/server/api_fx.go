@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"maps"
 	"net/http"
 	"slices"
@@ -45,31 +44,8 @@ type rateOut struct {
 	Flag         string     `json:"flag,omitempty"` // no_reference: published with no official rate to check it against
 }
 
-// orgNames looks organisation names up once per request: a board lists a
-// handful of banks many times over.
-type orgNames struct {
-	s     *Server
-	ctx   context.Context
-	names map[string]string
-}
-
-func (s *Server) orgNames(r *http.Request) *orgNames {
-	return &orgNames{s: s, ctx: r.Context(), names: map[string]string{}}
-}
-
-func (n *orgNames) name(id string) string {
-	if v, ok := n.names[id]; ok {
-		return v
-	}
-	v := ""
-	if n.s.identity != nil {
-		if o, err := n.s.identity.Org(n.ctx, id); err == nil {
-			v = o.Name
-		}
-	}
-	n.names[id] = v
-	return v
-}
+// orgNames looks organisation names up once per request.
+func (s *Server) orgNames(r *http.Request) *identity.OrgNames { return s.identity.OrgNames(r.Context(), nil) }
 
 // writeRates answers a list of rates with their providers' names.
 func (s *Server) writeRates(w http.ResponseWriter, r *http.Request, rates []fx.Rate) {
@@ -81,8 +57,8 @@ func (s *Server) writeRates(w http.ResponseWriter, r *http.Request, rates []fx.R
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
-func rateJSON(r fx.Rate, names *orgNames) rateOut {
-	out := rateOut{ID: r.ID, Provider: r.Provider, ProviderName: names.name(r.Provider), Pair: r.Pair.String(), Bid: r.Bid.String(),
+func rateJSON(r fx.Rate, names *identity.OrgNames) rateOut {
+	out := rateOut{ID: r.ID, Provider: r.Provider, ProviderName: names.Name(r.Provider), Pair: r.Pair.String(), Bid: r.Bid.String(),
 		Ask: r.Ask.String(), PublishedAt: r.PublishedAt, Flag: r.Flag}
 	if !r.ValidUntil.IsZero() {
 		v := r.ValidUntil
@@ -217,7 +193,7 @@ func (s *Server) setFee(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	out := feeOut{Provider: fee.Provider, ProviderName: s.orgNames(r).name(fee.Provider), Bps: fee.Bps, Fixed: map[string]string{}, UpdatedAt: fee.UpdatedAt}
+	out := feeOut{Provider: fee.Provider, ProviderName: s.orgNames(r).Name(fee.Provider), Bps: fee.Bps, Fixed: map[string]string{}, UpdatedAt: fee.UpdatedAt}
 	for c, v := range fee.Fixed {
 		out.Fixed[c] = s.amount(v, c)
 	}
@@ -280,17 +256,17 @@ type quoteOut struct {
 	UsedAt        *time.Time     `json:"used_at,omitempty"`
 }
 
-func (s *Server) legsJSON(legs []fx.Leg, names *orgNames) []legOut {
+func (s *Server) legsJSON(legs []fx.Leg, names *identity.OrgNames) []legOut {
 	out := make([]legOut, len(legs))
 	for i, l := range legs {
-		out[i] = legOut{Provider: l.Provider, ProviderName: names.name(l.Provider), RateID: l.RateID, Pair: l.Pair.String(), Side: string(l.Side),
+		out[i] = legOut{Provider: l.Provider, ProviderName: names.Name(l.Provider), RateID: l.RateID, Pair: l.Pair.String(), Side: string(l.Side),
 			Rate: l.Rate.String(), InCurrency: l.InCurrency, In: s.amount(l.In, l.InCurrency), Fee: s.amount(l.Fee, l.InCurrency),
 			OutCurrency: l.OutCurrency, Out: s.amount(l.Out, l.OutCurrency)}
 	}
 	return out
 }
 
-func (s *Server) quoteJSON(q fx.Quote, names *orgNames) quoteOut {
+func (s *Server) quoteJSON(q fx.Quote, names *identity.OrgNames) quoteOut {
 	out := quoteOut{ID: q.ID, PayerOrg: q.PayerOrg, Status: "open", Sell: q.Sell, Buy: q.Buy, Fixed: string(q.Fixed),
 		SellAmount: s.amount(q.SellAmount, q.Sell), BuyAmount: s.amount(q.BuyAmount, q.Buy), Legs: s.legsJSON(q.Legs, names),
 		Fees: []feeChargeOut{}, USD: usdOut{Available: q.USD.Available}, CreatedAt: q.CreatedAt, ExpiresAt: q.ExpiresAt}

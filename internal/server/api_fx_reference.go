@@ -36,7 +36,7 @@ func (s *Server) writeReference(w http.ResponseWriter, r *http.Request, status i
 	out := make([]referenceOut, len(rows))
 	for i, x := range rows {
 		out[i] = referenceOut{Date: x.Date, Currency: x.Currency, Units: x.Units, Rate: x.KZT.String(), Source: x.Source,
-			Publisher: x.Publisher, PublisherName: names.name(x.Publisher), PublishedAt: x.PublishedAt.UTC().Format("2006-01-02T15:04:05.999999Z07:00")}
+			Publisher: x.Publisher, PublisherName: names.Name(x.Publisher), PublishedAt: x.PublishedAt.UTC().Format("2006-01-02T15:04:05.999999Z07:00")}
 	}
 	writeJSON(w, status, map[string]any{"items": out})
 }

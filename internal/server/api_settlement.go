@@ -66,8 +66,8 @@ type participantOut struct {
 	CreatedAt   time.Time         `json:"created_at"`
 }
 
-func (s *Server) participantJSON(p settlement.Participant, names *orgNames) participantOut {
-	out := participantOut{OrgID: p.OrgID, OrgName: names.name(p.OrgID), BIC: p.BIC, CreditLines: map[string]string{}, Active: p.Active, CreatedAt: p.CreatedAt}
+func (s *Server) participantJSON(p settlement.Participant, names *identity.OrgNames) participantOut {
+	out := participantOut{OrgID: p.OrgID, OrgName: names.Name(p.OrgID), BIC: p.BIC, CreditLines: map[string]string{}, Active: p.Active, CreatedAt: p.CreatedAt}
 	for c, v := range p.CreditLines {
 		out.CreditLines[c] = s.amount(v, c)
 	}
@@ -524,7 +524,7 @@ func (s *Server) costJSON(c settlement.CostFigures) costOut {
 		Saving: s.amount(c.Saving, c.Currency), SavingBps: c.SavingBps}
 }
 
-func (s *Server) cycleJSON(c settlement.Cycle, names *orgNames) cycleOut {
+func (s *Server) cycleJSON(c settlement.Cycle, names *identity.OrgNames) cycleOut {
 	rep := c.Report
 	out := reportOut{Instructions: rep.Instructions, Settled: rep.Settled, Deferred: rep.Deferred, Excluded: rep.Excluded, SettlementTransfers: rep.SettlementTransfers,
 		LiquiditySavingBps: rep.LiquiditySavingBps, Currencies: []currencyFiguresOut{}, Pairs: []pairFiguresOut{}, Positions: []positionOut{},
@@ -542,7 +542,7 @@ func (s *Server) cycleJSON(c settlement.Cycle, names *orgNames) cycleOut {
 			Sell: x.Sell, SellAmount: s.amount(x.SellAmount, x.Sell), Buy: buy, BuyAmount: s.amount(x.BuyAmount, buy), SavingBps: x.SavingBps})
 	}
 	for _, x := range rep.Positions {
-		out.Positions = append(out.Positions, positionOut{OrgID: x.OrgID, OrgName: names.name(x.OrgID), BIC: x.BIC, Currency: x.Currency,
+		out.Positions = append(out.Positions, positionOut{OrgID: x.OrgID, OrgName: names.Name(x.OrgID), BIC: x.BIC, Currency: x.Currency,
 			Net: s.amount(x.Net, x.Currency)})
 	}
 	// c comes from settlement.Service (Cycle, Visible): its deferrals and

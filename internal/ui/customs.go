@@ -370,14 +370,14 @@ type customsRow struct {
 	CanEdit, Final                                     bool
 }
 
-func (p *Pages) customsRow(v *View, s customs.Summary, names *orgNames) customsRow {
+func (p *Pages) customsRow(v *View, s customs.Summary, names *identity.OrgNames) customsRow {
 	row := customsRow{ID: s.ID, Ref: s.FunctionalReferenceID, ShortID: shortID(s.ID), Procedure: v.T("customs.procedure." + string(s.Procedure)),
 		BorderPost: s.BorderPost, Status: statusBadge(v, s.Status), Lane: laneBadge(v, s.Lane), SPS: spsBadge(v, s.SPSStatus),
 		SPSRequired: s.SPSRequired, Total: kzt(v.Lang, s.TotalKZT), HasTotal: s.TotalKZT > 0 || s.Lane != customs.LaneNone,
 		Created: when(s.CreatedAt), Updated: when(s.UpdatedAt), Submitted: when(s.SubmittedAt),
 		CanEdit: customs.AllowedFrom(customs.ActAmend, s.Status), Final: s.Status.Final()}
 	if names != nil {
-		row.Declarant = names.name(s.DeclarantOrg)
+		row.Declarant = names.Name(s.DeclarantOrg)
 	}
 	if !s.SubmittedAt.IsZero() {
 		row.Age = ageText(v, time.Since(s.SubmittedAt))
@@ -489,7 +489,7 @@ func (p *Pages) CustomsPage(w http.ResponseWriter, r *http.Request) {
 		filters = append(filters, filterLink{Key: f, Text: v.T(key), Href: href, Count: counts[f], Current: f == show})
 	}
 	v.Data = map[string]any{"Rows": rows, "Filters": filters, "Counts": counts, "Truncated": len(list) >= customsListLimit,
-		"Limit": customsListLimit, "OrgName": p.orgNames(r).name(pr.OrgID)}
+		"Limit": customsListLimit, "OrgName": p.orgNames(r).Name(pr.OrgID)}
 	p.render(w, r, http.StatusOK, "customs", v)
 }
 
@@ -580,7 +580,7 @@ func (p *Pages) customsAssessView(v *View, a *customs.Assessment, items []custom
 
 // nextSteps says in plain words what the declaration waits for and who
 // has to act: the status a trader most wants to understand.
-func (p *Pages) nextSteps(v *View, d *customs.Declaration, auth customs.Authority, names *orgNames) []string {
+func (p *Pages) nextSteps(v *View, d *customs.Declaration, auth customs.Authority, names *identity.OrgNames) []string {
 	var out []string
 	switch d.Status {
 	case customs.StatusDraft:
@@ -664,7 +664,7 @@ func (p *Pages) declData(ctx context.Context, r *http.Request, v *View, pr *iden
 		case user == "system" || user == "" && org == "":
 			return v.T("customs.by.system")
 		case org != "":
-			return names.name(org)
+			return names.Name(org)
 		}
 		return shortID(user)
 	}
@@ -744,7 +744,7 @@ func (p *Pages) renderDecl(w http.ResponseWriter, r *http.Request, st declState)
 	data["P"] = posted
 	data["IsTrader"], data["IsCustoms"], data["IsQuarantine"] = auth == customs.ByDeclarant, auth == customs.ByCustoms, auth == customs.ByQuarantine
 	data["Procedure"] = v.T("customs.procedure." + string(d.Procedure))
-	data["Declarant"] = names.name(d.DeclarantOrg)
+	data["Declarant"] = names.Name(d.DeclarantOrg)
 	data["Incoterm"] = d.TradeTermsConditionCode
 	data["Mode"] = v.T("customs.mode." + string(d.Transport.ModeCode))
 	data["Transport"] = d.Transport
@@ -761,7 +761,7 @@ func (p *Pages) renderDecl(w http.ResponseWriter, r *http.Request, st declState)
 		}
 		name := x.p.Name
 		if name == "" && x.p.OrgID != "" {
-			name = names.name(x.p.OrgID)
+			name = names.Name(x.p.OrgID)
 		}
 		parties = append(parties, partyRow{v.T("customs.party." + x.role), name, x.p.ID, p.countryName(x.p.CountryCode, v.Lang)})
 	}
@@ -813,13 +813,13 @@ func (p *Pages) renderDecl(w http.ResponseWriter, r *http.Request, st declState)
 	data["SPSItems"] = spsItems
 	var insp []inspectionView
 	for _, in := range h.Inspections {
-		insp = append(insp, inspectionView{At: when(in.At), By: names.name(in.InspectorOrg), Result: v.T("customs.result." + string(in.Result)),
+		insp = append(insp, inspectionView{At: when(in.At), By: names.Name(in.InspectorOrg), Result: v.T("customs.result." + string(in.Result)),
 			Lab: v.T(labKey(in.LabOutcome)), Notes: in.Notes, Pass: in.Result == customs.InspectionPass, Samples: in.SamplesTaken})
 	}
 	data["Inspections"] = insp
 	var amends []amendView
 	for _, a := range h.Amendments {
-		amends = append(amends, amendView{Version: a.Version, At: when(a.At), By: names.name(a.ActorOrg), Note: a.Note, Changes: a.Changes})
+		amends = append(amends, amendView{Version: a.Version, At: when(a.At), By: names.Name(a.ActorOrg), Note: a.Note, Changes: a.Changes})
 	}
 	data["Amendments"] = amends
 	// Documents.

@@ -67,7 +67,7 @@ type boardRow struct {
 	Unchecked                        bool // published with no reference rate to check it against
 }
 
-func (p *Pages) boardRows(v *View, rates []fx.Rate, names *orgNames) ([]boardRow, time.Time) {
+func (p *Pages) boardRows(v *View, rates []fx.Rate, names *identity.OrgNames) ([]boardRow, time.Time) {
 	type best struct{ bid, ask *big.Rat }
 	bests := map[fx.Pair]*best{}
 	for _, r := range rates {
@@ -94,7 +94,7 @@ func (p *Pages) boardRows(v *View, rates []fx.Rate, names *orgNames) ([]boardRow
 				many++
 			}
 		}
-		rows[i] = boardRow{Pair: r.Pair.String(), Provider: names.name(r.Provider), Bid: rateText(v.Lang, r.Bid), Ask: rateText(v.Lang, r.Ask), Unchecked: r.Flag == fx.FlagNoReference,
+		rows[i] = boardRow{Pair: r.Pair.String(), Provider: names.Name(r.Provider), Bid: rateText(v.Lang, r.Bid), Ask: rateText(v.Lang, r.Ask), Unchecked: r.Flag == fx.FlagNoReference,
 			Spread: bpsPercent(v.Lang, spreadBps(r.Bid, r.Ask)), Published: r.PublishedAt, ValidUntil: r.ValidUntil,
 			BestBid: many > 1 && ratOfRate(r.Bid).Cmp(x.bid) == 0, BestAsk: many > 1 && ratOfRate(r.Ask).Cmp(x.ask) == 0,
 			Own: v.Principal != nil && r.Provider == v.Principal.OrgID}
@@ -162,7 +162,7 @@ func (p *Pages) canHoldAccounts(pr *identity.Principal) bool {
 	return p.CanVisit == nil || p.CanVisit(pr, "/accounts")
 }
 
-func (p *Pages) quoteView(v *View, r *http.Request, q *fx.Quote, names *orgNames) *quoteView {
+func (p *Pages) quoteView(v *View, r *http.Request, q *fx.Quote, names *identity.OrgNames) *quoteView {
 	pr := v.Principal
 	qv := &quoteView{ID: q.ID, Sell: q.Sell, Buy: q.Buy, SellAmount: p.amount(v.Lang, q.Sell, q.SellAmount),
 		BuyAmount: p.amount(v.Lang, q.Buy, q.BuyAmount), Rate: rateText(v.Lang, q.EffectiveRate), Fixed: string(q.Fixed),
@@ -178,12 +178,12 @@ func (p *Pages) quoteView(v *View, r *http.Request, q *fx.Quote, names *orgNames
 		if l.Side == fx.BuyBase {
 			side = v.T("fx.side.buy_base")
 		}
-		qv.Legs = append(qv.Legs, legView{N: len(qv.Legs) + 1, Provider: names.name(l.Provider), Pair: l.Pair.String(), Side: side, Rate: rateText(v.Lang, l.Rate),
+		qv.Legs = append(qv.Legs, legView{N: len(qv.Legs) + 1, Provider: names.Name(l.Provider), Pair: l.Pair.String(), Side: side, Rate: rateText(v.Lang, l.Rate),
 			In: p.amount(v.Lang, l.InCurrency, l.In), Fee: p.amount(v.Lang, l.InCurrency, l.Fee), Out: p.amount(v.Lang, l.OutCurrency, l.Out),
 			InCurrency: l.InCurrency, OutCurrency: l.OutCurrency})
 	}
 	for _, f := range fx.FeesOf(q.Legs) {
-		qv.Fees = append(qv.Fees, feeView{Provider: names.name(f.Provider), Amount: p.amount(v.Lang, f.Currency, f.Amount), Currency: f.Currency})
+		qv.Fees = append(qv.Fees, feeView{Provider: names.Name(f.Provider), Amount: p.amount(v.Lang, f.Currency, f.Amount), Currency: f.Currency})
 	}
 	if u := q.USD; u.Available {
 		qv.USD = true
@@ -500,7 +500,7 @@ func (p *Pages) renderPublish(w http.ResponseWriter, r *http.Request, st pubStat
 		done = v.T("fxpub.fee_saved")
 	}
 	v.Data = map[string]any{"Rates": rows, "History": hist, "Fee": fee, "FeeBps": bpsPercent(v.Lang, fee.Bps), "FeeForm": ff,
-		"RateForm": st.rate, "Which": st.which, "Currencies": p.townCurrencies(), "Done": done, "Bank": names.name(pr.OrgID),
+		"RateForm": st.rate, "Which": st.which, "Currencies": p.townCurrencies(), "Done": done, "Bank": names.Name(pr.OrgID),
 		"MaxBps": fx.MaxFeeBps, "FixedNow": fixedNow}
 	p.render(w, r, status, "fxpublish", v)
 }

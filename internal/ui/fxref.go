@@ -66,7 +66,7 @@ func (p *Pages) renderReference(w http.ResponseWriter, r *http.Request, st refSt
 	for i, x := range rows {
 		per, _ := x.PerUnitRate()
 		out[i] = refRow{Date: x.Date, Currency: x.Currency, Units: strconv.FormatInt(x.Units, 10), Rate: rateText(v.Lang, x.KZT),
-			PerUnit: rateText(v.Lang, per), Source: x.Source, Publisher: names.name(x.Publisher), Published: x.PublishedAt}
+			PerUnit: rateText(v.Lang, per), Source: x.Source, Publisher: names.Name(x.Publisher), Published: x.PublishedAt}
 	}
 	form := st.form
 	if form.Date == "" {

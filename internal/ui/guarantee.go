@@ -65,7 +65,7 @@ func (p *Pages) renderGuarantees(w http.ResponseWriter, r *http.Request, status 
 	bank := pr.OrgKind == identity.KindBank && pr.Has(identity.BankOperator)
 	rows := make([]guaranteeRow, 0, len(list))
 	for _, g := range list {
-		row := guaranteeRow{ID: g.ID, Reference: g.Reference, Bank: names.name(g.BankOrg), Principal: names.name(g.PrincipalOrg),
+		row := guaranteeRow{ID: g.ID, Reference: g.Reference, Bank: names.Name(g.BankOrg), Principal: names.Name(g.PrincipalOrg),
 			Amount: kzt(v.Lang, g.AmountKZT), Remaining: kzt(v.Lang, g.RemainingKZT), Status: v.T("guarantee.status." + string(g.Status)),
 			ValidUntil: when(g.ValidUntil), CanCancel: bank && g.BankOrg == pr.OrgID && g.Status == guarantee.Active}
 		if _, moves, err := p.Guarantees.Get(ctx, pr, g.ID); err == nil {
@@ -190,7 +190,7 @@ func (p *Pages) guaranteeOptions(r *http.Request, pr *identity.Principal, lang s
 	var out []optionView
 	for _, g := range list {
 		if g.PrincipalOrg == pr.OrgID && g.Status == guarantee.Active && g.RemainingKZT >= due {
-			out = append(out, optionView{ID: g.ID, Text: g.Reference + " · " + names.name(g.BankOrg) + " — " + kzt(lang, g.RemainingKZT) + " KZT"})
+			out = append(out, optionView{ID: g.ID, Text: g.Reference + " · " + names.Name(g.BankOrg) + " — " + kzt(lang, g.RemainingKZT) + " KZT"})
 		}
 	}
 	return out

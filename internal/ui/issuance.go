@@ -45,7 +45,7 @@ func (p *Pages) renderIssuance(w http.ResponseWriter, r *http.Request, status in
 	rows := make([]issuanceRow, 0, len(lines))
 	for _, l := range lines {
 		exp := p.exponent(l.Account.Currency)
-		row := issuanceRow{Org: names.name(l.Account.OrgID), Currency: l.Account.Currency, Code: l.Account.Code, Issued: amountText(v.Lang, l.Issued, exp),
+		row := issuanceRow{Org: names.Name(l.Account.OrgID), Currency: l.Account.Currency, Code: l.Account.Code, Issued: amountText(v.Lang, l.Issued, exp),
 			Used: -1, HasPos: l.HasPos, Centre: l.Account.Code != ledger.BankIssuance, Account: l.Account.ID.String()}
 		if l.Account.Limit == ledger.Unlimited {
 			row.Limit = v.T("issuance.unlimited")

@@ -228,28 +228,9 @@ func parseWhen(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// orgNames caches organisation names for one page.
-type orgNames struct {
-	p     *Pages
-	r     *http.Request
-	names map[string]string
-}
-
-func (p *Pages) orgNames(r *http.Request) *orgNames {
-	return &orgNames{p: p, r: r, names: map[string]string{}}
-}
-
-func (o *orgNames) name(id string) string {
-	if n, ok := o.names[id]; ok {
-		return n
-	}
-	n := shortID(id)
-	if org, err := o.p.Identity.Org(o.r.Context(), id); err == nil {
-		n = org.Name
-	}
-	o.names[id] = n
-	return n
-}
+// orgNames caches organisation names for one page; an id that is not an
+// organisation shows shortened.
+func (p *Pages) orgNames(r *http.Request) *identity.OrgNames { return p.Identity.OrgNames(r.Context(), shortID) }
 
 // ---------------------------------------------------------------------------
 // Accounts.
@@ -393,7 +374,7 @@ func (p *Pages) renderAccounts(w http.ResponseWriter, r *http.Request, status in
 		kinds[i] = kindOption{string(k), v.T("ledger.kind." + string(k))}
 	}
 	v.Data = map[string]any{"Rows": rows, "Totals": totals, "Currencies": p.townCurrencies(), "Kinds": kinds, "Form": form,
-		"Org": orgID, "OrgName": names.name(owner), "Truncated": len(accts) >= maxAccounts}
+		"Org": orgID, "OrgName": names.Name(owner), "Truncated": len(accts) >= maxAccounts}
 	p.render(w, r, status, "accounts", v)
 }
 
@@ -645,7 +626,7 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, st account
 		form.ID = uuid.Must(uuid.NewV7()).String()
 	}
 	names := p.orgNames(r)
-	v.Data = map[string]any{"Account": p.accountRow(v, &a), "Created": a.CreatedAt, "OrgName": names.name(a.OrgID),
+	v.Data = map[string]any{"Account": p.accountRow(v, &a), "Created": a.CreatedAt, "OrgName": names.Name(a.OrgID),
 		"Own": a.OrgID == pr.OrgID, "Chart": lineChart, "Rows": rows, "Next": next, "From": from, "AsOf": asOf,
 		"Form": form, "Result": st.result, "Dest": dest, "Exp": exp}
 	p.render(w, r, status, "account", v)

@@ -283,7 +283,7 @@ func (p *Pages) renderObligations(w http.ResponseWriter, r *http.Request, st obl
 		sortByName(v.Lang, debtors, func(o orgOption) string { return o.Name })
 	}
 	names := p.orgNames(r)
-	v.Data = map[string]any{"Admin": admin, "CanEnter": obligations.CanEnter(pr), "OrgName": names.name(pr.OrgID), "Totals": totals,
+	v.Data = map[string]any{"Admin": admin, "CanEnter": obligations.CanEnter(pr), "OrgName": names.Name(pr.OrgID), "Totals": totals,
 		"ToConfirm": toConfirm, "Rows": rows, "More": more, "Limit": obligListLimit, "Side": side, "Runs": runRows, "Charts": charts,
 		"Debtors": debtors, "Currencies": p.townCurrencies(), "Form": st.form, "CSVFaults": faults, "CSVText": st.csvText,
 		"CSVHeader": strings.Join(obligations.CSVColumns, ",")}

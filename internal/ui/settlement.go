@@ -247,7 +247,7 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 		}
 	}
 	data := map[string]any{"IsAdmin": isAdmin, "IsBank": isBank, "IsCentre": isCentre, "Which": st.which, "UploadErrors": uploadErrors,
-		"Currencies": p.townCurrencies(), "Bank": names.name(pr.OrgID), "Participant": own != nil && own.Active}
+		"Currencies": p.townCurrencies(), "Bank": names.Name(pr.OrgID), "Participant": own != nil && own.Active}
 	if own != nil {
 		data["BIC"] = own.BIC
 	}
@@ -313,7 +313,7 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 	var payees []settleOption
 	for _, pt := range parts {
 		if pt.Active && pt.OrgID != pr.OrgID {
-			payees = append(payees, settleOption{Value: pt.BIC, Text: pt.BIC + " — " + names.name(pt.OrgID), Selected: pt.BIC == form.PayeeBIC})
+			payees = append(payees, settleOption{Value: pt.BIC, Text: pt.BIC + " — " + names.Name(pt.OrgID), Selected: pt.BIC == form.PayeeBIC})
 		}
 	}
 	data["Payees"] = payees
@@ -341,7 +341,7 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 					lines = append(lines, p.amount(v.Lang, c, pt.CreditLines[c])+" "+c)
 				}
 			}
-			prow = append(prow, settleParticipantRow{OrgID: pt.OrgID, Name: names.name(pt.OrgID), BIC: pt.BIC, CreditLines: strings.Join(lines, ", "),
+			prow = append(prow, settleParticipantRow{OrgID: pt.OrgID, Name: names.Name(pt.OrgID), BIC: pt.BIC, CreditLines: strings.Join(lines, ", "),
 				Active: pt.Active, CreatedAt: pt.CreatedAt})
 		}
 		data["Participants"] = prow
@@ -414,7 +414,7 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 	p.render(w, r, status, "settlement", v)
 }
 
-func (p *Pages) instructionRow(v *View, in settlement.Instruction, pr *identity.Principal, bic map[string]string, names *orgNames) settleInstructionRow {
+func (p *Pages) instructionRow(v *View, in settlement.Instruction, pr *identity.Principal, bic map[string]string, names *identity.OrgNames) settleInstructionRow {
 	row := settleInstructionRow{Seq: in.Seq, EndToEndID: in.EndToEndID, Amount: p.amount(v.Lang, in.Currency, in.Amount), Currency: in.Currency,
 		PayeeCurrency: in.PayeeCurrency, ValueDate: in.ValueDate.UTC().Format("2006-01-02"), Status: v.T("settle.status." + string(in.Status)),
 		Reason: p.settleReason(v, in.Reason), Urgent: in.Urgent}
@@ -440,7 +440,7 @@ func (p *Pages) instructionRow(v *View, in settlement.Instruction, pr *identity.
 		// The centre's view of another bank's payment.
 		row.Direction, row.Outgoing = bic[in.Payer]+" → "+bic[in.Payee], false
 	}
-	row.Counterparty, row.BIC = names.name(counter), bic[counter]
+	row.Counterparty, row.BIC = names.Name(counter), bic[counter]
 	row.CancelPath = "/settlement/instructions/" + url.PathEscape(in.EndToEndID) + "/cancel"
 	row.CanCancel = pr.OrgID == in.Payer && pr.Has(identity.BankOperator) && unsettled(in.Status)
 	return row
@@ -819,7 +819,7 @@ func (p *Pages) SettlementCycle(w http.ResponseWriter, r *http.Request) {
 		series[i].Name = ccy + " (" + reporting + ")"
 	}
 	for _, o := range orgs {
-		row := settlePositionRow{Name: names.name(o), BIC: bicOf[o], Own: o == pr.OrgID}
+		row := settlePositionRow{Name: names.Name(o), BIC: bicOf[o], Own: o == pr.OrgID}
 		pcats = append(pcats, bicOf[o])
 		for i, ccy := range ccys {
 			val := pos[pkey{o, ccy}]
@@ -856,7 +856,7 @@ func (p *Pages) SettlementCycle(w http.ResponseWriter, r *http.Request) {
 	rowsOf := func(ds []settlement.Deferral) ([]settleDeferralRow, error) {
 		var out []settleDeferralRow
 		for _, d := range ds {
-			out = append(out, settleDeferralRow{Seq: d.Seq, EndToEndID: d.EndToEndID, Payer: names.name(d.Payer), Currency: d.Currency,
+			out = append(out, settleDeferralRow{Seq: d.Seq, EndToEndID: d.EndToEndID, Payer: names.Name(d.Payer), Currency: d.Currency,
 				Reason: p.settleReason(v, d.Reason), Shortfall: p.amount(v.Lang, d.Currency, d.Shortfall)})
 		}
 		return out, nil
