@@ -10,16 +10,25 @@ import (
 // Country is an ISO 3166-1 country with its names in the platform's
 // languages. Names are plain fields rather than a map so that a Country is a
 // self-contained value: copying it out of Data can never expose shared state.
+//
+// The Name* fields are CLDR display names (the short, nominative names people
+// use: "Russia", "Аландские о-ва"), taken from golang.org/x/text's CLDR tables
+// at load time; they are never empty, because a region CLDR does not name in
+// a language gets the English name (NameFallbacks lists those). ISOName is the
+// ISO 3166 English short name ("Russian Federation"), kept apart because
+// customs paperwork quotes the official form.
 type Country struct {
 	Alpha2  string `json:"alpha2"`  // e.g. "KZ"
 	Alpha3  string `json:"alpha3"`  // e.g. "KAZ"
 	Numeric string `json:"numeric"` // three digits with leading zeros, e.g. "398"
 
-	NameEN string `json:"name_en"` // ISO short name, e.g. "Russian Federation"
-	NameRU string `json:"name_ru"` // UNTERM Russian short name
-	NameZH string `json:"name_zh"` // UNTERM Chinese short name
-	NameKK string `json:"name_kk"` // hand-written; empty where none exists (Name falls back to English)
-	NamePT string `json:"name_pt"` // hand-written; empty where none exists (Name falls back to English)
+	ISOName string `json:"iso_name"` // ISO 3166 English short name, e.g. "Russian Federation"
+
+	NameEN string `json:"name_en"` // CLDR English, e.g. "Russia"
+	NameRU string `json:"name_ru"` // CLDR Russian
+	NameZH string `json:"name_zh"` // CLDR Chinese (simplified)
+	NameKK string `json:"name_kk"` // CLDR Kazakh
+	NamePT string `json:"name_pt"` // CLDR Portuguese (Brazilian usage)
 
 	// Currencies are the ISO 4217 codes in use in the country as listed by
 	// the source (for example "INR BTN" for Bhutan). It can be empty: the
@@ -29,35 +38,53 @@ type Country struct {
 }
 
 // Name returns the country name in lang (en, ru, zh, kk, pt; "pt-BR" and the
-// like are accepted) and falls back to English, so a UI can always print
-// something.
+// like are accepted); an unknown language gets English, so a UI can always
+// print something.
 func (c Country) Name(lang string) string {
-	var n string
 	switch langIndex(lang) {
 	case langRU:
-		n = c.NameRU
+		return c.NameRU
 	case langZH:
-		n = c.NameZH
+		return c.NameZH
 	case langKK:
-		n = c.NameKK
+		return c.NameKK
 	case langPT:
-		n = c.NamePT
+		return c.NamePT
 	}
-	if n == "" {
-		n = c.NameEN
-	}
-	return n
+	return c.NameEN
 }
+
+func (c *Country) setNames(n [numLangs]string) {
+	c.NameEN, c.NameRU, c.NameZH, c.NameKK, c.NamePT = n[langEN], n[langRU], n[langZH], n[langKK], n[langPT]
+}
+
+// NameFallbacks lists the names CLDR lacks, as "lang:alpha2" ("kk:XK"), which
+// show in English instead (or, without an English CLDR name, as the ISO
+// name). data/NOTICE states the list, and a test keeps the two in step.
+func (d *Data) NameFallbacks() []string { return append([]string(nil), d.nameFallbacks...) }
 
 func (d *Data) loadCountries() error {
 	d.countryIdx = make(map[string]int32, 3*250)
-	err := eachRow("countries.tsv", countriesTSV, []string{"alpha2", "alpha3", "numeric", "en", "ru", "zh", "currencies"}, func(f []string) error {
+	namers := regionNamers()
+	return eachRow("countries.tsv", countriesTSV, []string{"alpha2", "alpha3", "numeric", "en", "currencies"}, func(f []string) error {
 		if !isUpperAlpha(f[0], 2) || !isUpperAlpha(f[1], 3) || !isDigits(f[2], 3) || f[3] == "" {
 			return fmt.Errorf("bad country row %q", f)
 		}
-		c := Country{Alpha2: f[0], Alpha3: f[1], Numeric: f[2], NameEN: f[3], NameRU: f[4], NameZH: f[5]}
-		if f[6] != "" {
-			c.Currencies = strings.Fields(f[6])
+		c := Country{Alpha2: f[0], Alpha3: f[1], Numeric: f[2], ISOName: f[3]}
+		names := cldrRegionNames(namers, c.Alpha2)
+		if names[langEN] == "" {
+			names[langEN] = c.ISOName
+			d.nameFallbacks = append(d.nameFallbacks, "en:"+c.Alpha2)
+		}
+		for i := range names {
+			if names[i] == "" {
+				names[i] = names[langEN]
+				d.nameFallbacks = append(d.nameFallbacks, langCodes[i]+":"+c.Alpha2)
+			}
+		}
+		c.setNames(names)
+		if f[4] != "" {
+			c.Currencies = strings.Fields(f[4])
 			for _, cur := range c.Currencies {
 				if _, ok := d.currencyIdx[cur]; !ok {
 					return fmt.Errorf("%s: currency %s is not an active ISO 4217 code", c.Alpha2, cur)
@@ -72,20 +99,6 @@ func (d *Data) loadCountries() error {
 			d.countryIdx[k] = i
 		}
 		d.countries = append(d.countries, c)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return eachRow("country_names.tsv", countryNamesTSV, []string{"alpha2", "kk", "pt"}, func(f []string) error {
-		i, ok := d.countryIdx[f[0]]
-		if !ok || len(f[0]) != 2 {
-			return fmt.Errorf("unknown country %q", f[0])
-		}
-		if f[1] == "" || f[2] == "" {
-			return fmt.Errorf("%s: missing name", f[0])
-		}
-		d.countries[i].NameKK, d.countries[i].NamePT = f[1], f[2]
 		return nil
 	})
 }

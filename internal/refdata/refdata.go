@@ -27,8 +27,6 @@ var (
 	currenciesTSV string
 	//go:embed data/countries.tsv
 	countriesTSV string
-	//go:embed data/country_names.tsv
-	countryNamesTSV string
 	//go:embed data/membership.tsv
 	membershipTSV string
 	//go:embed data/hs_sections.tsv
@@ -66,6 +64,8 @@ type Data struct {
 
 	countries  []Country
 	countryIdx map[string]int32 // alpha-2, alpha-3 and numeric keys
+	// nameFallbacks are the "lang:alpha2" names CLDR lacks (see NameFallbacks).
+	nameFallbacks []string
 
 	memberships []Membership // sorted by bloc, status, since, country
 

@@ -139,14 +139,22 @@ func TestCountryNames(t *testing.T) {
 		{"CN", "kk", "Қытай"},
 		{"CN", "pt", "China"},
 		{"CHN", "zh_Hans", "中国"},
-		{"RU", "en", "Russian Federation"},
+		{"RU", "en", "Russia"}, // CLDR short name; ISOName keeps "Russian Federation"
 		{"RU", "kk", "Ресей"},
 		{"BR", "pt", "Brasil"},
 		{"AE", "kk", "Біріккен Араб Әмірліктері"},
-		{"DE", "kk", "Germany"}, // no hand-written name: English
-		{"DE", "pt", "Germany"},
-		{"DE", "xx", "Germany"}, // unknown language: English
-		{"TW", "ru", "Тайвань"}, // UNTERM gap filled from official_name_ru
+		{"DE", "kk", "Германия"}, // beyond the old hand-written table
+		{"DE", "pt", "Alemanha"},
+		{"DE", "xx", "Germany"},        // unknown language: English
+		{"AX", "ru", "Аландские о-ва"}, // nominative, not UNTERM's genitive
+		{"PS", "ru", "Палестинские территории"},
+		{"VA", "zh", "梵蒂冈"},
+		{"TW", "ru", "Тайвань"},
+		{"MK", "en", "North Macedonia"}, // renamed after x/text's CLDR 32
+		{"MK", "kk", "Солтүстік Македония"},
+		{"SZ", "pt", "Essuatíni"},
+		{"TR", "en", "Türkiye"},
+		{"TR", "ru", "Турция"},
 	}
 	for _, tt := range tests {
 		c, ok := d.Country(tt.code)
@@ -207,23 +215,51 @@ func TestCountryCodes(t *testing.T) {
 	}
 }
 
-// Every country the platform is built around must have hand-written kk and
-// pt names, not the English fallback.
-func TestTranslatedNamesCoverBlocs(t *testing.T) {
+// Every country is named in every UI language by CLDR, not by the English
+// fallback, and no name carries the footnote marks ("*", "**", digits) that
+// UNTERM short names had.
+func TestCountryNamesFromCLDR(t *testing.T) {
 	d := data(t)
-	codes := []string{"KG", "TM", "UZ", "RU", "CN"} // Kazakhstan's neighbours
-	for _, m := range append(d.BRICSCountries(), d.EAEUCountries()...) {
-		codes = append(codes, m.Country)
+	if fb := d.NameFallbacks(); len(fb) != 0 {
+		t.Errorf("names CLDR lacks: %v; data/NOTICE says there are none", fb)
 	}
-	for _, code := range codes {
-		c, _ := d.Country(code)
-		for _, l := range []string{"kk", "pt", "ru", "zh"} {
-			if c.Name(l) == "" {
-				t.Errorf("%s has no %s name", code, l)
+	for _, c := range d.Countries() {
+		if c.ISOName == "" {
+			t.Errorf("%s: no ISO name", c.Alpha2)
+		}
+		for _, l := range refdata.Languages() {
+			n := c.Name(l)
+			if n == "" || n != strings.TrimSpace(n) || strings.ContainsAny(n, "*0123456789¹²³†") {
+				t.Errorf("%s in %s: %q", c.Alpha2, l, n)
+			}
+			// Russian, Chinese and Kazakh do not write country names in
+			// Latin letters, so equality with English means a fallback.
+			if (l == "ru" || l == "zh" || l == "kk") && n == c.NameEN {
+				t.Errorf("%s in %s is the English %q", c.Alpha2, l, n)
 			}
 		}
-		if c.NameKK == "" || c.NamePT == "" {
-			t.Errorf("%s: kk %q, pt %q; want hand-written names", code, c.NameKK, c.NamePT)
+	}
+}
+
+func TestLanguageName(t *testing.T) {
+	tests := []struct{ tag, in, want string }{
+		{"kk", "", "қазақ тілі"},
+		{"ru", "", "русский"},
+		{"zh", "", "中文"},
+		{"pt", "", "português"},
+		{"en", "", "English"},
+		{"kk", "ru", "казахский"},
+		{"ru", "kk", "орыс тілі"},
+		{"zh", "pt", "chinês"},
+		{"pt", "zh", "葡萄牙语"},
+		{"kk", "en", "Kazakh"},
+		{"kk", "pt-BR", "cazaque"},
+		{"kk", "xx", "Kazakh"}, // unknown UI language: English
+		{"not a tag", "en", "not a tag"},
+	}
+	for _, tt := range tests {
+		if got := refdata.LanguageName(tt.tag, tt.in); got != tt.want {
+			t.Errorf("LanguageName(%q, %q) = %q, want %q", tt.tag, tt.in, got, tt.want)
 		}
 	}
 }

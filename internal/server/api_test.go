@@ -414,6 +414,22 @@ func TestReferenceDataAPI(t *testing.T) {
 	if len(codes) != 20 {
 		t.Errorf("bloc=brics has %d countries, want 20", len(codes))
 	}
+	// Names come from CLDR in every UI language: Kazakh and Portuguese beyond
+	// the bloc, Russian in the nominative and without UNTERM footnote marks.
+	for code, want := range map[string]map[string]string{
+		"KZ": {"name_kk": "Қазақстан", "name_pt": "Cazaquistão", "name_zh": "哈萨克斯坦"},
+		"DE": {"name_kk": "Германия", "name_pt": "Alemanha"},
+		"AX": {"name_ru": "Аландские о-ва"},
+		"PS": {"name_ru": "Палестинские территории"},
+		"RU": {"name_en": "Russia", "iso_name": "Russian Federation"},
+	} {
+		got := f.call(t, "GET", "/api/v1/ref/countries/"+code, "", nil).json(t)
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s %s = %v, want %q", code, k, got[k], v)
+			}
+		}
+	}
 	if resp := f.call(t, "GET", "/api/v1/ref/currencies/KWD", "", nil); resp.json(t)["minor_units"] != float64(3) {
 		t.Errorf("KWD: %s", resp.body)
 	}
