@@ -45,7 +45,9 @@ type rateOut struct {
 }
 
 // orgNames looks organisation names up once per request.
-func (s *Server) orgNames(r *http.Request) *identity.OrgNames { return s.identity.OrgNames(r.Context(), nil) }
+func (s *Server) orgNames(r *http.Request) *identity.OrgNames {
+	return s.identity.OrgNames(r.Context(), nil)
+}
 
 // writeRates answers a list of rates with their providers' names.
 func (s *Server) writeRates(w http.ResponseWriter, r *http.Request, rates []fx.Rate) {

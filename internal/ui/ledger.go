@@ -230,7 +230,9 @@ func parseWhen(s string) (time.Time, bool) {
 
 // orgNames caches organisation names for one page; an id that is not an
 // organisation shows shortened.
-func (p *Pages) orgNames(r *http.Request) *identity.OrgNames { return p.Identity.OrgNames(r.Context(), shortID) }
+func (p *Pages) orgNames(r *http.Request) *identity.OrgNames {
+	return p.Identity.OrgNames(r.Context(), shortID)
+}
 
 // ---------------------------------------------------------------------------
 // Accounts.
