@@ -40,10 +40,12 @@ type ledgerHead struct {
 	maxID                                 []byte
 }
 
-// claimHead bumps the head's version first thing in every ledger write.
-// Writing the row before anything else makes concurrent writers (from any
-// process) conflict on it at once, so PostgreSQL reports a serialization
-// failure (retried) rather than a duplicate sequence number later on.
+// claimHead bumps the head's version first thing in every ledger write
+// (see ledgerTx). The row lock it takes is the ledger's queue across
+// processes: the next writer waits here, and under READ COMMITTED goes on
+// reading everything its predecessor committed. A writer running at
+// SERIALIZABLE (the settlement cycle) instead gets a serialization failure
+// here, before it has read anything, and is retried.
 func claimHead(ctx context.Context, tx *sql.Tx) (ledgerHead, error) {
 	if _, err := tx.ExecContext(ctx, `UPDATE ledger_head SET version = version + 1 WHERE id = 1`); err != nil {
 		return ledgerHead{}, fmt.Errorf("ledger head: %w", err)
@@ -116,7 +118,7 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []ledger.Account, rec
 	c := db.lcache()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
+	err := db.ledgerTx(ctx, func(tx *sql.Tx, _ *sql.Conn) error {
 		h, err := claimHead(ctx, tx)
 		if err != nil {
 			return err
@@ -193,7 +195,7 @@ func (db *DB) SetAccountLimit(ctx context.Context, id ledger.ID, limit int64, re
 	c := db.lcache()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
+	err := db.ledgerTx(ctx, func(tx *sql.Tx, _ *sql.Conn) error {
 		h, err := claimHead(ctx, tx)
 		if err != nil {
 			return err
@@ -220,7 +222,7 @@ func (db *DB) CloseAccount(ctx context.Context, id ledger.ID, rec audit.Record) 
 	c := db.lcache()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
+	err := db.ledgerTx(ctx, func(tx *sql.Tx, _ *sql.Conn) error {
 		h, err := claimHead(ctx, tx)
 		if err != nil {
 			return err
@@ -283,7 +285,7 @@ func (db *DB) CreateTransfers(ctx context.Context, reqs []ledger.Transfer, opts 
 	defer c.mu.Unlock()
 	var out *ledger.Outcome
 	var newVersion int64
-	err := db.TxConn(ctx, func(tx *sql.Tx, conn *sql.Conn) error {
+	err := db.ledgerTx(ctx, func(tx *sql.Tx, conn *sql.Conn) error {
 		var err error
 		out, newVersion, err = db.applyBatch(ctx, tx, conn, c, reqs, opts)
 		return err
