@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -167,5 +171,43 @@ func TestFourServersQueueOnTheLedgerHead(t *testing.T) {
 	}
 	if a, _ := db.GetAccount(ctx, sink); a.Balance() != nFunded*30_00 {
 		t.Fatalf("the sink holds %d, want %d", a.Balance(), nFunded*30_00)
+	}
+}
+
+// TestBenchLedgerProcesses runs `bench ledger --scenario http --processes 2`
+// (the children are this test binary acting as `serve`) and checks the
+// JSON it reports.
+func TestBenchLedgerProcesses(t *testing.T) {
+	dsn := pgtest.URL(t)
+	old := benchServeCommand
+	benchServeCommand = func(args []string) (*exec.Cmd, error) {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), crashChildEnv+"="+strings.Join(append([]string{"bricstown"}, args...), "\x1f"))
+		return cmd, nil
+	}
+	t.Cleanup(func() { benchServeCommand = old })
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"bricstown", "bench", "ledger", "--scenario", "http", "--processes", "2", "--db", dsn,
+		"--accounts", "50", "--transfers", "600", "--concurrency", "8", "--json"}, func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut.String())
+	}
+	var r map[string]any
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	t.Logf("%s", out.String())
+	if r["processes"] != 2.0 || r["errors_5xx"] != 0.0 || r["verified"] != true {
+		t.Fatalf("report: %s", out.String())
+	}
+	if tps, _ := r["transfers_per_second"].(float64); tps <= 0 {
+		t.Fatalf("no throughput reported: %s", out.String())
+	}
+	if p99, _ := r["p99_ms"].(float64); p99 <= 0 {
+		t.Fatalf("no p99 reported: %s", out.String())
+	}
+	per, _ := r["ok_per_process"].([]any)
+	if len(per) != 2 || per[0].(float64)+per[1].(float64) != 600 || per[0].(float64) == 0 || per[1].(float64) == 0 {
+		t.Fatalf("ok per process: %v", per)
 	}
 }
