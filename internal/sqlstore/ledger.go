@@ -6,7 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -47,11 +47,11 @@ type ledgerHead struct {
 // SERIALIZABLE (the settlement cycle) instead gets a serialization failure
 // here, before it has read anything, and is retried.
 func claimHead(ctx context.Context, tx *sql.Tx) (ledgerHead, error) {
-	if _, err := tx.ExecContext(ctx, `UPDATE ledger_head SET version = version + 1 WHERE id = 1`); err != nil {
-		return ledgerHead{}, fmt.Errorf("ledger head: %w", err)
-	}
+	// RETURNING gives the columns of the row as updated, which under READ
+	// COMMITTED is the newest committed version (re-read after the wait).
 	var h ledgerHead
-	err := tx.QueryRowContext(ctx, `SELECT version, last_seq, last_ts, last_account, max_transfer_id FROM ledger_head WHERE id = 1`).
+	err := tx.QueryRowContext(ctx, `UPDATE ledger_head SET version = version + 1 WHERE id = 1
+		RETURNING version, last_seq, last_ts, last_account, max_transfer_id`).
 		Scan(&h.version, &h.lastSeq, &h.lastTS, &h.lastAccount, &h.maxID)
 	if err != nil {
 		return h, fmt.Errorf("ledger head: %w", err)
@@ -294,13 +294,68 @@ func (db *DB) CreateTransfers(ctx context.Context, reqs []ledger.Transfer, opts 
 		c.version = -1
 		return nil, fmt.Errorf("ledger: batch of %d: %w", len(reqs), err)
 	}
-	// Committed: the cache now mirrors the database at the new version.
+	db.committed(c, out, newVersion)
+	return out.Results, nil
+}
+
+// errNothingToWrite rolls back a gathered batch whose callers all left.
+var errNothingToWrite = errors.New("ledger: nothing to write")
+
+// CreateTransfersGathered is CreateTransfers for the ledger's batcher,
+// which passes gather instead of a batch: it is called once, after this
+// process's turn in the queue on the head row has come, and returns the
+// batch (whatever requests arrived meanwhile). With several processes the
+// wait for the head is where requests pile up, so taking them after the
+// wait rather than before makes each turn carry all of them instead of
+// the few that had arrived when the previous turn ended.
+func (db *DB) CreateTransfersGathered(ctx context.Context, gather func() ([]ledger.Transfer, ledger.BatchOptions)) ([]ledger.Result, error) {
+	if err := db.warmBulk(ctx); err != nil {
+		return nil, fmt.Errorf("ledger: prepare: %w", err)
+	}
+	c := db.lcache()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out *ledger.Outcome
+	var newVersion int64
+	var reqs []ledger.Transfer
+	var opts ledger.BatchOptions
+	gathered := false
+	err := db.ledgerTx(ctx, func(tx *sql.Tx, conn *sql.Conn) error {
+		h, err := claimHead(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if !gathered { // a retried transaction writes the same batch
+			reqs, opts = gather()
+			gathered = true
+		}
+		if len(reqs) == 0 {
+			return errNothingToWrite
+		}
+		if len(reqs) > ledger.MaxBatch {
+			return problem.New(problem.TooLarge, "a batch holds at most %d transfers", ledger.MaxBatch)
+		}
+		out, newVersion, err = db.applyClaimed(ctx, tx, conn, c, h, reqs, opts)
+		return err
+	})
+	if errors.Is(err, errNothingToWrite) {
+		return nil, nil
+	}
+	if err != nil {
+		c.version = -1
+		return nil, fmt.Errorf("ledger: batch of %d: %w", len(reqs), err)
+	}
+	db.committed(c, out, newVersion)
+	return out.Results, nil
+}
+
+// committed makes the cache mirror the database at the batch's version.
+func (db *DB) committed(c *ledgerCache, out *ledger.Outcome, newVersion int64) {
 	for _, a := range out.Accounts {
 		cp := *a
 		c.accounts[a.ID] = &cp
 	}
 	c.version = newVersion
-	return out.Results, nil
 }
 
 func (db *DB) applyBatch(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *ledgerCache, reqs []ledger.Transfer, opts ledger.BatchOptions) (*ledger.Outcome, int64, error) {
@@ -308,6 +363,11 @@ func (db *DB) applyBatch(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *led
 	if err != nil {
 		return nil, 0, err
 	}
+	return db.applyClaimed(ctx, tx, conn, c, h, reqs, opts)
+}
+
+// applyClaimed writes a batch once the head is claimed.
+func (db *DB) applyClaimed(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *ledgerCache, h ledgerHead, reqs []ledger.Transfer, opts ledger.BatchOptions) (*ledger.Outcome, int64, error) {
 	if h.version-1 != c.version {
 		clear(c.accounts) // someone else wrote since this process last did
 	}
