@@ -164,6 +164,9 @@ func TestFourServersQueueOnTheLedgerHead(t *testing.T) {
 	if err != nil || len(rep.Problems) > 0 {
 		t.Fatalf("ledger verify: %v %v", rep.Problems, err)
 	}
+	if err := db.EachAudit(ctx, audit.NewVerifier().Check); err != nil {
+		t.Fatalf("audit chain: %v", err)
+	}
 	for _, id := range funded {
 		if a, _ := db.GetAccount(ctx, id); a.Balance() != 0 {
 			t.Fatalf("account %s ends at %d", id, a.Balance())

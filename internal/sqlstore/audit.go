@@ -39,6 +39,12 @@ func appendAudits(ctx context.Context, tx *sql.Tx, engine Engine, at time.Time, 
 			return fmt.Errorf("audit head %d: %w", seq, err)
 		}
 	}
+	return insertAudits(ctx, tx, engine, at, recs, seq, prev)
+}
+
+// insertAudits writes recs as the entries after seq, whose hash is prev;
+// the caller has claimed audit_head for them.
+func insertAudits(ctx context.Context, tx *sql.Tx, engine Engine, at time.Time, recs []audit.Record, seq int64, prev []byte) error {
 	at = at.UTC().Truncate(time.Microsecond)
 	const cols = 13
 	for start := 0; start < len(recs); start += 500 {

@@ -491,19 +491,6 @@ func (db *DB) applyClaimed(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *l
 	if len(out.Created) == 0 {
 		return out, h.version, nil // nothing else to write
 	}
-	if err := db.writeTransfers(ctx, tx, conn, out.Created); err != nil {
-		return nil, 0, fmt.Errorf("write transfers: %w", err)
-	}
-	if err := db.writeAccounts(ctx, tx, out.Accounts); err != nil {
-		return nil, 0, fmt.Errorf("write accounts: %w", err)
-	}
-	if err := writePendings(ctx, tx, out); err != nil {
-		return nil, 0, fmt.Errorf("write pendings: %w", err)
-	}
-	h.lastSeq, h.lastTS, h.maxID = out.LastSeq, micros(out.LastTimestamp), maxID
-	if err := writeHead(ctx, tx, h); err != nil {
-		return nil, 0, err
-	}
 	recs := opts.Audit
 	if len(recs) == 0 {
 		recs = []ledger.BatchAudit{{From: 0, To: len(reqs), Record: audit.Record{ActorUser: "system", Action: "ledger.transfers"}}}
@@ -531,6 +518,32 @@ func (db *DB) applyClaimed(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *l
 		rec.After = fmt.Sprintf("%d created", created)
 		rec.Detail = movedDetail(out.Results[ba.From:ba.To], ba.To-ba.From, created)
 		entries = append(entries, rec)
+	}
+	h.lastSeq, h.lastTS, h.maxID = out.LastSeq, micros(out.LastTimestamp), maxID
+	if db.Engine == Postgres && len(out.Created) <= pipelineMax {
+		if err := writePendings(ctx, tx, out); err != nil {
+			return nil, 0, fmt.Errorf("write pendings: %w", err)
+		}
+		seq, prev, err := pipelineWrites(ctx, conn, out, h, len(entries))
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := insertAudits(ctx, tx, db.Engine, out.LastTimestamp, entries, seq, prev); err != nil {
+			return nil, 0, err
+		}
+		return out, h.version, nil
+	}
+	if err := db.writeTransfers(ctx, tx, conn, out.Created); err != nil {
+		return nil, 0, fmt.Errorf("write transfers: %w", err)
+	}
+	if err := db.writeAccounts(ctx, tx, out.Accounts); err != nil {
+		return nil, 0, fmt.Errorf("write accounts: %w", err)
+	}
+	if err := writePendings(ctx, tx, out); err != nil {
+		return nil, 0, fmt.Errorf("write pendings: %w", err)
+	}
+	if err := writeHead(ctx, tx, h); err != nil {
+		return nil, 0, err
 	}
 	if err := appendAudits(ctx, tx, db.Engine, out.LastTimestamp, entries); err != nil {
 		return nil, 0, err

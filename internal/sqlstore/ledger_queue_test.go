@@ -61,5 +61,11 @@ func TestLedgerBatchesAndOtherAuditWriters(t *testing.T) {
 		if a, _ := db.GetAccount(ctx, to.ID); a.Balance() != 2*rounds {
 			t.Fatalf("balance %d, want %d", a.Balance(), 2*rounds)
 		}
+		if err := db.EachAudit(ctx, audit.NewVerifier().Check); err != nil {
+			t.Fatalf("audit chain: %v", err)
+		}
+		if rep, err := db.Verify(ctx); err != nil || len(rep.Problems) > 0 {
+			t.Fatalf("ledger verify: %v %v", rep.Problems, err)
+		}
 	})
 }
