@@ -16,6 +16,7 @@ import (
 	"bricstown/internal/ledger"
 	"bricstown/internal/problem"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 )
@@ -28,10 +29,13 @@ type ledgerCache struct {
 	mu       sync.Mutex // one ledger batch at a time in this process
 	version  int64
 	accounts map[ledger.ID]*ledger.Account
+	writer   string // this process's row in ledger_flush
 }
 
 func (db *DB) lcache() *ledgerCache {
-	db.ledgerOnce.Do(func() { db.ledger = &ledgerCache{version: -1, accounts: map[ledger.ID]*ledger.Account{}} })
+	db.ledgerOnce.Do(func() {
+		db.ledger = &ledgerCache{version: -1, accounts: map[ledger.ID]*ledger.Account{}, writer: uuid.NewString()}
+	})
 	return db.ledger
 }
 
@@ -321,6 +325,12 @@ func (db *DB) CreateTransfersGathered(ctx context.Context, gather func() ([]ledg
 	var opts ledger.BatchOptions
 	gathered := false
 	err := db.ledgerTx(ctx, func(tx *sql.Tx, conn *sql.Conn) error {
+		if db.Engine == Postgres {
+			// The flush comes after the head is released (flushLedger).
+			if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+				return err
+			}
+		}
 		h, err := claimHead(ctx, tx)
 		if err != nil {
 			return err
@@ -344,6 +354,10 @@ func (db *DB) CreateTransfersGathered(ctx context.Context, gather func() ([]ledg
 	if err != nil {
 		c.version = -1
 		return nil, fmt.Errorf("ledger: batch of %d: %w", len(reqs), err)
+	}
+	if err := db.flushLedger(ctx, c); err != nil {
+		c.version = -1 // if the server crashed, the batch may be gone
+		return nil, fmt.Errorf("ledger: batch of %d committed, durability not confirmed: %w", len(reqs), err)
 	}
 	db.committed(c, out, newVersion)
 	return out.Results, nil

@@ -12,3 +12,15 @@ CREATE TABLE audit_head (
 );
 
 INSERT INTO audit_head (id, seq) SELECT 1, COALESCE(MAX(seq), 0) FROM audit_log;
+
+-- One row per serving process. A ledger batch on PostgreSQL commits without
+-- waiting for its WAL flush, so the head row's lock is not held through an
+-- fsync; before the batch is acknowledged, the process bumps its own row
+-- here in a normal (synchronous) commit, which flushes the WAL up to and
+-- past the batch's commit record. Rows are per process, so these commits
+-- never wait for each other, and PostgreSQL flushes concurrent ones
+-- together.
+CREATE TABLE ledger_flush (
+    writer  TEXT PRIMARY KEY,
+    n       BIGINT NOT NULL
+);
