@@ -30,6 +30,7 @@ type ledgerCache struct {
 	version  int64
 	accounts map[ledger.ID]*ledger.Account
 	writer   string // this process's row in ledger_flush
+	async    int    // asynchronous commit: 0 not yet probed, 1 yes, -1 the engine refuses it
 }
 
 func (db *DB) lcache() *ledgerCache {
@@ -325,7 +326,7 @@ func (db *DB) CreateTransfersGathered(ctx context.Context, gather func() ([]ledg
 	var opts ledger.BatchOptions
 	gathered := false
 	err := db.ledgerTx(ctx, func(tx *sql.Tx, conn *sql.Conn) error {
-		if db.Engine == Postgres {
+		if db.asyncCommit(ctx, c) {
 			// The flush comes after the head is released (flushLedger).
 			if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 				return err

@@ -83,10 +83,34 @@ func (db *DB) ledgerTx(ctx context.Context, fn func(tx *sql.Tx, conn *sql.Conn) 
 // after it in the WAL, so a crash cannot keep the later batch and lose the
 // earlier one. SQLite commits synchronously and needs nothing.
 func (db *DB) flushLedger(ctx context.Context, c *ledgerCache) error {
-	if db.Engine != Postgres {
+	if c.async != 1 {
 		return nil
 	}
 	_, err := db.SQL.ExecContext(ctx, `INSERT INTO ledger_flush (writer, n) VALUES ($1, 1)
 		ON CONFLICT (writer) DO UPDATE SET n = ledger_flush.n + 1`, c.writer)
 	return err
+}
+
+// asyncCommit reports whether ledger batches commit asynchronously: on
+// PostgreSQL, unless the engine refuses synchronous_commit (a
+// PostgreSQL-compatible engine may), which is probed once, in a transaction of its
+// own that is rolled back. Called with c.mu held.
+func (db *DB) asyncCommit(ctx context.Context, c *ledgerCache) bool {
+	if db.Engine != Postgres {
+		return false
+	}
+	if c.async == 0 {
+		tx, err := db.SQL.BeginTx(ctx, nil)
+		if err != nil {
+			return false // probe again next time
+		}
+		c.async = -1
+		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err == nil {
+			c.async = 1
+		} else {
+			db.log.Info("ledger: the engine refuses synchronous_commit; batches commit synchronously", "err", err)
+		}
+		_ = tx.Rollback() // SET LOCAL ends with the transaction
+	}
+	return c.async == 1
 }
