@@ -45,8 +45,25 @@ func appendAudits(ctx context.Context, tx *sql.Tx, engine Engine, at time.Time, 
 // insertAudits writes recs as the entries after seq, whose hash is prev;
 // the caller has claimed audit_head for them.
 func insertAudits(ctx context.Context, tx *sql.Tx, engine Engine, at time.Time, recs []audit.Record, seq int64, prev []byte) error {
+	for _, st := range auditInserts(engine, at, recs, seq, prev) {
+		if _, err := tx.ExecContext(ctx, st.sql, st.args...); err != nil {
+			return fmt.Errorf("audit append: %w", err)
+		}
+	}
+	return nil
+}
+
+type statement struct {
+	sql  string
+	args []any
+}
+
+// auditInserts builds the multi-row inserts that chain recs after seq,
+// whose hash is prev.
+func auditInserts(engine Engine, at time.Time, recs []audit.Record, seq int64, prev []byte) []statement {
 	at = at.UTC().Truncate(time.Microsecond)
 	const cols = 13
+	var out []statement
 	for start := 0; start < len(recs); start += 500 {
 		chunk := recs[start:min(start+500, len(recs))]
 		var q strings.Builder
@@ -75,11 +92,9 @@ func insertAudits(ctx context.Context, tx *sql.Tx, engine Engine, at time.Time, 
 				rec.Before, rec.After, rec.Detail, prev, h)
 			prev = h
 		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("audit append %s: %w", chunk[0].Action, err)
-		}
+		out = append(out, statement{q.String(), args})
 	}
-	return nil
+	return out
 }
 
 // AppendAudit records rec in its own transaction, for events that change no

@@ -332,7 +332,14 @@ func (db *DB) CreateTransfersGathered(ctx context.Context, gather func() ([]ledg
 				return err
 			}
 		}
-		h, err := claimHead(ctx, tx)
+		var h ledgerHead
+		var ac *auditClaim
+		var err error
+		if db.Engine == Postgres {
+			h, ac, err = claimPipeline(ctx, conn)
+		} else {
+			h, err = claimHead(ctx, tx)
+		}
 		if err != nil {
 			return err
 		}
@@ -346,7 +353,7 @@ func (db *DB) CreateTransfersGathered(ctx context.Context, gather func() ([]ledg
 		if len(reqs) > ledger.MaxBatch {
 			return problem.New(problem.TooLarge, "a batch holds at most %d transfers", ledger.MaxBatch)
 		}
-		out, newVersion, err = db.applyClaimed(ctx, tx, conn, c, h, reqs, opts)
+		out, newVersion, err = db.applyClaimed(ctx, tx, conn, c, h, ac, reqs, opts)
 		return err
 	})
 	if errors.Is(err, errNothingToWrite) {
@@ -378,11 +385,12 @@ func (db *DB) applyBatch(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *led
 	if err != nil {
 		return nil, 0, err
 	}
-	return db.applyClaimed(ctx, tx, conn, c, h, reqs, opts)
+	return db.applyClaimed(ctx, tx, conn, c, h, nil, reqs, opts)
 }
 
-// applyClaimed writes a batch once the head is claimed.
-func (db *DB) applyClaimed(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *ledgerCache, h ledgerHead, reqs []ledger.Transfer, opts ledger.BatchOptions) (*ledger.Outcome, int64, error) {
+// applyClaimed writes a batch once the head is claimed (and audit_head,
+// when ac is not nil).
+func (db *DB) applyClaimed(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *ledgerCache, h ledgerHead, ac *auditClaim, reqs []ledger.Transfer, opts ledger.BatchOptions) (*ledger.Outcome, int64, error) {
 	if h.version-1 != c.version {
 		clear(c.accounts) // someone else wrote since this process last did
 	}
@@ -539,12 +547,14 @@ func (db *DB) applyClaimed(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *l
 		if err := writePendings(ctx, tx, out); err != nil {
 			return nil, 0, fmt.Errorf("write pendings: %w", err)
 		}
-		seq, prev, err := pipelineWrites(ctx, conn, out, h, len(entries))
+		seq, prev, err := pipelineWrites(ctx, conn, out, h, ac, entries)
 		if err != nil {
 			return nil, 0, err
 		}
-		if err := insertAudits(ctx, tx, db.Engine, out.LastTimestamp, entries, seq, prev); err != nil {
-			return nil, 0, err
+		if ac == nil {
+			if err := insertAudits(ctx, tx, db.Engine, out.LastTimestamp, entries, seq, prev); err != nil {
+				return nil, 0, err
+			}
 		}
 		return out, h.version, nil
 	}

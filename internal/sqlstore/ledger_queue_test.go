@@ -33,7 +33,15 @@ func TestLedgerBatchesAndOtherAuditWriters(t *testing.T) {
 				defer wg.Done()
 				for i := 0; i < rounds; i++ {
 					tr := ledger.Transfer{ID: uuid.Must(uuid.NewV7()), DebitAccount: issuer.ID, CreditAccount: to.ID, Amount: 1}
-					if _, err := db.CreateTransfers(ctx, []ledger.Transfer{tr}, ledger.BatchOptions{System: true}); err != nil {
+					var err error
+					if w == 0 { // the batcher's path: the batch is asked for after the claim
+						_, err = db.CreateTransfersGathered(ctx, func() ([]ledger.Transfer, ledger.BatchOptions) {
+							return []ledger.Transfer{tr}, ledger.BatchOptions{System: true}
+						})
+					} else {
+						_, err = db.CreateTransfers(ctx, []ledger.Transfer{tr}, ledger.BatchOptions{System: true})
+					}
+					if err != nil {
 						errs <- err
 					}
 				}
