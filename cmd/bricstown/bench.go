@@ -62,6 +62,11 @@ type benchResult struct {
 	SlowestBatchMs  float64 `json:"slowest_batch_ms,omitempty"`
 	LastTenthPerSec float64 `json:"last_tenth_transfers_per_second,omitempty"`
 	Verified        bool    `json:"verified"`
+	// Set by the http scenario with --processes (bench_multi.go).
+	Processes  int     `json:"processes,omitempty"`
+	Errors5xx  *int    `json:"errors_5xx,omitempty"`
+	MaxMs      float64 `json:"max_ms,omitempty"`
+	PerProcess []int   `json:"ok_per_process,omitempty"`
 }
 
 func benchLedger(ctx context.Context, e *env, args []string) error {
@@ -73,6 +78,7 @@ func benchLedger(ctx context.Context, e *env, args []string) error {
 	concurrency := f.int("concurrency", "BRICSTOWN_BENCH_CONCURRENCY", 64, "concurrent clients (http scenario)")
 	scenario := f.string("scenario", "BRICSTOWN_BENCH_SCENARIO", "batch", "batch, http or all")
 	ids := f.string("ids", "BRICSTOWN_BENCH_IDS", "v7", "transfer ids: v7 (time-ordered, recommended) or random")
+	processes := f.int("processes", "BRICSTOWN_BENCH_PROCESSES", 0, "http scenario: run N `serve` child processes on --db and spread the clients over them (0: one server inside the benchmark)")
 	asJSON := f.bool("json", "BRICSTOWN_BENCH_JSON", false, "print one JSON object per scenario")
 	cpuProfile := cpuProfileFlag(f)
 	if err := f.parse(args); err != nil {
@@ -97,6 +103,10 @@ func benchLedger(ctx context.Context, e *env, args []string) error {
 		case "batch":
 			r, err = benchLedgerBatch(ctx, e.stderr, db, *accounts, *transfers, *batch, *ids)
 		case "http":
+			if *processes > 0 {
+				r, err = benchLedgerProcesses(ctx, e, db, *dsn, *processes, *accounts, *transfers, *concurrency, *ids)
+				break
+			}
 			r, err = benchLedgerHTTP(ctx, e, db, *dsn, *accounts, *transfers, *concurrency, *ids)
 		default:
 			return usageError{fmt.Sprintf("unknown scenario %q", sc)}
@@ -119,6 +129,9 @@ func benchLedger(ctx context.Context, e *env, args []string) error {
 			r.Transfers, r.Accounts, r.Seconds, r.TransfersPerSec)
 		if r.P99ms > 0 {
 			fmt.Fprintf(e.stdout, ", p50 %.2f ms, p99 %.2f ms", r.P50ms, r.P99ms)
+		}
+		if r.Errors5xx != nil {
+			fmt.Fprintf(e.stdout, ", %d processes (ok per process %v), %d 5xx, slowest %.0f ms", r.Processes, r.PerProcess, *r.Errors5xx, r.MaxMs)
 		}
 		fmt.Fprintf(e.stdout, " (ledger verified)\n")
 		return nil
@@ -201,6 +214,19 @@ func benchAccounts(ctx context.Context, db *sqlstore.DB, org string, n int) ([]l
 				return nil, fmt.Errorf("bench: funding refused: %s", r.Code)
 			}
 		}
+	}
+	return ids, nil
+}
+
+// benchAccountIDs is benchAccounts with the ids as the API spells them.
+func benchAccountIDs(ctx context.Context, db *sqlstore.DB, org string, n int) ([]string, error) {
+	accts, err := benchAccounts(ctx, db, org, n)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, n)
+	for i, id := range accts {
+		ids[i] = id.String()
 	}
 	return ids, nil
 }
@@ -303,13 +329,9 @@ func benchLedgerHTTP(ctx context.Context, e *env, db *sqlstore.DB, dsn string, n
 	if err != nil {
 		return benchResult{}, err
 	}
-	accts, err := benchAccounts(ctx, db, org.ID, nAccounts)
+	acctIDs, err := benchAccountIDs(ctx, db, org.ID, nAccounts)
 	if err != nil {
 		return benchResult{}, err
-	}
-	acctIDs := make([]string, nAccounts)
-	for i, id := range accts {
-		acctIDs[i] = id.String()
 	}
 	led := ledger.NewService(db, ledger.Config{Log: log, Exponent: ref.MoneyExponent})
 	lctx, stop := context.WithCancel(ctx)

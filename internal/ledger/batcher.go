@@ -72,67 +72,98 @@ func (b *batcher) run(ctx context.Context) {
 				pending = append(pending, s)
 			}
 		}
-		// Take whatever else is already waiting, up to one batch.
-		n := 0
-		for _, s := range pending {
-			n += len(s.reqs)
-		}
-	gather:
-		for n < MaxBatch {
-			select {
-			case s := <-b.queue:
-				pending = append(pending, s)
+		// The batch is whatever is waiting when gather runs, up to one
+		// batch; write calls it once.
+		gather := func() []*submission {
+			n := 0
+			for _, s := range pending {
 				n += len(s.reqs)
-			default:
-				break gather
 			}
-		}
-		// System and client work are not mixed: system batches skip the
-		// authorisation that client transfers need.
-		var take, rest []*submission
-		total := 0
-		for _, s := range pending {
-			if len(take) > 0 && (s.system != take[0].system || total+len(s.reqs) > MaxBatch) {
-				rest = append(rest, s)
-				continue
+		drain:
+			for n < MaxBatch {
+				select {
+				case s := <-b.queue:
+					pending = append(pending, s)
+					n += len(s.reqs)
+				default:
+					break drain
+				}
 			}
-			take = append(take, s)
-			total += len(s.reqs)
+			// System and client work are not mixed: system batches skip the
+			// authorisation that client transfers need.
+			var take, rest []*submission
+			total := 0
+			for _, s := range pending {
+				if len(take) > 0 && (s.system != take[0].system || total+len(s.reqs) > MaxBatch) {
+					rest = append(rest, s)
+					continue
+				}
+				take = append(take, s)
+				total += len(s.reqs)
+			}
+			pending = rest
+			return take
 		}
-		b.write(take, total)
-		pending = rest
+		b.write(gather)
 	}
 }
 
-func (b *batcher) write(subs []*submission, total int) {
-	reqs := make([]Transfer, 0, total)
-	owner := make([]*submission, 0, total)
+// gatheringStore is a Store that takes its turn among the writers first
+// and asks for the batch after (sqlstore: the turn is the head row's
+// lock, which writers in other processes hold too). Requests that arrive
+// during the wait then join this turn instead of waiting for the next.
+type gatheringStore interface {
+	CreateTransfersGathered(ctx context.Context, gather func() ([]Transfer, BatchOptions)) ([]Result, error)
+}
+
+func (b *batcher) write(gather func() []*submission) {
 	var included []*submission
-	opts := BatchOptions{Now: b.now(), System: subs[0].system}
-	for _, s := range subs {
-		if err := s.ctx.Err(); err != nil {
-			s.done <- submitted{err: err} // the caller left before its turn
-			continue
+	var reqs []Transfer
+	var opts BatchOptions
+	prepared := false
+	prepare := func() ([]Transfer, BatchOptions) {
+		prepared = true
+		subs := gather()
+		owner := make([]*submission, 0, len(subs))
+		opts = BatchOptions{Now: b.now(), System: len(subs) > 0 && subs[0].system}
+		for _, s := range subs {
+			if err := s.ctx.Err(); err != nil {
+				s.done <- submitted{err: err} // the caller left before its turn
+				continue
+			}
+			included = append(included, s)
+			opts.Audit = append(opts.Audit, BatchAudit{From: len(reqs), To: len(reqs) + len(s.reqs), Record: s.rec})
+			reqs = append(reqs, s.reqs...)
+			for range s.reqs {
+				owner = append(owner, s)
+			}
 		}
-		included = append(included, s)
-		opts.Audit = append(opts.Audit, BatchAudit{From: len(reqs), To: len(reqs) + len(s.reqs), Record: s.rec})
-		reqs = append(reqs, s.reqs...)
-		for range s.reqs {
-			owner = append(owner, s)
+		if !opts.System {
+			opts.Authorise = func(i int, dr, cr *Account) bool { return owner[i].authorise == nil || owner[i].authorise(dr, cr) }
 		}
-	}
-	if len(reqs) == 0 {
-		return
-	}
-	if !opts.System {
-		opts.Authorise = func(i int, dr, cr *Account) bool { return owner[i].authorise == nil || owner[i].authorise(dr, cr) }
+		return reqs, opts
 	}
 	// The batch runs on its own context: one caller giving up must not
 	// abort the others' transaction.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	began := time.Now()
-	results, err := b.store.CreateTransfers(ctx, reqs, opts)
+	var results []Result
+	var err error
+	if gs, ok := b.store.(gatheringStore); ok {
+		results, err = gs.CreateTransfersGathered(ctx, prepare)
+		if err != nil && !prepared {
+			prepare() // failed before its turn: these requests get the error
+		}
+	} else {
+		prepare()
+		if len(reqs) > 0 {
+			results, err = b.store.CreateTransfers(ctx, reqs, opts)
+		}
+	}
+	if len(reqs) == 0 {
+		return
+	}
 	if fn := b.observe.Load(); fn != nil && err == nil {
 		(*fn)(time.Since(began), len(reqs))
 	}

@@ -10,16 +10,18 @@ import (
 	"bricstown/internal/audit"
 )
 
-// appendAudit chains rec onto the log inside tx. Reading the head and
-// inserting seq+1 under a serializable transaction makes concurrent appends
-// conflict on the primary key or the read set; the loser retries from the
-// top of its transaction, so the chain never forks.
+// appendAudit chains rec onto the log inside tx. Every append first
+// advances the audit_head row: a concurrent appender at READ COMMITTED (a
+// ledger batch) waits for that row lock and continues from the newest
+// sequence number, one at SERIALIZABLE gets a serialization failure and
+// retries from the top of its transaction, so the chain never forks.
 func appendAudit(ctx context.Context, tx *sql.Tx, at time.Time, rec audit.Record) error {
 	return appendAudits(ctx, tx, Postgres, at, []audit.Record{rec})
 }
 
-// appendAudits chains several records with one read of the head and one
-// multi-row insert (a ledger batch carries one record per request).
+// appendAudits chains several records with one claim of the head, one
+// read of the previous hash and one multi-row insert (a ledger batch
+// carries one record per request).
 // The engine picks the placeholder style: positional on SQLite, whose
 // driver binds named parameters in quadratic time.
 func appendAudits(ctx context.Context, tx *sql.Tx, engine Engine, at time.Time, recs []audit.Record) error {
@@ -27,13 +29,41 @@ func appendAudits(ctx context.Context, tx *sql.Tx, engine Engine, at time.Time, 
 		return nil
 	}
 	var seq int64
-	prev := audit.GenesisHash
-	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)
-	if err != nil && err != sql.ErrNoRows {
+	if err := tx.QueryRowContext(ctx, `UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq`, len(recs)).Scan(&seq); err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
+	seq -= int64(len(recs)) // the newest entry before this append
+	prev := audit.GenesisHash
+	if seq > 0 {
+		if err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE seq = $1`, seq).Scan(&prev); err != nil {
+			return fmt.Errorf("audit head %d: %w", seq, err)
+		}
+	}
+	return insertAudits(ctx, tx, engine, at, recs, seq, prev)
+}
+
+// insertAudits writes recs as the entries after seq, whose hash is prev;
+// the caller has claimed audit_head for them.
+func insertAudits(ctx context.Context, tx *sql.Tx, engine Engine, at time.Time, recs []audit.Record, seq int64, prev []byte) error {
+	for _, st := range auditInserts(engine, at, recs, seq, prev) {
+		if _, err := tx.ExecContext(ctx, st.sql, st.args...); err != nil {
+			return fmt.Errorf("audit append: %w", err)
+		}
+	}
+	return nil
+}
+
+type statement struct {
+	sql  string
+	args []any
+}
+
+// auditInserts builds the multi-row inserts that chain recs after seq,
+// whose hash is prev.
+func auditInserts(engine Engine, at time.Time, recs []audit.Record, seq int64, prev []byte) []statement {
 	at = at.UTC().Truncate(time.Microsecond)
 	const cols = 13
+	var out []statement
 	for start := 0; start < len(recs); start += 500 {
 		chunk := recs[start:min(start+500, len(recs))]
 		var q strings.Builder
@@ -62,11 +92,9 @@ func appendAudits(ctx context.Context, tx *sql.Tx, engine Engine, at time.Time, 
 				rec.Before, rec.After, rec.Detail, prev, h)
 			prev = h
 		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("audit append %s: %w", chunk[0].Action, err)
-		}
+		out = append(out, statement{q.String(), args})
 	}
-	return nil
+	return out
 }
 
 // AppendAudit records rec in its own transaction, for events that change no

@@ -6,7 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -16,6 +16,7 @@ import (
 	"bricstown/internal/ledger"
 	"bricstown/internal/problem"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 )
@@ -28,10 +29,14 @@ type ledgerCache struct {
 	mu       sync.Mutex // one ledger batch at a time in this process
 	version  int64
 	accounts map[ledger.ID]*ledger.Account
+	writer   string // this process's row in ledger_flush
+	async    int    // asynchronous commit: 0 not yet probed, 1 yes, -1 the engine refuses it
 }
 
 func (db *DB) lcache() *ledgerCache {
-	db.ledgerOnce.Do(func() { db.ledger = &ledgerCache{version: -1, accounts: map[ledger.ID]*ledger.Account{}} })
+	db.ledgerOnce.Do(func() {
+		db.ledger = &ledgerCache{version: -1, accounts: map[ledger.ID]*ledger.Account{}, writer: uuid.NewString()}
+	})
 	return db.ledger
 }
 
@@ -40,16 +45,18 @@ type ledgerHead struct {
 	maxID                                 []byte
 }
 
-// claimHead bumps the head's version first thing in every ledger write.
-// Writing the row before anything else makes concurrent writers (from any
-// process) conflict on it at once, so PostgreSQL reports a serialization
-// failure (retried) rather than a duplicate sequence number later on.
+// claimHead bumps the head's version first thing in every ledger write
+// (see ledgerTx). The row lock it takes is the ledger's queue across
+// processes: the next writer waits here, and under READ COMMITTED goes on
+// reading everything its predecessor committed. A writer running at
+// SERIALIZABLE (the settlement cycle) instead gets a serialization failure
+// here, before it has read anything, and is retried.
 func claimHead(ctx context.Context, tx *sql.Tx) (ledgerHead, error) {
-	if _, err := tx.ExecContext(ctx, `UPDATE ledger_head SET version = version + 1 WHERE id = 1`); err != nil {
-		return ledgerHead{}, fmt.Errorf("ledger head: %w", err)
-	}
+	// RETURNING gives the columns of the row as updated, which under READ
+	// COMMITTED is the newest committed version (re-read after the wait).
 	var h ledgerHead
-	err := tx.QueryRowContext(ctx, `SELECT version, last_seq, last_ts, last_account, max_transfer_id FROM ledger_head WHERE id = 1`).
+	err := tx.QueryRowContext(ctx, `UPDATE ledger_head SET version = version + 1 WHERE id = 1
+		RETURNING version, last_seq, last_ts, last_account, max_transfer_id`).
 		Scan(&h.version, &h.lastSeq, &h.lastTS, &h.lastAccount, &h.maxID)
 	if err != nil {
 		return h, fmt.Errorf("ledger head: %w", err)
@@ -116,7 +123,7 @@ func (db *DB) CreateAccounts(ctx context.Context, accounts []ledger.Account, rec
 	c := db.lcache()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
+	err := db.ledgerTx(ctx, func(tx *sql.Tx, _ *sql.Conn) error {
 		h, err := claimHead(ctx, tx)
 		if err != nil {
 			return err
@@ -193,7 +200,7 @@ func (db *DB) SetAccountLimit(ctx context.Context, id ledger.ID, limit int64, re
 	c := db.lcache()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
+	err := db.ledgerTx(ctx, func(tx *sql.Tx, _ *sql.Conn) error {
 		h, err := claimHead(ctx, tx)
 		if err != nil {
 			return err
@@ -220,7 +227,7 @@ func (db *DB) CloseAccount(ctx context.Context, id ledger.ID, rec audit.Record) 
 	c := db.lcache()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
+	err := db.ledgerTx(ctx, func(tx *sql.Tx, _ *sql.Conn) error {
 		h, err := claimHead(ctx, tx)
 		if err != nil {
 			return err
@@ -283,7 +290,7 @@ func (db *DB) CreateTransfers(ctx context.Context, reqs []ledger.Transfer, opts 
 	defer c.mu.Unlock()
 	var out *ledger.Outcome
 	var newVersion int64
-	err := db.TxConn(ctx, func(tx *sql.Tx, conn *sql.Conn) error {
+	err := db.ledgerTx(ctx, func(tx *sql.Tx, conn *sql.Conn) error {
 		var err error
 		out, newVersion, err = db.applyBatch(ctx, tx, conn, c, reqs, opts)
 		return err
@@ -292,13 +299,85 @@ func (db *DB) CreateTransfers(ctx context.Context, reqs []ledger.Transfer, opts 
 		c.version = -1
 		return nil, fmt.Errorf("ledger: batch of %d: %w", len(reqs), err)
 	}
-	// Committed: the cache now mirrors the database at the new version.
+	db.committed(c, out, newVersion)
+	return out.Results, nil
+}
+
+// errNothingToWrite rolls back a gathered batch whose callers all left.
+var errNothingToWrite = errors.New("ledger: nothing to write")
+
+// CreateTransfersGathered is CreateTransfers for the ledger's batcher,
+// which passes gather instead of a batch: it is called once, after this
+// process's turn in the queue on the head row has come, and returns the
+// batch (whatever requests arrived meanwhile). With several processes the
+// wait for the head is where requests pile up, so taking them after the
+// wait rather than before makes each turn carry all of them instead of
+// the few that had arrived when the previous turn ended.
+func (db *DB) CreateTransfersGathered(ctx context.Context, gather func() ([]ledger.Transfer, ledger.BatchOptions)) ([]ledger.Result, error) {
+	if err := db.warmBulk(ctx); err != nil {
+		return nil, fmt.Errorf("ledger: prepare: %w", err)
+	}
+	c := db.lcache()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out *ledger.Outcome
+	var newVersion int64
+	var reqs []ledger.Transfer
+	var opts ledger.BatchOptions
+	gathered := false
+	err := db.ledgerTx(ctx, func(tx *sql.Tx, conn *sql.Conn) error {
+		if db.asyncCommit(ctx, c) {
+			// The flush comes after the head is released (flushLedger).
+			if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+				return err
+			}
+		}
+		var h ledgerHead
+		var ac *auditClaim
+		var err error
+		if db.Engine == Postgres {
+			h, ac, err = claimPipeline(ctx, conn)
+		} else {
+			h, err = claimHead(ctx, tx)
+		}
+		if err != nil {
+			return err
+		}
+		if !gathered { // a retried transaction writes the same batch
+			reqs, opts = gather()
+			gathered = true
+		}
+		if len(reqs) == 0 {
+			return errNothingToWrite
+		}
+		if len(reqs) > ledger.MaxBatch {
+			return problem.New(problem.TooLarge, "a batch holds at most %d transfers", ledger.MaxBatch)
+		}
+		out, newVersion, err = db.applyClaimed(ctx, tx, conn, c, h, ac, reqs, opts)
+		return err
+	})
+	if errors.Is(err, errNothingToWrite) {
+		return nil, nil
+	}
+	if err != nil {
+		c.version = -1
+		return nil, fmt.Errorf("ledger: batch of %d: %w", len(reqs), err)
+	}
+	if err := db.flushLedger(ctx, c); err != nil {
+		c.version = -1 // if the server crashed, the batch may be gone
+		return nil, fmt.Errorf("ledger: batch of %d committed, durability not confirmed: %w", len(reqs), err)
+	}
+	db.committed(c, out, newVersion)
+	return out.Results, nil
+}
+
+// committed makes the cache mirror the database at the batch's version.
+func (db *DB) committed(c *ledgerCache, out *ledger.Outcome, newVersion int64) {
 	for _, a := range out.Accounts {
 		cp := *a
 		c.accounts[a.ID] = &cp
 	}
 	c.version = newVersion
-	return out.Results, nil
 }
 
 func (db *DB) applyBatch(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *ledgerCache, reqs []ledger.Transfer, opts ledger.BatchOptions) (*ledger.Outcome, int64, error) {
@@ -306,6 +385,12 @@ func (db *DB) applyBatch(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *led
 	if err != nil {
 		return nil, 0, err
 	}
+	return db.applyClaimed(ctx, tx, conn, c, h, nil, reqs, opts)
+}
+
+// applyClaimed writes a batch once the head is claimed (and audit_head,
+// when ac is not nil).
+func (db *DB) applyClaimed(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *ledgerCache, h ledgerHead, ac *auditClaim, reqs []ledger.Transfer, opts ledger.BatchOptions) (*ledger.Outcome, int64, error) {
 	if h.version-1 != c.version {
 		clear(c.accounts) // someone else wrote since this process last did
 	}
@@ -429,19 +514,6 @@ func (db *DB) applyBatch(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *led
 	if len(out.Created) == 0 {
 		return out, h.version, nil // nothing else to write
 	}
-	if err := db.writeTransfers(ctx, tx, conn, out.Created); err != nil {
-		return nil, 0, fmt.Errorf("write transfers: %w", err)
-	}
-	if err := db.writeAccounts(ctx, tx, out.Accounts); err != nil {
-		return nil, 0, fmt.Errorf("write accounts: %w", err)
-	}
-	if err := writePendings(ctx, tx, out); err != nil {
-		return nil, 0, fmt.Errorf("write pendings: %w", err)
-	}
-	h.lastSeq, h.lastTS, h.maxID = out.LastSeq, micros(out.LastTimestamp), maxID
-	if err := writeHead(ctx, tx, h); err != nil {
-		return nil, 0, err
-	}
 	recs := opts.Audit
 	if len(recs) == 0 {
 		recs = []ledger.BatchAudit{{From: 0, To: len(reqs), Record: audit.Record{ActorUser: "system", Action: "ledger.transfers"}}}
@@ -469,6 +541,34 @@ func (db *DB) applyBatch(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *led
 		rec.After = fmt.Sprintf("%d created", created)
 		rec.Detail = movedDetail(out.Results[ba.From:ba.To], ba.To-ba.From, created)
 		entries = append(entries, rec)
+	}
+	h.lastSeq, h.lastTS, h.maxID = out.LastSeq, micros(out.LastTimestamp), maxID
+	if db.Engine == Postgres && len(out.Created) <= pipelineMax {
+		if err := writePendings(ctx, tx, out); err != nil {
+			return nil, 0, fmt.Errorf("write pendings: %w", err)
+		}
+		seq, prev, err := pipelineWrites(ctx, conn, out, h, ac, entries)
+		if err != nil {
+			return nil, 0, err
+		}
+		if ac == nil {
+			if err := insertAudits(ctx, tx, db.Engine, out.LastTimestamp, entries, seq, prev); err != nil {
+				return nil, 0, err
+			}
+		}
+		return out, h.version, nil
+	}
+	if err := db.writeTransfers(ctx, tx, conn, out.Created); err != nil {
+		return nil, 0, fmt.Errorf("write transfers: %w", err)
+	}
+	if err := db.writeAccounts(ctx, tx, out.Accounts); err != nil {
+		return nil, 0, fmt.Errorf("write accounts: %w", err)
+	}
+	if err := writePendings(ctx, tx, out); err != nil {
+		return nil, 0, fmt.Errorf("write pendings: %w", err)
+	}
+	if err := writeHead(ctx, tx, h); err != nil {
+		return nil, 0, err
 	}
 	if err := appendAudits(ctx, tx, db.Engine, out.LastTimestamp, entries); err != nil {
 		return nil, 0, err

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"bricstown/internal/identity"
+	"bricstown/internal/sqlstore"
+)
+
+// benchServeCommand makes the command that runs `bricstown <args>` as a
+// child process: this same executable. Tests replace it, because their
+// executable is the test binary.
+var benchServeCommand = func(args []string) (*exec.Cmd, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	return exec.Command(exe, args...), nil
+}
+
+// benchLedgerProcesses is the http scenario across processes (issue 13):
+// n `serve` processes of this executable on one database, the clients
+// spread over them round robin. Unlike the one-process scenario it does
+// not stop at a failed request: it counts the 5xx answers, since whether
+// several writers queue or fail is what it measures. Any other answer than
+// "ok" is still an error (every account holds plenty of money).
+func benchLedgerProcesses(ctx context.Context, e *env, db *sqlstore.DB, dsn string, n, nAccounts, nTransfers, concurrency int, idKind string) (benchResult, error) {
+	if dsn == "" {
+		return benchResult{}, usageError{"--processes needs --db: the processes must share one database"}
+	}
+	token, orgID, err := benchClient(ctx, identity.NewService(db, identity.Config{}))
+	if err != nil {
+		return benchResult{}, err
+	}
+	acctIDs, err := benchAccountIDs(ctx, db, orgID, nAccounts)
+	if err != nil {
+		return benchResult{}, err
+	}
+	dir, err := os.MkdirTemp("", "bricstown-bench-serve-*")
+	if err != nil {
+		return benchResult{}, err
+	}
+	defer os.RemoveAll(dir)
+	urls := make([]string, n)
+	for i := range urls {
+		srv, url, err := startBenchServer(ctx, dsn, filepath.Join(dir, fmt.Sprintf("addr%d", i)))
+		if err != nil {
+			return benchResult{}, err
+		}
+		defer srv.stop()
+		urls[i] = url + "/api/v1/ledger/transfers"
+	}
+	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConns: concurrency, MaxIdleConnsPerHost: concurrency, MaxConnsPerHost: concurrency}}
+
+	var next atomic.Int64
+	lat := make([][]time.Duration, concurrency)
+	okBy := make([]atomic.Int64, n)
+	var fiveXX atomic.Int64
+	errc := make(chan error, concurrency)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := 0; c < concurrency; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(c), 99))
+			url := urls[c%n]
+			var body bytes.Buffer
+			for {
+				k := next.Add(1)
+				if k > int64(nTransfers) {
+					return
+				}
+				if k%20000 == 0 {
+					fmt.Fprintf(e.stderr, "\rbench ledger http ×%d: %d/%d transfers, %.0f/s   ", n, k, nTransfers, float64(k)/time.Since(start).Seconds())
+				}
+				dr := rng.IntN(nAccounts)
+				cr := rng.IntN(nAccounts - 1)
+				if cr >= dr {
+					cr++
+				}
+				body.Reset()
+				fmt.Fprintf(&body, `{"transfers":[{"id":%q,"debit_account_id":%q,"credit_account_id":%q,"amount":"%d.%02d","currency":"KZT"}]}`,
+					newTransferID(idKind, rng).String(), acctIDs[dr], acctIDs[cr], 1+rng.IntN(1000), rng.IntN(100))
+				req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body.Bytes()))
+				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set("Content-Type", "application/json")
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					errc <- err
+					return
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				lat[c] = append(lat[c], time.Since(t0))
+				switch {
+				case resp.StatusCode >= 500:
+					fiveXX.Add(1)
+				case resp.StatusCode == 200 && bytes.Contains(b, []byte(`"result":"ok"`)):
+					okBy[c%n].Add(1)
+				default:
+					errc <- fmt.Errorf("bench: transfer refused: %d %s", resp.StatusCode, b)
+					return
+				}
+			}
+		}(c)
+	}
+	wg.Wait()
+	el := time.Since(start).Seconds()
+	fmt.Fprintf(e.stderr, "\r%80s\r", "")
+	close(errc)
+	if err := <-errc; err != nil {
+		return benchResult{}, err
+	}
+	var all []time.Duration
+	var slowest time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+		for _, d := range l {
+			slowest = max(slowest, d)
+		}
+	}
+	per := make([]int, n)
+	ok := 0
+	for i := range okBy {
+		per[i] = int(okBy[i].Load())
+		ok += per[i]
+	}
+	errs := int(fiveXX.Load())
+	return benchResult{Scenario: "http", Engine: string(db.Engine), IDs: idKind, Accounts: nAccounts, Transfers: nTransfers, Concurrency: concurrency,
+		Seconds: round3(el), TransfersPerSec: float64(int(float64(ok) / el)), P50ms: percentile(all, 0.50), P99ms: percentile(all, 0.99),
+		Processes: n, Errors5xx: &errs, MaxMs: round3(slowest.Seconds() * 1000), PerProcess: per}, nil
+}
+
+// benchClient makes the benchmark's organisation, a trader and its API
+// token.
+func benchClient(ctx context.Context, ids *identity.Service) (token, orgID string, err error) {
+	org, err := ids.CreateOrg(ctx, nil, identity.NewOrg{Name: "Bench Trading", Kind: identity.KindCompany, Country: "AE", RegID: "BENCH0001"})
+	if err != nil {
+		return "", "", err
+	}
+	user, err := ids.CreateUser(ctx, nil, org.ID, identity.NewUser{Email: "bench@bench.ae", Name: "Bench", Password: "bench-password-1", Roles: []identity.Role{identity.Trader, identity.OrgAdmin}})
+	if err != nil {
+		return "", "", err
+	}
+	_, token, err = ids.CreateToken(ctx, &identity.Principal{UserID: user.ID, OrgID: org.ID, Roles: user.Roles, Via: "session"}, org.ID,
+		identity.NewToken{Name: "bench", Roles: []identity.Role{identity.Trader}})
+	return token, org.ID, err
+}
+
+// benchServer is a running `serve` child.
+type benchServer struct {
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when the child has exited
+	out    lockedBuffer
+}
+
+// startBenchServer starts one `serve` child on dsn and waits until it has
+// written its address to addrFile (the serve command's readiness signal
+// for scripts).
+func startBenchServer(ctx context.Context, dsn, addrFile string) (*benchServer, string, error) {
+	cmd, err := benchServeCommand([]string{"serve", "--addr", "127.0.0.1:0", "--addr-file", addrFile, "--db", dsn, "--log-level", "warn"})
+	if err != nil {
+		return nil, "", err
+	}
+	s := &benchServer{cmd: cmd, exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = &s.out, &s.out
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	go func() { cmd.Wait(); close(s.exited) }()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(60 * time.Second)
+	for {
+		if b, err := os.ReadFile(addrFile); err == nil && len(b) > 0 {
+			return s, "http://" + strings.TrimSpace(string(b)), nil
+		}
+		select {
+		case <-s.exited:
+			return nil, "", fmt.Errorf("bench: serve child exited before it listened:\n%s", s.out.String())
+		case <-deadline:
+			s.stop()
+			return nil, "", errors.New("bench: serve child did not listen within 60 s:\n" + s.out.String())
+		case <-ctx.Done():
+			s.stop()
+			return nil, "", ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// stop asks the child to shut down and kills it if it is still there
+// after a few seconds.
+func (s *benchServer) stop() {
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.exited:
+	case <-time.After(5 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+	}
+}
+
+// lockedBuffer collects a child's output while it runs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
