@@ -47,7 +47,7 @@ func benchSettlement(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	led := ledger.NewService(db, ledger.Config{Exponent: ref.MoneyExponent})
+	led := ledger.NewService(db, ledger.Config{Exponent: ref.MoneyExponent, CentreOrg: func(context.Context) (string, error) { return centre.ID, nil }})
 	usd := fx.DefaultUSDConfig()
 	svc := settlement.NewService(db, settlement.Config{Ledger: led, Exponent: ref.MoneyExponent, Orgs: ids,
 		CentreOrg: func(context.Context) (string, error) { return centre.ID, nil },
