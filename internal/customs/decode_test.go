@@ -46,3 +46,26 @@ func TestDecodeContent(t *testing.T) {
 		}
 	}
 }
+
+// One rule decides an upload's media type for the API and the pages.
+func TestDocumentMediaType(t *testing.T) {
+	for _, c := range []struct {
+		declared string
+		content  string
+		want     string
+	}{
+		{"application/pdf", "%PDF-1.7", "application/pdf"},
+		{"Application/PDF; charset=binary", "anything", "application/pdf"},
+		{"application/octet-stream", "%PDF-1.7", "application/pdf"},
+		{"", "\x89PNG\r\n\x1a\nxxxx", "image/png"},
+		{"", "\xEF\xBB\xBF  <?xml version=\"1.0\"?><Certificate/>", "application/xml"},
+		{"", "<Certificate><No>1</No></Certificate>", "application/xml"},
+		{"", "<!DOCTYPE html><html><body>saved page</body></html>", "application/octet-stream"},
+		{"text/html", "<html><body>x</body></html>", "text/html"}, // refused by the service by name
+		{"", "plain words", "application/octet-stream"},
+	} {
+		if got := DocumentMediaType(c.declared, []byte(c.content)); got != c.want {
+			t.Errorf("DocumentMediaType(%q, %q) = %q, want %q", c.declared, c.content, got, c.want)
+		}
+	}
+}

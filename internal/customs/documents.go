@@ -75,6 +75,27 @@ func SniffMediaType(b []byte) string {
 	return ""
 }
 
+// DocumentMediaType decides an uploaded document's media type, for the API
+// and the pages alike: the type the upload declares when it is one the
+// town accepts; else the file's signature; else what was declared (the
+// service then names it as unsupported); else application/octet-stream.
+func DocumentMediaType(declared string, content []byte) string {
+	mt := strings.ToLower(strings.TrimSpace(declared))
+	if i := strings.IndexByte(mt, ';'); i >= 0 {
+		mt = strings.TrimSpace(mt[:i])
+	}
+	if slices.Contains(MediaTypes, mt) {
+		return mt
+	}
+	if sniffed := SniffMediaType(content); sniffed != "" {
+		return sniffed
+	}
+	if mt != "" {
+		return mt
+	}
+	return "application/octet-stream"
+}
+
 // looksLike checks the file signature of the four accepted media types.
 func looksLike(mediaType string, b []byte) bool {
 	switch mediaType {
@@ -87,7 +108,14 @@ func looksLike(mediaType string, b []byte) bool {
 	case "application/xml":
 		b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
 		b = bytes.TrimLeft(b, " \t\r\n")
-		return len(b) > 0 && b[0] == '<'
+		// An XML declaration, or markup that is not HTML (a page saved
+		// from a browser is not an electronic document).
+		if bytes.HasPrefix(b, []byte("<?xml")) {
+			return true
+		}
+		head := strings.ToLower(string(b[:min(len(b), 512)]))
+		html := strings.HasPrefix(head, "<!doctype html") || strings.HasPrefix(head, "<html") || strings.Contains(head, "<body")
+		return len(b) > 0 && b[0] == '<' && !html
 	}
 	return false
 }

@@ -437,13 +437,7 @@ func readUpload(r *http.Request) (customs.NewDocument, error) {
 		doc.Filename = explicitName
 	}
 	if doc.MediaType == "" {
-		// The part's own type, unless it says nothing useful; then the
-		// bytes' signature.
-		if mt, _, err := mime.ParseMediaType(partType); err == nil && mt != "application/octet-stream" {
-			doc.MediaType = mt
-		} else if doc.MediaType = customs.SniffMediaType(doc.Content); doc.MediaType == "" {
-			doc.MediaType = "application/octet-stream"
-		}
+		doc.MediaType = customs.DocumentMediaType(partType, doc.Content)
 	}
 	return doc, f.Err("the document is not valid")
 }

@@ -1164,22 +1164,7 @@ func readUpload(r *http.Request, field, kind, reference string) (*customs.NewDoc
 	if hdr.Filename == "" && len(b) == 0 {
 		return nil, nil
 	}
-	mt := strings.ToLower(strings.TrimSpace(hdr.Header.Get("Content-Type")))
-	if i := strings.IndexByte(mt, ';'); i >= 0 {
-		mt = strings.TrimSpace(mt[:i])
-	}
-	if !slices.Contains(customs.MediaTypes, mt) {
-		switch sniffed, _, _ := strings.Cut(http.DetectContentType(b), ";"); sniffed {
-		case "application/pdf", "image/png", "image/jpeg":
-			mt = sniffed
-		case "text/xml", "application/xml":
-			mt = "application/xml"
-		default:
-			if strings.HasSuffix(strings.ToLower(hdr.Filename), ".xml") {
-				mt = "application/xml"
-			}
-		}
-	}
+	mt := customs.DocumentMediaType(hdr.Header.Get("Content-Type"), b)
 	name := hdr.Filename
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
