@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/big"
 	"sort"
+	"sync"
 
 	"bricstown/internal/fx"
 	"bricstown/internal/money"
@@ -38,6 +39,7 @@ type RateSource struct {
 
 // RateBook is a cycle's prices, one per pair, and where each came from.
 type RateBook struct {
+	mu       sync.Mutex              // guards byMarket: pages and valuations share one book
 	byMarket map[fx.Pair]*RateSource // keyed by the market (alphabetical) listing
 	ref      fx.ReferenceSet
 	usd      fx.USDConfig
@@ -133,6 +135,8 @@ func (b *RateBook) Sources(pairs [][2]string) []RateSource {
 
 // source computes (once) the rate of a market.
 func (b *RateBook) source(m fx.Pair) *RateSource {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if s, ok := b.byMarket[m]; ok {
 		return s
 	}

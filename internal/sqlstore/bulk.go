@@ -116,10 +116,12 @@ func (db *DB) bulkSQL(spec bulkSpec, n int) string {
 func (db *DB) warmBulk(ctx context.Context) error {
 	db.stmtMu.Lock()
 	defer db.stmtMu.Unlock()
-	if db.stmts != nil {
+	if db.warmed {
 		return nil
 	}
-	stmts := map[string]*sql.Stmt{}
+	if db.stmts == nil {
+		db.stmts = map[string]*sql.Stmt{}
+	}
 	if db.Engine == SQLite {
 		for _, spec := range warmed {
 			for _, n := range spec.sizes {
@@ -127,10 +129,10 @@ func (db *DB) warmBulk(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
-				stmts[fmt.Sprintf("%s/%d", spec.key, n)] = s
+				db.stmts[fmt.Sprintf("%s/%d", spec.key, n)] = s
 			}
 		}
 	}
-	db.stmts = stmts
+	db.warmed = true
 	return nil
 }

@@ -82,13 +82,6 @@ type customsCommitter struct {
 	mu      sync.Mutex
 	queue   []*customsPending
 	running bool
-
-	stmtMu sync.Mutex
-	stmts  map[string]*sql.Stmt
-	// wanted are statements a transaction ran unprepared; they are
-	// prepared on the pool before the next batch begins (never inside a
-	// transaction: see bulkStmt).
-	wanted map[string]bool
 }
 
 type customsPending struct {
@@ -204,66 +197,6 @@ func (db *DB) writeCustomsBatch(batch []*customsPending) {
 // errCustomsDrop rolls a batch back to write it again without one change.
 var errCustomsDrop = errors.New("sqlstore: drop one change from the customs batch")
 
-// customsStmt returns a statement prepared once per DB: parsing the same
-// SQL for every declaration was a fifth of the write path's time on
-// SQLite. Tx.StmtContext reuses it on the transaction's connection.
-func (db *DB) customsStmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	gc := customsCommitterFor(db)
-	gc.stmtMu.Lock()
-	defer gc.stmtMu.Unlock()
-	if st, ok := gc.stmts[query]; ok {
-		return st, nil
-	}
-	st, err := db.SQL.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	if gc.stmts == nil {
-		gc.stmts = map[string]*sql.Stmt{}
-	}
-	gc.stmts[query] = st
-	return st, nil
-}
-
-// txExec runs a customs statement inside tx: prepared once per process
-// when it has been seen before, else directly on tx's connection. Preparing
-// on the pool from inside a transaction could wait for a connection held by
-// a request that waits for this transaction's write lock.
-func (db *DB) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	gc := customsCommitterFor(db)
-	gc.stmtMu.Lock()
-	st, ok := gc.stmts[query]
-	if !ok {
-		if gc.wanted == nil {
-			gc.wanted = map[string]bool{}
-		}
-		gc.wanted[query] = true
-	}
-	gc.stmtMu.Unlock()
-	if ok {
-		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
-	}
-	return tx.ExecContext(ctx, query, args...)
-}
-
-// prepareWanted prepares, outside any transaction, the statements the
-// last batches ran unprepared.
-func (db *DB) prepareWanted(ctx context.Context) {
-	gc := customsCommitterFor(db)
-	gc.stmtMu.Lock()
-	var qs []string
-	for q := range gc.wanted {
-		qs = append(qs, q)
-	}
-	gc.wanted = nil
-	gc.stmtMu.Unlock()
-	for _, q := range qs {
-		if _, err := db.customsStmt(ctx, q); err != nil {
-			db.log.Warn("customs: prepare statement", "err", err)
-		}
-	}
-}
-
 func (db *DB) writeCustomsChange(ctx context.Context, tx *sql.Tx, w *customsWrite) error {
 	c, d := &w.c, &w.c.Declaration
 	cols := []any{d.Version, d.FunctionalReferenceID, string(d.Procedure), string(d.Status), string(d.Lane),
@@ -355,7 +288,7 @@ func customsStaleOnDuplicate(err error) error {
 // GetDeclaration implements customs.Store.
 func (db *DB) GetDeclaration(ctx context.Context, id string) (customs.Declaration, error) {
 	var doc string
-	st, err := db.customsStmt(ctx, `SELECT doc FROM customs_declarations WHERE id = $1`)
+	st, err := db.prepared(ctx, `SELECT doc FROM customs_declarations WHERE id = $1`)
 	if err != nil {
 		return customs.Declaration{}, fmt.Errorf("sqlstore: get declaration: %w", err)
 	}
@@ -532,7 +465,7 @@ func (db *DB) DeclarationDocument(ctx context.Context, declarationID, documentID
 // CustomsTraderProfile implements customs.Store.
 func (db *DB) CustomsTraderProfile(ctx context.Context, orgID string, since time.Time) (customs.TraderProfile, error) {
 	p := customs.TraderProfile{OrgID: orgID}
-	st, err := db.customsStmt(ctx, `SELECT COUNT(*) FROM customs_declarations
+	st, err := db.prepared(ctx, `SELECT COUNT(*) FROM customs_declarations
 		WHERE declarant_org = $1 AND status = $2 AND refused_at >= $3`)
 	if err == nil {
 		err = st.QueryRowContext(ctx, orgID, string(customs.StatusRefused), micros(since)).Scan(&p.Refusals)
@@ -540,7 +473,7 @@ func (db *DB) CustomsTraderProfile(ctx context.Context, orgID string, since time
 	if err != nil {
 		return p, fmt.Errorf("sqlstore: trader refusals: %w", err)
 	}
-	if st, err = db.customsStmt(ctx, `SELECT aeo FROM customs_trusted_traders WHERE org_id = $1`); err != nil {
+	if st, err = db.prepared(ctx, `SELECT aeo FROM customs_trusted_traders WHERE org_id = $1`); err != nil {
 		return p, fmt.Errorf("sqlstore: trusted trader: %w", err)
 	}
 	err = st.QueryRowContext(ctx, orgID).Scan(&p.AEO)

@@ -56,8 +56,12 @@ type DB struct {
 
 	ledgerOnce sync.Once
 	ledger     *ledgerCache
-	stmtMu     sync.Mutex
-	stmts      map[string]*sql.Stmt
+	// The one statement cache (stmt.go): bulk statements warmed in their
+	// sizes, and statements a transaction once ran unprepared.
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
+	wanted map[string]bool
+	warmed bool
 
 	customsOnce sync.Once
 	customs     *customsCommitter
@@ -297,11 +301,16 @@ func unavailable(err error) bool {
 // fix, or has failed maxAttempts times, with jittered exponential backoff
 // so that colliding transactions do not collide again in lock step.
 func (db *DB) retry(ctx context.Context, attempt func() error) error {
-	const maxAttempts = 12
+	// Conflicts are retried for a while, not a number of times: under
+	// contention from several processes (or a slow machine) a dozen quick
+	// attempts can all meet a writer, and the client would get a 503 for
+	// what waiting a little longer resolves.
+	const retryFor = 10 * time.Second
+	start := time.Now()
 	backoff := 2 * time.Millisecond
 	for n := 1; ; n++ {
 		err := attempt()
-		if err == nil || !db.retryable(err) || n == maxAttempts {
+		if err == nil || !db.retryable(err) || time.Since(start) > retryFor {
 			return err
 		}
 		db.log.Debug("retrying serialization conflict", "attempt", n, "err", err)
@@ -311,7 +320,7 @@ func (db *DB) retry(ctx context.Context, attempt func() error) error {
 			return ctx.Err()
 		case <-time.After(sleep):
 		}
-		if backoff < 200*time.Millisecond {
+		if backoff < 100*time.Millisecond {
 			backoff *= 2
 		}
 	}
