@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -252,6 +253,13 @@ func seqPage(r *http.Request) (limit int, before int64, err error) {
 // listInstructions lists the caller's bank's instructions (paid or
 // received), newest first; the platform administrator sees every bank's.
 func (s *Server) listInstructions(w http.ResponseWriter, r *http.Request) {
+	s.writeInstructionPage(w, r, s.Settlement.Instructions)
+}
+
+// writeInstructionPage answers one sequence-paged listing of instructions
+// read by list (a bank's own, or the centre's queue).
+func (s *Server) writeInstructionPage(w http.ResponseWriter, r *http.Request,
+	list func(ctx context.Context, p *identity.Principal, before int64, limit int) ([]settlement.Instruction, error)) {
 	if !s.settlementReady(w, r) {
 		return
 	}
@@ -261,7 +269,7 @@ func (s *Server) listInstructions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := principal(r)
-	list, err := s.Settlement.Instructions(r.Context(), p, before, limit+1)
+	items, err := list(r.Context(), p, before, limit+1)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -271,8 +279,8 @@ func (s *Server) listInstructions(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	out := make([]instructionOut, len(list))
-	for i, in := range list {
+	out := make([]instructionOut, len(items))
+	for i, in := range items {
 		out[i] = s.instructionJSON(in, bics, p)
 	}
 	writeJSON(w, http.StatusOK, pageOf(out, limit, func(x instructionOut) string { return strconv.FormatInt(x.Seq, 10) }))
@@ -333,30 +341,7 @@ func (s *Server) cancelInstruction(w http.ResponseWriter, r *http.Request) {
 // listQueue lists every bank's unsettled instructions (queued, deferred,
 // excluded, held), newest first: the settlement centre's view.
 func (s *Server) listQueue(w http.ResponseWriter, r *http.Request) {
-	if !s.settlementReady(w, r) {
-		return
-	}
-	limit, before, err := seqPage(r)
-	if err != nil {
-		writeProblem(w, r, s.log, err)
-		return
-	}
-	p := principal(r)
-	list, err := s.Settlement.Queue(r.Context(), p, before, limit+1)
-	if err != nil {
-		writeProblem(w, r, s.log, err)
-		return
-	}
-	bics, err := s.bics(r)
-	if err != nil {
-		writeProblem(w, r, s.log, err)
-		return
-	}
-	out := make([]instructionOut, len(list))
-	for i, in := range list {
-		out[i] = s.instructionJSON(in, bics, p)
-	}
-	writeJSON(w, http.StatusOK, pageOf(out, limit, func(x instructionOut) string { return strconv.FormatInt(x.Seq, 10) }))
+	s.writeInstructionPage(w, r, s.Settlement.Queue)
 }
 
 // queueDecisionIn is the body of a hold or a cancellation by the centre.
