@@ -193,37 +193,23 @@ func (db *DB) IssuerAccounts(ctx context.Context, orgID string) ([]ledger.Accoun
 	return collect(rows, scanAccount)
 }
 
-// SetAccountLimit implements ledger.Store. Like every ledger write it
-// claims the head, so other processes' account caches see the new limit
-// at their next batch.
+// SetAccountLimit implements ledger.Store.
 func (db *DB) SetAccountLimit(ctx context.Context, id ledger.ID, limit int64, rec audit.Record) error {
-	c := db.lcache()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	err := db.ledgerTx(ctx, func(tx *sql.Tx, _ *sql.Conn) error {
-		h, err := claimHead(ctx, tx)
-		if err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE ledger_accounts SET debit_limit = $1 WHERE id = $2 AND (flags & $3) <> 0`, limit, id[:], int64(ledger.Issuer))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return problem.New(problem.NotFound, "no such issuer account")
-		}
-		if err := writeHead(ctx, tx, h); err != nil {
-			return err
-		}
-		return appendAudit(ctx, tx, time.Now(), rec)
-	})
-	c.version = -1
-	return err
+	return db.updateAccount(ctx, rec, problem.New(problem.NotFound, "no such issuer account"),
+		`UPDATE ledger_accounts SET debit_limit = $1 WHERE id = $2 AND (flags & $3) <> 0`, limit, id[:], int64(ledger.Issuer))
 }
 
 // CloseAccount implements ledger.Store. A closed account keeps its history
 // and balances; it only refuses new transfers.
 func (db *DB) CloseAccount(ctx context.Context, id ledger.ID, rec audit.Record) error {
+	return db.updateAccount(ctx, rec, problem.New(problem.Conflict, "account is closed already or does not exist"),
+		`UPDATE ledger_accounts SET closed = $1 WHERE id = $2 AND NOT closed`, true, id[:])
+}
+
+// updateAccount changes one account's cold attributes. Like every ledger
+// write it claims the head first, so other processes' account caches see
+// the change at their next batch; an update of no row answers none.
+func (db *DB) updateAccount(ctx context.Context, rec audit.Record, none error, query string, args ...any) error {
 	c := db.lcache()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -232,12 +218,12 @@ func (db *DB) CloseAccount(ctx context.Context, id ledger.ID, rec audit.Record) 
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE ledger_accounts SET closed = $1 WHERE id = $2 AND NOT closed`, true, id[:])
+		res, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return problem.New(problem.Conflict, "account is closed already or does not exist")
+			return none
 		}
 		if err := writeHead(ctx, tx, h); err != nil {
 			return err
