@@ -359,6 +359,14 @@ func (s *Service) SetIssuance(ctx context.Context, p *identity.Principal, in Iss
 	if err := f.Err("the issuance limit is not valid"); err != nil {
 		return Account{}, err
 	}
+	// The centre's own books in the currency open with the first line
+	// granted in it, so the centre can fund banks' settlement accounts
+	// before any cycle has run.
+	if s.cfg.CentreOrg != nil {
+		if _, err := s.CentreAccounts(ctx, ccy); err != nil {
+			return Account{}, err
+		}
+	}
 	a, err := s.OpenSystemAccount(ctx, SystemAccountSpec{OrgID: in.OrgID, Currency: ccy, Code: BankIssuance, Name: "Issuance " + ccy,
 		Kind: Liability, Issuer: true, Limit: 0})
 	if err != nil {

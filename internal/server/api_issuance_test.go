@@ -56,6 +56,20 @@ func TestIssuanceLimits(t *testing.T) {
 	if got := []string{pay("60.00"), pay("40.01"), pay("40.00")}; strings.Join(got, " ") != "ok exceeds_issuance_limit ok" {
 		t.Fatalf("issuing against the limit: %v", got)
 	}
+	// Granting the line opened the centre's books in ZAR: the centre can
+	// fund banks' settlement accounts before any cycle runs.
+	books := map[string]bool{}
+	for _, it := range f.call(t, "GET", "/api/v1/ledger/accounts?limit=200", centre, nil).json(t)["items"].([]any) {
+		a := it.(map[string]any)
+		if a["currency"] == "ZAR" && a["system"] == true {
+			books[a["code"].(string)] = true
+		}
+	}
+	for _, code := range []string{"funding", "clearing", "fx", "rounding"} {
+		if !books[code] {
+			t.Fatalf("the centre's ZAR %s account was not opened by the first ZAR line: %v", code, books)
+		}
+	}
 	// Another bank cannot issue from it (it answers like an unknown account).
 	if got := results(t, f.call(t, "POST", "/api/v1/ledger/transfers", otherBank, map[string]any{"transfers": []any{map[string]any{
 		"id": v7(), "debit_account_id": acct["id"], "credit_account_id": customer, "amount": "1.00", "currency": "ZAR"}}})); got[0] != "debit_account_not_found" {
