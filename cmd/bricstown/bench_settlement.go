@@ -5,14 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"time"
 
 	"bricstown/internal/audit"
-	"bricstown/internal/fx"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
-	"bricstown/internal/money"
-	"bricstown/internal/refdata"
+	"bricstown/internal/platform"
 	"bricstown/internal/settlement"
 
 	"github.com/google/uuid"
@@ -36,24 +36,18 @@ func benchSettlement(ctx context.Context, e *env, args []string) error {
 		return usageError{"--currencies must be 1 to 10"}
 	}
 	ccys := all[:*nCcy]
-	db, cleanup, err := benchDB(ctx, *dsn)
+	// The platform as serve assembles it (internal/platform), over a fresh
+	// database; the bench adds its own town of banks.
+	p, cleanup, err := benchPlatform(ctx, *dsn, "Bench Settlement Centre")
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	ref := refdata.Default()
-	ids := identity.NewService(db, identity.Config{})
+	db, ids, svc := p.DB, p.Identity, p.Settlement
 	centre, err := ids.CreateOrg(ctx, nil, identity.NewOrg{Name: "Bench Settlement Centre", Kind: identity.KindBank, Country: "AE", RegID: "BENCHCENTRE"})
 	if err != nil {
 		return err
 	}
-	led := ledger.NewService(db, ledger.Config{Exponent: ref.MoneyExponent, CentreOrg: func(context.Context) (string, error) { return centre.ID, nil }})
-	usd := fx.DefaultUSDConfig()
-	svc := settlement.NewService(db, settlement.Config{Ledger: led, Exponent: ref.MoneyExponent, Orgs: ids,
-		CentreOrg: func(context.Context) (string, error) { return centre.ID, nil },
-		Rates: func(context.Context) (func(a, b string) (money.Rate, bool), error) {
-			return settlement.CycleRates(nil, usd), nil
-		}})
 	fmt.Fprintf(e.stderr, "bench settlement: %d participants, %d currencies…\n", *nPart, len(ccys))
 	issuance := map[string]ledger.ID{}
 	var accts []ledger.Account
@@ -143,4 +137,29 @@ func benchSettlement(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "settlement %s: %d instructions, %d participants, %d currencies: cycle %.2fs (netting %.0f ms), %d settlement transfers, liquidity saving %.2f%%, deferred %d\n",
 		db.Engine, *nIns, *nPart, len(ccys), cycle.Seconds(), c.Report.NettingMillis, c.Report.SettlementTransfers, float64(c.Report.LiquiditySavingBps)/100, c.Report.Deferred)
 	return nil
+}
+
+// benchPlatform assembles the platform over dsn (a fresh SQLite file when
+// empty), which must hold no ledger transfers yet.
+func benchPlatform(ctx context.Context, dsn, centreOrg string) (*platform.Platform, func(), error) {
+	cleanup := func() {}
+	if dsn == "" {
+		dir, err := os.MkdirTemp("", "bricstown-bench-*")
+		if err != nil {
+			return nil, nil, err
+		}
+		dsn = filepath.Join(dir, "bench.db")
+		cleanup = func() { os.RemoveAll(dir) }
+	}
+	p, err := platform.Open(ctx, platform.Config{DSN: dsn, CentreOrg: centreOrg})
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	if empty, err := p.Ledger.Empty(ctx); err != nil || !empty {
+		p.Close()
+		cleanup()
+		return nil, nil, fmt.Errorf("bench: the database must be empty (%v)", err)
+	}
+	return p, func() { p.Close(); cleanup() }, nil
 }
