@@ -370,28 +370,14 @@ func benchLedgerHTTP(ctx context.Context, e *env, db *sqlstore.DB, dsn string, n
 				if n%20000 == 0 {
 					fmt.Fprintf(e.stderr, "\rbench ledger http: %d/%d transfers, %.0f/s   ", n, nTransfers, float64(n)/time.Since(start).Seconds())
 				}
-				dr := rng.IntN(nAccounts)
-				cr := rng.IntN(nAccounts - 1)
-				if cr >= dr {
-					cr++
-				}
-				body.Reset()
-				fmt.Fprintf(&body, `{"transfers":[{"id":%q,"debit_account_id":%q,"credit_account_id":%q,"amount":"%d.%02d","currency":"KZT"}]}`,
-					newTransferID(idKind, rng).String(), acctIDs[dr], acctIDs[cr], 1+rng.IntN(1000), rng.IntN(100))
-				req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body.Bytes()))
-				req.Header.Set("Authorization", "Bearer "+token)
-				req.Header.Set("Content-Type", "application/json")
-				t0 := time.Now()
-				resp, err := client.Do(req)
+				code, b, took, err := postRandomTransfer(ctx, client, url, token, rng, acctIDs, idKind, &body)
 				if err != nil {
 					errc <- err
 					return
 				}
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				lat[c] = append(lat[c], time.Since(t0))
-				if resp.StatusCode != 200 || !bytes.Contains(b, []byte(`"result":"ok"`)) {
-					errc <- fmt.Errorf("bench: transfer refused: %d %s", resp.StatusCode, b)
+				lat[c] = append(lat[c], took)
+				if code != 200 || !bytes.Contains(b, []byte(`"result":"ok"`)) {
+					errc <- fmt.Errorf("bench: transfer refused: %d %s", code, b)
 					return
 				}
 			}
@@ -431,4 +417,31 @@ func startCPUProfile(path string) (stop func(), err error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
+}
+
+// postRandomTransfer posts one transfer between two random accounts (the
+// HTTP benchmarks' request, one process or several) and answers its status,
+// body and latency.
+func postRandomTransfer(ctx context.Context, client *http.Client, url, token string, rng *rand.Rand, acctIDs []string, idKind string,
+	body *bytes.Buffer) (int, []byte, time.Duration, error) {
+	n := len(acctIDs)
+	dr := rng.IntN(n)
+	cr := rng.IntN(n - 1)
+	if cr >= dr {
+		cr++
+	}
+	body.Reset()
+	fmt.Fprintf(body, `{"transfers":[{"id":%q,"debit_account_id":%q,"credit_account_id":%q,"amount":"%d.%02d","currency":"KZT"}]}`,
+		newTransferID(idKind, rng).String(), acctIDs[dr], acctIDs[cr], 1+rng.IntN(1000), rng.IntN(100))
+	req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body.Bytes()))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	t0 := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, b, time.Since(t0), nil
 }

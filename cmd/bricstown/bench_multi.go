@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -87,33 +86,19 @@ func benchLedgerProcesses(ctx context.Context, e *env, db *sqlstore.DB, dsn stri
 				if k%20000 == 0 {
 					fmt.Fprintf(e.stderr, "\rbench ledger http ×%d: %d/%d transfers, %.0f/s   ", n, k, nTransfers, float64(k)/time.Since(start).Seconds())
 				}
-				dr := rng.IntN(nAccounts)
-				cr := rng.IntN(nAccounts - 1)
-				if cr >= dr {
-					cr++
-				}
-				body.Reset()
-				fmt.Fprintf(&body, `{"transfers":[{"id":%q,"debit_account_id":%q,"credit_account_id":%q,"amount":"%d.%02d","currency":"KZT"}]}`,
-					newTransferID(idKind, rng).String(), acctIDs[dr], acctIDs[cr], 1+rng.IntN(1000), rng.IntN(100))
-				req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body.Bytes()))
-				req.Header.Set("Authorization", "Bearer "+token)
-				req.Header.Set("Content-Type", "application/json")
-				t0 := time.Now()
-				resp, err := client.Do(req)
+				code, b, took, err := postRandomTransfer(ctx, client, url, token, rng, acctIDs, idKind, &body)
 				if err != nil {
 					errc <- err
 					return
 				}
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				lat[c] = append(lat[c], time.Since(t0))
+				lat[c] = append(lat[c], took)
 				switch {
-				case resp.StatusCode >= 500:
+				case code >= 500:
 					fiveXX.Add(1)
-				case resp.StatusCode == 200 && bytes.Contains(b, []byte(`"result":"ok"`)):
+				case code == 200 && bytes.Contains(b, []byte(`"result":"ok"`)):
 					okBy[c%n].Add(1)
 				default:
-					errc <- fmt.Errorf("bench: transfer refused: %d %s", resp.StatusCode, b)
+					errc <- fmt.Errorf("bench: transfer refused: %d %s", code, b)
 					return
 				}
 			}
