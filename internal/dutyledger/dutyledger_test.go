@@ -74,4 +74,28 @@ func TestPayDuties(t *testing.T) {
 	if _, err := pay.PayDuties(ctx, p, "decl-4", 900_000_00, trader.String()); !problem.Is(err, problem.Conflict) {
 		t.Fatalf("more than the balance: %v", err)
 	}
+	// The platform's own batches never take a client's (org-scoped) id:
+	// a domain that passed one on would let that client occupy or replay
+	// a platform transfer. Refused whole, nothing written.
+	before, _ := db.GetAccount(ctx, trader)
+	scoped := ledger.ScopedID("firm", uuid.Must(uuid.NewV7()))
+	if _, err := led.SubmitSystem(ctx, []ledger.Transfer{{ID: scoped, DebitAccount: trader, CreditAccount: sys.ID, Amount: 1_00, Currency: "KZT"}},
+		audit.Record{ActorUser: "test"}); err == nil {
+		t.Fatal("a system batch took a client-scoped id")
+	}
+	if _, err := db.GetTransfer(ctx, scoped); !problem.Is(err, problem.NotFound) {
+		t.Fatalf("the refused system transfer exists: %v", err)
+	}
+	if after, _ := db.GetAccount(ctx, trader); after.Balance() != before.Balance() {
+		t.Fatalf("a refused system batch moved money: %d -> %d", before.Balance(), after.Balance())
+	}
+	// Nor can a client's duty payment land in the revenue account from an
+	// account the authority merely names: the payer's org must own it.
+	customsOfficer := &identity.Principal{UserID: "c", OrgID: "customs", Roles: []identity.Role{identity.CustomsOfficer}}
+	if _, err := pay.PayDuties(ctx, customsOfficer, "decl-5", 1_00, trader.String()); !problem.Is(err, problem.Invalid) {
+		t.Fatalf("the authority drew duties from a trader's account: %v", err)
+	}
+	if after, _ := db.GetAccount(ctx, trader); after.Balance() != before.Balance() {
+		t.Fatalf("a foreign duty payment moved money: %d -> %d", before.Balance(), after.Balance())
+	}
 }
