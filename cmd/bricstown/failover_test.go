@@ -193,7 +193,7 @@ func TestFailoverToSynchronousStandby(t *testing.T) {
 	waitAcked(ackedAtKill+300, "after the promotion")
 	recovered := time.Since(promotedAt)
 	if code, body := get(t, url+"/readyz"); code != 200 {
-		t.Errorf("/readyz on the new primary: %d %s", code, body)
+		t.Errorf("/readyz on the new primary: %d %s\n%s", code, body, childOut.String())
 	}
 	close(stop)
 	wg.Wait()

@@ -362,5 +362,18 @@ func IsUniqueViolation(err error) bool {
 	return false
 }
 
-// Ping checks that the database answers; /readyz uses it.
-func (db *DB) Ping(ctx context.Context) error { return db.SQL.PingContext(ctx) }
+// Ping checks that the database answers; /readyz uses it. After a failover
+// every pooled connection to the old primary is dead, and database/sql
+// discards only the few it tries in one call: a probe that gave up there
+// would keep a healthy instance out of the load balancer until traffic
+// happened to flush the pool. So Ping goes on while the pool hands it dead
+// connections, at most once per connection the pool may hold.
+func (db *DB) Ping(ctx context.Context) error {
+	var err error
+	for i := 0; i <= db.SQL.Stats().MaxOpenConnections; i++ {
+		if err = db.SQL.PingContext(ctx); !errors.Is(err, driver.ErrBadConn) {
+			return err
+		}
+	}
+	return err
+}
