@@ -7,105 +7,51 @@ import (
 	"time"
 
 	"bricstown/internal/audit"
+	"bricstown/internal/groupcommit"
 )
 
-// batcher is the ledger's group commit: requests from many callers queue
-// here and one goroutine writes them in as few transactions as possible.
-// While a transaction commits (and fsyncs), the next requests gather, so
-// under load every fsync is shared by hundreds of transfers, and when the
-// load is light a lone request is written at once with no added wait.
+// batcher is the ledger's group commit (internal/groupcommit): requests
+// from many callers queue, and one transaction writes as many as one batch
+// holds. While a transaction commits (and fsyncs), the next requests
+// gather, so under load every fsync is shared by hundreds of transfers,
+// and when the load is light a lone request is written at once with no
+// added wait. System and client work are not mixed: system batches skip
+// the authorisation that client transfers need.
 type batcher struct {
 	store Store
 	log   *slog.Logger
-	queue chan *submission
+	queue *groupcommit.Queue[*submission]
 	now   func() time.Time
 	// observe, when set, is told each commit's latency and size.
 	observe atomic.Pointer[func(time.Duration, int)]
 }
 
 type submission struct {
-	ctx       context.Context
 	reqs      []Transfer
 	authorise func(debit, credit *Account) bool
 	system    bool
 	rec       audit.Record
-	done      chan submitted
-}
-
-type submitted struct {
-	results []Result
-	err     error
+	results   []Result // the outcome, once written
 }
 
 func newBatcher(store Store, log *slog.Logger, now func() time.Time) *batcher {
-	return &batcher{store: store, log: log, queue: make(chan *submission, 4096), now: now}
+	b := &batcher{store: store, log: log, now: now}
+	b.queue = groupcommit.New(b.write, groupcommit.Options[*submission]{
+		Max:    MaxBatch,
+		Weight: func(s *submission) int { return len(s.reqs) },
+		Joins:  func(first, next *submission) bool { return first.system == next.system },
+	})
+	return b
 }
 
-// submit queues reqs and waits for their results.
+// submit queues reqs and waits for their results. If ctx ends while the
+// batch commits, the batch may still commit; the client retries with the
+// same ids and learns the outcome from the idempotent answer.
 func (b *batcher) submit(ctx context.Context, s *submission) ([]Result, error) {
-	s.ctx = ctx
-	s.done = make(chan submitted, 1)
-	select {
-	case b.queue <- s:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := b.queue.Do(ctx, s); err != nil {
+		return nil, err
 	}
-	select {
-	case r := <-s.done:
-		return r.results, r.err
-	case <-ctx.Done():
-		// The batch may still commit; the client retries with the same ids
-		// and learns the outcome from the idempotent answer.
-		return nil, ctx.Err()
-	}
-}
-
-// run writes queued submissions until ctx ends.
-func (b *batcher) run(ctx context.Context) {
-	var pending []*submission
-	for {
-		if len(pending) == 0 {
-			select {
-			case <-ctx.Done():
-				return
-			case s := <-b.queue:
-				pending = append(pending, s)
-			}
-		}
-		// The batch is whatever is waiting when gather runs, up to one
-		// batch; write calls it once.
-		gather := func() []*submission {
-			n := 0
-			for _, s := range pending {
-				n += len(s.reqs)
-			}
-		drain:
-			for n < MaxBatch {
-				select {
-				case s := <-b.queue:
-					pending = append(pending, s)
-					n += len(s.reqs)
-				default:
-					break drain
-				}
-			}
-			// System and client work are not mixed: system batches skip the
-			// authorisation that client transfers need.
-			var take, rest []*submission
-			total := 0
-			for _, s := range pending {
-				if len(take) > 0 && (s.system != take[0].system || total+len(s.reqs) > MaxBatch) {
-					rest = append(rest, s)
-					continue
-				}
-				take = append(take, s)
-				total += len(s.reqs)
-			}
-			pending = rest
-			return take
-		}
-		b.write(gather)
-	}
+	return s.results, nil
 }
 
 // gatheringStore is a Store that takes its turn among the writers first
@@ -116,22 +62,15 @@ type gatheringStore interface {
 	CreateTransfersGathered(ctx context.Context, gather func() ([]Transfer, BatchOptions)) ([]Result, error)
 }
 
-func (b *batcher) write(gather func() []*submission) {
+func (b *batcher) write(take func() []*submission) error {
 	var included []*submission
 	var reqs []Transfer
 	var opts BatchOptions
-	prepared := false
 	prepare := func() ([]Transfer, BatchOptions) {
-		prepared = true
-		subs := gather()
-		owner := make([]*submission, 0, len(subs))
-		opts = BatchOptions{Now: b.now(), System: len(subs) > 0 && subs[0].system}
-		for _, s := range subs {
-			if err := s.ctx.Err(); err != nil {
-				s.done <- submitted{err: err} // the caller left before its turn
-				continue
-			}
-			included = append(included, s)
+		included = take()
+		owner := make([]*submission, 0, len(included))
+		opts = BatchOptions{Now: b.now(), System: len(included) > 0 && included[0].system}
+		for _, s := range included {
 			opts.Audit = append(opts.Audit, BatchAudit{From: len(reqs), To: len(reqs) + len(s.reqs), Record: s.rec})
 			reqs = append(reqs, s.reqs...)
 			for range s.reqs {
@@ -151,37 +90,33 @@ func (b *batcher) write(gather func() []*submission) {
 	var results []Result
 	var err error
 	if gs, ok := b.store.(gatheringStore); ok {
+		// Failing before its turn, it never took: the queue gives this
+		// error to the requests waiting.
 		results, err = gs.CreateTransfersGathered(ctx, prepare)
-		if err != nil && !prepared {
-			prepare() // failed before its turn: these requests get the error
-		}
 	} else {
 		prepare()
 		if len(reqs) > 0 {
 			results, err = b.store.CreateTransfers(ctx, reqs, opts)
 		}
 	}
-	if len(reqs) == 0 {
-		return
-	}
-	if fn := b.observe.Load(); fn != nil && err == nil {
-		(*fn)(time.Since(began), len(reqs))
-	}
 	if err != nil {
 		b.log.Error("ledger batch failed", "transfers", len(reqs), "err", err)
+		return err
+	}
+	if len(reqs) == 0 {
+		return nil
+	}
+	if fn := b.observe.Load(); fn != nil {
+		(*fn)(time.Since(began), len(reqs))
 	}
 	at := 0
 	for _, s := range included {
-		if err != nil {
-			s.done <- submitted{err: err}
-			continue
-		}
-		res := make([]Result, len(s.reqs))
+		s.results = make([]Result, len(s.reqs))
 		for i := range s.reqs {
-			res[i] = results[at+i]
-			res[i].Index = i
+			s.results[i] = results[at+i]
+			s.results[i].Index = i
 		}
 		at += len(s.reqs)
-		s.done <- submitted{results: res}
 	}
+	return nil
 }

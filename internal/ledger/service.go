@@ -45,7 +45,7 @@ type Service struct {
 	batch *batcher
 }
 
-// NewService returns a service; call Run to start its batcher and sweeper.
+// NewService returns a service; call Run to start its expiry sweeper.
 func NewService(store Store, cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -65,10 +65,8 @@ func (s *Service) ObserveCommits(fn func(took time.Duration, transfers int)) {
 	s.batch.observe.Store(&fn)
 }
 
-// Run writes queued transfers and releases expired pending transfers until
-// ctx ends.
+// Run releases expired pending transfers until ctx ends.
 func (s *Service) Run(ctx context.Context) {
-	go s.batch.run(ctx)
 	t := time.NewTicker(s.cfg.SweepEvery)
 	defer t.Stop()
 	for {

@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"bricstown/internal/audit"
 	"bricstown/internal/customs"
+	"bricstown/internal/groupcommit"
 	"bricstown/internal/problem"
 )
 
@@ -24,12 +24,10 @@ var _ customs.Store = (*DB)(nil)
 // PostgreSQL after its serialization failure is retried) and gets Conflict,
 // and nothing of its change is written.
 //
-// Changes are group-committed: concurrent callers queue, and one of them
-// (the leader) writes everything queued in one transaction, so that one
-// fsync serves many declarations. A change refused as stale or duplicate
-// gets its caller the error, and the rest of the batch is written without
-// it. A caller that arrives when nothing is being written leads at once, so
-// a lone change waits for nothing.
+// Changes are group-committed (internal/groupcommit): one transaction, one
+// fsync, serves every change that arrived while the previous batch was
+// written. A change refused as stale or duplicate gets its caller the
+// error, and the rest of the batch is written without it.
 func (db *DB) ApplyDeclarationChange(ctx context.Context, c customs.Change) error {
 	d := &c.Declaration
 	if d.Version != c.BaseVersion+1 {
@@ -42,60 +40,28 @@ func (db *DB) ApplyDeclarationChange(ctx context.Context, c customs.Change) erro
 	if err != nil {
 		return err
 	}
-	gc := customsCommitterFor(db)
-	me := &customsPending{w: w, done: make(chan customsOutcome, 1)}
-	gc.mu.Lock()
-	gc.queue = append(gc.queue, me)
-	lead := !gc.running
-	gc.running = true
-	gc.mu.Unlock()
-	for {
-		if lead {
-			gc.mu.Lock()
-			n := min(len(gc.queue), customsMaxBatch)
-			batch := gc.queue[:n:n]
-			gc.queue = gc.queue[n:]
-			gc.mu.Unlock()
-			db.writeCustomsBatch(batch)
-			gc.mu.Lock()
-			if len(gc.queue) == 0 {
-				gc.running, gc.queue = false, nil
-			} else {
-				gc.queue[0].done <- customsOutcome{lead: true} // hand over
-			}
-			gc.mu.Unlock()
-		}
-		out := <-me.done
-		if out.lead {
-			lead = true
-			continue
-		}
-		return out.err
+	me := &customsPending{w: w}
+	if err := db.customsQueue().Do(ctx, me); err != nil {
+		return err
 	}
+	return me.err
 }
 
 // customsMaxBatch bounds one group commit, so that a burst cannot make one
 // transaction (and its leader's wait) arbitrarily long.
 const customsMaxBatch = 256
 
-type customsCommitter struct {
-	mu      sync.Mutex
-	queue   []*customsPending
-	running bool
-}
-
+// customsPending is one caller's change in the group commit, and its
+// outcome once written.
 type customsPending struct {
-	w    customsWrite
-	done chan customsOutcome
+	w   customsWrite
+	err error
 }
 
-type customsOutcome struct {
-	err  error
-	lead bool // not a result: the caller is to write the next batch
-}
-
-func customsCommitterFor(db *DB) *customsCommitter {
-	db.customsOnce.Do(func() { db.customs = &customsCommitter{} })
+func (db *DB) customsQueue() *groupcommit.Queue[*customsPending] {
+	db.customsOnce.Do(func() {
+		db.customs = groupcommit.New(db.writeCustomsBatch, groupcommit.Options[*customsPending]{Max: customsMaxBatch})
+	})
 	return db.customs
 }
 
@@ -133,22 +99,20 @@ func encodeCustomsChange(c customs.Change) (customsWrite, error) {
 	return w, nil
 }
 
-// writeCustomsBatch writes a batch in one transaction and tells every
-// caller its outcome. It runs on its own context: one caller giving up must
+// writeCustomsBatch writes a batch in one transaction and records every
+// change's outcome. It runs on its own context: one caller giving up must
 // not abort the others' transaction. A change refused for a domain reason
 // (stale version, duplicate) is dropped and the rest written again, which
 // keeps the common case free of savepoints (whose sub-journal costs SQLite
 // a write per page).
-func (db *DB) writeCustomsBatch(batch []*customsPending) {
+func (db *DB) writeCustomsBatch(take func() []*customsPending) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	db.prepareWanted(ctx)
 	if err := db.warmBulk(ctx); err != nil {
-		for _, p := range batch {
-			p.done <- customsOutcome{err: err}
-		}
-		return
+		return err
 	}
+	batch := take()
 	errs := make([]error, len(batch))
 	todo := make([]int, len(batch))
 	for i := range todo {
@@ -190,8 +154,9 @@ func (db *DB) writeCustomsBatch(batch []*customsPending) {
 		break
 	}
 	for i, p := range batch {
-		p.done <- customsOutcome{err: errs[i]}
+		p.err = errs[i]
 	}
+	return nil
 }
 
 // errCustomsDrop rolls a batch back to write it again without one change.

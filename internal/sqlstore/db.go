@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"bricstown/internal/groupcommit"
 	"bricstown/internal/problem"
 
 	"github.com/jackc/pgx/v5"
@@ -64,7 +65,7 @@ type DB struct {
 	warmed bool
 
 	customsOnce sync.Once
-	customs     *customsCommitter
+	customs     *groupcommit.Queue[*customsPending]
 }
 
 // DefaultSQLitePath is where `serve` keeps its data when no --db is given.
