@@ -6,12 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime/pprof"
 	"sort"
 	"sync"
@@ -19,9 +17,8 @@ import (
 	"time"
 
 	"bricstown/internal/audit"
-	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
-	"bricstown/internal/refdata"
+	"bricstown/internal/platform"
 	"bricstown/internal/server"
 	"bricstown/internal/sqlstore"
 
@@ -93,7 +90,7 @@ func benchLedger(ctx context.Context, e *env, args []string) error {
 		return usageError{"--ids must be v7 or random"}
 	}
 	run := func(sc string) error {
-		db, cleanup, err := benchDB(ctx, *dsn)
+		p, cleanup, err := benchPlatform(ctx, *dsn, "")
 		if err != nil {
 			return err
 		}
@@ -101,20 +98,20 @@ func benchLedger(ctx context.Context, e *env, args []string) error {
 		var r benchResult
 		switch sc {
 		case "batch":
-			r, err = benchLedgerBatch(ctx, e.stderr, db, *accounts, *transfers, *batch, *ids)
+			r, err = benchLedgerBatch(ctx, e.stderr, p.DB, *accounts, *transfers, *batch, *ids)
 		case "http":
 			if *processes > 0 {
-				r, err = benchLedgerProcesses(ctx, e, db, *dsn, *processes, *accounts, *transfers, *concurrency, *ids)
+				r, err = benchLedgerProcesses(ctx, e, p, *dsn, *processes, *accounts, *transfers, *concurrency, *ids)
 				break
 			}
-			r, err = benchLedgerHTTP(ctx, e, db, *dsn, *accounts, *transfers, *concurrency, *ids)
+			r, err = benchLedgerHTTP(ctx, e, p, *accounts, *transfers, *concurrency, *ids)
 		default:
 			return usageError{fmt.Sprintf("unknown scenario %q", sc)}
 		}
 		if err != nil {
 			return err
 		}
-		rep, err := db.Verify(ctx)
+		rep, err := p.DB.Verify(ctx)
 		if err != nil {
 			return err
 		}
@@ -145,37 +142,6 @@ func benchLedger(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	return run(*scenario)
-}
-
-// benchDB opens the benchmark's database: a fresh SQLite file unless a DSN
-// is given.
-func benchDB(ctx context.Context, dsn string) (*sqlstore.DB, func(), error) {
-	cleanup := func() {}
-	if dsn == "" {
-		dir, err := os.MkdirTemp("", "bricstown-bench-*")
-		if err != nil {
-			return nil, nil, err
-		}
-		dsn = filepath.Join(dir, "bench.db")
-		cleanup = func() { os.RemoveAll(dir) }
-	}
-	db, err := sqlstore.Open(ctx, dsn, nil)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	if _, err := db.Migrate(ctx); err != nil {
-		db.Close()
-		cleanup()
-		return nil, nil, err
-	}
-	var n int64
-	if err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM ledger_transfers`).Scan(&n); err != nil || n > 0 {
-		db.Close()
-		cleanup()
-		return nil, nil, fmt.Errorf("bench: the database must be empty (it has %d transfers)", n)
-	}
-	return db, func() { db.Close(); cleanup() }, nil
 }
 
 // benchAccounts opens n KZT accounts of org and funds each from an issuer
@@ -312,32 +278,19 @@ func percentile(ds []time.Duration, p float64) float64 {
 	return round3(ds[i].Seconds() * 1000)
 }
 
-func benchLedgerHTTP(ctx context.Context, e *env, db *sqlstore.DB, dsn string, nAccounts, nTransfers, concurrency int, idKind string) (benchResult, error) {
-	log := slog.New(slog.DiscardHandler)
-	ref := refdata.Default()
-	ids := identity.NewService(db, identity.Config{})
-	org, err := ids.CreateOrg(ctx, nil, identity.NewOrg{Name: "Bench Trading", Kind: identity.KindCompany, Country: "AE", RegID: "BENCH0001"})
+func benchLedgerHTTP(ctx context.Context, e *env, p *platform.Platform, nAccounts, nTransfers, concurrency int, idKind string) (benchResult, error) {
+	token, orgID, err := benchClient(ctx, p.Identity)
 	if err != nil {
 		return benchResult{}, err
 	}
-	user, err := ids.CreateUser(ctx, nil, org.ID, identity.NewUser{Email: "bench@bench.ae", Name: "Bench", Password: "bench-password-1", Roles: []identity.Role{identity.Trader, identity.OrgAdmin}})
+	acctIDs, err := benchAccountIDs(ctx, p.DB, orgID, nAccounts)
 	if err != nil {
 		return benchResult{}, err
 	}
-	_, token, err := ids.CreateToken(ctx, &identity.Principal{UserID: user.ID, OrgID: org.ID, Roles: user.Roles, Via: "session"}, org.ID,
-		identity.NewToken{Name: "bench", Roles: []identity.Role{identity.Trader}})
-	if err != nil {
-		return benchResult{}, err
-	}
-	acctIDs, err := benchAccountIDs(ctx, db, org.ID, nAccounts)
-	if err != nil {
-		return benchResult{}, err
-	}
-	led := ledger.NewService(db, ledger.Config{Log: log, Exponent: ref.MoneyExponent})
 	lctx, stop := context.WithCancel(ctx)
 	defer stop()
-	go led.Run(lctx)
-	srv, err := server.New(server.Deps{Log: log, DB: db, DBStats: db.SQL.Stats, Identity: ids, Audit: db, Ref: ref, Stats: db, Ledger: led})
+	go p.Ledger.Run(lctx)
+	srv, err := server.New(server.PlatformDeps(p))
 	if err != nil {
 		return benchResult{}, err
 	}
@@ -394,7 +347,7 @@ func benchLedgerHTTP(ctx context.Context, e *env, db *sqlstore.DB, dsn string, n
 	for _, l := range lat {
 		all = append(all, l...)
 	}
-	return benchResult{Scenario: "http", Engine: string(db.Engine), IDs: idKind, Accounts: nAccounts, Transfers: nTransfers, Concurrency: concurrency,
+	return benchResult{Scenario: "http", Engine: string(p.DB.Engine), IDs: idKind, Accounts: nAccounts, Transfers: nTransfers, Concurrency: concurrency,
 		Seconds: round3(el), TransfersPerSec: float64(int(float64(nTransfers) / el)), P50ms: percentile(all, 0.50), P99ms: percentile(all, 0.99)}, nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -21,15 +20,13 @@ import (
 
 	"bricstown/internal/audit"
 	"bricstown/internal/customs"
+	"bricstown/internal/demo"
 	"bricstown/internal/dutyledger"
-	"bricstown/internal/fx"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
-	"bricstown/internal/money"
+	"bricstown/internal/platform"
 	"bricstown/internal/refdata"
 	"bricstown/internal/server"
-	"bricstown/internal/settlement"
-	"bricstown/internal/sqlstore"
 
 	"github.com/google/uuid"
 )
@@ -86,11 +83,12 @@ func benchCustoms(ctx context.Context, e *env, args []string) error {
 	}
 	defer stop()
 	run := func(sc string) error {
-		db, cleanup, err := benchDB(ctx, *dsn)
+		p, cleanup, err := benchPlatform(ctx, *dsn, "")
 		if err != nil {
 			return err
 		}
 		defer cleanup()
+		db := p.DB
 		count, conc := *n, *concurrency
 		var r customsBenchResult
 		switch sc {
@@ -101,7 +99,7 @@ func benchCustoms(ctx context.Context, e *env, args []string) error {
 			if conc <= 0 {
 				conc = 64
 			}
-			r, err = benchCustomsBatch(ctx, e, db, count, conc, *docs)
+			r, err = benchCustomsBatch(ctx, e, p, count, conc, *docs)
 		case "http":
 			if count <= 0 {
 				count = 2000
@@ -109,7 +107,7 @@ func benchCustoms(ctx context.Context, e *env, args []string) error {
 			if conc <= 0 {
 				conc = 16
 			}
-			r, err = benchCustomsHTTP(ctx, e, db, count, conc)
+			r, err = benchCustomsHTTP(ctx, e, p, count, conc)
 		default:
 			return usageError{fmt.Sprintf("unknown scenario %q", sc)}
 		}
@@ -165,11 +163,19 @@ type benchWorld struct {
 	led       *ledger.Service
 }
 
-func newBenchWorld(ctx context.Context, db *sqlstore.DB, traders int) (*benchWorld, error) {
-	w := &benchWorld{ref: refdata.Default()}
-	w.ids = identity.NewService(db, identity.Config{})
+func newBenchWorld(ctx context.Context, p *platform.Platform, traders int) (*benchWorld, error) {
+	w := &benchWorld{ref: p.Ref, ids: p.Identity, svc: p.Customs, led: p.Ledger}
 	var err error
 	if w.authority, err = w.ids.CreateOrg(ctx, nil, identity.NewOrg{Name: "Bench Customs Post", Kind: identity.KindCustomsAuthority, Country: "AE", RegID: "BENCHCUSTOMS"}); err != nil {
+		return nil, err
+	}
+	// Customs values goods at the official reference rates: the town's
+	// administration publishes the demo's indicative table.
+	admin, err := w.ids.CreateOrg(ctx, nil, identity.NewOrg{Name: "Bench Town Administration", Kind: identity.KindTownAdministration, Country: "AE", RegID: "BENCHADMIN"})
+	if err != nil {
+		return nil, err
+	}
+	if err := demo.SeedReference(ctx, p.FX, admin.ID, time.Now()); err != nil {
 		return nil, err
 	}
 	for i := 0; i < traders; i++ {
@@ -182,25 +188,6 @@ func newBenchWorld(ctx context.Context, db *sqlstore.DB, traders int) (*benchWor
 			return nil, err
 		}
 		w.traders = append(w.traders, &identity.Principal{UserID: "bench-" + o.ID, OrgID: o.ID, OrgKind: o.Kind, Roles: []identity.Role{identity.Trader}})
-	}
-	w.led = ledger.NewService(db, ledger.Config{Log: slog.New(slog.DiscardHandler), Exponent: w.ref.MoneyExponent})
-	rules, err := customs.DemoRules(w.ref)
-	if err != nil {
-		return nil, err
-	}
-	rates := settlement.CycleRates(nil, fx.DefaultUSDConfig())
-	authority := w.authority.ID
-	w.svc, err = customs.NewService(db, customs.Config{Rules: rules,
-		Rates: func(ccy string, _ time.Time) (money.Rate, error) {
-			r, ok := rates(ccy, "KZT")
-			if !ok {
-				return money.Rate{}, fmt.Errorf("no KZT rate for %s", ccy)
-			}
-			return r, nil
-		},
-		Payments: dutyledger.Payments{Ledger: w.led, Authority: func(context.Context) (string, error) { return authority, nil }}})
-	if err != nil {
-		return nil, err
 	}
 	return w, nil
 }
@@ -291,8 +278,9 @@ func benchDeclaration(rng *rand.Rand, i int) (customs.Content, []customs.Documen
 
 var benchPDF = []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 
-func benchCustomsBatch(ctx context.Context, e *env, db *sqlstore.DB, n, concurrency int, withDocs bool) (customsBenchResult, error) {
-	w, err := newBenchWorld(ctx, db, 50)
+func benchCustomsBatch(ctx context.Context, e *env, p *platform.Platform, n, concurrency int, withDocs bool) (customsBenchResult, error) {
+	db := p.DB
+	w, err := newBenchWorld(ctx, p, 50)
 	if err != nil {
 		return customsBenchResult{}, err
 	}
@@ -376,8 +364,9 @@ func benchCustomsBatch(ctx context.Context, e *env, db *sqlstore.DB, n, concurre
 		LoadAverage: loadAverage()}, nil
 }
 
-func benchCustomsHTTP(ctx context.Context, e *env, db *sqlstore.DB, n, concurrency int) (customsBenchResult, error) {
-	w, err := newBenchWorld(ctx, db, 0)
+func benchCustomsHTTP(ctx context.Context, e *env, p *platform.Platform, n, concurrency int) (customsBenchResult, error) {
+	db := p.DB
+	w, err := newBenchWorld(ctx, p, 0)
 	if err != nil {
 		return customsBenchResult{}, err
 	}
@@ -414,8 +403,7 @@ func benchCustomsHTTP(ctx context.Context, e *env, db *sqlstore.DB, n, concurren
 	lctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go w.led.Run(lctx)
-	log := slog.New(slog.DiscardHandler)
-	srv, err := server.New(server.Deps{Log: log, DB: db, DBStats: db.SQL.Stats, Identity: w.ids, Audit: db, Ref: w.ref, Stats: db, Ledger: w.led, Customs: w.svc})
+	srv, err := server.New(server.PlatformDeps(p))
 	if err != nil {
 		return customsBenchResult{}, err
 	}

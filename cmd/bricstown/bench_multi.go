@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"bricstown/internal/identity"
-	"bricstown/internal/sqlstore"
+	"bricstown/internal/platform"
 )
 
 // benchServeCommand makes the command that runs `bricstown <args>` as a
@@ -36,15 +36,15 @@ var benchServeCommand = func(args []string) (*exec.Cmd, error) {
 // not stop at a failed request: it counts the 5xx answers, since whether
 // several writers queue or fail is what it measures. Any other answer than
 // "ok" is still an error (every account holds plenty of money).
-func benchLedgerProcesses(ctx context.Context, e *env, db *sqlstore.DB, dsn string, n, nAccounts, nTransfers, concurrency int, idKind string) (benchResult, error) {
+func benchLedgerProcesses(ctx context.Context, e *env, p *platform.Platform, dsn string, n, nAccounts, nTransfers, concurrency int, idKind string) (benchResult, error) {
 	if dsn == "" {
 		return benchResult{}, usageError{"--processes needs --db: the processes must share one database"}
 	}
-	token, orgID, err := benchClient(ctx, identity.NewService(db, identity.Config{}))
+	token, orgID, err := benchClient(ctx, p.Identity)
 	if err != nil {
 		return benchResult{}, err
 	}
-	acctIDs, err := benchAccountIDs(ctx, db, orgID, nAccounts)
+	acctIDs, err := benchAccountIDs(ctx, p.DB, orgID, nAccounts)
 	if err != nil {
 		return benchResult{}, err
 	}
@@ -126,7 +126,7 @@ func benchLedgerProcesses(ctx context.Context, e *env, db *sqlstore.DB, dsn stri
 		ok += per[i]
 	}
 	errs := int(fiveXX.Load())
-	return benchResult{Scenario: "http", Engine: string(db.Engine), IDs: idKind, Accounts: nAccounts, Transfers: nTransfers, Concurrency: concurrency,
+	return benchResult{Scenario: "http", Engine: string(p.DB.Engine), IDs: idKind, Accounts: nAccounts, Transfers: nTransfers, Concurrency: concurrency,
 		Seconds: round3(el), TransfersPerSec: float64(int(float64(ok) / el)), P50ms: percentile(all, 0.50), P99ms: percentile(all, 0.99),
 		Processes: n, Errors5xx: &errs, MaxMs: round3(slowest.Seconds() * 1000), PerProcess: per}, nil
 }

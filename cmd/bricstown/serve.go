@@ -79,9 +79,9 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	hub := notify.NewHub(notify.Config{Store: p.DB, Log: log, Policy: notify.Policy{AllowPrivateNetworks: *hooksPrivate}})
 	go hub.Run(ledgerCtx)
 	reg := metrics.NewRegistry()
-	srv, err := server.New(server.Deps{Log: log, Version: versionString(), DB: p.DB, DBStats: p.DB.SQL.Stats, Identity: p.Identity,
-		Audit: p.DB, Ref: p.Ref, Stats: p.DB, Metrics: reg, Ledger: p.Ledger, FX: p.FX, Settlement: p.Settlement, Obligations: p.Obligations,
-		Customs: p.Customs, Guarantees: p.Guarantees, Notify: hub})
+	deps := server.PlatformDeps(p)
+	deps.Version, deps.Metrics, deps.Notify = versionString(), reg, hub
+	srv, err := server.New(deps)
 	if err != nil {
 		return err
 	}

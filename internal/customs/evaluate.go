@@ -1,6 +1,7 @@
 package customs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -16,6 +17,10 @@ import (
 // National Bank's daily fixing, or the town's FX board) can change without
 // touching the rules.
 type RateFunc func(ccy string, date time.Time) (money.Rate, error)
+
+// RateSource is a RateFunc that may do I/O: the service binds each
+// request's context to it (the rules stay pure).
+type RateSource func(ctx context.Context, ccy string, date time.Time) (money.Rate, error)
 
 // Rules is the pure half of customs: reference data, tariff, SPS rules and
 // risk configuration, and the computations on them. It does no I/O and is

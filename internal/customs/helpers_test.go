@@ -21,6 +21,12 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 // testRates are fixed KZT prices of one unit of each currency.
 var testRates = map[string]string{"USD": "500", "CNY": "69.87", "RUB": "5.4321", "EUR": "540.3", "AED": "136.1"}
 
+// rateSource is rateFunc as the service's configuration takes it.
+func rateSource(calls *int) RateSource {
+	f := rateFunc(calls)
+	return func(_ context.Context, ccy string, date time.Time) (money.Rate, error) { return f(ccy, date) }
+}
+
 func rateFunc(calls *int) RateFunc {
 	return func(ccy string, date time.Time) (money.Rate, error) {
 		if calls != nil {
@@ -153,7 +159,7 @@ func (f *fakeGuarantees) DrawDuties(_ context.Context, p *identity.Principal, de
 func newService(t testing.TB, rules *Rules) (*Service, *memStore, *clock, *fakePayments) {
 	t.Helper()
 	st, c, pay := newMemStore(), &clock{now: t0}, &fakePayments{}
-	s, err := NewService(st, Config{Rules: rules, Rates: rateFunc(nil), Payments: pay, Guarantees: &fakeGuarantees{}, Now: c.Now})
+	s, err := NewService(st, Config{Rules: rules, Rates: rateSource(nil), Payments: pay, Guarantees: &fakeGuarantees{}, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,8 +42,9 @@ type Guarantees interface {
 // Config is the service's policy and collaborators.
 type Config struct {
 	Rules *Rules
-	// Rates values foreign currencies in KZT; nil allows KZT values only.
-	Rates    RateFunc
+	// Rates values foreign currencies in KZT on a date (the official
+	// reference rate of the valuation date); nil allows KZT values only.
+	Rates    RateSource
 	Payments Payments
 	// Guarantees draws duties from bank guarantees; without it, duties can
 	// only be paid.
@@ -588,7 +589,7 @@ func (s *Service) assess(ctx context.Context, t *txn) error {
 	if err != nil {
 		return err
 	}
-	ev, err := s.rules.Evaluate(t.d.ID, &t.d.Content, t.d.Documents, prof, t.d.SubmittedAt, s.cfg.Rates)
+	ev, err := s.rules.Evaluate(t.d.ID, &t.d.Content, t.d.Documents, prof, t.d.SubmittedAt, s.ratesFor(ctx))
 	if err != nil {
 		return err
 	}
@@ -1139,7 +1140,16 @@ func (s *Service) EstimateDuties(ctx context.Context, p *identity.Principal, c C
 	if err := s.validate(p, &c, now); err != nil {
 		return Assessment{}, err
 	}
-	return s.rules.Assess(&c, now, s.cfg.Rates)
+	return s.rules.Assess(&c, now, s.ratesFor(ctx))
+}
+
+// ratesFor binds the request's context to the rate source for the pure
+// rules, which see only a function of currency and date.
+func (s *Service) ratesFor(ctx context.Context) RateFunc {
+	if s.cfg.Rates == nil {
+		return nil
+	}
+	return func(ccy string, date time.Time) (money.Rate, error) { return s.cfg.Rates(ctx, ccy, date) }
 }
 
 func clip(s string, n int) string {

@@ -620,7 +620,7 @@ func (m *slowProfiles) CustomsTraderProfile(ctx context.Context, org string, sin
 func TestProfileCacheRace(t *testing.T) {
 	st := &slowProfiles{memStore: newMemStore(), read: make(chan struct{}), release: make(chan struct{})}
 	clk := &clock{now: t0}
-	s, err := NewService(st, Config{Rules: quietRules(t), Rates: rateFunc(nil), Payments: &fakePayments{}, Now: clk.Now})
+	s, err := NewService(st, Config{Rules: quietRules(t), Rates: rateSource(nil), Payments: &fakePayments{}, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

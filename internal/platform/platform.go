@@ -19,7 +19,6 @@ import (
 	"bricstown/internal/guarantee"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
-	"bricstown/internal/money"
 	"bricstown/internal/obligations"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
@@ -178,9 +177,7 @@ func newCustoms(db *sqlstore.DB, ref *refdata.Data, duties dutyledger.Payments, 
 	return customs.NewService(db, customs.Config{Rules: rules,
 		// Customs values at the official reference rate of the valuation
 		// date (the newest on or before it), never at a bank's quote.
-		Rates: func(ccy string, date time.Time) (money.Rate, error) {
-			return fxs.KZTRate(context.Background(), ccy, date)
-		},
+		Rates:    fxs.KZTRate,
 		Payments: duties, Guarantees: gs})
 }
 

@@ -84,9 +84,9 @@ func newFixture(dsn string) (*fixture, error) {
 	if _, _, err := p.SeedDemoParts(ctx, time.Now(), platform.DemoAll&^platform.DemoSettlement); err != nil {
 		return nil, err
 	}
-	srv, err := New(Deps{Log: p.Log, Version: "test", DB: p.DB, DBStats: p.DB.SQL.Stats, Identity: p.Identity, Audit: p.DB, Ref: p.Ref, Stats: p.DB,
-		Metrics: metrics.NewRegistry(), Ledger: p.Ledger, FX: p.FX, Settlement: p.Settlement, Obligations: p.Obligations, Customs: p.Customs,
-		Guarantees: p.Guarantees})
+	deps := PlatformDeps(p)
+	deps.Version, deps.Metrics = "test", metrics.NewRegistry()
+	srv, err := New(deps)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ import (
 	"bricstown/internal/metrics"
 	"bricstown/internal/notify"
 	"bricstown/internal/obligations"
+	"bricstown/internal/platform"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
 	"bricstown/internal/settlement"
@@ -57,6 +58,14 @@ type Deps struct {
 	// makes a hub on DB (when DB is a notify.Store) whose webhook worker is
 	// not started: deliveries queue until a worker runs (Hub.Start).
 	Notify *notify.Hub
+}
+
+// PlatformDeps is the platform as the server serves it: every service of
+// the one assembly (internal/platform). Callers add what is theirs: the
+// version, the metrics registry, the notification hub.
+func PlatformDeps(p *platform.Platform) Deps {
+	return Deps{Log: p.Log, DB: p.DB, DBStats: p.DB.SQL.Stats, Identity: p.Identity, Audit: p.DB, Ref: p.Ref, Stats: p.DB,
+		Ledger: p.Ledger, FX: p.FX, Settlement: p.Settlement, Obligations: p.Obligations, Customs: p.Customs, Guarantees: p.Guarantees}
 }
 
 // Pinger is what /readyz asks.

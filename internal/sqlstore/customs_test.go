@@ -66,7 +66,7 @@ func customsTown(t *testing.T, db *DB, store customs.Store) (*customs.Service, *
 		store = db
 	}
 	s, err := customs.NewService(store, customs.Config{Rules: rules, Now: clk.Now, Payments: customsPayments{},
-		Rates: func(ccy string, _ time.Time) (money.Rate, error) {
+		Rates: func(_ context.Context, ccy string, _ time.Time) (money.Rate, error) {
 			return money.ParseRate(map[string]string{"USD": "500", "CNY": "69.87"}[ccy])
 		}})
 	if err != nil {
@@ -564,7 +564,7 @@ func BenchmarkCustomsDeclare(b *testing.B) {
 				b.Fatal(err)
 			}
 			s, err := customs.NewService(db, customs.Config{Rules: rules,
-				Rates: func(string, time.Time) (money.Rate, error) { return money.ParseRate("500") }})
+				Rates: func(context.Context, string, time.Time) (money.Rate, error) { return money.ParseRate("500") }})
 			if err != nil {
 				b.Fatal(err)
 			}
