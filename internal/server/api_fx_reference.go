@@ -2,14 +2,10 @@ package server
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"net/http"
-	"strings"
 
 	"bricstown/internal/fx"
 	"bricstown/internal/identity"
-	"bricstown/internal/problem"
 )
 
 // fxReferencePublish may reach the reference publication; the service lets
@@ -59,17 +55,8 @@ func (s *Server) publishReference(w http.ResponseWriter, r *http.Request) {
 // importReference takes a text/csv body (date,currency,units,rate,source),
 // all of it or none.
 func (s *Server) importReference(w http.ResponseWriter, r *http.Request) {
-	ct := strings.ToLower(r.Header.Get("Content-Type"))
-	if !strings.HasPrefix(ct, "text/csv") && !strings.HasPrefix(ct, "application/csv") {
-		writeProblem(w, r, s.log, problem.New(problem.Malformed, "Content-Type must be text/csv"))
-		return
-	}
-	body, err := io.ReadAll(r.Body)
+	body, err := readCSV(r)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			err = problem.New(problem.TooLarge, "the file is larger than %d bytes", tooBig.Limit)
-		}
 		writeProblem(w, r, s.log, err)
 		return
 	}

@@ -2,11 +2,8 @@ package server
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"bricstown/internal/identity"
@@ -117,17 +114,8 @@ func (s *Server) createInvoices(w http.ResponseWriter, r *http.Request) {
 
 // importInvoicesCSV takes a text/csv body (see obligations.CSVColumns).
 func (s *Server) importInvoicesCSV(w http.ResponseWriter, r *http.Request) {
-	ct := strings.ToLower(r.Header.Get("Content-Type"))
-	if !strings.HasPrefix(ct, "text/csv") && !strings.HasPrefix(ct, "application/csv") {
-		writeProblem(w, r, s.log, problem.New(problem.Malformed, "Content-Type must be text/csv"))
-		return
-	}
-	body, err := io.ReadAll(r.Body)
+	body, err := readCSV(r)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			err = problem.New(problem.TooLarge, "the file is larger than %d bytes", tooBig.Limit)
-		}
 		writeProblem(w, r, s.log, err)
 		return
 	}

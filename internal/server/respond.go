@@ -131,6 +131,24 @@ func decodeBody(r *http.Request, dst any, optional bool) error {
 	return nil
 }
 
+// readCSV reads a text/csv body (bulk imports: reference rates, invoices),
+// refusing another content type and a body over the route's limit.
+func readCSV(r *http.Request) ([]byte, error) {
+	ct := strings.ToLower(r.Header.Get("Content-Type"))
+	if !strings.HasPrefix(ct, "text/csv") && !strings.HasPrefix(ct, "application/csv") {
+		return nil, problem.New(problem.Malformed, "Content-Type must be text/csv")
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, problem.New(problem.TooLarge, "the file is larger than %d bytes", tooBig.Limit)
+		}
+		return nil, problem.New(problem.Malformed, "the body cannot be read")
+	}
+	return b, nil
+}
+
 // badTimeField finds the JSON path of the first time.Time field of t whose
 // value in body does not parse as RFC 3339 ("(body)" if none is found).
 func badTimeField(body []byte, t reflect.Type) string {

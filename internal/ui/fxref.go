@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -124,27 +123,10 @@ func renameRefFields(err error) error {
 // rates, all or none.
 func (p *Pages) FXReferenceImport(w http.ResponseWriter, r *http.Request) {
 	pr := identity.FromContext(r.Context())
-	var body []byte
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		if err := r.ParseMultipartForm(fxRefCSVMaxBytes); err != nil {
-			p.renderReference(w, r, refState{which: "csv", formErr: problem.New(problem.TooLarge, "the file is too large")})
-			return
-		}
-		if f, _, err := r.FormFile("file"); err == nil {
-			body, err = io.ReadAll(io.LimitReader(f, fxRefCSVMaxBytes+1))
-			f.Close()
-			if err != nil {
-				p.Error(w, r, http.StatusBadRequest, problem.New(problem.Malformed, "the file cannot be read"))
-				return
-			}
-		}
-	} else if err := r.ParseForm(); err != nil {
-		p.Error(w, r, http.StatusBadRequest, problem.New(problem.Malformed, "bad form"))
+	body, text, err := csvUpload(r, fxRefCSVMaxBytes)
+	if err != nil {
+		p.renderReference(w, r, refState{which: "csv", formErr: err})
 		return
-	}
-	text := r.PostFormValue("csv_text")
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte(text)
 	}
 	rows, err := p.FX.ImportReferenceCSV(r.Context(), pr, bytes.NewReader(body))
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -385,27 +384,10 @@ func (p *Pages) ObligationsCreate(w http.ResponseWriter, r *http.Request) {
 // file, all or none.
 func (p *Pages) ObligationsImport(w http.ResponseWriter, r *http.Request) {
 	pr := identity.FromContext(r.Context())
-	var body []byte
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		if err := r.ParseMultipartForm(obligCSVMaxBytes); err != nil {
-			p.renderObligations(w, r, obligState{csvErr: problem.New(problem.TooLarge, "the file is too large")})
-			return
-		}
-		if f, _, err := r.FormFile("file"); err == nil {
-			body, err = io.ReadAll(io.LimitReader(f, obligCSVMaxBytes+1))
-			f.Close()
-			if err != nil {
-				p.Error(w, r, http.StatusBadRequest, problem.New(problem.Malformed, "the file cannot be read"))
-				return
-			}
-		}
-	} else if err := r.ParseForm(); err != nil {
-		p.Error(w, r, http.StatusBadRequest, problem.New(problem.Malformed, "bad form"))
+	body, text, err := csvUpload(r, obligCSVMaxBytes)
+	if err != nil {
+		p.renderObligations(w, r, obligState{csvErr: err})
 		return
-	}
-	text := r.PostFormValue("csv_text")
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte(text)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		v := p.view(w, r, "oblig.title", nil)
