@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -10,10 +9,8 @@ import (
 	"time"
 
 	"bricstown/internal/audit"
-	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/pgtest"
-	"bricstown/internal/sqlstore"
 
 	"github.com/google/uuid"
 )
@@ -63,46 +60,11 @@ func (c attackClient) transfers(base string, trs ...map[string]any) []transferRe
 // verifies and no account but the issuer's is below zero.
 func TestTwoServersAttacks(t *testing.T) {
 	dsn := pgtest.URL(t)
-	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, dsn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ids := identity.NewService(db, identity.Config{})
-	tokenOf := func(name, reg, email string) (string, string) {
-		org, err := ids.CreateOrg(ctx, nil, identity.NewOrg{Name: name, Kind: identity.KindCompany, Country: "AE", RegID: reg})
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, err := ids.CreateUser(ctx, nil, org.ID, identity.NewUser{Email: email, Name: "T", Password: "two-servers-pw", Roles: []identity.Role{identity.Trader, identity.OrgAdmin}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, tok, err := ids.CreateToken(ctx, &identity.Principal{UserID: u.ID, OrgID: org.ID, Roles: u.Roles, Via: "session"}, org.ID, identity.NewToken{Name: "t", Roles: []identity.Role{identity.Trader}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return org.ID, tok
-	}
-	payerOrg, payerTok := tokenOf("Attack Payer", "ATKPAY01", "payer@attack.ae")
-	payeeOrg, payeeTok := tokenOf("Attack Payee", "ATKPEE01", "payee@attack.ae")
-	payer, payee, issuer := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
-	accts := []ledger.Account{
-		{ID: payer, OrgID: payerOrg, Currency: "KZT", Kind: ledger.Liability, Code: "ops", Flags: ledger.DebitsMustNotExceedCredits},
-		{ID: payee, OrgID: payeeOrg, Currency: "KZT", Kind: ledger.Liability, Code: "ops", Flags: ledger.DebitsMustNotExceedCredits},
-		{ID: issuer, OrgID: "bank", Currency: "KZT", Kind: ledger.Asset, Code: "issuer", Flags: ledger.Issuer | ledger.System, Limit: ledger.Unlimited},
-	}
-	if err := db.CreateAccounts(ctx, accts, audit.Record{ActorUser: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.CreateTransfers(ctx, []ledger.Transfer{{ID: uuid.Must(uuid.NewV7()), DebitAccount: issuer, CreditAccount: payer, Amount: 1000_00},
-		{ID: uuid.Must(uuid.NewV7()), DebitAccount: issuer, CreditAccount: payee, Amount: 1000_00}}, ledger.BatchOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	town := openLedgerTown(t, dsn)
+	ctx, db := town.ctx, town.db
+	payerOrg, payerTok := town.trader("Attack Payer", "ATKPAY01")
+	payeeOrg, payeeTok := town.trader("Attack Payee", "ATKPEE01")
+	payer, payee := town.accounts(payerOrg, 1, 1000_00)[0], town.accounts(payeeOrg, 1, 1000_00)[0]
 	_, url1, _ := startChild(t, dsn)
 	_, url2, _ := startChild(t, dsn)
 	servers := []string{url1, url2}

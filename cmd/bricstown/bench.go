@@ -386,15 +386,25 @@ func postRandomTransfer(ctx context.Context, client *http.Client, url, token str
 	body.Reset()
 	fmt.Fprintf(body, `{"transfers":[{"id":%q,"debit_account_id":%q,"credit_account_id":%q,"amount":"%d.%02d","currency":"KZT"}]}`,
 		newTransferID(idKind, rng).String(), acctIDs[dr], acctIDs[cr], 1+rng.IntN(1000), rng.IntN(100))
-	req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body.Bytes()))
+	t0 := time.Now()
+	code, b, err := postJSON(ctx, client, url, token, body.Bytes())
+	return code, b, time.Since(t0), err
+}
+
+// postJSON posts a JSON body with a bearer token and returns the status and
+// the answer (err: no answer). The benchmarks' and the tests' one client.
+func postJSON(ctx context.Context, client *http.Client, url, token string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
-	t0 := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, nil, 0, err
+		return 0, nil, err
 	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, b, time.Since(t0), nil
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
 }

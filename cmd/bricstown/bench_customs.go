@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -436,23 +434,18 @@ func benchCustomsHTTP(ctx context.Context, e *env, p *platform.Platform, n, conc
 		bodies[i], _ = json.Marshal(in)
 	}
 	post := func(path string, body []byte) (int, map[string]any, error) {
-		req, _ := http.NewRequestWithContext(ctx, "POST", base+path, bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
+		code, b, err := postJSON(ctx, client, base+path, token, body)
 		if err != nil {
 			return 0, nil, err
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
 		var out map[string]any
 		if err := json.Unmarshal(b, &out); err != nil {
-			return resp.StatusCode, nil, fmt.Errorf("%d %s", resp.StatusCode, b)
+			return code, nil, fmt.Errorf("%d %s", code, b)
 		}
-		if resp.StatusCode >= 300 {
-			return resp.StatusCode, out, fmt.Errorf("%s: %d %s", path, resp.StatusCode, b)
+		if code >= 300 {
+			return code, out, fmt.Errorf("%s: %d %s", path, code, b)
 		}
-		return resp.StatusCode, out, nil
+		return code, out, nil
 	}
 	fmt.Fprintf(e.stderr, "bench customs http: %d declarations, %d clients…\n", n, concurrency)
 	type sample struct{ total, submit, pay time.Duration }

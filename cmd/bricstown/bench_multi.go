@@ -19,10 +19,10 @@ import (
 	"bricstown/internal/platform"
 )
 
-// benchServeCommand makes the command that runs `bricstown <args>` as a
-// child process: this same executable. Tests replace it, because their
-// executable is the test binary.
-var benchServeCommand = func(args []string) (*exec.Cmd, error) {
+// serveCommand makes the command that runs `bricstown <args>` as a child
+// process: this same executable. Tests replace it (TestMain), because
+// their executable is the test binary.
+var serveCommand = func(args []string) (*exec.Cmd, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -55,7 +55,7 @@ func benchLedgerProcesses(ctx context.Context, e *env, p *platform.Platform, dsn
 	defer os.RemoveAll(dir)
 	urls := make([]string, n)
 	for i := range urls {
-		srv, url, err := startBenchServer(ctx, dsn, filepath.Join(dir, fmt.Sprintf("addr%d", i)))
+		srv, url, err := startServeChild(ctx, dsn, filepath.Join(dir, fmt.Sprintf("addr%d", i)))
 		if err != nil {
 			return benchResult{}, err
 		}
@@ -147,22 +147,22 @@ func benchClient(ctx context.Context, ids *identity.Service) (token, orgID strin
 	return token, org.ID, err
 }
 
-// benchServer is a running `serve` child.
-type benchServer struct {
+// serveChild is a running `serve` child.
+type serveChild struct {
 	cmd    *exec.Cmd
 	exited chan struct{} // closed when the child has exited
 	out    lockedBuffer
 }
 
-// startBenchServer starts one `serve` child on dsn and waits until it has
+// startServeChild starts one `serve` child on dsn and waits until it has
 // written its address to addrFile (the serve command's readiness signal
 // for scripts).
-func startBenchServer(ctx context.Context, dsn, addrFile string) (*benchServer, string, error) {
-	cmd, err := benchServeCommand([]string{"serve", "--addr", "127.0.0.1:0", "--addr-file", addrFile, "--db", dsn, "--log-level", "warn"})
+func startServeChild(ctx context.Context, dsn, addrFile string) (*serveChild, string, error) {
+	cmd, err := serveCommand([]string{"serve", "--addr", "127.0.0.1:0", "--addr-file", addrFile, "--db", dsn, "--log-level", "warn"})
 	if err != nil {
 		return nil, "", err
 	}
-	s := &benchServer{cmd: cmd, exited: make(chan struct{})}
+	s := &serveChild{cmd: cmd, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = &s.out, &s.out
 	if err := cmd.Start(); err != nil {
 		return nil, "", err
@@ -191,7 +191,7 @@ func startBenchServer(ctx context.Context, dsn, addrFile string) (*benchServer, 
 
 // stop asks the child to shut down and kills it if it is still there
 // after a few seconds.
-func (s *benchServer) stop() {
+func (s *serveChild) stop() {
 	_ = s.cmd.Process.Signal(os.Interrupt)
 	select {
 	case <-s.exited:

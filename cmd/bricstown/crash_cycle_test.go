@@ -125,7 +125,7 @@ func TestCrashDuringCycleSettlesAllOrNothing(t *testing.T) {
 			for attempt, delay := 0, 50*time.Millisecond; attempt < 12 && !committed; attempt, delay = attempt+1, delay*3/2 {
 				cmd := exec.Command(os.Args[0], "-test.run=^$")
 				cmd.Env = append(os.Environ(), cycleChildEnv+"="+dsn)
-				out := &syncBuffer{}
+				out := &lockedBuffer{}
 				cmd.Stdout, cmd.Stderr = out, out
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)

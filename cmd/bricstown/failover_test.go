@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"bricstown/internal/audit"
-	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/pgtest"
 	"bricstown/internal/sqlstore"
@@ -38,7 +36,10 @@ func TestFailoverToSynchronousStandby(t *testing.T) {
 	pair := pgtest.StartPair(t)
 	dsn := pair.URL()
 	ctx := context.Background()
-	org, token, accts := seedFailoverLedger(t, ctx, dsn)
+	town := openLedgerTown(t, dsn)
+	org, token := town.trader("Failover Trading", "FAILOVER1")
+	accts := town.accounts(org, 20, 0)
+	town.fund(1e15, accts[0])
 
 	_, url, childOut := startChild(t, dsn)
 
@@ -85,7 +86,7 @@ func TestFailoverToSynchronousStandby(t *testing.T) {
 				amt := 1 + i%40
 				body := fmt.Sprintf(`{"transfers":[{"id":%q,"debit_account_id":%q,"credit_account_id":%q,"amount":"%d.00","currency":"KZT","linked":true},
 					{"id":%q,"debit_account_id":%q,"credit_account_id":%q,"amount":"%d.00","currency":"KZT"}]}`,
-					ids[0], accts[0].ID, accts[a].ID, amt, ids[1], accts[a].ID, accts[b].ID, amt)
+					ids[0], accts[0], accts[a], amt, ids[1], accts[a], accts[b], amt)
 				// The same request, with the same ids, until it is answered:
 				// a pair is finished before the worker stops, so every pair a
 				// worker started is either acknowledged or was never sent.
@@ -241,47 +242,4 @@ func TestFailoverToSynchronousStandby(t *testing.T) {
 	}
 	t.Logf("%d pairs acknowledged (%d before the kill), %d found applied on retry; answers %v; promotion %v after the kill, 300 more pairs %v after it",
 		len(acked), ackedAtKill, existsSeen, answers, promotedAt.Sub(killedAt).Round(time.Millisecond), recovered.Round(time.Millisecond))
-}
-
-// seedFailoverLedger migrates the database and makes an org with an API
-// token and 20 KZT accounts, account 0 funded from a bank's issuer account
-// (only issuers create money), as crash_test.go does.
-func seedFailoverLedger(t *testing.T, ctx context.Context, dsn string) (org, token string, accts []ledger.Account) {
-	t.Helper()
-	db, err := sqlstore.Open(ctx, dsn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ids := identity.NewService(db, identity.Config{})
-	o, err := ids.CreateOrg(ctx, nil, identity.NewOrg{Name: "Failover Trading", Kind: identity.KindCompany, Country: "AE", RegID: "FAILOVER1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := ids.CreateUser(ctx, nil, o.ID, identity.NewUser{Email: "failover@test.ae", Name: "F", Password: "failover-test-pw-1", Roles: []identity.Role{identity.Trader, identity.OrgAdmin}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, token, err = ids.CreateToken(ctx, &identity.Principal{UserID: u.ID, OrgID: o.ID, Roles: u.Roles, Via: "session"}, o.ID, identity.NewToken{Name: "load", Roles: []identity.Role{identity.Trader}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	accts = make([]ledger.Account, 20)
-	for i := range accts {
-		accts[i] = ledger.Account{ID: uuid.Must(uuid.NewV7()), OrgID: o.ID, Currency: "KZT", Kind: ledger.Liability, Code: "ops",
-			Flags: ledger.DebitsMustNotExceedCredits, CreatedAt: time.Now()}
-	}
-	issuer := ledger.Account{ID: uuid.Must(uuid.NewV7()), OrgID: "bank", Currency: "KZT", Kind: ledger.Liability, Code: "issuance",
-		Flags: ledger.Issuer | ledger.System, Limit: ledger.Unlimited, CreatedAt: time.Now()}
-	if err := db.CreateAccounts(ctx, append(accts, issuer), audit.Record{ActorUser: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	if res, err := db.CreateTransfers(ctx, []ledger.Transfer{{ID: uuid.Must(uuid.NewV7()), DebitAccount: issuer.ID, CreditAccount: accts[0].ID, Amount: 1e15}},
-		ledger.BatchOptions{System: true}); err != nil || res[0].Code != ledger.OK {
-		t.Fatal(res, err)
-	}
-	return o.ID, token, accts
 }

@@ -5,10 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,10 +13,8 @@ import (
 	"time"
 
 	"bricstown/internal/audit"
-	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/pgtest"
-	"bricstown/internal/sqlstore"
 
 	"github.com/google/uuid"
 )
@@ -35,47 +30,13 @@ import (
 func TestFourServersQueueOnTheLedgerHead(t *testing.T) {
 	const servers, workers, perWorker, nFunded = 4, 32, 25, 16
 	dsn := pgtest.URL(t)
-	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, dsn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ids := identity.NewService(db, identity.Config{})
-	org, err := ids.CreateOrg(ctx, nil, identity.NewOrg{Name: "Four Servers", Kind: identity.KindCompany, Country: "AE", RegID: "FOURSRV1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := ids.CreateUser(ctx, nil, org.ID, identity.NewUser{Email: "four@servers.ae", Name: "F", Password: "four-servers-pw", Roles: []identity.Role{identity.Trader, identity.OrgAdmin}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, token, err := ids.CreateToken(ctx, &identity.Principal{UserID: u.ID, OrgID: org.ID, Roles: u.Roles, Via: "session"}, org.ID, identity.NewToken{Name: "t", Roles: []identity.Role{identity.Trader}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	town := openLedgerTown(t, dsn)
+	ctx, db := town.ctx, town.db
+	org, token := town.trader("Four Servers", "FOURSRV1")
 	// nFunded accounts of 30.00 each, funded by an issuer, draining into
 	// one sink in steps of 1.00: 480 drains possible, 800 attempted.
-	sink, issuer := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
-	accts := []ledger.Account{{ID: sink, OrgID: org.ID, Currency: "KZT", Kind: ledger.Liability, Code: "sink"},
-		{ID: issuer, OrgID: "bank", Currency: "KZT", Kind: ledger.Asset, Code: "issuer", Flags: ledger.Issuer | ledger.System, Limit: ledger.Unlimited}}
-	var funded []ledger.ID
-	var funding []ledger.Transfer
-	for i := 0; i < nFunded; i++ {
-		id := uuid.Must(uuid.NewV7())
-		funded = append(funded, id)
-		accts = append(accts, ledger.Account{ID: id, OrgID: org.ID, Currency: "KZT", Kind: ledger.Liability, Code: "ops", Flags: ledger.DebitsMustNotExceedCredits})
-		funding = append(funding, ledger.Transfer{ID: uuid.Must(uuid.NewV7()), DebitAccount: issuer, CreditAccount: id, Amount: 30_00})
-	}
-	if err := db.CreateAccounts(ctx, accts, audit.Record{ActorUser: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.CreateTransfers(ctx, funding, ledger.BatchOptions{System: true}); err != nil {
-		t.Fatal(err)
-	}
+	sink := town.accounts(org, 1, 0)[0]
+	funded := town.accounts(org, nFunded, 30_00)
 	urls := make([]string, servers)
 	for i := range urls {
 		_, urls[i], _ = startChild(t, dsn)
@@ -94,31 +55,26 @@ func TestFourServersQueueOnTheLedgerHead(t *testing.T) {
 				from := funded[(w+i)%len(funded)]
 				body := fmt.Sprintf(`{"transfers":[{"id":%q,"debit_account_id":%q,"credit_account_id":%q,"amount":"1.00","currency":"KZT"}]}`,
 					uuid.Must(uuid.NewV7()), from, sink)
-				req, _ := http.NewRequest("POST", url+"/api/v1/ledger/transfers", strings.NewReader(body))
-				req.Header.Set("Authorization", "Bearer "+token)
-				req.Header.Set("Content-Type", "application/json")
 				t0 := time.Now()
-				resp, err := client.Do(req)
+				code, reply, err := postTransfers(client, url, token, body)
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
 				if d := int64(time.Since(t0)); d > maxLat.Load() {
 					for cur := maxLat.Load(); d > cur && !maxLat.CompareAndSwap(cur, d); cur = maxLat.Load() {
 					}
 				}
 				switch {
-				case resp.StatusCode >= 500:
+				case code >= 500:
 					fiveXX.Add(1)
-					t.Errorf("server %d answered %d: %s", w%servers, resp.StatusCode, b)
-				case strings.Contains(string(b), `"result":"ok"`):
+					t.Errorf("server %d answered %d: %s", w%servers, code, reply)
+				case strings.Contains(string(reply), `"result":"ok"`):
 					ok.Add(1)
-				case strings.Contains(string(b), `"result":"exceeds_credits"`):
+				case strings.Contains(string(reply), `"result":"exceeds_credits"`):
 					refused.Add(1)
 				default:
-					t.Errorf("unexpected answer %d: %s", resp.StatusCode, b)
+					t.Errorf("unexpected answer %d: %s", code, reply)
 				}
 			}
 		}(w)
@@ -135,7 +91,7 @@ func TestFourServersQueueOnTheLedgerHead(t *testing.T) {
 				return
 			default:
 			}
-			a := ledger.Account{ID: uuid.Must(uuid.NewV7()), OrgID: org.ID, Currency: "KZT", Kind: ledger.Liability, Code: "late"}
+			a := ledger.Account{ID: uuid.Must(uuid.NewV7()), OrgID: org, Currency: "KZT", Kind: ledger.Liability, Code: "late"}
 			if err := db.CreateAccounts(ctx, []ledger.Account{a}, audit.Record{ActorUser: "test"}); err != nil {
 				t.Errorf("open an account during the load: %v", err)
 				return
@@ -182,13 +138,6 @@ func TestFourServersQueueOnTheLedgerHead(t *testing.T) {
 // JSON it reports.
 func TestBenchLedgerProcesses(t *testing.T) {
 	dsn := pgtest.URL(t)
-	old := benchServeCommand
-	benchServeCommand = func(args []string) (*exec.Cmd, error) {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), crashChildEnv+"="+strings.Join(append([]string{"bricstown"}, args...), "\x1f"))
-		return cmd, nil
-	}
-	t.Cleanup(func() { benchServeCommand = old })
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), []string{"bricstown", "bench", "ledger", "--scenario", "http", "--processes", "2", "--db", dsn,
 		"--accounts", "50", "--transfers", "600", "--concurrency", "8", "--json"}, func(string) string { return "" }, strings.NewReader(""), &out, &errOut)

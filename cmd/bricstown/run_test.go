@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -31,6 +30,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	serveCommand = serveChildCommand
 	if os.Getenv(crashChildEnv) != "" {
 		args := strings.Split(os.Getenv(crashChildEnv), "\x1f")
 		if err := run(context.Background(), args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
@@ -42,24 +42,6 @@ func TestMain(m *testing.M) {
 	pgtest.Main(m, pgtest.Fast())
 }
 
-// syncBuffer collects a command's output while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func getenvFrom(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
@@ -67,7 +49,7 @@ func getenvFrom(m map[string]string) func(string) string {
 // running is a `bricstown serve` started in-process through run.
 type running struct {
 	url  string
-	log  *syncBuffer
+	log  *lockedBuffer
 	stop func() error
 }
 
@@ -77,7 +59,7 @@ func startServer(t *testing.T, dsn string, extra ...string) *running {
 	t.Helper()
 	addrFile := filepath.Join(t.TempDir(), "addr")
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out := &lockedBuffer{}
 	args := append([]string{"bricstown", "serve", "--addr", "127.0.0.1:0", "--addr-file", addrFile, "--db", dsn}, extra...)
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, getenvFrom(nil), strings.NewReader(""), out, out) }()
@@ -215,7 +197,7 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 }
 
 func runCmd(t *testing.T, args ...string) (string, error) {
-	var out syncBuffer
+	var out lockedBuffer
 	err := run(context.Background(), append([]string{"bricstown"}, args...), getenvFrom(nil), strings.NewReader(""), &out, &out)
 	return out.String(), err
 }
@@ -248,7 +230,7 @@ func TestMigrateVersionHelpAndEnv(t *testing.T) {
 	}
 	// The environment variable stands in for the flag.
 	dsn2 := filepath.Join(t.TempDir(), "env.db")
-	var buf syncBuffer
+	var buf lockedBuffer
 	if err := run(context.Background(), []string{"bricstown", "migrate"}, getenvFrom(map[string]string{"BRICSTOWN_DB": dsn2}), nil, &buf, &buf); err != nil {
 		t.Fatal(err)
 	}

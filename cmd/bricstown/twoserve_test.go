@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -11,11 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"bricstown/internal/audit"
-	"bricstown/internal/identity"
-	"bricstown/internal/ledger"
 	"bricstown/internal/pgtest"
-	"bricstown/internal/sqlstore"
 
 	"github.com/google/uuid"
 )
@@ -26,40 +20,12 @@ import (
 // drains succeed as the money allows, and the ledger verifies.
 func TestTwoServersOnOnePostgres(t *testing.T) {
 	dsn := pgtest.URL(t)
-	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, dsn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ids := identity.NewService(db, identity.Config{})
-	org, _ := ids.CreateOrg(ctx, nil, identity.NewOrg{Name: "Two Servers", Kind: identity.KindCompany, Country: "AE", RegID: "TWOSRV01"})
-	u, _ := ids.CreateUser(ctx, nil, org.ID, identity.NewUser{Email: "two@servers.ae", Name: "T", Password: "two-servers-pw", Roles: []identity.Role{identity.Trader, identity.OrgAdmin}})
-	_, token, err := ids.CreateToken(ctx, &identity.Principal{UserID: u.ID, OrgID: org.ID, Roles: u.Roles, Via: "session"}, org.ID, identity.NewToken{Name: "t", Roles: []identity.Role{identity.Trader}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	town := openLedgerTown(t, dsn)
+	ctx, db := town.ctx, town.db
+	org, token := town.trader("Two Servers", "TWOSRV01")
 	// Ten funded accounts of 50.00 each draining into one sink.
-	sink := uuid.Must(uuid.NewV7())
-	issuer := uuid.Must(uuid.NewV7())
-	accts := []ledger.Account{{ID: sink, OrgID: org.ID, Currency: "KZT", Kind: ledger.Liability, Code: "sink"}, {ID: issuer, OrgID: "bank", Currency: "KZT", Kind: ledger.Asset, Code: "issuer", Flags: ledger.Issuer | ledger.System, Limit: ledger.Unlimited}}
-	var funded []ledger.ID
-	var funding []ledger.Transfer
-	for i := 0; i < 10; i++ {
-		id := uuid.Must(uuid.NewV7())
-		funded = append(funded, id)
-		accts = append(accts, ledger.Account{ID: id, OrgID: org.ID, Currency: "KZT", Kind: ledger.Liability, Code: "ops", Flags: ledger.DebitsMustNotExceedCredits})
-		funding = append(funding, ledger.Transfer{ID: uuid.Must(uuid.NewV7()), DebitAccount: issuer, CreditAccount: id, Amount: 50_00})
-	}
-	if err := db.CreateAccounts(ctx, accts, audit.Record{ActorUser: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.CreateTransfers(ctx, funding, ledger.BatchOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	sink := town.accounts(org, 1, 0)[0]
+	funded := town.accounts(org, 10, 50_00)
 	_, url1, _ := startChild(t, dsn)
 	_, url2, _ := startChild(t, dsn)
 	var ok, refused atomic.Int64
@@ -77,23 +43,18 @@ func TestTwoServersOnOnePostgres(t *testing.T) {
 				from := funded[(w+i)%len(funded)]
 				body := fmt.Sprintf(`{"transfers":[{"id":%q,"debit_account_id":%q,"credit_account_id":%q,"amount":"1.00","currency":"KZT"}]}`,
 					uuid.Must(uuid.NewV7()), from, sink)
-				req, _ := http.NewRequest("POST", url+"/api/v1/ledger/transfers", strings.NewReader(body))
-				req.Header.Set("Authorization", "Bearer "+token)
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := client.Do(req)
+				code, reply, err := postTransfers(client, url, token, body)
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
 				switch {
-				case strings.Contains(string(b), `"result":"ok"`):
+				case strings.Contains(string(reply), `"result":"ok"`):
 					ok.Add(1)
-				case strings.Contains(string(b), `"result":"exceeds_credits"`):
+				case strings.Contains(string(reply), `"result":"exceeds_credits"`):
 					refused.Add(1)
 				default:
-					t.Errorf("unexpected answer %d: %s", resp.StatusCode, b)
+					t.Errorf("unexpected answer %d: %s", code, reply)
 					return
 				}
 			}
