@@ -81,7 +81,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	reg := metrics.NewRegistry()
 	srv, err := server.New(server.Deps{Log: log, Version: versionString(), DB: p.DB, DBStats: p.DB.SQL.Stats, Identity: p.Identity,
 		Audit: p.DB, Ref: p.Ref, Stats: p.DB, Metrics: reg, Ledger: p.Ledger, FX: p.FX, Settlement: p.Settlement, Obligations: p.Obligations,
-		Customs: p.Customs, Guarantees: p.Guarantees, Notify: hub})
+		Customs: p.Customs, Guarantees: p.Guarantees, Notify: hub, Home: p.Home})
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"bricstown/internal/customs"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
+	"bricstown/internal/home"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/metrics"
@@ -57,6 +58,9 @@ type Deps struct {
 	// makes a hub on DB (when DB is a notify.Store) whose webhook worker is
 	// not started: deliveries queue until a worker runs (Hub.Start).
 	Notify *notify.Hub
+	// Home gathers each user's home ("what needs me now"); without one,
+	// New builds it over the services above.
+	Home *home.Service
 }
 
 // Pinger is what /readyz asks.
@@ -117,7 +121,11 @@ func New(d Deps) (*Server, error) {
 			batchSize.Observe(float64(transfers))
 		})
 	}
-	pages, err := ui.New(ui.Deps{Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit,
+	if d.Home == nil {
+		d.Home = home.New(home.Services{Identity: d.Identity, Ledger: d.Ledger, Settlement: d.Settlement, Customs: d.Customs, Obligations: d.Obligations})
+	}
+	s.Home = d.Home
+	pages, err := ui.New(ui.Deps{Home: d.Home, Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit,
 		Ledger: d.Ledger, FX: d.FX, Settlement: d.Settlement, Obligations: d.Obligations, Customs: d.Customs, Guarantees: d.Guarantees})
 	if err != nil {
 		return nil, err
@@ -159,13 +167,17 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.table...) }
 
 // CanVisit reports whether p may GET the page at path, according to the
 // route table; the UI uses it to show only reachable navigation.
+//
+// A route's domain rule (Access.Applies) reads facts about the caller's
+// organisation that the services cache (which org is the settlement
+// centre), so it is asked without the request's context.
 func (s *Server) CanVisit(p *identity.Principal, path string) bool {
+	ctx := context.Background()
 	for _, rt := range s.table {
 		if rt.Method != "GET" || !rt.Page || strings.TrimSuffix(rt.Pattern, "{$}") != path {
 			continue
 		}
-		a := rt.Access
-		return a.Public || p != nil && (a.AnyUser || p.HasAny(a.Roles...))
+		return rt.Access.allows(ctx, p)
 	}
 	return false
 }
