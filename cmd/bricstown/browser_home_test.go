@@ -29,7 +29,7 @@ func TestBrowserHomes(t *testing.T) {
 		{"admin", "admin@town.kz", "#h-admin"},
 	}
 	widths := []struct {
-		w, h int
+		w, h   int
 		mobile bool
 	}{{1366, 900, false}, {390, 844, true}}
 	for _, r := range roles {
