@@ -60,7 +60,7 @@ func TestBrowserCustomsStatusIsLive(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#email`), "trader@kazgrain.kz"),
 		chromedp.SendKeys(chromedp.CSS(`#password`), "bricstown-demo"),
 		chromedp.Click(chromedp.CSS(`#login`)),
-		chromedp.WaitVisible(chromedp.CSS(`#overview-title`)),
+		chromedp.WaitVisible(chromedp.CSS(`#home-title`)),
 		chromedp.Navigate(srv.url+"/customs/"+declID+"?lang=en"),
 		chromedp.WaitVisible(chromedp.CSS(`#status-badge`)),
 	)

@@ -229,7 +229,10 @@ func SeedFinance(ctx context.Context, ids *identity.Service, led *ledger.Service
 			return fmt.Errorf("demo: fee %s: %w", b.Bank, err)
 		}
 	}
-	return seedConversion(ctx, orgs, led, fxs, ops)
+	if err := seedConversion(ctx, orgs, led, fxs, ops); err != nil {
+		return err
+	}
+	return seedPending(ctx, orgs, led, ops)
 }
 
 // seedConversion shows a settled local-currency conversion: the grain

@@ -70,6 +70,21 @@ func IsLiquidityProvider(p *identity.Principal) bool {
 	return p != nil && p.OrgKind == identity.KindBank && p.Has(identity.BankOperator)
 }
 
+// MayQuote is who may publish prices on the board: a liquidity provider
+// other than the settlement centre. The centre prices cycles from the
+// banks' mids within the band of the official reference it publishes; a
+// price of its own would let it move the median it arbitrates.
+func (s *Service) MayQuote(ctx context.Context, p *identity.Principal) bool {
+	if !IsLiquidityProvider(p) {
+		return false
+	}
+	if s.cfg.CentreOrg == nil {
+		return true
+	}
+	centre, err := s.cfg.CentreOrg(ctx)
+	return err != nil || centre != p.OrgID
+}
+
 func signedIn(p *identity.Principal) error {
 	if p == nil {
 		return problem.New(problem.Unauthenticated, "sign in to use FX")
@@ -85,6 +100,9 @@ func (s *Service) PublishRate(ctx context.Context, p *identity.Principal, in New
 	}
 	if !IsLiquidityProvider(p) {
 		return Rate{}, problem.New(problem.Forbidden, "only a bank's operators publish FX rates")
+	}
+	if !s.MayQuote(ctx, p) {
+		return Rate{}, problem.New(problem.Forbidden, "the settlement centre publishes reference rates, not prices: cycle rates are the banks' medians")
 	}
 	now := s.now()
 	r, err := in.Validate(now)
@@ -149,7 +167,7 @@ func (s *Service) SetFee(ctx context.Context, p *identity.Principal, in NewFee) 
 				Fields: map[string]string{"provider": "name the provider's org id"}}
 		}
 		provider = in.Provider
-	case IsLiquidityProvider(p):
+	case s.MayQuote(ctx, p):
 		if in.Provider != "" && in.Provider != p.OrgID {
 			return Fee{}, problem.New(problem.Forbidden, "a bank sets only its own fees")
 		}

@@ -17,6 +17,7 @@ import (
 	"bricstown/internal/dutyledger"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
+	"bricstown/internal/home"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/obligations"
@@ -63,6 +64,8 @@ type Platform struct {
 	Customs *customs.Service
 	// Guarantees are banks' guarantees for customs duties.
 	Guarantees *guarantee.Service
+	// Home gathers each user's "what needs me now" from the services above.
+	Home *home.Service
 }
 
 // Open opens the database, migrates it and assembles every service. The
@@ -144,7 +147,7 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 		return nil, err
 	}
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
-		Guarantees: gsvc}, nil
+		Guarantees: gsvc, Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl})}, nil
 }
 
 // Close closes the database.

@@ -193,3 +193,14 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, pageOf(out, limit, func(e auditEntry) string { return strconv.FormatInt(e.Seq, 10) }))
 }
+
+// myHome is the signed-in user's home as data: per role, what needs them
+// now (the web home shows the same summary).
+func (s *Server) myHome(w http.ResponseWriter, r *http.Request) {
+	h, err := s.Home.For(r.Context(), principal(r))
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, h)
+}

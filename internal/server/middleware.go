@@ -185,6 +185,10 @@ func (s *Server) guard(rt Route, next http.Handler) http.Handler {
 				s.deny(w, r, rt, problem.New(problem.Forbidden, "this needs one of the roles: %s", roleList(rt.Access.Roles)))
 				return
 			}
+			if !rt.Access.allows(r.Context(), p) {
+				s.deny(w, r, rt, problem.New(problem.Forbidden, "this does not apply to your organisation"))
+				return
+			}
 		}
 		if unsafeMethod(r.Method) {
 			if err := checkOrigin(r); err != nil {

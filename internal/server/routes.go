@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
+	"bricstown/internal/customs"
 	"bricstown/internal/identity"
 )
 
@@ -13,6 +15,29 @@ type Access struct {
 	Public  bool
 	AnyUser bool
 	Roles   []identity.Role
+	// Applies, when set, narrows Roles by a domain rule about the caller's
+	// organisation (a bank's administrator holds org_admin but files no
+	// declarations; the settlement centre is a bank that sets no prices).
+	// The guard refuses whom it excludes and the navigation hides the page
+	// from them, so the two cannot disagree.
+	Applies func(ctx context.Context, p *identity.Principal) bool
+}
+
+// narrowed is a with the domain rule applies.
+func narrowed(a Access, applies func(ctx context.Context, p *identity.Principal) bool) Access {
+	a.Applies = applies
+	return a
+}
+
+// allows reports whether p may call a route with access a.
+func (a Access) allows(ctx context.Context, p *identity.Principal) bool {
+	if a.Public {
+		return true
+	}
+	if p == nil || !a.AnyUser && !p.HasAny(a.Roles...) {
+		return false
+	}
+	return a.Applies == nil || a.Applies(ctx, p)
 }
 
 var (
@@ -51,6 +76,21 @@ var ledgerRoles = roles(admin, orgAdmin, identity.Trader, identity.BankOperator)
 // organisation only those it issued, holds or benefits from.
 var guaranteeRead = roles(admin, orgAdmin, identity.Trader, identity.BankOperator, identity.CustomsOfficer)
 
+// customsDeclarant is who files declarations: traders and the
+// administrators of trading firms (customs.AuthorityOf), not a bank's or an
+// authority's administrator.
+var customsDeclarant = narrowed(roles(identity.Trader, orgAdmin), func(_ context.Context, p *identity.Principal) bool {
+	return customs.AuthorityOf(p) == customs.ByDeclarant
+})
+
+// fxQuoting is who publishes prices and fees: a bank's operators, except
+// the settlement centre's (fx.Service.MayQuote).
+func (s *Server) fxQuoting() Access {
+	return narrowed(fxPublish, func(ctx context.Context, p *identity.Principal) bool {
+		return s.FX == nil || s.FX.MayQuote(ctx, p)
+	})
+}
+
 // routes is the whole HTTP surface of the platform, with who may call what.
 func (s *Server) routes() []Route {
 	api := func(method, pattern string, a Access, h http.HandlerFunc) Route {
@@ -68,6 +108,7 @@ func (s *Server) routes() []Route {
 
 		// Identity and access.
 		api("GET", "/api/v1/me", anyUser, s.me),
+		api("GET", "/api/v1/me/home", anyUser, s.myHome),
 		api("GET", "/api/v1/orgs", anyUser, s.listOrgs),
 		api("POST", "/api/v1/orgs", roles(admin), s.createOrg),
 		api("GET", "/api/v1/orgs/{org}", anyUser, s.getOrg),
@@ -190,7 +231,7 @@ func (s *Server) routes() []Route {
 		page("GET", "/login", public, s.ui.LoginPage),
 		page("POST", "/login", public, s.ui.Login),
 		page("POST", "/logout", anyUser, s.ui.Logout),
-		page("GET", "/{$}", anyUser, s.ui.Overview),
+		page("GET", "/{$}", anyUser, s.ui.Home),
 		page("GET", "/ref", anyUser, s.ui.RefPage),
 		page("GET", "/ref/hs", anyUser, s.ui.RefHSPartial),
 		page("GET", "/org", roles(admin, orgAdmin), s.ui.MyOrg),
@@ -215,9 +256,9 @@ func (s *Server) routes() []Route {
 		page("GET", "/fx", anyUser, s.ui.FXBoard),
 		page("POST", "/fx/quote", ledgerRoles, s.ui.FXQuote),
 		page("POST", "/fx/convert", ledgerRoles, s.ui.FXConvert),
-		page("GET", "/fx/publish", roles(identity.BankOperator), s.ui.FXPublish),
-		page("POST", "/fx/publish/rate", roles(identity.BankOperator), s.ui.FXPublishRate),
-		page("POST", "/fx/publish/fee", roles(identity.BankOperator), s.ui.FXSetFee),
+		page("GET", "/fx/publish", s.fxQuoting(), s.ui.FXPublish),
+		page("POST", "/fx/publish/rate", s.fxQuoting(), s.ui.FXPublishRate),
+		page("POST", "/fx/publish/fee", s.fxQuoting(), s.ui.FXSetFee),
 		page("GET", "/fx/reference", anyUser, s.ui.FXReference),
 		page("POST", "/fx/reference", fxReferencePublish, s.ui.FXReferencePublish),
 		{Method: "POST", Pattern: "/fx/reference/csv", Access: fxReferencePublish, Handler: s.ui.FXReferenceImport, Page: true, BodyLimit: fxReferenceBodyLimit + 64<<10},
@@ -234,25 +275,25 @@ func (s *Server) routes() []Route {
 		// administrators of companies and logistics operators, who act as
 		// their declarant), the customs console and the quarantine queue.
 		// Uploading forms carry up to three 10 MiB documents.
-		page("GET", "/customs", roles(identity.Trader, orgAdmin), s.ui.CustomsPage),
-		page("GET", "/customs/new", roles(identity.Trader, orgAdmin), s.ui.CustomsNew),
-		{Method: "POST", Pattern: "/customs/new", Access: roles(identity.Trader, orgAdmin), Handler: s.ui.CustomsCreate, Page: true, BodyLimit: 32 << 20},
-		page("GET", "/customs/hs", roles(identity.Trader, orgAdmin), s.ui.CustomsHSLookup),
-		page("GET", "/customs/locations", roles(identity.Trader, orgAdmin), s.ui.CustomsPostLookup),
-		{Method: "POST", Pattern: "/customs/estimate", Access: roles(identity.Trader, orgAdmin), Handler: s.ui.CustomsEstimate, Page: true, BodyLimit: 32 << 20},
+		page("GET", "/customs", customsDeclarant, s.ui.CustomsPage),
+		page("GET", "/customs/new", customsDeclarant, s.ui.CustomsNew),
+		{Method: "POST", Pattern: "/customs/new", Access: customsDeclarant, Handler: s.ui.CustomsCreate, Page: true, BodyLimit: 32 << 20},
+		page("GET", "/customs/hs", customsDeclarant, s.ui.CustomsHSLookup),
+		page("GET", "/customs/locations", customsDeclarant, s.ui.CustomsPostLookup),
+		{Method: "POST", Pattern: "/customs/estimate", Access: customsDeclarant, Handler: s.ui.CustomsEstimate, Page: true, BodyLimit: 32 << 20},
 		page("GET", "/customs/console", roles(identity.CustomsOfficer), s.ui.CustomsConsole),
 		page("POST", "/customs/aeo", roles(identity.CustomsOfficer), s.ui.CustomsAEO),
 		page("GET", "/customs/quarantine", roles(identity.QuarantineOfficer), s.ui.CustomsQuarantine),
 		page("GET", "/customs/{id}", roles(identity.Trader, orgAdmin, identity.CustomsOfficer, identity.QuarantineOfficer), s.ui.CustomsDeclaration),
 		page("GET", "/customs/{id}/live", roles(identity.Trader, orgAdmin, identity.CustomsOfficer, identity.QuarantineOfficer), s.ui.CustomsLive),
 		page("GET", "/customs/{id}/documents/{doc}", roles(identity.Trader, orgAdmin, identity.CustomsOfficer, identity.QuarantineOfficer), s.ui.CustomsDocument),
-		page("GET", "/customs/{id}/edit", roles(identity.Trader, orgAdmin), s.ui.CustomsEdit),
-		{Method: "POST", Pattern: "/customs/{id}/edit", Access: roles(identity.Trader, orgAdmin), Handler: s.ui.CustomsAmend, Page: true, BodyLimit: 32 << 20},
-		{Method: "POST", Pattern: "/customs/{id}/documents", Access: roles(identity.Trader, orgAdmin), Handler: s.ui.CustomsAttach, Page: true, BodyLimit: 11 << 20},
-		page("POST", "/customs/{id}/submit", roles(identity.Trader, orgAdmin), s.ui.CustomsSubmit),
-		page("POST", "/customs/{id}/cancel", roles(identity.Trader, orgAdmin), s.ui.CustomsCancel),
-		page("POST", "/customs/{id}/pay", roles(identity.Trader, orgAdmin), s.ui.CustomsPay),
-		page("POST", "/customs/{id}/guarantee", roles(identity.Trader, orgAdmin), s.ui.CustomsGuarantee),
+		page("GET", "/customs/{id}/edit", customsDeclarant, s.ui.CustomsEdit),
+		{Method: "POST", Pattern: "/customs/{id}/edit", Access: customsDeclarant, Handler: s.ui.CustomsAmend, Page: true, BodyLimit: 32 << 20},
+		{Method: "POST", Pattern: "/customs/{id}/documents", Access: customsDeclarant, Handler: s.ui.CustomsAttach, Page: true, BodyLimit: 11 << 20},
+		page("POST", "/customs/{id}/submit", customsDeclarant, s.ui.CustomsSubmit),
+		page("POST", "/customs/{id}/cancel", customsDeclarant, s.ui.CustomsCancel),
+		page("POST", "/customs/{id}/pay", customsDeclarant, s.ui.CustomsPay),
+		page("POST", "/customs/{id}/guarantee", customsDeclarant, s.ui.CustomsGuarantee),
 		page("POST", "/customs/{id}/present", roles(identity.CustomsOfficer), s.ui.CustomsPresent),
 		page("POST", "/customs/{id}/decide", roles(identity.CustomsOfficer), s.ui.CustomsDecide),
 		page("POST", "/customs/{id}/release", roles(identity.CustomsOfficer), s.ui.CustomsRelease),

@@ -18,6 +18,7 @@ import (
 	"bricstown/internal/customs"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
+	"bricstown/internal/home"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/metrics"
@@ -58,6 +59,9 @@ type Deps struct {
 	// makes a hub on DB (when DB is a notify.Store) whose webhook worker is
 	// not started: deliveries queue until a worker runs (Hub.Start).
 	Notify *notify.Hub
+	// Home gathers each user's home ("what needs me now"), built with the
+	// rest of the platform (internal/platform).
+	Home *home.Service
 }
 
 // PlatformDeps is the platform as the server serves it: every service of
@@ -65,7 +69,7 @@ type Deps struct {
 // version, the metrics registry, the notification hub.
 func PlatformDeps(p *platform.Platform) Deps {
 	return Deps{Log: p.Log, DB: p.DB, DBStats: p.DB.SQL.Stats, Identity: p.Identity, Audit: p.DB, Ref: p.Ref, Stats: p.DB,
-		Ledger: p.Ledger, FX: p.FX, Settlement: p.Settlement, Obligations: p.Obligations, Customs: p.Customs, Guarantees: p.Guarantees}
+		Ledger: p.Ledger, FX: p.FX, Settlement: p.Settlement, Obligations: p.Obligations, Customs: p.Customs, Guarantees: p.Guarantees, Home: p.Home}
 }
 
 // Pinger is what /readyz asks.
@@ -126,7 +130,8 @@ func New(d Deps) (*Server, error) {
 			batchSize.Observe(float64(transfers))
 		})
 	}
-	pages, err := ui.New(ui.Deps{Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit,
+	s.Home = d.Home
+	pages, err := ui.New(ui.Deps{Home: d.Home, Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit,
 		Ledger: d.Ledger, FX: d.FX, Settlement: d.Settlement, Obligations: d.Obligations, Customs: d.Customs, Guarantees: d.Guarantees})
 	if err != nil {
 		return nil, err
@@ -168,13 +173,17 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.table...) }
 
 // CanVisit reports whether p may GET the page at path, according to the
 // route table; the UI uses it to show only reachable navigation.
+//
+// A route's domain rule (Access.Applies) reads facts about the caller's
+// organisation that the services cache (which org is the settlement
+// centre), so it is asked without the request's context.
 func (s *Server) CanVisit(p *identity.Principal, path string) bool {
+	ctx := context.Background()
 	for _, rt := range s.table {
 		if rt.Method != "GET" || !rt.Page || strings.TrimSuffix(rt.Pattern, "{$}") != path {
 			continue
 		}
-		a := rt.Access
-		return a.Public || p != nil && (a.AnyUser || p.HasAny(a.Roles...))
+		return rt.Access.allows(ctx, p)
 	}
 	return false
 }

@@ -40,12 +40,13 @@ var Zones = []Zone{
 	{"incubation", []ZoneService{{"svc.incubator", ""}}},
 }
 
-// Overview is the town's home page: its zones and who is in town.
-func (p *Pages) Overview(w http.ResponseWriter, r *http.Request) {
+// townView is the town itself: its zones and who is in town. The home
+// shows it below a user's work, and alone to roles with no work queue yet
+// (carriers, organisers, schools, clinics, residents).
+func (p *Pages) townView(r *http.Request, v *View) (map[string]any, error) {
 	byKind, byCountry, err := p.Stats.OrgCounts(r.Context())
 	if err != nil {
-		p.Error(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
 	total := 0
 	for _, n := range byKind {
@@ -55,7 +56,6 @@ func (p *Pages) Overview(w http.ResponseWriter, r *http.Request) {
 		Code, Name string
 		Count      int
 	}
-	v := p.view(w, r, "overview.title", nil)
 	var countries []countryCount
 	for code, n := range byCountry {
 		countries = append(countries, countryCount{code, p.countryName(code, v.Lang), n})
@@ -79,8 +79,7 @@ func (p *Pages) Overview(w http.ResponseWriter, r *http.Request) {
 			}{string(k), n})
 		}
 	}
-	v.Data = map[string]any{"Zones": Zones, "Total": total, "Countries": countries, "Kinds": kinds}
-	p.render(w, r, http.StatusOK, "overview", v)
+	return map[string]any{"Zones": Zones, "Total": total, "Countries": countries, "Kinds": kinds}, nil
 }
 
 // MyOrg shows the signed-in user's organisation: its people and API tokens.

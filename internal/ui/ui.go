@@ -23,6 +23,7 @@ import (
 	"bricstown/internal/customs"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
+	"bricstown/internal/home"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/obligations"
@@ -67,6 +68,9 @@ type Deps struct {
 	Customs *customs.Service
 	// Guarantees are banks' guarantees for customs duties.
 	Guarantees *guarantee.Service
+
+	// Home gathers each user's "what needs me now" (internal/home).
+	Home *home.Service
 
 	// CanVisit tells whether p may open the page at path, from the route
 	// table, so navigation shows exactly the pages a user may open.
@@ -138,7 +142,7 @@ type NavItem struct {
 // navigation lists every page that may appear in the menu, in order; each
 // is shown only when the route table lets the user open it.
 var navigation = []NavItem{
-	{Path: "/", Key: "nav.overview"},
+	{Path: "/", Key: "home.nav"},
 	{Path: "/ref", Key: "nav.reference"},
 	{Path: "/accounts", Key: "nav.accounts"},
 	{Path: "/fx", Key: "nav.fx"},
@@ -170,7 +174,12 @@ type View struct {
 	Fields    map[string]string
 	Data      any
 	cat       Catalogs
+	canVisit  func(path string) bool
 }
+
+// CanOpen tells whether the user may open the page at path (the route
+// table's answer), so that a page links only where its reader may go.
+func (v *View) CanOpen(path string) bool { return v.canVisit == nil || v.canVisit(path) }
 
 // T translates key into the page's language.
 func (v *View) T(key string, args ...any) string { return v.cat.Text(v.Lang, key, args...) }
@@ -200,6 +209,9 @@ func (p *Pages) view(w http.ResponseWriter, r *http.Request, titleKey string, da
 		profile = pr.Lang
 	}
 	v := &View{Lang: langOf(w, r, profile), Languages: Languages, TitleKey: titleKey, Principal: pr, Path: r.URL.Path, Data: data, cat: p.cat}
+	if p.CanVisit != nil {
+		v.canVisit = func(path string) bool { return p.CanVisit(pr, path) }
+	}
 	if pr != nil {
 		// The current entry is the longest path the page is under, so
 		// /fx/publish marks "Publish rates" and not also "FX".
