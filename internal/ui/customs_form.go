@@ -170,7 +170,7 @@ func (p *Pages) declContent(in declInput, lang string) (customs.Content, problem
 		if s == "" {
 			return 0
 		}
-		v, err := money.ParsePositive(amountInput(lang, s), exp)
+		v, err := money.ParseLocalPositive(s, money.LocaleOf(lang), exp)
 		if err != nil {
 			f.Add(field, problem.MessageOf(err))
 			return 0

@@ -1,0 +1,71 @@
+package ui
+
+import (
+	"crypto/tls"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+
+	"bricstown/internal/identity"
+)
+
+// TestCookiesSecureOnlyOverTLS: the sign-in form's cookie (and the language
+// cookie) is Secure when the request came over TLS, directly or as a
+// configured trusted proxy reports it, and not when an untrusted peer
+// merely claims it or the request came over plain HTTP.
+func TestCookiesSecureOnlyOverTLS(t *testing.T) {
+	proxies, err := identity.ParseTrustedProxies("10.0.0.0/8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(Deps{Log: slog.New(slog.DiscardHandler), Identity: identity.NewService(nil, identity.Config{TrustedProxies: proxies})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, remote, proto string
+		direct, want        bool
+	}{
+		{"plain HTTP on a LAN address", "192.168.1.30:5000", "", false, false},
+		{"direct TLS", "192.168.1.30:5000", "", true, true},
+		{"trusted proxy, https", "10.0.0.5:5000", "https", false, true},
+		{"trusted proxy, http", "10.0.0.5:5000", "http", false, false},
+		{"untrusted peer claims https", "192.168.1.30:5000", "https", false, false},
+	} {
+		r := httptest.NewRequest("GET", "/login?lang=ru", nil)
+		r.RemoteAddr = c.remote
+		if c.proto != "" {
+			r.Header.Set("X-Forwarded-Proto", c.proto)
+		}
+		if c.direct {
+			r.TLS = &tls.ConnectionState{}
+		}
+		w := httptest.NewRecorder()
+		p.LoginPage(w, r)
+		cookies := w.Result().Cookies()
+		if len(cookies) < 2 {
+			t.Fatalf("%s: cookies %v", c.name, cookies)
+		}
+		for _, ck := range cookies {
+			if ck.Secure != c.want || !ck.HttpOnly {
+				t.Errorf("%s: cookie %s Secure=%v HttpOnly=%v, want Secure=%v", c.name, ck.Name, ck.Secure, ck.HttpOnly, c.want)
+			}
+		}
+	}
+}
+
+// TestLangURLKeepsThePage: the switcher keeps the page and its query,
+// replaces lang and drops a one-off confirmation.
+func TestLangURLKeepsThePage(t *testing.T) {
+	for _, c := range []struct{ here, want string }{
+		{"/customs/console?tab=red", "/customs/console?lang=ru&tab=red"},
+		{"/customs/x?done=saved&lang=en", "/customs/x?lang=ru"},
+		{"", "/?lang=ru"},
+		{"/audit?org=a%26b", "/audit?lang=ru&org=a%26b"},
+	} {
+		v := &View{Here: c.here}
+		if got := v.LangURL("ru"); got != c.want {
+			t.Errorf("LangURL(here %q) = %q, want %q", c.here, got, c.want)
+		}
+	}
+}
