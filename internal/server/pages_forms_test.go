@@ -138,22 +138,30 @@ func TestFormsLanguageSwitcherStaysOnThePage(t *testing.T) {
 	r := officer.get(t, "/customs/console?tab=yellow")
 	wantIn(t, r, 200, `href="/customs/console?lang=ru&amp;tab=yellow"`)
 
-	// A refused action posted from the console: the switcher points back
-	// at the console, query kept.
+	// A refused action posted from the console answers with the
+	// declaration's page: the switcher points there, not at the POST.
 	trader := f.formsBrowser(t, "trader@kazgrain.kz", "en")
 	stamp := fmt.Sprint(time.Now().UnixNano() % 1e9)
 	id := formsImport(t, trader, "KGE-LANG-"+stamp)
 	r = officer.post(t, "/customs/"+id+"/release", url.Values{}, "Referer", f.ts.URL+"/customs/console?tab=yellow")
-	wantIn(t, r, 409, `href="/customs/console?lang=kk&amp;tab=yellow"`)
+	wantIn(t, r, 409, `href="/customs/`+id+`?lang=kk"`)
 	if strings.Contains(string(r.body), `href="/customs/`+id+`/release?lang=`) {
 		t.Error("the switcher points at the POST address")
 	}
-	// Without a Referer: the home page rather than the POST address.
+	// Posted again from the page that answered the first POST (its address
+	// is the POST's): the declaration's page, not the POST address.
+	r = officer.post(t, "/customs/"+id+"/release", url.Values{}, "Referer", f.ts.URL+"/customs/"+id+"/release")
+	wantIn(t, r, 409, `href="/customs/`+id+`?lang=ru"`)
+	// Without a Referer: the page the handler shows.
 	r = officer.post(t, "/customs/"+id+"/release", url.Values{})
-	wantIn(t, r, 409, `href="/?lang=zh"`)
+	wantIn(t, r, 409, `href="/customs/`+id+`?lang=zh"`)
+	// A form that is not the page it is shown on: the page.
+	admin := f.formsBrowser(t, "admin@kazgrain.kz", "en")
+	r = admin.post(t, "/org/users", url.Values{"name": {""}, "email": {"x"}}, "Referer", f.ts.URL+"/org/users")
+	wantIn(t, r, 400, `href="/org?lang=pt"`)
 	// A Referer from another site is not followed.
 	r = officer.post(t, "/customs/"+id+"/release", url.Values{}, "Referer", "https://evil.example/customs/console?tab=red")
-	wantIn(t, r, 409, `href="/?lang=pt"`)
+	wantIn(t, r, 409, `href="/customs/`+id+`?lang=pt"`)
 }
 
 // formsImport lodges an import whose duties are due, as the trader.
@@ -192,8 +200,10 @@ func TestFormsErrorPagesKeepTheUser(t *testing.T) {
 		}
 	}
 	// A conflict without fields, in Russian: the catalogue's sentence.
-	r = ru.post(t, "/customs/"+id+"/lift", url.Values{})
-	if r.status == 409 && strings.Contains(string(r.body), "not on quarantine hold") {
+	ruTrader := f.formsBrowser(t, "trader@kazgrain.kz", "ru")
+	r = ruTrader.post(t, "/customs/"+id+"/submit", url.Values{})
+	wantIn(t, r, 409, "Действие невозможно в текущем состоянии записи")
+	if strings.Contains(string(r.body), "cannot submit") {
 		t.Error("Russian conflict shows the service's English")
 	}
 }

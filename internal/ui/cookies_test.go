@@ -69,3 +69,25 @@ func TestLangURLKeepsThePage(t *testing.T) {
 		}
 	}
 }
+
+// TestHereAfterAPost: after a POST the page the user is on is the form's
+// page from a same-site Referer; a Referer that is the POST's own address
+// or another site's is not used.
+func TestHereAfterAPost(t *testing.T) {
+	p := &Pages{Deps: Deps{CanVisit: func(_ *identity.Principal, path string) bool { return path == "/accounts" }}}
+	for _, c := range []struct{ method, target, referer, want string }{
+		{"GET", "/accounts?q=x&page=2", "", "/accounts?q=x&page=2"},
+		{"POST", "/accounts/9/transfers", "http://example.com/accounts/9?tab=out", "/accounts/9?tab=out"},
+		{"POST", "/accounts/9/transfers", "http://example.com/accounts/9/transfers", "/"},
+		{"POST", "/accounts/9/transfers", "https://evil.example/accounts/9", "/"},
+		{"POST", "/accounts", "", "/accounts"},
+	} {
+		r := httptest.NewRequest(c.method, "http://example.com"+c.target, nil)
+		if c.referer != "" {
+			r.Header.Set("Referer", c.referer)
+		}
+		if got := p.here(r, nil); got != c.want {
+			t.Errorf("%s %s (Referer %q): here %q, want %q", c.method, c.target, c.referer, got, c.want)
+		}
+	}
+}

@@ -718,6 +718,7 @@ func (p *Pages) renderDecl(w http.ResponseWriter, r *http.Request, st declState)
 		return
 	}
 	v := p.view(w, r, "customs.decl_title", nil)
+	v.Here = "/customs/" + url.PathEscape(id)
 	status := st.status
 	if st.formErr != nil {
 		v.Error, status = customsSummary(v, st.formErr)

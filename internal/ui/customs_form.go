@@ -279,8 +279,12 @@ func (p *Pages) postPicks(q string) []pickView {
 func (p *Pages) renderDeclForm(w http.ResponseWriter, r *http.Request, in declInput, st formState) {
 	pr := identity.FromContext(r.Context())
 	v := p.view(w, r, "customs.form_title", nil)
+	v.Here = "/customs/new"
 	if st.id != "" {
 		v.TitleKey = "customs.edit_title"
+		v.Here = "/customs/" + url.PathEscape(st.id) + "/edit"
+	} else if st.copiedFrom != "" {
+		v.Here = "/customs/new?" + url.Values{"from": {st.copiedFrom}}.Encode()
 	}
 	v.Error = st.summary
 	fv := p.declFormView(v, pr, in, st)

@@ -277,6 +277,7 @@ func (p *Pages) CustomsAEO(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := p.Customs.SetTrustedTrader(ctx, pr, orgID, r.PostFormValue("aeo") == "grant", r.PostFormValue("note")); err != nil {
 		v := p.view(w, r, "customs.console_title", nil)
+		v.Here = "/customs/console?tab=aeo"
 		msg, status := customsSummary(v, err)
 		v.Error = msg
 		for k, e := range p.customsFieldErrs(v, err) {

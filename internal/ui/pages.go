@@ -107,6 +107,7 @@ func (p *Pages) renderOrg(w http.ResponseWriter, r *http.Request, status int, fo
 		return
 	}
 	v := p.view(w, r, "org.title", nil)
+	v.Here = "/org"
 	if formErr != nil {
 		status = p.formError(v, formErr)
 	}
@@ -175,6 +176,7 @@ func (p *Pages) renderOrgs(w http.ResponseWriter, r *http.Request, status int, f
 		return
 	}
 	v := p.view(w, r, "orgs.title", nil)
+	v.Here = "/admin/orgs"
 	if formErr != nil {
 		status = p.formError(v, formErr)
 	}

@@ -281,12 +281,16 @@ func (p *Pages) view(w http.ResponseWriter, r *http.Request, titleKey string, da
 // here is the GET address of the page r shows (View.Here): the request's
 // own path and query for a GET; after a POST the page the form was on,
 // from the Referer when it is this site's, else the POST's path when that
-// is a page the user may open, else the home page.
+// is a page the user may open, else the home page. A handler that shows a
+// known page after a POST sets View.Here itself.
 func (p *Pages) here(r *http.Request, pr *identity.Principal) string {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return (&url.URL{Path: r.URL.Path, RawQuery: r.URL.RawQuery}).String()
 	}
-	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && strings.HasPrefix(ref.Path, "/") && !strings.HasPrefix(ref.Path, "//") {
+	// A Referer that is this POST's own address came from a page shown in
+	// answer to an earlier POST: not a page to link to.
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && strings.HasPrefix(ref.Path, "/") && !strings.HasPrefix(ref.Path, "//") &&
+		ref.Path != r.URL.Path {
 		return (&url.URL{Path: ref.Path, RawQuery: ref.RawQuery}).String()
 	}
 	if p.CanVisit != nil && p.CanVisit(pr, r.URL.Path) {
