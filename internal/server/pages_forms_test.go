@@ -315,3 +315,16 @@ func TestFormsMissingCertificateIsMarked(t *testing.T) {
 		t.Error("the Russian page shows the service's English")
 	}
 }
+
+// TestFormsConfirmations: actions without a page of their own confirm on
+// the page they lead to: signing out, opening an account.
+func TestFormsConfirmations(t *testing.T) {
+	f := getFixture(t)
+	b := f.formsBrowser(t, "trader@kazgrain.kz", "pt")
+	code := fmt.Sprintf("forms-%d", time.Now().UnixNano()%1e9)
+	r := b.post(t, "/accounts", url.Values{"currency": {"CNY"}, "kind": {"liability"}, "code": {code}, "name": {"CNY " + code}})
+	wantIn(t, b.followDone(t, r), 200, `id="notice"`, "A conta foi aberta.", "CNY "+code)
+	b2 := f.formsBrowser(t, "trader@kazgrain.kz", "kk")
+	r = b2.post(t, "/logout", url.Values{})
+	wantIn(t, b2.followDone(t, r), 200, `id="notice"`, "Сіз жүйеден шықтыңыз.")
+}

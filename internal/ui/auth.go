@@ -76,7 +76,7 @@ func (p *Pages) Logout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: p.secure(r), SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	p.redirectDone(w, r, "/login", "done.signed_out")
 }
 
 // safeNext only follows local paths after login, never another site.

@@ -405,7 +405,7 @@ func (p *Pages) CreateAccount(w http.ResponseWriter, r *http.Request) {
 		p.renderAccounts(w, r, 0, err, form)
 		return
 	}
-	http.Redirect(w, r, "/accounts/"+a.ID.String(), http.StatusSeeOther)
+	p.redirectDone(w, r, "/accounts/"+a.ID.String(), "done.account_opened")
 }
 
 // statusOfErr is the HTTP status for a failed read.
