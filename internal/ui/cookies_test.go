@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"bricstown/internal/identity"
+	"bricstown/internal/problem"
 )
 
 // TestCookiesSecureOnlyOverTLS: the sign-in form's cookie (and the language
@@ -89,5 +90,35 @@ func TestHereAfterAPost(t *testing.T) {
 		if got := p.here(r, nil); got != c.want {
 			t.Errorf("%s %s (Referer %q): here %q, want %q", c.method, c.target, c.referer, got, c.want)
 		}
+	}
+}
+
+// TestFormErrorSpeaksTheUsersLanguage: a refused form's summary and field
+// messages come from the catalogue, not the service's English; an amount
+// typed the wrong way gets the reason, with an example in the user's style.
+func TestFormErrorSpeaksTheUsersLanguage(t *testing.T) {
+	p, err := New(Deps{Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &View{Lang: "ru", cat: p.cat, Posted: map[string][]string{"amount": {"1,234.56"}}}
+	err = &problem.Error{Code: problem.Invalid, Message: "the transfer is not valid",
+		Fields: map[string]string{"amount": "amount must contain only digits", "name": "must be 1 to 200 characters", "to": "required: the account"}}
+	if st := p.formError(v, err); st != 400 {
+		t.Errorf("status %d", st)
+	}
+	if v.Error != p.cat["ru"]["form.invalid"] {
+		t.Errorf("summary %q", v.Error)
+	}
+	if want := p.cat.Text("ru", "amount.err.ambiguous", "12\u202f500\u202f000,50"); v.Fields["amount"] != want {
+		t.Errorf("amount: %q, want %q", v.Fields["amount"], want)
+	}
+	if v.Fields["name"] != p.cat["ru"]["field.err.name"] || v.Fields["to"] != p.cat["ru"]["field.err.required"] {
+		t.Errorf("fields %v", v.Fields)
+	}
+	v = &View{Lang: "pt", cat: p.cat}
+	p.formError(v, problem.New(problem.Conflict, "the declaration is at version 3, not 2"))
+	if v.Error != p.cat["pt"]["error.conflict"] {
+		t.Errorf("conflict %q", v.Error)
 	}
 }

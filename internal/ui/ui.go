@@ -440,8 +440,10 @@ func (p *Pages) formError(v *View, err error) int {
 // fieldText words a service's field message in the user's language: an
 // amount the user typed that does not read as their language writes
 // numbers gets the reason (money.ParseLocal's); a field the catalogue
-// knows ("field.err.<field>") gets the catalogue's text; anything else
-// keeps the service's text, which says more than a generic line would.
+// knows ("field.err.<field>") gets the catalogue's text, and so do the
+// services' common sentences ("required", "must be greater than zero");
+// anything else keeps the service's text, which says more than a generic
+// line would.
 func (p *Pages) fieldText(v *View, field, msg string) string {
 	if typed := v.Posted.Get(field); typed != "" && amountFields[field] {
 		if _, err := money.Delocalize(typed, money.LocaleOf(v.Lang)); err != nil {
@@ -450,6 +452,12 @@ func (p *Pages) fieldText(v *View, field, msg string) string {
 	}
 	if key := "field.err." + field; p.has(key) {
 		return v.T(key)
+	}
+	switch {
+	case msg == "required" || strings.HasPrefix(msg, "required:"):
+		return v.T("field.err.required")
+	case msg == "must be greater than zero":
+		return v.T("amount.err.zero")
 	}
 	return msg
 }
