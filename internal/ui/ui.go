@@ -252,7 +252,9 @@ func (p *Pages) view(w http.ResponseWriter, r *http.Request, titleKey string, da
 		_ = r.ParseForm() // a multipart body is the handler's to parse; then PostForm is already set
 		v.Posted = r.PostForm
 	}
-	if c, err := r.Cookie(doneCookie); err == nil && r.Method == http.MethodGet {
+	// The confirmation belongs to the page the redirect lands on, not to a
+	// partial htmx fetches for another part of the screen.
+	if c, err := r.Cookie(doneCookie); err == nil && r.Method == http.MethodGet && r.Header.Get("HX-Request") == "" {
 		if strings.HasPrefix(c.Value, "done.") && p.has(c.Value) {
 			v.Notice = v.T(c.Value)
 		}
