@@ -34,7 +34,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	centreOrg := f.string("settlement-centre-org", "BRICSTOWN_SETTLEMENT_CENTRE_ORG", platform.DefaultCentreOrg, "name of the organisation that runs settlement (holds the clearing, FX and rounding accounts)")
 	settleEvery := f.string("settlement-every", "BRICSTOWN_SETTLEMENT_EVERY", "0", "run a settlement cycle at this interval, e.g. 15m; 0 runs cycles only on demand")
 	shutdownWait := f.int("shutdown-seconds", "BRICSTOWN_SHUTDOWN_SECONDS", 20, "how long to let in-flight requests finish on shutdown")
-	trustedProxies := f.string("trusted-proxies", "BRICSTOWN_TRUSTED_PROXIES", "", "comma-separated CIDR blocks of reverse proxies whose X-Forwarded-For/Forwarded headers name the client (default none: the peer address is the client)")
+	trustedProxies := f.string("trusted-proxies", "BRICSTOWN_TRUSTED_PROXIES", "", "comma-separated CIDR blocks of reverse proxies whose X-Forwarded-For/Forwarded headers name the client and whose X-Forwarded-Proto says whether it came over TLS (cookies are Secure only then; default none: the peer address is the client)")
 	hooksPrivate := f.bool("webhooks-allow-private", "BRICSTOWN_WEBHOOKS_ALLOW_PRIVATE", false, "let webhooks reach loopback, private and link-local addresses (single-machine demos; never in production)")
 	auditCP := auditCheckpointFlags(f)
 	if err := f.parse(args); err != nil {

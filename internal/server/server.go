@@ -206,6 +206,10 @@ func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
+	// The error page keeps the signed-in user's navigation and name.
+	if p, aerr := s.authenticate(r); aerr == nil && p != nil {
+		r = r.WithContext(identity.WithPrincipal(r.Context(), p))
+	}
 	s.ui.Error(w, r, status, err)
 }
 

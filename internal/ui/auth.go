@@ -26,7 +26,7 @@ func (p *Pages) LoginPage(w http.ResponseWriter, r *http.Request) {
 
 func (p *Pages) renderLogin(w http.ResponseWriter, r *http.Request, status int, errKey string) {
 	tok := identity.NewSecret()
-	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: tok, Path: "/login", MaxAge: 3600, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: tok, Path: "/login", MaxAge: 3600, HttpOnly: true, Secure: p.secure(r), SameSite: http.SameSiteStrictMode})
 	v := p.view(w, r, "login.title", map[string]string{"CSRF": tok, "Next": safeNext(r.FormValue("next")), "Email": r.PostFormValue("email")})
 	if errKey != "" {
 		v.Error = v.T(errKey)
@@ -61,8 +61,8 @@ func (p *Pages) Login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: sess.ExpiresAt,
-		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
-	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: "", Path: "/login", MaxAge: -1})
+		HttpOnly: true, Secure: p.secure(r), SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: "", Path: "/login", MaxAge: -1, HttpOnly: true, Secure: p.secure(r), SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
@@ -75,8 +75,8 @@ func (p *Pages) Logout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: p.secure(r), SameSite: http.SameSiteLaxMode})
+	p.redirectDone(w, r, "/login", "done.signed_out")
 }
 
 // safeNext only follows local paths after login, never another site.

@@ -244,7 +244,7 @@ func (p *Pages) customsFieldErrs(v *View, err error) map[string]fieldErr {
 		fe := fieldErr{Msg: msg}
 		if key := "customs.err." + norm; p.has(key) {
 			fe = fieldErr{Msg: v.T(key), Detail: msg}
-			if slices.Contains(noDetail, norm) || msg == "required" {
+			if slices.Contains(noDetail, norm) || msg == "required" || v.Lang != "en" { // the detail is the service's English
 				fe.Detail = ""
 			}
 			if code := ledgerCodeText(p, v, msg); code != "" {
@@ -275,6 +275,9 @@ func customsSummary(v *View, err error) (string, int) {
 	case problem.Conflict:
 		var pe *problem.Error
 		if errors.As(err, &pe) && len(pe.Fields) == 0 {
+			if v.Lang != "en" { // the service's sentence is English
+				return v.T("error.conflict"), http.StatusConflict
+			}
 			return v.T("form.conflict") + " " + pe.Message, http.StatusConflict
 		}
 		return v.T("form.conflict"), http.StatusConflict
@@ -715,6 +718,7 @@ func (p *Pages) renderDecl(w http.ResponseWriter, r *http.Request, st declState)
 		return
 	}
 	v := p.view(w, r, "customs.decl_title", nil)
+	v.Here = "/customs/" + url.PathEscape(id)
 	status := st.status
 	if st.formErr != nil {
 		v.Error, status = customsSummary(v, st.formErr)

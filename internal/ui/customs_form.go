@@ -170,7 +170,7 @@ func (p *Pages) declContent(in declInput, lang string) (customs.Content, problem
 		if s == "" {
 			return 0
 		}
-		v, err := money.ParsePositive(amountInput(lang, s), exp)
+		v, err := money.ParseLocalPositive(s, money.LocaleOf(lang), exp)
 		if err != nil {
 			f.Add(field, problem.MessageOf(err))
 			return 0
@@ -279,8 +279,12 @@ func (p *Pages) postPicks(q string) []pickView {
 func (p *Pages) renderDeclForm(w http.ResponseWriter, r *http.Request, in declInput, st formState) {
 	pr := identity.FromContext(r.Context())
 	v := p.view(w, r, "customs.form_title", nil)
+	v.Here = "/customs/new"
 	if st.id != "" {
 		v.TitleKey = "customs.edit_title"
+		v.Here = "/customs/" + url.PathEscape(st.id) + "/edit"
+	} else if st.copiedFrom != "" {
+		v.Here = "/customs/new?" + url.Values{"from": {st.copiedFrom}}.Encode()
 	}
 	v.Error = st.summary
 	fv := p.declFormView(v, pr, in, st)

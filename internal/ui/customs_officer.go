@@ -88,10 +88,15 @@ func (p *Pages) CustomsConsole(w http.ResponseWriter, r *http.Request) {
 		"TabTitle": v.T("customs.tab." + tab), "TabHelp": v.T("customs.tab_help." + tab)}
 	if list, ok := queues[tab]; ok {
 		var rows []customsRow
+		// The quick-decide panel starts at the lane the declaration is
+		// in, so deciding only the reason does not move it to green.
+		rowLanes := map[string]string{}
 		for _, s := range list {
 			rows = append(rows, p.customsRow(v, s, names))
+			rowLanes[s.ID] = string(s.Lane)
 		}
 		data["Rows"] = rows
+		data["RowLanes"] = rowLanes
 		data["Limited"] = len(list) >= customsListLimit
 	}
 	switch tab {
@@ -272,6 +277,7 @@ func (p *Pages) CustomsAEO(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := p.Customs.SetTrustedTrader(ctx, pr, orgID, r.PostFormValue("aeo") == "grant", r.PostFormValue("note")); err != nil {
 		v := p.view(w, r, "customs.console_title", nil)
+		v.Here = "/customs/console?tab=aeo"
 		msg, status := customsSummary(v, err)
 		v.Error = msg
 		for k, e := range p.customsFieldErrs(v, err) {

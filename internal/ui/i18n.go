@@ -184,11 +184,12 @@ func validLang(l string) bool {
 
 // langOf picks the request's language: an explicit ?lang= (which also sets
 // the cookie), then the cookie, then the user's profile, then
-// Accept-Language, then English.
-func langOf(w http.ResponseWriter, r *http.Request, profile string) string {
+// Accept-Language, then English. The cookie is Secure when secure (the
+// request came over TLS).
+func langOf(w http.ResponseWriter, r *http.Request, profile string, secure bool) string {
 	if l := r.URL.Query().Get("lang"); validLang(l) {
 		http.SetCookie(w, &http.Cookie{Name: LangCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
+			HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 		return l
 	}
 	if c, err := r.Cookie(LangCookie); err == nil && validLang(c.Value) {

@@ -219,7 +219,7 @@ func TestLangOfPrecedence(t *testing.T) {
 		{"/?lang=xx", "", "", "pt"},
 		{"/", "xx", "", "pt"},
 	} {
-		if got := langOf(httptest.NewRecorder(), req(c.target, c.cookie), c.profile); got != c.want {
+		if got := langOf(httptest.NewRecorder(), req(c.target, c.cookie), c.profile, false); got != c.want {
 			t.Errorf("%+v: %s", c, got)
 		}
 	}

@@ -72,17 +72,16 @@ func (p *Pages) amount(lang, ccy string, minor int64) string {
 	return amountText(lang, minor, p.exponent(ccy))
 }
 
-// amountInput turns what a person typed into the API's decimal grammar:
-// spaces used as group separators go, and in languages that write a
-// decimal comma a lone comma becomes the point. Anything else is left for
-// money's parser to judge, so a mistake is reported, never guessed at.
+// amountInput turns what a person typed into the API's decimal grammar
+// with money.Delocalize, the one reading of numbers as lang writes them
+// ("12,500,000.00", "12 500 000,00", "12.500.000,00"). What it cannot
+// read unambiguously is passed on as typed, for the service to refuse:
+// a mistake is reported, never guessed at.
 func amountInput(lang, s string) string {
-	s = strings.TrimSpace(s)
-	s = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", "\u2009", "").Replace(s)
-	if dec, _ := numberStyle(lang); dec == "," && strings.Count(s, ",") == 1 && !strings.Contains(s, ".") {
-		s = strings.Replace(s, ",", ".", 1)
+	if canon, err := money.Delocalize(s, money.LocaleOf(lang)); err == nil {
+		return canon
 	}
-	return s
+	return strings.TrimSpace(s)
 }
 
 // CurrencyOption is a currency in a form's select.
@@ -406,7 +405,7 @@ func (p *Pages) CreateAccount(w http.ResponseWriter, r *http.Request) {
 		p.renderAccounts(w, r, 0, err, form)
 		return
 	}
-	http.Redirect(w, r, "/accounts/"+a.ID.String(), http.StatusSeeOther)
+	p.redirectDone(w, r, "/accounts/"+a.ID.String(), "done.account_opened")
 }
 
 // statusOfErr is the HTTP status for a failed read.

@@ -106,6 +106,7 @@ func (p *Pages) renderOrg(w http.ResponseWriter, r *http.Request, status int, fo
 		return
 	}
 	v := p.view(w, r, "org.title", nil)
+	v.Here = "/org"
 	if formErr != nil {
 		status = p.formError(v, formErr)
 	}
@@ -131,7 +132,7 @@ func (p *Pages) CreateUser(w http.ResponseWriter, r *http.Request) {
 		p.renderOrg(w, r, 0, err, "")
 		return
 	}
-	http.Redirect(w, r, "/org", http.StatusSeeOther)
+	p.redirectDone(w, r, "/org", "done.user_created")
 }
 
 // CreateToken issues an API token and shows its secret this one time.
@@ -161,7 +162,7 @@ func (p *Pages) RevokeToken(w http.ResponseWriter, r *http.Request) {
 		p.renderOrg(w, r, 0, err, "")
 		return
 	}
-	http.Redirect(w, r, "/org", http.StatusSeeOther)
+	p.redirectDone(w, r, "/org", "done.token_revoked")
 }
 
 // Orgs is the platform administrator's register of organisations.
@@ -174,6 +175,7 @@ func (p *Pages) renderOrgs(w http.ResponseWriter, r *http.Request, status int, f
 		return
 	}
 	v := p.view(w, r, "orgs.title", nil)
+	v.Here = "/admin/orgs"
 	if formErr != nil {
 		status = p.formError(v, formErr)
 	}
@@ -191,10 +193,10 @@ func (p *Pages) CreateOrg(w http.ResponseWriter, r *http.Request) {
 	_, err := p.Identity.CreateOrg(r.Context(), pr, identity.NewOrg{Name: r.PostFormValue("name"), Kind: identity.OrgKind(r.PostFormValue("kind")),
 		Country: r.PostFormValue("country"), RegID: r.PostFormValue("reg_id")})
 	if err != nil {
-		p.renderOrgs(w, r, 0, err)
+		p.renderOrgs(w, r, 0, err) // the form comes back as typed (View.Typed)
 		return
 	}
-	http.Redirect(w, r, "/admin/orgs", http.StatusSeeOther)
+	p.redirectDone(w, r, "/admin/orgs", "done.org_created")
 }
 
 // AuditLog shows the audit trail: the whole town's to the platform

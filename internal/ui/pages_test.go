@@ -81,7 +81,11 @@ func TestAmountText(t *testing.T) {
 	for _, c := range []struct{ lang, in, want string }{
 		{"ru", "1 000,50", "1000.50"},
 		{"pt", "12,5", "12.5"},
-		{"en", "1,000", "1,000"}, // a grouping comma is not a decimal mark: left for the parser to refuse
+		{"en", "1,000", "1000"}, // a grouping comma, as the pages print it
+		{"en", "12,500,000.00", "12500000.00"},
+		{"pt", "12.500.000,00", "12500000.00"},
+		{"ru", "12 500 000,00", "12500000.00"},
+		{"en", "12,50", "12,50"}, // a decimal comma or a badly grouped 1250: left as typed for the service to refuse
 		{"en", " 1\u202f000.25 ", "1000.25"},
 	} {
 		if got := amountInput(c.lang, c.in); got != c.want {

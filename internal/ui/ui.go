@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"bricstown/internal/home"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
+	"bricstown/internal/money"
 	"bricstown/internal/obligations"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
@@ -173,8 +175,19 @@ type View struct {
 	Error     string
 	Fields    map[string]string
 	Data      any
-	cat       Catalogs
-	canVisit  func(path string) bool
+	// Here is the address of the page the user is on, as a GET with its
+	// query: the request's own for a GET, the form's page (its Referer on
+	// this site) after a POST, so the language switcher never points at a
+	// form's POST address.
+	Here string
+	// Notice confirms the action that led to this page (see
+	// Pages.redirectDone); the layout shows it.
+	Notice string
+	// Posted is what a submitted form carried, so that a form shown again
+	// after an error keeps what was typed (Typed, Chose).
+	Posted   url.Values
+	cat      Catalogs
+	canVisit func(path string) bool
 }
 
 // CanOpen tells whether the user may open the page at path (the route
@@ -199,8 +212,42 @@ func (v *View) CSRF() string {
 	return v.Principal.CSRF
 }
 
-// LangURL links to the current page in another language.
-func (v *View) LangURL(lang string) string { return v.Path + "?lang=" + lang }
+// LangURL links to the page the user is on, query kept, in another
+// language. A one-off confirmation (done=) is not repeated.
+func (v *View) LangURL(lang string) string {
+	u, err := url.Parse(v.Here)
+	if err != nil || v.Here == "" {
+		u = &url.URL{Path: "/"}
+	}
+	q := u.Query()
+	q.Del("done")
+	q.Set("lang", lang)
+	return (&url.URL{Path: u.Path, RawQuery: q.Encode()}).String()
+}
+
+// Typed is what the user typed into the form field name, when the form is
+// shown again because something was wrong; empty on a fresh form and
+// after success.
+func (v *View) Typed(name string) string {
+	if v.Error == "" && len(v.Fields) == 0 {
+		return ""
+	}
+	return v.Posted.Get(name)
+}
+
+// Chose reports whether the re-shown form had value picked in name (a
+// select option, a checkbox, a radio button).
+func (v *View) Chose(name, value string) bool {
+	if v.Error == "" && len(v.Fields) == 0 {
+		return false
+	}
+	for _, x := range v.Posted[name] {
+		if x == value {
+			return true
+		}
+	}
+	return false
+}
 
 func (p *Pages) view(w http.ResponseWriter, r *http.Request, titleKey string, data any) *View {
 	pr := identity.FromContext(r.Context())
@@ -208,9 +255,22 @@ func (p *Pages) view(w http.ResponseWriter, r *http.Request, titleKey string, da
 	if pr != nil {
 		profile = pr.Lang
 	}
-	v := &View{Lang: langOf(w, r, profile), Languages: Languages, TitleKey: titleKey, Principal: pr, Path: r.URL.Path, Data: data, cat: p.cat}
+	v := &View{Lang: langOf(w, r, profile, p.secure(r)), Languages: Languages, TitleKey: titleKey, Principal: pr, Path: r.URL.Path, Data: data, cat: p.cat}
 	if p.CanVisit != nil {
 		v.canVisit = func(path string) bool { return p.CanVisit(pr, path) }
+	}
+	v.Here = p.here(r, pr)
+	if r.Method == http.MethodPost {
+		_ = r.ParseForm() // a multipart body is the handler's to parse; then PostForm is already set
+		v.Posted = r.PostForm
+	}
+	// The confirmation belongs to the page the redirect lands on, not to a
+	// partial htmx fetches for another part of the screen.
+	if c, err := r.Cookie(doneCookie); err == nil && r.Method == http.MethodGet && r.Header.Get("HX-Request") == "" {
+		if strings.HasPrefix(c.Value, "done.") && p.has(c.Value) {
+			v.Notice = v.T(c.Value)
+		}
+		http.SetCookie(w, &http.Cookie{Name: doneCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: p.secure(r), SameSite: http.SameSiteLaxMode})
 	}
 	if pr != nil {
 		// The current entry is the longest path the page is under, so
@@ -230,6 +290,49 @@ func (p *Pages) view(w http.ResponseWriter, r *http.Request, titleKey string, da
 		}
 	}
 	return v
+}
+
+// here is the GET address of the page r shows (View.Here): the request's
+// own path and query for a GET; after a POST the page the form was on,
+// from the Referer when it is this site's, else the POST's path when that
+// is a page the user may open, else the home page. A handler that shows a
+// known page after a POST sets View.Here itself.
+func (p *Pages) here(r *http.Request, pr *identity.Principal) string {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return (&url.URL{Path: r.URL.Path, RawQuery: r.URL.RawQuery}).String()
+	}
+	// A Referer that is this POST's own address came from a page shown in
+	// answer to an earlier POST: not a page to link to.
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && strings.HasPrefix(ref.Path, "/") && !strings.HasPrefix(ref.Path, "//") &&
+		ref.Path != r.URL.Path {
+		return (&url.URL{Path: ref.Path, RawQuery: ref.RawQuery}).String()
+	}
+	if p.CanVisit != nil && p.CanVisit(pr, r.URL.Path) {
+		return r.URL.Path
+	}
+	return "/"
+}
+
+// secure reports whether cookies set in answer to r may be marked Secure:
+// the request came over TLS, directly or through a trusted proxy
+// (identity.TrustedProxies.TLS explains the choice).
+func (p *Pages) secure(r *http.Request) bool {
+	if p.Identity == nil {
+		return r.TLS != nil
+	}
+	return p.Identity.RequestTLS(r)
+}
+
+// doneCookie carries the catalogue key of a confirmation across the
+// redirect that follows a successful form (post, redirect, get), so the
+// page the user lands on says what was done, once.
+const doneCookie = "bricstown_done"
+
+// redirectDone answers a successful form: a redirect to the page to show
+// next, which confirms the action with the message key ("done.*").
+func (p *Pages) redirectDone(w http.ResponseWriter, r *http.Request, to, key string) {
+	http.SetCookie(w, &http.Cookie{Name: doneCookie, Value: key, Path: "/", MaxAge: 120, HttpOnly: true, Secure: p.secure(r), SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // render executes page into a buffer first, so that a template error yields
@@ -281,8 +384,16 @@ func (p *Pages) Error(w http.ResponseWriter, r *http.Request, status int, err er
 		key = "error.csrf"
 	case problem.Unauthenticated:
 		key = "error.unauthenticated"
-	case problem.Invalid, problem.Malformed, problem.TooLarge:
+	case problem.Invalid, problem.Malformed:
 		key = "error.invalid"
+	case problem.TooLarge:
+		key = "error.too_large"
+	case problem.MethodNotAllowed:
+		key = "error.method_not_allowed"
+	case problem.Conflict, problem.IdempotencyReuse:
+		key = "error.conflict"
+	case problem.RateLimited:
+		key = "error.rate_limited"
 	}
 	v.Error = v.T(key)
 	if status >= 500 {
@@ -291,28 +402,102 @@ func (p *Pages) Error(w http.ResponseWriter, r *http.Request, status int, err er
 	p.render(w, r, status, "error", v)
 }
 
-// formError puts a failed form's messages on the view: field messages for
-// Invalid errors (shown beside the fields), one line for anything else.
+// formError puts a failed form's messages on the view in the user's
+// language: one summary line from the catalogue by the error's code (never
+// the service's English sentence), and each field's message beside its
+// field (fieldText). The form's typed values stay on the view (Posted).
 func (p *Pages) formError(v *View, err error) int {
 	err = p.classify(err)
 	var pe *problem.Error
-	if errors.As(err, &pe) && pe.Code != problem.Internal {
-		v.Error = pe.Message
-		v.Fields = pe.Fields
-	} else {
-		v.Error = v.T("error.generic")
-	}
+	errors.As(err, &pe)
 	code := problem.CodeOf(err)
 	switch code {
+	case problem.Invalid, problem.Malformed:
+		v.Error = v.T("form.invalid")
+		if pe != nil && len(pe.Fields) == 0 {
+			v.Error = v.T("error.invalid")
+		}
+	case problem.TooLarge:
+		v.Error = v.T("error.too_large")
+	case problem.Conflict, problem.IdempotencyReuse:
+		v.Error = v.T("form.conflict")
+		if pe != nil && len(pe.Fields) == 0 {
+			v.Error = v.T("error.conflict")
+		}
+	case problem.Forbidden:
+		v.Error = v.T("error.forbidden")
+	case problem.NotFound:
+		v.Error = v.T("error.not_found")
+	case problem.CSRF:
+		v.Error = v.T("error.csrf")
+	case problem.RateLimited:
+		v.Error = v.T("error.rate_limited")
 	case problem.OutcomeUnknown:
 		v.Error = v.T("error.outcome_unknown")
 	case problem.Unavailable:
-		if pe.RetryAfter > 0 { // the database, not a feature switched off
+		v.Error = v.T("error.feature_off")
+		if pe != nil && pe.RetryAfter > 0 { // the database, not a feature switched off
 			v.Error = v.T("error.unavailable")
+		}
+	default:
+		v.Error = v.T("error.generic")
+	}
+	if pe != nil && code != problem.Internal && len(pe.Fields) > 0 {
+		v.Fields = make(map[string]string, len(pe.Fields))
+		for k, msg := range pe.Fields {
+			v.Fields[k] = p.fieldText(v, k, msg)
 		}
 	}
 	return code.HTTPStatus()
 }
+
+// fieldText words a service's field message in the user's language: an
+// amount the user typed that does not read as their language writes
+// numbers gets the reason (money.ParseLocal's); a field the catalogue
+// knows ("field.err.<field>") gets the catalogue's text, and so do the
+// services' common sentences ("required", "must be greater than zero");
+// anything else keeps the service's text, which says more than a generic
+// line would.
+func (p *Pages) fieldText(v *View, field, msg string) string {
+	if typed := v.Posted.Get(field); typed != "" && amountFields[field] {
+		if _, err := money.Delocalize(typed, money.LocaleOf(v.Lang)); err != nil {
+			return amountReasonText(v, err)
+		}
+	}
+	if key := "field.err." + field; p.has(key) {
+		return v.T(key)
+	}
+	switch {
+	case msg == "required" || strings.HasPrefix(msg, "required:"):
+		return v.T("field.err.required")
+	case msg == "must be greater than zero":
+		return v.T("amount.err.zero")
+	}
+	return msg
+}
+
+// amountFields are the form fields that take an amount or a rate.
+var amountFields = map[string]bool{"amount": true, "limit": true, "credit_amount": true, "bid": true, "ask": true, "rate": true,
+	"sell_amount": true, "buy_amount": true}
+
+// amountReasonText says in v's language why typed text is not an amount,
+// with an example written as v's language writes numbers.
+func amountReasonText(v *View, err error) string {
+	le, ok := money.ReasonOf(err)
+	if !ok {
+		return v.T("amount.err.chars", amountExample(v.Lang))
+	}
+	switch le.Reason {
+	case money.ReasonDecimals:
+		return v.TN("amount.err.decimals", le.Max)
+	case money.ReasonTooLarge, money.ReasonZero, money.ReasonEmpty, money.ReasonSign:
+		return v.T("amount.err." + string(le.Reason))
+	}
+	return v.T("amount.err."+string(le.Reason), amountExample(v.Lang))
+}
+
+// amountExample is 12 500 000.50 as lang writes it.
+func amountExample(lang string) string { return amountText(lang, 1_250_000_050, 2) }
 
 // classify gives a code to an error that has none (see Deps.Classify).
 func (p *Pages) classify(err error) error {
