@@ -570,6 +570,17 @@ func TestDonutEdgeCases(t *testing.T) {
 			t.Errorf("legend %v", got)
 		}
 	})
+	t.Run("a total too wide for the hole stays out of it", func(t *testing.T) {
+		long := func(int64) string { return "12 345 678 901 234,56 KZT" }
+		root := parse(t, Donut{Options: Options{Width: 200, Height: 100}, Slices: []Slice{{"a", 1}, {"b", 3}}, FormatValue: long}.bytes())
+		if len(root.all(byClass("chart-total"))) != 0 {
+			t.Error("a total wider than the hole at the smallest size spills over the ring")
+		}
+		root = parse(t, Donut{Slices: []Slice{{"a", 1}, {"b", 3}}}.bytes())
+		if len(root.all(byClass("chart-total"))) != 1 {
+			t.Error("a short total belongs in the hole")
+		}
+	})
 	t.Run("pie has no hole", func(t *testing.T) {
 		root := parse(t, Donut{Pie: true, Slices: []Slice{{"a", 1}, {"b", 3}}}.bytes())
 		for _, s := range root.all(byClass("chart-slice")) {
