@@ -214,7 +214,7 @@ func (c Donut) drawLegend(s *svg, fv func(int64) string, fs func(int64) string,
 	if showValue {
 		shareX = x1 - valueW - 12
 	}
-	labelW := shareX - shareW - 10 - (x0 + 16)
+	labelW := shareX - shareW - 16 - (x0 + 16) // a clear gap before the share
 
 	shown := rows
 	if rows < n {
