@@ -171,7 +171,7 @@ func (p *Pages) laneDashboard(ctx context.Context, v *View, pr *identity.Princip
 	var slices_ []chart.Slice
 	var cats []string
 	var avg []int64
-	released := false
+	releasedLanes := 0
 	// One rounding for the table and the donut: both show the donut's
 	// shares (largest remainder, tenths of a percent, adding up to 100%).
 	counts := make([]int64, len(st.Lanes))
@@ -191,7 +191,9 @@ func (p *Pages) laneDashboard(ctx context.Context, v *View, pr *identity.Princip
 		slices_ = append(slices_, chart.Slice{Label: name, Value: ls.Count})
 		cats = append(cats, name)
 		avg = append(avg, int64(ls.AvgTimeToRelease/time.Second))
-		released = released || ls.Released > 0
+		if ls.Released > 0 {
+			releasedLanes++
+		}
 	}
 	data["Stats"] = rows
 	data["Total"] = st.Total
@@ -207,10 +209,23 @@ func (p *Pages) laneDashboard(ctx context.Context, v *View, pr *identity.Princip
 		FormatValue: func(x int64) string { return amountText(v.Lang, x, 0) },
 		FormatShare: share,
 	}.HTML()
-	if !released {
-		// Nothing released in the period: no times to draw (the template
-		// says so instead of showing an empty frame).
+	longest := int64(0)
+	for _, a := range avg {
+		longest = max(longest, a)
+	}
+	if releasedLanes < 2 || longest < 60 {
+		// Releases in one lane or none, or all within the minute the
+		// times are shown in: bars would compare nothing (the table has
+		// the times); the template says why there is no chart.
 		data["Bars"] = template.HTML("")
+		data["NoReleaseChart"] = v.T("customs.no_releases_in_period")
+		switch {
+		case releasedLanes == 1:
+			data["NoReleaseChart"] = v.T("customs.release_chart_one_lane")
+		case releasedLanes > 1:
+			// Every average reads "< 1 min": the bars would be flat.
+			data["NoReleaseChart"] = v.T("customs.release_chart_under_minute")
+		}
 		return nil
 	}
 	var barChart template.HTML
