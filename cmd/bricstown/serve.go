@@ -29,6 +29,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	logFormat := f.string("log-format", "BRICSTOWN_LOG_FORMAT", "text", "log format: text or json")
 	tariff := f.string("tariff", "BRICSTOWN_TARIFF", "", "customs tariff CSV in the demo table's format to apply instead of the embedded demo tariff (check it first with 'bricstown import tariff')")
 	usdConfig := f.string("fx-usd-config", "BRICSTOWN_FX_USD_CONFIG", "", "JSON table of USD mid rates and spreads for the FX saving comparison (default: the embedded indicative table)")
+	costModel := f.string("cost-model", "BRICSTOWN_COST_MODEL", "", "JSON file with the settlement cost model's parameters and sources (default: the embedded cited values; see docs/COSTMODEL.md)")
 	addrFile := f.string("addr-file", "BRICSTOWN_ADDR_FILE", "", "write the listening address to this file once ready (for scripts and tests)")
 	clearingHours := f.int("clearing-hours", "BRICSTOWN_CLEARING_HOURS", 0, "run obligation clearing (MTCS) every N hours; 0 runs it only on demand")
 	centreOrg := f.string("settlement-centre-org", "BRICSTOWN_SETTLEMENT_CENTRE_ORG", platform.DefaultCentreOrg, "name of the organisation that runs settlement (holds the clearing, FX and rounding accounts)")
@@ -56,7 +57,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError{"bad --trusted-proxies: " + err.Error()}
 	}
-	p, err := platform.Open(ctx, platform.Config{Log: log, DSN: *dsn, USDConfig: *usdConfig, CentreOrg: *centreOrg, Tariff: *tariff, TrustedProxies: proxies})
+	p, err := platform.Open(ctx, platform.Config{Log: log, DSN: *dsn, USDConfig: *usdConfig, CostModel: *costModel, CentreOrg: *centreOrg, Tariff: *tariff, TrustedProxies: proxies})
 	if err != nil {
 		return err
 	}

@@ -159,12 +159,19 @@ func (c Donut) bytes() []byte {
 	}
 	s.end("g")
 
+	t, size := "", 18.0
 	if !c.Pie && totalFits {
-		t := fv(total.Int64())
-		size := 18.0
+		t = fv(total.Int64())
 		if w := textWidth(t, size); w > r*1.7 {
 			size = max(size*r*1.7/w, 9)
 		}
+		if textWidth(t, size) > r*1.7 {
+			// Even the smallest readable size would spill over the ring:
+			// the total stays in the tooltips and the table.
+			t = ""
+		}
+	}
+	if t != "" {
 		ty := cy + size*0.35
 		if c.CenterLabel != "" {
 			ty -= 6
@@ -172,7 +179,7 @@ func (c Donut) bytes() []byte {
 		s.elem("text", t, "class", "chart-total", "x", num(cx), "y", num(ty),
 			"text-anchor", "middle", "font-size", num(size), "font-weight", "600")
 		if c.CenterLabel != "" {
-			s.elem("text", truncate(c.CenterLabel, r*1.6, 11), "class", "chart-total-label",
+			s.elem("text", truncate(c.CenterLabel, r*1.5, 11), "class", "chart-total-label",
 				"x", num(cx), "y", num(ty+14), "text-anchor", "middle", "font-size", "11",
 				"fill-opacity", "0.7")
 		}
@@ -207,7 +214,7 @@ func (c Donut) drawLegend(s *svg, fv func(int64) string, fs func(int64) string,
 	if showValue {
 		shareX = x1 - valueW - 12
 	}
-	labelW := shareX - shareW - 10 - (x0 + 16)
+	labelW := shareX - shareW - 16 - (x0 + 16) // a clear gap before the share
 
 	shown := rows
 	if rows < n {

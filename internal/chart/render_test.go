@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 )
 
 // node is a minimal DOM for structural assertions on rendered charts.
@@ -570,6 +571,17 @@ func TestDonutEdgeCases(t *testing.T) {
 			t.Errorf("legend %v", got)
 		}
 	})
+	t.Run("a total too wide for the hole stays out of it", func(t *testing.T) {
+		long := func(int64) string { return "12 345 678 901 234,56 KZT" }
+		root := parse(t, Donut{Options: Options{Width: 200, Height: 100}, Slices: []Slice{{"a", 1}, {"b", 3}}, FormatValue: long}.bytes())
+		if len(root.all(byClass("chart-total"))) != 0 {
+			t.Error("a total wider than the hole at the smallest size spills over the ring")
+		}
+		root = parse(t, Donut{Slices: []Slice{{"a", 1}, {"b", 3}}}.bytes())
+		if len(root.all(byClass("chart-total"))) != 1 {
+			t.Error("a short total belongs in the hole")
+		}
+	})
 	t.Run("pie has no hole", func(t *testing.T) {
 		root := parse(t, Donut{Pie: true, Slices: []Slice{{"a", 1}, {"b", 3}}}.bytes())
 		for _, s := range root.all(byClass("chart-slice")) {
@@ -679,5 +691,44 @@ func TestSamplesWellFormed(t *testing.T) {
 	root := parse(t, Line{Options: Options{Width: -5, Height: 1}}.bytes())
 	if s := root.all(byName("svg"))[0]; s.attrs["width"] != "640" || s.attrs["height"] != "100" {
 		t.Errorf("size fallback: %v", s.attrs)
+	}
+}
+
+// Russian category labels must keep a readable gap between neighbours as
+// Cyrillic is drawn in the usual sans-serif faces (about 0.62 em a
+// lowercase letter in DejaVu Sans): measured like Latin, they nearly
+// touched on a narrow chart.
+func TestBarCyrillicLabelsDoNotOverlap(t *testing.T) {
+	wide := func(s string) float64 { // a deliberately generous Cyrillic measure
+		w := 0.0
+		for _, r := range s {
+			switch {
+			case r == ' ' || r == '…':
+				w += 0.32
+			case unicode.IsUpper(r):
+				w += 0.72
+			default:
+				w += 0.62
+			}
+		}
+		return w * fontSize
+	}
+	cats := []string{"Зелёный коридор", "Жёлтый коридор", "Красный коридор", "Синий коридор"}
+	root := parse(t, Bar{Options: Options{Width: 400, Height: 260}, Categories: cats,
+		Series: []BarSeries{{Name: "Среднее время до выпуска", Values: []int64{60, 120, 600, 30}}}}.bytes())
+	axis := root.all(byClass("chart-axis-x"))
+	if len(axis) != 1 {
+		t.Fatal("no category axis")
+	}
+	labels := axis[0].all(byName("text"))
+	if len(labels) < 2 {
+		t.Fatalf("labels %d", len(labels))
+	}
+	for i := 1; i < len(labels); i++ {
+		a, b := labels[i-1], labels[i]
+		gap := num64(t, b.attrs["x"]) - num64(t, a.attrs["x"]) - (wide(a.text)+wide(b.text))/2
+		if gap < 6 {
+			t.Errorf("%q and %q overlap (gap %.1f px)", a.text, b.text, gap)
+		}
 	}
 }

@@ -70,8 +70,22 @@ func textWidth(s string, size float64) float64 {
 			w += 0.3
 		case r >= '0' && r <= '9' || r == '\u2212' || r == '-' || r == '+':
 			w += 0.56
+		case r == '…':
+			// The ellipsis every shortened label ends with is a full em
+			// in DejaVu Sans; counted as a letter it let labels run into
+			// the figures beside them.
+			w += 1.0
 		case strings.ContainsRune("mwMWЖШЩЮжшщю%@", r):
 			w += 0.86
+		case unicode.Is(unicode.Cyrillic, r):
+			// Cyrillic letters run wider than Latin ones in the common
+			// sans-serif faces (DejaVu, Noto): measured as Latin, Russian
+			// and Kazakh axis labels overlapped their neighbours.
+			if unicode.IsUpper(r) {
+				w += 0.74
+			} else {
+				w += 0.63
+			}
 		case unicode.IsUpper(r):
 			w += 0.68
 		default:

@@ -35,6 +35,10 @@ type Config struct {
 	// USDConfig is a JSON file with the USD comparison table ("" = the
 	// embedded indicative one).
 	USDConfig string
+	// CostModel is a JSON file with the settlement cost model's
+	// parameters and their sources ("" = the embedded cited defaults;
+	// see docs/COSTMODEL.md).
+	CostModel string
 	// CentreOrg names the organisation that runs settlement (it holds the
 	// clearing, FX and funding accounts and grants banks' credit lines).
 	CentreOrg string
@@ -124,7 +128,17 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 		return nil, err
 	}
 	fxs.UseLedger(fx.LedgerOf(led))
-	settle := settlement.NewService(db, settlement.Config{Log: log, Ledger: led, Exponent: ref.MoneyExponent, CentreOrg: centre, Orgs: idsvc,
+	costModel := settlement.DefaultCostModel()
+	if cfg.CostModel != "" {
+		b, err := os.ReadFile(cfg.CostModel)
+		if err != nil {
+			return nil, fmt.Errorf("read --cost-model: %w", err)
+		}
+		if costModel, err = settlement.ParseCostModel(b); err != nil {
+			return nil, err
+		}
+	}
+	settle := settlement.NewService(db, settlement.Config{Log: log, Cost: costModel, Ledger: led, Exponent: ref.MoneyExponent, CentreOrg: centre, Orgs: idsvc,
 		// Each pair's cycle rate is the median of the banks' mids within
 		// the band of the official reference: no single bank sets it.
 		RateBook: func(ctx context.Context) (*settlement.RateBook, error) {

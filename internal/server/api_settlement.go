@@ -458,6 +458,18 @@ type costOut struct {
 	Local     string `json:"local"`
 	Saving    string `json:"saving"`
 	SavingBps int64  `json:"saving_bps"`
+	// Model and Range say which sourced model priced the figures and
+	// their low-high spread over its scenarios (absent for cycles priced
+	// before the model was sourced).
+	Model string        `json:"model,omitempty"`
+	Range *costRangeOut `json:"range,omitempty"`
+}
+
+type costRangeOut struct {
+	USDRoute  [2]string `json:"usd_route"`
+	Local     [2]string `json:"local"`
+	Saving    [2]string `json:"saving"`
+	SavingBps [2]int64  `json:"saving_bps"`
 }
 
 type reportOut struct {
@@ -505,8 +517,23 @@ type cycleSummaryOut struct {
 }
 
 func (s *Server) costJSON(c settlement.CostFigures) costOut {
-	return costOut{Currency: c.Currency, USDRoute: s.amount(c.USDRoute, c.Currency), Local: s.amount(c.Local, c.Currency),
-		Saving: s.amount(c.Saving, c.Currency), SavingBps: c.SavingBps}
+	out := costOut{Currency: c.Currency, USDRoute: s.amount(c.USDRoute, c.Currency), Local: s.amount(c.Local, c.Currency),
+		Saving: s.amount(c.Saving, c.Currency), SavingBps: c.SavingBps, Model: c.Model}
+	if rg := c.Range; rg != nil {
+		pair := func(x [2]int64) [2]string { return [2]string{s.amount(x[0], c.Currency), s.amount(x[1], c.Currency)} }
+		out.Range = &costRangeOut{USDRoute: pair(rg.USDRoute), Local: pair(rg.Local), Saving: pair(rg.Saving), SavingBps: rg.SavingBps}
+	}
+	return out
+}
+
+// costModel answers the cost model the cycle reports are priced with:
+// every parameter with its default, low and high value and the public
+// source it was taken from (or assumed: true where none was found).
+func (s *Server) costModel(w http.ResponseWriter, r *http.Request) {
+	if !s.settlementReady(w, r) {
+		return
+	}
+	writeJSON(w, http.StatusOK, s.Settlement.CostModel())
 }
 
 func (s *Server) cycleJSON(c settlement.Cycle, names *identity.OrgNames) cycleOut {

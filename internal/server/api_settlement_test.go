@@ -320,8 +320,30 @@ func TestSettlementAPI(t *testing.T) {
 		t.Fatalf("pairs: %v", pairs)
 	}
 	cost := rep["cost"].(map[string]any)
-	if cost["currency"] != "KZT" || minorOf(t, cost["saving"].(string)) <= 0 {
+	if cost["currency"] != "KZT" || minorOf(t, cost["saving"].(string)) <= 0 || cost["model"] != "2026-12" {
 		t.Fatalf("cost: %v", cost)
+	}
+	// The saving comes with its low-high range around the estimate.
+	rg, _ := cost["range"].(map[string]any)
+	if rg == nil {
+		t.Fatalf("cost without a range: %v", cost)
+	}
+	sv := rg["saving"].([]any)
+	lo, hi, mid := minorOf(t, sv[0].(string)), minorOf(t, sv[1].(string)), minorOf(t, cost["saving"].(string))
+	if lo > mid || mid > hi || lo == hi {
+		t.Fatalf("saving %d outside its range [%d, %d]", mid, lo, hi)
+	}
+	// The model behind it, with its sources, for banks and the centre only.
+	cm := f.call(t, "GET", "/api/v1/settlement/cost-model", a.tok, nil)
+	if cm.status != 200 {
+		t.Fatalf("cost model: %d %s", cm.status, cm.body)
+	}
+	model := cm.json(t)
+	if model["version"] != "2026-12" || len(model["sources"].([]any)) == 0 || model["margins"].(map[string]any)["CNY"].(map[string]any)["assumed"] != true {
+		t.Fatalf("cost model: %v", model)
+	}
+	if r := f.call(t, "GET", "/api/v1/settlement/cost-model", grain, nil); r.status != 403 {
+		t.Fatalf("a trader read the cost model: %d", r.status)
 	}
 	// Every position moved the bank's settlement account by exactly that.
 	pos := map[string]int64{}
@@ -740,8 +762,18 @@ func TestSettlementPages(t *testing.T) {
 	}
 	loc := r.header.Get("Location")
 	page := adm.follow(t, r)
-	wantIn(t, page, 200, "has settled", "Instructions → settlement transfers", "Liquidity saving", "chart--bar", `id="positions"`, "No payment in this cycle changed currency.",
-		"report.csv", "/pacs009", "Via USD correspondents", a.bic, "−2,500.75")
+	wantIn(t, page, 200, "has settled", "Payments settled → settlement transfers", "Liquidity saving", "chart--bar", `id="positions"`, "No payment in this cycle changed currency.",
+		"report.csv", "/pacs009", "Via USD correspondents", a.bic, "−2,500.75",
+		// One payment needs two transfers: shown as such, not as a reduction.
+		"no fewer transfers than payments",
+		// The cost saving comes with its range and its sourced assumptions.
+		`id="cost-saving-range"`, `id="cost-assumptions"`, "Assumptions and sources (model 2026-12)",
+		"Kyrgyz Investment and Credit Bank (KICB)", `href="https://kicb.net/en/private/documents/tarrifs_010120026/"`,
+		"No public source; assumed 0.50%.", "FX margin per conversion, CNY/USD")
+	if strings.Contains(string(page.body), " ms<") || strings.Contains(string(page.body), "Netting time") {
+		t.Error("the cycle page shows developer timings")
+	}
+	wantIn(t, adm.get(t, strings.Split(loc, "?")[0]+"?lang=ru"), 200, "Допущения и источники (модель 2026-12)", "Публичного источника нет; принято 0,50%.")
 	r = adm.post(t, "/settlement/cycles", url.Values{})
 	wantIn(t, r, 409, "No instructions are queued")
 

@@ -266,7 +266,13 @@ func TestCustomsPagesOfficerReleases(t *testing.T) {
 	// The console lists it under control, with the dashboard one tab away.
 	r := officer.get(t, "/customs/console")
 	wantIn(t, r, 200, "Customs console", `id="row-`+id+`"`, ref, `href="/customs/console" aria-current="page"`, "Under control")
-	wantIn(t, officer.get(t, "/customs/console?tab=dashboard"), 200, "chart--donut", "chart--bar", `id="lane-stats"`, "Green lane")
+	dash := officer.get(t, "/customs/console?tab=dashboard")
+	wantIn(t, dash, 200, "chart--donut", `id="lane-stats"`, "Green lane")
+	// Release times are drawn only when they compare something; the test
+	// town releases within seconds, so the card says why there is no chart.
+	if b := string(dash.body); strings.Contains(b, `id="release-empty"`) == strings.Contains(b, "chart--bar") {
+		t.Errorf("the time-to-release card is neither a chart nor an explanation: %s", excerpt(dash.body))
+	}
 	wantIn(t, officer.get(t, "/customs/console?tab=aeo"), 200, `id="aeo-form"`, "Kazakh Grain Export")
 	// Trusted-trader status: granted and withdrawn again, recorded each time.
 	gujarat := f.orgs["Gujarat Textile Mills"].ID

@@ -274,7 +274,12 @@ func TestFXPages(t *testing.T) {
 
 	// A plain form post renders the whole page with the quote.
 	r = trader.post(t, "/fx/quote", url.Values{"sell": {"KZT"}, "buy": {"INR"}, "sell_amount": {"100000"}})
-	wantIn(t, r, 200, `id="quote"`, "100,000.00 KZT", "Via USD", `id="usd-saving"`, "chart--bar", `id="legs"`, `id="board"`, `id="convert-form"`)
+	wantIn(t, r, 200, `id="quote"`, "100,000.00 KZT", "Via USD", `id="usd-saving"`, `id="legs"`, `id="board"`, `id="convert-form"`,
+		// The validity counts down in the page; asking again is ready for when it ends.
+		`id="quote-countdown" data-countdown="`, `src="/static/countdown.js"`, `id="requote"`, `name="sell_amount" value="100000.00"`)
+	if strings.Contains(string(r.body), `id="usd-compare"`) {
+		t.Error("the quote still draws two near-equal bars for the USD comparison")
+	}
 	// htmx gets the card alone, errors included, always as 200.
 	r = trader.post(t, "/fx/quote", url.Values{"sell": {"KZT"}, "buy": {"INR"}, "sell_amount": {"100000"}}, "HX-Request", "true")
 	wantIn(t, r, 200, `id="quote-card"`, `id="quote"`)

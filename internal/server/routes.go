@@ -166,6 +166,7 @@ func (s *Server) routes() []Route {
 		api("GET", "/api/v1/settlement/cycles/{n}/report.csv", settleRead, s.cycleCSV),
 		api("GET", "/api/v1/settlement/cycles/{n}/pacs009", settleRead, s.cyclePacs009),
 		api("GET", "/api/v1/settlement/statement", settleBank, s.settlementStatement),
+		api("GET", "/api/v1/settlement/cost-model", settleRead, s.costModel),
 
 		// Obligation clearing (MTCS).
 		{Method: "POST", Pattern: "/api/v1/obligations/invoices", Access: roles(identity.Trader, orgAdmin), Handler: s.createInvoices, BodyLimit: obligationsBodyLimit},

@@ -35,26 +35,10 @@ type Books struct {
 	RateBook *RateBook
 	// Exponent gives each currency's minor units.
 	Exponent func(string) (int, bool)
-	// Cost configures the comparison with USD correspondent banking.
-	Cost  CostConfig
+	// Cost prices the comparison with USD correspondent banking.
+	Cost  *CostModel
 	Today time.Time
 }
-
-// CostConfig prices the two ways of settling for the report.
-type CostConfig struct {
-	Reporting        string // KZT
-	USDFixedFeeCents int64  // per payment through a correspondent
-	USDFeeBps        int64  // per payment, on its value
-	USDSpreadBps     int64  // each conversion leg into or out of USD
-	LocalSpreadBps   int64  // on each pair's net residual
-	LocalTransferFee int64  // reporting minor units per settlement transfer
-}
-
-// DefaultCost is a conservative public-tariff estimate: correspondent
-// banks charge a fixed fee and a percentage per payment and an FX margin on
-// each leg through USD; the town charges a spread on the net residual only
-// and a small fee per settlement transfer.
-var DefaultCost = CostConfig{Reporting: "KZT", USDFixedFeeCents: 1500, USDFeeBps: 10, USDSpreadBps: 75, LocalSpreadBps: 30, LocalTransferFee: 50_00}
 
 // Plan is a cycle computed but not yet written.
 type Plan struct {
@@ -322,7 +306,14 @@ func MakePlan(number int64, q Queue, books Books, queue []*Instruction) (*Plan, 
 		return nil, fmt.Errorf("settlement: %d settlement transfers exceed one ledger batch", len(transfers))
 	}
 
+	var settled []*Instruction
+	for _, in := range src {
+		if !deferredSeq[in.Seq] {
+			settled = append(settled, in)
+		}
+	}
 	rep := report(res, byIdx, ccys, queue, carried, books)
+	rep.Cost = cost(res, ccys, settled, books)
 	rep.Instructions = len(queue)
 	rep.Settled = len(src) - len(res.Deferred)
 	for _, c := range carried {
@@ -445,7 +436,6 @@ func report(res *netting.Result, byIdx []Participant, ccys []string, all []*Inst
 			rep.Deferrals = append(rep.Deferrals, d)
 		}
 	}
-	rep.Cost = cost(res, ccys, books)
 	return rep
 }
 
@@ -471,45 +461,94 @@ func bps(v, b int64) *big.Int {
 	return x.Quo(x, big.NewInt(10000))
 }
 
-// cost estimates both routes in the reporting currency: every payment
-// through USD (fixed and percentage fee, a spread on each leg into and out
-// of USD unless already USD) against the town's route (a spread on each
-// pair's net residual only, a fee per settlement transfer).
-func cost(res *netting.Result, ccys []string, books Books) CostFigures {
-	cf := books.Cost
-	out := CostFigures{Currency: cf.Reporting}
-	var usd, local big.Int
-	for c, code := range ccys {
-		vol := res.Volume[c]
-		if vol == 0 {
+// cost gathers what the cost model needs of the cycle: the settled
+// payments per (currency, payee currency) with the sending bank's
+// commission computed per payment (its minimum and maximum converted to
+// the payment's currency once), the pairs' net residuals and the number of
+// settlement transfers, all valued in the reporting currency at the cycle
+// rates.
+func cost(res *netting.Result, ccys []string, settled []*Instruction, books Books) CostFigures {
+	m := books.Cost
+	if m == nil {
+		m = DefaultCostModel()
+	}
+	rep := m.Reporting
+	type flowKey struct{ a, b string }
+	type flowSum struct {
+		count int
+		value int64
+		fees  [3]int64
+	}
+	type limits struct {
+		ok       bool
+		min, max [3]int64
+	}
+	lim := map[string]limits{}
+	limitsIn := func(ccy string) limits {
+		if l, ok := lim[ccy]; ok {
+			return l
+		}
+		l := limits{ok: true}
+		for s := ScenarioLow; s <= ScenarioHigh; s++ {
+			lo, ok1 := valueIn(books, "USD", ccy, m.SendFeeMinUSDCents.At(s))
+			hi, ok2 := valueIn(books, "USD", ccy, m.SendFeeMaxUSDCents.At(s))
+			l.ok = l.ok && ok1 && ok2
+			l.min[s], l.max[s] = lo, hi
+		}
+		lim[ccy] = l
+		return l
+	}
+	sums := map[flowKey]*flowSum{}
+	var keys []flowKey
+	for _, in := range settled {
+		l := limitsIn(in.Currency)
+		if !l.ok {
 			continue
 		}
-		v, ok := valueIn(books, code, cf.Reporting, vol)
+		k := flowKey{in.Currency, in.PayeeCurrency}
+		f := sums[k]
+		if f == nil {
+			f = &flowSum{}
+			sums[k] = f
+			keys = append(keys, k)
+		}
+		f.count++
+		f.value = satAdd(f.value, in.Amount)
+		for s := ScenarioLow; s <= ScenarioHigh; s++ {
+			f.fees[s] = satAdd(f.fees[s], m.SendFee(s, in.Amount, l.min[s], l.max[s]))
+		}
+	}
+	var input CostInput
+	for _, k := range keys {
+		f := sums[k]
+		v, ok := valueIn(books, k.a, rep, f.value)
 		if !ok {
 			continue
 		}
-		legs := int64(2)
-		if code == "USD" {
-			legs = 1
+		flow := CostFlow{Currency: k.a, PayeeCurrency: k.b, Count: f.count, Value: v}
+		for s := range 3 {
+			flow.SendFees[s], _ = valueIn(books, k.a, rep, f.fees[s])
 		}
-		usd.Add(&usd, bps(v, cf.USDFeeBps+cf.USDSpreadBps*legs))
-	}
-	if fee, ok := valueIn(books, "USD", cf.Reporting, cf.USDFixedFeeCents); ok {
-		usd.Add(&usd, big.NewInt(fee*int64(res.Settled)))
+		input.Flows = append(input.Flows, flow)
 	}
 	for _, p := range res.Pairs {
 		if p.SellAmount == 0 {
 			continue
 		}
-		if v, ok := valueIn(books, ccys[p.Sell], cf.Reporting, p.SellAmount); ok {
-			local.Add(&local, bps(v, cf.LocalSpreadBps))
+		if v, ok := valueIn(books, ccys[p.Sell], rep, p.SellAmount); ok {
+			input.Residuals = append(input.Residuals, CostResidual{A: ccys[p.A], B: ccys[p.B], Value: v})
 		}
 	}
-	local.Add(&local, big.NewInt(cf.LocalTransferFee*int64(res.Transfers)))
-	out.USDRoute, out.Local = usd.Int64(), local.Int64()
-	out.Saving = out.USDRoute - out.Local
-	if out.USDRoute > 0 {
-		out.SavingBps = out.Saving * 10000 / out.USDRoute
+	input.Transfers = res.Transfers
+	input.USDCents = func(c int64) (int64, bool) { return valueIn(books, "USD", rep, c) }
+	return m.Estimate(input)
+}
+
+// satAdd adds non-negative amounts, saturating instead of overflowing (a
+// report figure only).
+func satAdd(a, b int64) int64 {
+	if a > (1<<63-1)-b {
+		return 1<<63 - 1
 	}
-	return out
+	return a + b
 }

@@ -26,7 +26,7 @@ func planBooks(t *testing.T) Books {
 		return 0, false
 	}
 	b := Books{Accounts: map[int64]map[string]ledger.Account{}, Clearing: map[string]ledger.ID{}, FX: map[string]ledger.ID{}, Rounding: map[string]ledger.ID{},
-		Exponent: exp, Cost: DefaultCost, Today: time.Date(2026, 3, 16, 10, 0, 0, 0, time.UTC)}
+		Exponent: exp, Cost: DefaultCostModel(), Today: time.Date(2026, 3, 16, 10, 0, 0, 0, time.UTC)}
 	for row := int64(1); row <= 4; row++ {
 		b.Participants = append(b.Participants, Participant{Row: row, OrgID: "org" + string(rune('0'+row)), BIC: "BANK" + string(rune('A'+row)) + "KZK",
 			Active: row != 4, CreditLines: map[string]int64{"KZT": -5}}) // a negative line must not fail the cycle

@@ -29,8 +29,10 @@ type Config struct {
 	// Rates prices a cycle (see CycleRates); it is asked once per cycle.
 	Rates    func(ctx context.Context) (func(a, b string) (money.Rate, bool), error)
 	Exponent func(string) (int, bool)
-	Cost     CostConfig
-	Now      func() time.Time
+	// Cost prices the report's comparison with USD correspondent banking
+	// (nil: DefaultCostModel, the cited defaults).
+	Cost *CostModel
+	Now  func() time.Time
 
 	// RateBook, when set, prices the cycle instead of Rates and records in
 	// the cycle report where each pair's rate came from (see NewRateBook).
@@ -68,8 +70,8 @@ func NewService(store Store, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Cost.Reporting == "" {
-		cfg.Cost = DefaultCost
+	if cfg.Cost == nil {
+		cfg.Cost = DefaultCostModel()
 	}
 	return &Service{store: store, cfg: cfg}
 }
@@ -460,6 +462,12 @@ var ErrNothingToSettle = problem.New(problem.Conflict, "nothing queued can settl
 func (s *Service) RunCycle(ctx context.Context, actor audit.Record) (Cycle, error) {
 	for attempt := 1; ; attempt++ {
 		c, err := s.runOnce(ctx, actor)
+		if err == nil {
+			// The timings are for operators (logs and the API report),
+			// not for the pages' readers.
+			s.cfg.Log.Info("settlement cycle committed", "number", c.Number, "settled", c.Report.Settled, "transfers", c.Report.SettlementTransfers,
+				"netting_ms", c.Report.NettingMillis, "cycle_ms", c.Report.CycleMillis)
+		}
 		if err == nil || !problem.Is(err, problem.Conflict) || errors.Is(err, ErrNothingToSettle) || attempt == 5 {
 			return c, err
 		}
@@ -702,3 +710,6 @@ func (s *Service) visibleDeferrals(ctx context.Context, ds []Deferral, viewer *i
 	}
 	return out, nil
 }
+
+// CostModel is the cost model the cycle reports are priced with.
+func (s *Service) CostModel() *CostModel { return s.cfg.Cost }

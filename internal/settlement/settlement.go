@@ -180,6 +180,20 @@ type CostFigures struct {
 	Local     int64  `json:"local"`
 	Saving    int64  `json:"saving"`
 	SavingBps int64  `json:"saving_bps"`
+	// Model names the cost model version the figures came from; Range
+	// holds each figure's lowest and highest value over the model's low,
+	// default and high scenarios. Both are empty in reports written
+	// before the model was sourced.
+	Model string     `json:"model,omitempty"`
+	Range *CostRange `json:"range,omitempty"`
+}
+
+// CostRange is [lowest, highest] of each cost figure over the scenarios.
+type CostRange struct {
+	USDRoute  [2]int64 `json:"usd_route"`
+	Local     [2]int64 `json:"local"`
+	Saving    [2]int64 `json:"saving"`
+	SavingBps [2]int64 `json:"saving_bps"`
 }
 
 // Commit is everything a cycle writes, in one transaction: the ledger

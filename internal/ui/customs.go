@@ -310,9 +310,14 @@ func customsStepsOf(v *View, s customs.Status, lane customs.Lane, created, submi
 	switch s {
 	case customs.StatusDraft:
 		current = 0
+	// The current milestone is the one the status names, so the bar and
+	// the status badge beside it say the same thing ("Lodged" was shown
+	// over a bar that highlighted "Assessed").
 	case customs.StatusSubmitted:
+		current = 1
+	case customs.StatusAssessed:
 		current = 2
-	case customs.StatusAssessed, customs.StatusDocumentaryCheck, customs.StatusPhysicalInspection:
+	case customs.StatusDocumentaryCheck, customs.StatusPhysicalInspection:
 		current = 3
 	case customs.StatusReleased:
 		current = 5

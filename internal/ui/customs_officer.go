@@ -176,13 +176,29 @@ func (p *Pages) laneDashboard(ctx context.Context, v *View, pr *identity.Princip
 	var slices_ []chart.Slice
 	var cats []string
 	var avg []int64
-	for _, ls := range st.Lanes {
+	releasedLanes := 0
+	// One rounding for the table and the donut: both show the donut's
+	// shares (largest remainder, tenths of a percent, adding up to 100%).
+	counts := make([]int64, len(st.Lanes))
+	for i, ls := range st.Lanes {
+		counts[i] = ls.Count
+	}
+	shares := chart.Shares(counts)
+	share := func(pm int64) string { return amountText(v.Lang, pm, 1) + "%" }
+	for i, ls := range st.Lanes {
 		name := v.T("customs.lane." + string(ls.Lane))
-		rows = append(rows, statRow{Lane: laneBadge(v, ls.Lane), Count: ls.Count, Released: ls.Released, Share: bpsPercent(v.Lang, ls.ShareBps),
-			AvgToRelease: durationText(v, ls.AvgTimeToRelease)})
+		row := statRow{Lane: laneBadge(v, ls.Lane), Count: ls.Count, Released: ls.Released, Share: share(0),
+			AvgToRelease: durationText(v, ls.AvgTimeToRelease)}
+		if shares != nil {
+			row.Share = share(shares[i])
+		}
+		rows = append(rows, row)
 		slices_ = append(slices_, chart.Slice{Label: name, Value: ls.Count})
 		cats = append(cats, name)
 		avg = append(avg, int64(ls.AvgTimeToRelease/time.Second))
+		if ls.Released > 0 {
+			releasedLanes++
+		}
 	}
 	data["Stats"] = rows
 	data["Total"] = st.Total
@@ -196,8 +212,27 @@ func (p *Pages) laneDashboard(ctx context.Context, v *View, pr *identity.Princip
 		Slices:      slices_,
 		CenterLabel: v.T("customs.declarations"),
 		FormatValue: func(x int64) string { return amountText(v.Lang, x, 0) },
-		FormatShare: func(pm int64) string { return amountText(v.Lang, pm, 1) + "%" },
+		FormatShare: share,
 	}.HTML()
+	longest := int64(0)
+	for _, a := range avg {
+		longest = max(longest, a)
+	}
+	if releasedLanes < 2 || longest < 60 {
+		// Releases in one lane or none, or all within the minute the
+		// times are shown in: bars would compare nothing (the table has
+		// the times); the template says why there is no chart.
+		data["Bars"] = template.HTML("")
+		data["NoReleaseChart"] = v.T("customs.no_releases_in_period")
+		switch {
+		case releasedLanes == 1:
+			data["NoReleaseChart"] = v.T("customs.release_chart_one_lane")
+		case releasedLanes > 1:
+			// Every average reads "< 1 min": the bars would be flat.
+			data["NoReleaseChart"] = v.T("customs.release_chart_under_minute")
+		}
+		return nil
+	}
 	var barChart template.HTML
 	barChart = chart.Bar{
 		Options: chart.Options{Width: 520, Height: 260, Title: v.T("customs.chart_release"), HideTitle: true, Desc: v.T("customs.chart_release_desc"),
@@ -334,10 +369,14 @@ func (p *Pages) CustomsQuarantine(w http.ResponseWriter, r *http.Request) {
 	names := p.orgNames(r)
 	var rows []spsRow
 	counts := map[customs.SPSStatus]int{}
+	inspections := 0
 	for i, s := range list {
 		counts[s.SPSStatus]++
+		// Inspection is outstanding while the status says so; the full
+		// read below refines it (required and not yet done), and the
+		// counter above the cards counts the same field the cards show.
 		row := spsRow{customsRow: p.customsRow(v, s, names), Held: s.SPSStatus == customs.SPSHeld,
-			CanInspect: customs.AllowedFrom(customs.ActSPSInspect, s.Status)}
+			CanInspect: customs.AllowedFrom(customs.ActSPSInspect, s.Status), Inspection: s.SPSStatus == customs.SPSAwaitingInspection}
 		if i < customsQuarantineDetail {
 			if d, err := p.Customs.Get(ctx, pr, s.ID); err == nil {
 				var goods, certs []string
@@ -351,13 +390,17 @@ func (p *Pages) CustomsQuarantine(w http.ResponseWriter, r *http.Request) {
 				for _, k := range d.SPS.Certificates {
 					certs = append(certs, v.T("customs.doc."+string(k)))
 				}
-				row.Goods, row.Certificates, row.Inspection = strings.Join(goods, "; "), strings.Join(certs, ", "), d.SPS.InspectionRequired
+				row.Goods, row.Certificates = strings.Join(goods, "; "), strings.Join(certs, ", ")
+				row.Inspection = d.SPS.InspectionRequired && !d.SPS.Inspected
 			}
+		}
+		if row.Inspection {
+			inspections++
 		}
 		rows = append(rows, row)
 	}
 	data := map[string]any{"Rows": rows, "Limited": len(list) >= customsListLimit, "Return": "/customs/quarantine",
-		"AwaitingInspection": counts[customs.SPSAwaitingInspection], "AwaitingLab": counts[customs.SPSAwaitingLab], "Held": counts[customs.SPSHeld],
+		"AwaitingInspection": inspections, "AwaitingLab": counts[customs.SPSAwaitingLab], "Held": counts[customs.SPSHeld],
 		"Results": []option{{string(customs.InspectionPass), v.T("customs.result.pass")}, {string(customs.InspectionFail), v.T("customs.result.fail")}},
 		"LabOutcomes": []option{{"", v.T("customs.lab.none")}, {string(customs.LabPending), v.T("customs.lab.pending")},
 			{string(customs.LabPass), v.T("customs.lab.pass")}, {string(customs.LabFail), v.T("customs.lab.fail")}}}

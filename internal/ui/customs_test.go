@@ -67,7 +67,9 @@ func TestCustomsSteps(t *testing.T) {
 		want []string
 	}{
 		{customs.StatusDraft, "", false, []string{"current", "todo", "todo", "todo", "todo"}},
-		{customs.StatusSubmitted, "", true, []string{"done", "done", "current", "todo", "todo"}},
+		// The current step is the one the status badge names.
+		{customs.StatusSubmitted, "", true, []string{"done", "current", "todo", "todo", "todo"}},
+		{customs.StatusAssessed, customs.LaneGreen, true, []string{"done", "done", "current", "todo", "todo"}},
 		{customs.StatusDocumentaryCheck, customs.LaneYellow, true, []string{"done", "done", "done", "current", "todo"}},
 		{customs.StatusReleased, customs.LaneGreen, true, []string{"done", "done", "done", "done", "done"}},
 		{customs.StatusCancelled, "", false, []string{"done", "todo", "todo", "todo", "failed"}},

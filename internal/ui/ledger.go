@@ -359,6 +359,11 @@ func (p *Pages) renderAccounts(w http.ResponseWriter, r *http.Request, status in
 			t.Available = p.amount(v.Lang, c, s)
 		}
 		exp := p.exponent(c)
+		if len(cats) < 2 {
+			// One bar compares nothing: the total beside it says it all.
+			totals = append(totals, t)
+			continue
+		}
 		t.Chart = chart.Bar{
 			Options: chart.Options{Width: 420, Height: 220, Title: v.T("accounts.chart_title", c), HideTitle: true,
 				Desc: v.T("accounts.chart_desc", c), NoData: v.T("chart.no_data"), ID: "bal-" + c,

@@ -87,8 +87,16 @@ type csvFault struct {
 // percentText renders basis points as a percentage with one decimal, in
 // the language's decimal mark.
 func percentText(lang string, bps int64) string {
+	// Rounded half up to tenths, as the donuts round their shares (see
+	// chart.Shares), so a table and its chart show the same figure.
+	return permilleText(lang, (bps+5)/10)
+}
+
+// permilleText writes tenths of a percent in the language's style; the
+// donuts use it for their shares.
+func permilleText(lang string, pm int64) string {
 	dec, _ := numberStyle(lang)
-	return fmt.Sprintf("%d%s%d %%", bps/100, dec, bps%100/10)
+	return fmt.Sprintf("%d%s%d %%", pm/10, dec, pm%10)
 }
 
 func (p *Pages) statusView(v *View, inv *obligations.Invoice) (string, string) {
@@ -457,6 +465,9 @@ func (p *Pages) ObligationRunPage(w http.ResponseWriter, r *http.Request) {
 	for i := range run.Currencies {
 		c := &run.Currencies[i]
 		cv := p.runCcy(v, c)
+		if sh := chart.Shares([]int64{c.Cleared, c.Remaining}); sh != nil {
+			cv.Saving = permilleText(v.Lang, sh[0]) // the donut's own figure
+		}
 		exp := p.exponent(c.Currency)
 		cv.Chart = chart.Donut{
 			Options: chart.Options{Width: 400, Height: 220, Title: v.T("oblig.chart_share", c.Currency), HideTitle: true,
@@ -465,6 +476,7 @@ func (p *Pages) ObligationRunPage(w http.ResponseWriter, r *http.Request) {
 				Table: &chart.TableText{Key: v.T("oblig.status"), Value: v.T("oblig.amount"), Share: "%"}},
 			Slices:      []chart.Slice{{Label: v.T("oblig.cleared"), Value: c.Cleared}, {Label: v.T("oblig.remaining"), Value: c.Remaining}},
 			FormatValue: func(x int64) string { return amountText(v.Lang, x, exp) },
+			FormatShare: func(pm int64) string { return permilleText(v.Lang, pm) },
 			CenterLabel: c.Currency,
 		}.HTML()
 		ccys = append(ccys, cv)

@@ -463,6 +463,14 @@ type cycleHeadline struct {
 	Saving, CostUSD, CostLocal, CostSaving     string
 	CostSavingPct, CostCurrency                string
 	TransfersPct                               string
+	// Reduction is true when netting needed fewer settlement transfers
+	// than the payments it settled (only then is "a → b" shown).
+	Reduction bool
+	// The cost figures' ranges over the model's scenarios ("" for reports
+	// priced before the model was sourced; Unsourced is then true).
+	CostUSDRange, CostLocalRange, CostSavingRange, CostSavingPctRange string
+	CostModel                                                         string
+	Unsourced                                                         bool
 }
 
 func (p *Pages) cycleHeadline(v *View, c settlement.Cycle) cycleHeadline {
@@ -474,7 +482,18 @@ func (p *Pages) cycleHeadline(v *View, c settlement.Cycle) cycleHeadline {
 		CostCurrency: rep.Cost.Currency}
 	if rep.Settled > 0 && rep.SettlementTransfers < rep.Settled {
 		// Settlement transfers as a share of the payments they settled.
+		h.Reduction = true
 		h.TransfersPct = bpsPercent(v.Lang, int64(rep.SettlementTransfers)*10000/int64(rep.Settled))
+	}
+	if rg := rep.Cost.Range; rg != nil {
+		money := func(x [2]int64) string {
+			return v.T("settle.range", p.amount(v.Lang, rep.Cost.Currency, x[0]), p.amount(v.Lang, rep.Cost.Currency, x[1]))
+		}
+		h.CostUSDRange, h.CostLocalRange, h.CostSavingRange = money(rg.USDRoute), money(rg.Local), money(rg.Saving)
+		h.CostSavingPctRange = v.T("settle.range", bpsPercent(v.Lang, rg.SavingBps[0]), bpsPercent(v.Lang, rg.SavingBps[1]))
+		h.CostModel = rep.Cost.Model
+	} else {
+		h.Unsourced = true
 	}
 	return h
 }
@@ -484,7 +503,7 @@ func (p *Pages) cycleHeadline(v *View, c settlement.Cycle) cycleHeadline {
 func (p *Pages) cycleHistoryCharts(v *View, ctx context.Context, cycles []settlement.Cycle) (template.HTML, template.HTML) {
 	n := min(len(cycles), settleChartCycles)
 	rate := p.settleRates(ctx)
-	rep := settlement.DefaultCost.Reporting
+	rep := p.Settlement.CostModel().Reporting
 	var cats []string
 	var gross, net, saving []int64
 	for i := n - 1; i >= 0; i-- {
@@ -747,7 +766,7 @@ func (p *Pages) SettlementCycle(w http.ResponseWriter, r *http.Request) {
 	rep := c.Report
 	reporting := rep.Cost.Currency
 	if reporting == "" {
-		reporting = settlement.DefaultCost.Reporting
+		reporting = p.Settlement.CostModel().Reporting
 	}
 	rate := p.settleRates(ctx)
 	data := map[string]any{"Cycle": c, "Head": p.cycleHeadline(v, c), "Reporting": reporting, "IsBank": pr.Has(identity.BankOperator)}
@@ -841,15 +860,10 @@ func (p *Pages) SettlementCycle(w http.ResponseWriter, r *http.Request) {
 		Categories: pcats, Series: series, Stacked: true, FormatValue: whole,
 	}.HTML()
 
-	// Cost: every payment through USD correspondents against the town.
-	data["CostChart"] = chart.Bar{
-		Options: chart.Options{Width: 420, Height: 200, Title: v.T("settle.chart_cost", reporting), HideTitle: true, Desc: v.T("settle.chart_cost_desc"),
-			NoData: v.T("chart.no_data"), ID: "cycle-cost", Colors: []string{chart.Palette()[1]}, Table: &chart.TableText{Key: v.T("settle.route")}},
-		Categories:  []string{v.T("settle.cost_usd"), v.T("settle.cost_local")},
-		Series:      []chart.BarSeries{{Name: v.T("settle.cost") + " (" + reporting + ")", Values: []int64{rep.Cost.USDRoute, rep.Cost.Local}}},
-		ShowValues:  true,
-		FormatValue: func(x int64) string { return amountText(v.Lang, x, exp) },
-	}.HTML()
+	// Cost: the figures and their ranges are in the headline; the
+	// assumptions behind them, with their sources, are listed here (a bar
+	// of each route drew little more than the table says).
+	data["CostModel"] = p.costAssumptions(v, p.Settlement.CostModel())
 
 	// Deferrals: a bank sees its own; the centre sees all.
 	// (settlement.Service.Cycle has kept only the ones pr may see.)
@@ -874,7 +888,57 @@ func (p *Pages) SettlementCycle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data["Exclusions"], data["ExclusionsHidden"] = xrows, rep.Excluded-len(xrows)
-	data["Timing"] = fmt.Sprintf("%.1f / %.1f ms", rep.NettingMillis, rep.CycleMillis)
 	v.Data = data
 	p.render(w, r, http.StatusOK, "settlementcycle", v)
+}
+
+// costParamRow is one line of the cost model's assumptions on the page.
+type costParamRow struct {
+	Label, Value, Range string
+	Assumed             bool
+	Sources             []settlement.CostSource
+}
+
+// costAssumptions lists the model's parameters with their values, ranges
+// and sources, in the user's language (the document titles stay as
+// published).
+func (p *Pages) costAssumptions(v *View, m *settlement.CostModel) map[string]any {
+	byID := map[string]settlement.CostSource{}
+	for _, s := range m.Sources {
+		byID[s.ID] = s
+	}
+	pct := func(x int64) string { return bpsPercent(v.Lang, x) }
+	usd := func(x int64) string { return p.amount(v.Lang, "USD", x) + " USD" }
+	rep := func(x int64) string { return p.amount(v.Lang, m.Reporting, x) + " " + m.Reporting }
+	row := func(label string, prm settlement.CostParam, f func(int64) string) costParamRow {
+		r := costParamRow{Label: label, Value: f(prm.Value), Assumed: prm.Assumed}
+		if prm.Low != prm.High {
+			r.Range = v.T("settle.range", f(prm.Low), f(prm.High))
+		}
+		for _, id := range prm.Sources {
+			r.Sources = append(r.Sources, byID[id])
+		}
+		return r
+	}
+	rows := []costParamRow{
+		row(v.T("settle.cm.send_fee"), m.SendFeeBps, pct),
+		row(v.T("settle.cm.send_fee_min"), m.SendFeeMinUSDCents, usd),
+		row(v.T("settle.cm.send_fee_max"), m.SendFeeMaxUSDCents, usd),
+		row(v.T("settle.cm.intermediary_fee"), m.IntermediaryFeeUSDCents, usd),
+	}
+	for _, c := range slices.Sorted(maps.Keys(m.Margins)) {
+		if c == "USD" {
+			continue
+		}
+		label := v.T("settle.cm.margin", c)
+		if c == "*" {
+			label = v.T("settle.cm.margin_other")
+		}
+		rows = append(rows, row(label, m.Margins[c], pct))
+	}
+	for _, k := range slices.Sorted(maps.Keys(m.DirectMargins)) {
+		rows = append(rows, row(v.T("settle.cm.direct_margin", k), m.DirectMargins[k], pct))
+	}
+	rows = append(rows, row(v.T("settle.cm.town_fee"), m.TownTransferFee, rep))
+	return map[string]any{"Version": m.Version, "Rows": rows}
 }
