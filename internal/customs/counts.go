@@ -73,6 +73,15 @@ func (s *Service) QuarantineWork(ctx context.Context, p *identity.Principal) (Qu
 			out.AwaitingLab++
 		case SPSHeld:
 			out.Held++
+			// Goods held before their inspection still await it: the
+			// card says "inspection required", so the counter does too.
+			full, err := s.Get(ctx, p, d.ID)
+			if err != nil {
+				return QuarantineCounts{}, err
+			}
+			if full.SPS.InspectionRequired && !full.SPS.Inspected {
+				out.AwaitingInspection++
+			}
 		}
 	}
 	return out, nil

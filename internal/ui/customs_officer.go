@@ -366,15 +366,18 @@ func (p *Pages) CustomsQuarantine(w http.ResponseWriter, r *http.Request) {
 		p.Error(w, r, statusOfErr(err), err)
 		return
 	}
+	// The counters are the home's (one source); the cards below say the
+	// same of each declaration.
+	counts, err := p.Customs.QuarantineWork(ctx, pr)
+	if err != nil {
+		p.Error(w, r, statusOfErr(err), err)
+		return
+	}
 	names := p.orgNames(r)
 	var rows []spsRow
-	counts := map[customs.SPSStatus]int{}
-	inspections := 0
 	for i, s := range list {
-		counts[s.SPSStatus]++
 		// Inspection is outstanding while the status says so; the full
-		// read below refines it (required and not yet done), and the
-		// counter above the cards counts the same field the cards show.
+		// read below refines it (required and not yet done).
 		row := spsRow{customsRow: p.customsRow(v, s, names), Held: s.SPSStatus == customs.SPSHeld,
 			CanInspect: customs.AllowedFrom(customs.ActSPSInspect, s.Status), Inspection: s.SPSStatus == customs.SPSAwaitingInspection}
 		if i < customsQuarantineDetail {
@@ -394,13 +397,10 @@ func (p *Pages) CustomsQuarantine(w http.ResponseWriter, r *http.Request) {
 				row.Inspection = d.SPS.InspectionRequired && !d.SPS.Inspected
 			}
 		}
-		if row.Inspection {
-			inspections++
-		}
 		rows = append(rows, row)
 	}
 	data := map[string]any{"Rows": rows, "Limited": len(list) >= customsListLimit, "Return": "/customs/quarantine",
-		"AwaitingInspection": inspections, "AwaitingLab": counts[customs.SPSAwaitingLab], "Held": counts[customs.SPSHeld],
+		"AwaitingInspection": counts.AwaitingInspection, "AwaitingLab": counts.AwaitingLab, "Held": counts.Held,
 		"Results": []option{{string(customs.InspectionPass), v.T("customs.result.pass")}, {string(customs.InspectionFail), v.T("customs.result.fail")}},
 		"LabOutcomes": []option{{"", v.T("customs.lab.none")}, {string(customs.LabPending), v.T("customs.lab.pending")},
 			{string(customs.LabPass), v.T("customs.lab.pass")}, {string(customs.LabFail), v.T("customs.lab.fail")}}}
