@@ -84,3 +84,24 @@ func (p *Pages) RefHSPartial(w http.ResponseWriter, r *http.Request) {
 	v.Data = map[string]any{"Q": q, "HS": p.hsRows(q, v.Lang)}
 	p.renderPartial(w, r, "ref", "hsresults", v)
 }
+
+// currencyNamesIn puts the CLDR names of a page's currency pick list
+// (v.Data["Currencies"], built by townCurrencies with ISO's English names)
+// into the viewer's language. It runs once in render, so every page with a
+// currency select shows "казахский тенге" or "Tenge cazaque" without each
+// page builder having to pass the language down.
+func (p *Pages) currencyNamesIn(v *View) {
+	m, ok := v.Data.(map[string]any)
+	if !ok {
+		return
+	}
+	opts, ok := m["Currencies"].([]CurrencyOption)
+	if !ok {
+		return
+	}
+	out := make([]CurrencyOption, len(opts))
+	for i, o := range opts {
+		out[i] = CurrencyOption{o.Code, p.Ref.CurrencyName(o.Code, v.Lang)}
+	}
+	m["Currencies"] = out
+}
