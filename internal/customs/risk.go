@@ -261,7 +261,7 @@ func (c *RiskConfig) AssessRisk(ref *refdata.Data, in RiskInput) RiskResult {
 		switch res.Lane {
 		case LaneYellow:
 			res.Lane = LaneBlue
-			add(RuleAEO, "Authorised economic operator: documentary findings deferred to post-clearance audit", 0)
+			add(RuleAEO, "Authorised economic operator: documentary findings deferred to post-clearance audit", 0, FindingParams{Deferred: true})
 		case LaneGreen:
 			add(RuleAEO, "Authorised economic operator", 0)
 		}

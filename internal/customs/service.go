@@ -1006,6 +1006,14 @@ func (s *Service) History(ctx context.Context, p *identity.Principal, id string)
 	if h.Events, err = s.store.DeclarationEvents(ctx, id); err != nil {
 		return History{}, err
 	}
+	// Events stored before kinds existed get theirs from their English
+	// line, so every client reads one shape whatever the event's age.
+	for i := range h.Events {
+		if e := &h.Events[i]; e.Kind == "" {
+			k, params := e.Structured()
+			e.Kind, e.Params = k, &params
+		}
+	}
 	if h.Amendments, err = s.store.DeclarationAmendments(ctx, id); err != nil {
 		return History{}, err
 	}

@@ -365,6 +365,9 @@ type FindingParams struct {
 	Origin      string `json:"origin,omitempty"`   // ISO 3166 alpha-2
 	Exporter    string `json:"exporter,omitempty"` // the exporter's country, alpha-2
 	Note        string `json:"note,omitempty"`     // an officer's words, shown as typed
+	// Deferred says an AEO's yellow-level findings went to post-clearance
+	// audit instead of a documentary check.
+	Deferred bool `json:"deferred,omitempty"`
 }
 
 // Document is an attachment's metadata. The bytes are stored apart and read

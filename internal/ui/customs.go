@@ -670,7 +670,7 @@ func (p *Pages) declData(ctx context.Context, r *http.Request, v *View, pr *iden
 	}
 	var events []eventView
 	for _, e := range h.Events {
-		ev := eventView{Seq: e.Seq, At: when(e.At), Action: string(e.Action), Detail: e.Detail, By: actorName(e.ActorUser, e.ActorOrg),
+		ev := eventView{Seq: e.Seq, At: when(e.At), Action: string(e.Action), Detail: p.eventText(v, e), By: actorName(e.ActorUser, e.ActorOrg),
 			From: statusBadge(v, e.From), To: statusBadge(v, e.To), StatusChanged: e.From != e.To && e.From != "", System: e.ActorUser == "system"}
 		if key := "customs.action." + string(e.Action); p.has(key) {
 			ev.Action = v.T(key)
@@ -791,7 +791,7 @@ func (p *Pages) renderDecl(w http.ResponseWriter, r *http.Request, st declState)
 		if rr.ActorUser != "" {
 			by = v.T("customs.by.customs")
 		}
-		reasons = append(reasons, reasonRow{rr.Seq, rr.RuleID, rr.Description, when(rr.At), by, rr.Weight})
+		reasons = append(reasons, reasonRow{rr.Seq, rr.RuleID, p.findingText(v, rr), when(rr.At), by, rr.Weight})
 	}
 	data["Reasons"] = reasons
 	// Quarantine.
@@ -808,7 +808,7 @@ func (p *Pages) renderDecl(w http.ResponseWriter, r *http.Request, st declState)
 	}
 	var spsItems []spsItem
 	for _, it := range d.SPS.Items {
-		spsItems = append(spsItems, spsItem{it.SequenceNumeric, it.RulePrefix, it.Description, v.T("customs.doc." + string(it.Certificate)), v.T("customs.inspect." + string(it.Inspection))})
+		spsItems = append(spsItems, spsItem{it.SequenceNumeric, it.RulePrefix, p.spsRuleName(v, it.RulePrefix, it.Description), v.T("customs.doc." + string(it.Certificate)), v.T("customs.inspect." + string(it.Inspection))})
 	}
 	data["SPSItems"] = spsItems
 	var insp []inspectionView
@@ -999,7 +999,7 @@ func (p *Pages) unitText(v *View, code string) string {
 
 // hsText describes a classification in lang: the chapter's title (which
 // exists in every language) and the subheading's (in English below the
-// chapter level).
+// chapter level, marked so).
 func (p *Pages) hsText(code, lang string) string {
 	if len(code) < 2 {
 		return ""
@@ -1011,7 +1011,7 @@ func (p *Pages) hsText(code, lang string) string {
 	out := ch.Text(lang)
 	if len(code) >= 6 {
 		if sub, ok := p.Ref.HS(code[:6]); ok {
-			out += " › " + sub.Text(lang)
+			out += " › " + p.hsLabel(sub, lang)
 		}
 	}
 	return out

@@ -3,7 +3,19 @@ package ui
 import (
 	"net/http"
 	"strings"
+
+	"bricstown/internal/refdata"
 )
+
+// hsLabel is an HS code's text in lang, followed by "(English)" in lang's
+// words when the nomenclature has no text in lang for it (headings and
+// subheadings: only chapter titles are translated).
+func (p *Pages) hsLabel(h refdata.HSCode, lang string) string {
+	if h.InLanguage(lang) {
+		return h.Text(lang)
+	}
+	return h.Text(lang) + " " + p.cat.Text(lang, "hs.english")
+}
 
 func (p *Pages) countryName(code, lang string) string {
 	if c, ok := p.Ref.Country(code); ok {
@@ -46,7 +58,7 @@ type hsRow struct {
 func (p *Pages) hsRows(q, lang string) []hsRow {
 	var rows []hsRow
 	for _, h := range p.Ref.SearchHS(q, lang, 50) {
-		rows = append(rows, hsRow{h.Code, h.Text(lang), h.Level})
+		rows = append(rows, hsRow{h.Code, p.hsLabel(h, lang), h.Level})
 	}
 	return rows
 }
