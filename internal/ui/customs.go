@@ -241,10 +241,14 @@ func (p *Pages) customsFieldErrs(v *View, err error) map[string]fieldErr {
 	out := make(map[string]fieldErr, len(pe.Fields))
 	for k, msg := range pe.Fields {
 		norm := indexPart.ReplaceAllString(k, "")
-		fe := fieldErr{Msg: msg}
+		// The service's words, in the page's language when the message
+		// has a code; English otherwise, which a non-English page then
+		// leaves out where the catalogue already says what the field needs.
+		detail, coded := p.fieldMessage(v, msg)
+		fe := fieldErr{Msg: detail}
 		if key := "customs.err." + norm; p.has(key) {
-			fe = fieldErr{Msg: v.T(key), Detail: msg}
-			if slices.Contains(noDetail, norm) || msg == "required" {
+			fe = fieldErr{Msg: v.T(key), Detail: detail}
+			if slices.Contains(noDetail, norm) || msg == "required" || !coded && v.Lang != "en" {
 				fe.Detail = ""
 			}
 			if code := ledgerCodeText(p, v, msg); code != "" {
@@ -254,6 +258,21 @@ func (p *Pages) customsFieldErrs(v *View, err error) map[string]fieldErr {
 		out[k] = fe
 	}
 	return out
+}
+
+// fieldMessage is a service's field message in v's language when it has a
+// code (problem.FieldCode) and the catalogue a text for it, with the values
+// it quotes; coded is false when the English message is all there is.
+func (p *Pages) fieldMessage(v *View, msg string) (text string, coded bool) {
+	code, args, ok := problem.FieldCode(msg)
+	if !ok || !p.has("field.msg."+code) {
+		return msg, false
+	}
+	a := make([]any, len(args))
+	for i, x := range args {
+		a[i] = x
+	}
+	return v.T("field.msg."+code, a...), true
 }
 
 // ledgerCodeText translates a ledger result code the payment port reports
