@@ -3,7 +3,6 @@ package customs
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -238,9 +237,4 @@ func laneStatus(l Lane) Status {
 		return StatusPhysicalInspection
 	}
 	return StatusAssessed
-}
-
-func describeAssessment(a *Assessment) string {
-	return fmt.Sprintf("duty %s, VAT %s, fee %s, total %s KZT", money.FormatAmount(a.DutyKZT, 2),
-		money.FormatAmount(a.VATKZT, 2), money.FormatAmount(a.FeeKZT, 2), money.FormatAmount(a.TotalKZT, 2))
 }

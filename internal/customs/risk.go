@@ -149,8 +149,12 @@ const (
 // input always gives the same lane and reasons.
 func (c *RiskConfig) AssessRisk(ref *refdata.Data, in RiskInput) RiskResult {
 	var res RiskResult
-	add := func(id, desc string, w int64) {
-		res.Reasons = append(res.Reasons, RiskReason{RuleID: id, Description: desc, Weight: w})
+	add := func(id, desc string, w int64, params ...FindingParams) {
+		r := RiskReason{RuleID: id, Description: desc, Weight: w, Params: &FindingParams{}}
+		if len(params) > 0 {
+			r.Params = &params[0]
+		}
+		res.Reasons = append(res.Reasons, r)
 		res.Score += w
 	}
 	ct := in.Content
@@ -162,7 +166,7 @@ func (c *RiskConfig) AssessRisk(ref *refdata.Data, in RiskInput) RiskResult {
 		}
 		for _, it := range ct.Items {
 			if (r.HSPrefix == "" || hasPrefix(it.ClassificationID, r.HSPrefix)) && (r.Origin == "" || r.Origin == it.OriginCountryCode) {
-				add(r.ID, fmt.Sprintf("%s (goods item %d)", r.Description, it.SequenceNumeric), r.Weight)
+				add(r.ID, fmt.Sprintf("%s (goods item %d)", r.Description, it.SequenceNumeric), r.Weight, FindingParams{Item: it.SequenceNumeric})
 				break
 			}
 		}
@@ -172,6 +176,7 @@ func (c *RiskConfig) AssessRisk(ref *refdata.Data, in RiskInput) RiskResult {
 	if c.Prices != nil && ct.Procedure != Transit {
 		var worst int64 // 0 none, else weight
 		var worstDesc string
+		var worstParams FindingParams
 		for i, it := range ct.Items {
 			if i >= len(in.Lines) {
 				break
@@ -193,15 +198,17 @@ func (c *RiskConfig) AssessRisk(ref *refdata.Data, in RiskInput) RiskResult {
 			}
 			if w > worst {
 				worst = w
+				worstParams = FindingParams{Item: it.SequenceNumeric, PerKgKZT: perKg(in.Lines[i].ValueKZT, it.NetNetWeightMeasure),
+					RefPerKgKZT: p.KZTPerKg, RatioPct: ratio / 100, RefPrefix: p.Prefix}
 				worstDesc = fmt.Sprintf("goods item %d declared at %s KZT/kg, %d%% of the reference %s KZT/kg (%s)",
 					it.SequenceNumeric, money.FormatAmount(perKg(in.Lines[i].ValueKZT, it.NetNetWeightMeasure), 2),
 					ratio/100, money.FormatAmount(p.KZTPerKg, 2), p.Description)
 			}
 		}
 		if worst >= c.RedAt {
-			add(RuleUndervalueRed, "Undervaluation: "+worstDesc, worst)
+			add(RuleUndervalueRed, "Undervaluation: "+worstDesc, worst, worstParams)
 		} else if worst > 0 {
-			add(RuleUndervalueYellow, "Possible undervaluation: "+worstDesc, worst)
+			add(RuleUndervalueYellow, "Possible undervaluation: "+worstDesc, worst, worstParams)
 		}
 	}
 
@@ -211,7 +218,7 @@ func (c *RiskConfig) AssessRisk(ref *refdata.Data, in RiskInput) RiskResult {
 		if c.RefusalCap > 0 && w > c.RefusalCap {
 			w = c.RefusalCap
 		}
-		add(RuleHistory, fmt.Sprintf("Declarant had %d declaration(s) refused in the last year", n), w)
+		add(RuleHistory, fmt.Sprintf("Declarant had %d declaration(s) refused in the last year", n), w, FindingParams{Refusals: int(n)})
 	}
 
 	// Paperwork.
@@ -223,7 +230,8 @@ func (c *RiskConfig) AssessRisk(ref *refdata.Data, in RiskInput) RiskResult {
 		for _, it := range ct.Items {
 			if ref.IsMember(it.OriginCountryCode, refdata.EAEU) {
 				add(RuleOriginMismatch, fmt.Sprintf("Goods item %d claims EAEU origin (%s) but is exported from %s",
-					it.SequenceNumeric, it.OriginCountryCode, ct.Exporter.CountryCode), c.OriginMismatchWeight)
+					it.SequenceNumeric, it.OriginCountryCode, ct.Exporter.CountryCode), c.OriginMismatchWeight,
+					FindingParams{Item: it.SequenceNumeric, Origin: it.OriginCountryCode, Exporter: ct.Exporter.CountryCode})
 				break
 			}
 		}
@@ -253,7 +261,7 @@ func (c *RiskConfig) AssessRisk(ref *refdata.Data, in RiskInput) RiskResult {
 		switch res.Lane {
 		case LaneYellow:
 			res.Lane = LaneBlue
-			add(RuleAEO, "Authorised economic operator: documentary findings deferred to post-clearance audit", 0)
+			add(RuleAEO, "Authorised economic operator: documentary findings deferred to post-clearance audit", 0, FindingParams{Deferred: true})
 		case LaneGreen:
 			add(RuleAEO, "Authorised economic operator", 0)
 		}

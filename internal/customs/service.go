@@ -261,10 +261,11 @@ type txn struct {
 	ch  Change
 }
 
-func (t *txn) addEvent(actorUser, actorOrg string, a Action, to Status, detail string) {
+func (t *txn) addEvent(actorUser, actorOrg string, a Action, to Status, k EventKind, params EventParams) {
 	t.d.EventCount++
+	detail := EnglishEvent(k, params)
 	ev := Event{DeclarationID: t.d.ID, Seq: t.d.EventCount, At: t.now, ActorUser: actorUser, ActorOrg: actorOrg,
-		Action: a, From: t.d.Status, To: to, Detail: detail}
+		Action: a, From: t.d.Status, To: to, Kind: k, Params: &params, Detail: detail}
 	t.ch.Events = append(t.ch.Events, ev)
 	t.ch.Audit = append(t.ch.Audit, audit.Record{ActorUser: actorUser, ActorOrg: actorOrg, Action: "customs." + string(a),
 		SubjectType: "customs_declaration", SubjectID: t.d.ID, OrgID: t.d.DeclarantOrg,
@@ -281,16 +282,19 @@ func ref(s Status, version int64) string {
 }
 
 // event records an action by the principal.
-func (t *txn) event(a Action, to Status, detail string) {
+func (t *txn) event(a Action, to Status, k EventKind, params EventParams) {
 	u, o := t.p.Actor()
-	t.addEvent(u, o, a, to, detail)
+	t.addEvent(u, o, a, to, k, params)
 }
 
 // system records what follows from the rules, not from anyone's request.
-func (t *txn) system(a Action, to Status, detail string) { t.addEvent("system", "", a, to, detail) }
+func (t *txn) system(a Action, to Status, k EventKind, params EventParams) {
+	t.addEvent("system", "", a, to, k, params)
+}
 
-func (t *txn) reason(ruleID, desc string, weight int64, actor string) {
-	r := RiskReason{Seq: int64(len(t.d.RiskReasons)) + 1, RuleID: ruleID, Description: desc, Weight: weight, At: t.now, ActorUser: actor}
+func (t *txn) reason(ruleID, desc string, weight int64, actor string, params *FindingParams) {
+	r := RiskReason{Seq: int64(len(t.d.RiskReasons)) + 1, RuleID: ruleID, Description: desc, Weight: weight, At: t.now, ActorUser: actor,
+		Params: params}
 	t.d.RiskReasons = append(t.d.RiskReasons, r)
 	t.ch.Reasons = append(t.ch.Reasons, r)
 }
@@ -410,7 +414,11 @@ func (s *Service) Amend(ctx context.Context, p *identity.Principal, id string, b
 	u, o := p.Actor()
 	t.ch.Amendment = &Amendment{DeclarationID: t.d.ID, Version: t.old.Version + 1, At: t.now, ActorUser: u, ActorOrg: o,
 		Note: note, Summary: summary, Changes: changes, Before: t.old.Content}
-	t.event(ActAmend, t.d.Status, summary)
+	fields := make([]string, 0, len(changes))
+	for _, c := range changes {
+		fields = append(fields, c.Field)
+	}
+	t.event(ActAmend, t.d.Status, EvAmended, EventParams{Fields: fields, Note: summary})
 	return s.commit(ctx, t)
 }
 
@@ -431,7 +439,7 @@ func (s *Service) AttachDocument(ctx context.Context, p *identity.Principal, id 
 	doc.ID, doc.At, doc.By = newID(), t.now, p.UserID
 	t.d.Documents = append(t.d.Documents, doc)
 	t.ch.Attachments = []Attachment{{Document: doc, Content: in.Content}}
-	t.event(ActAttach, t.d.Status, fmt.Sprintf("%s %s (%d bytes, sha256 %s)", doc.Kind, doc.Filename, doc.Size, doc.SHA256))
+	t.event(ActAttach, t.d.Status, EvAttached, EventParams{DocumentKind: doc.Kind, Filename: doc.Filename, Size: doc.Size, SHA256: doc.SHA256})
 	if _, err := s.commit(ctx, t); err != nil {
 		return Document{}, err
 	}
@@ -488,12 +496,12 @@ func (s *Service) submit(ctx context.Context, t *txn) error {
 			Fields: map[string]string{"documents": msg}}
 	}
 	t.d.SubmittedAt = t.now
-	detail := "lodged"
 	preLodged := t.d.ArrivalExpectedAt.After(t.now)
 	if preLodged {
-		detail = "pre-lodged, goods expected " + t.d.ArrivalExpectedAt.Format(time.RFC3339)
+		t.event(ActSubmit, StatusSubmitted, EvPreLodged, EventParams{ExpectedAt: t.d.ArrivalExpectedAt})
+	} else {
+		t.event(ActSubmit, StatusSubmitted, EvLodged, EventParams{})
 	}
-	t.event(ActSubmit, StatusSubmitted, detail)
 	if !preLodged {
 		return s.assess(ctx, t)
 	}
@@ -541,7 +549,7 @@ func (s *Service) newFiling(p *identity.Principal, c Content, docs []NewDocument
 		return nil, problem.New(problem.TooLarge, "a declaration can carry at most %d documents", maxDocuments)
 	}
 	t := &txn{p: p, now: now, d: Declaration{ID: newID(), DeclarantOrg: p.OrgID, Content: c, CreatedAt: now}}
-	t.event(ActCreate, StatusDraft, fmt.Sprintf("%s, %d goods item(s), %s", c.Procedure, len(c.Items), c.Transport.BorderPost))
+	t.event(ActCreate, StatusDraft, EvCreated, EventParams{Procedure: c.Procedure, Items: len(c.Items), BorderPost: c.Transport.BorderPost})
 	for i, in := range docs {
 		doc, err := checkDocument(in)
 		if err != nil {
@@ -560,7 +568,7 @@ func (s *Service) newFiling(p *identity.Principal, c Content, docs []NewDocument
 		doc.ID, doc.At, doc.By = newID(), now, p.UserID
 		t.d.Documents = append(t.d.Documents, doc)
 		t.ch.Attachments = append(t.ch.Attachments, Attachment{Document: doc, Content: in.Content})
-		t.event(ActAttach, StatusDraft, fmt.Sprintf("%s %s (%d bytes, sha256 %s)", doc.Kind, doc.Filename, doc.Size, doc.SHA256))
+		t.event(ActAttach, StatusDraft, EvAttached, EventParams{DocumentKind: doc.Kind, Filename: doc.Filename, Size: doc.Size, SHA256: doc.SHA256})
 	}
 	if err := f.Err("the declaration is not valid"); err != nil {
 		return nil, err
@@ -575,7 +583,7 @@ func (s *Service) PresentGoods(ctx context.Context, p *identity.Principal, id st
 	if err != nil {
 		return Declaration{}, err
 	}
-	t.event(ActPresent, StatusSubmitted, "goods presented at "+t.d.Transport.BorderPost)
+	t.event(ActPresent, StatusSubmitted, EvPresented, EventParams{BorderPost: t.d.Transport.BorderPost})
 	if err := s.assess(ctx, t); err != nil {
 		return Declaration{}, err
 	}
@@ -595,12 +603,13 @@ func (s *Service) assess(ctx context.Context, t *txn) error {
 	}
 	t.d.Assessment = &ev.Assessment
 	t.d.AssessedAt = t.now
-	t.system(ActAssess, StatusAssessed, describeAssessment(t.d.Assessment))
+	a := t.d.Assessment
+	t.system(ActAssess, StatusAssessed, EvAssessed, EventParams{DutyKZT: a.DutyKZT, VATKZT: a.VATKZT, FeeKZT: a.FeeKZT, TotalKZT: a.TotalKZT})
 	for _, r := range ev.Risk.Reasons {
-		t.reason(r.RuleID, r.Description, r.Weight, "")
+		t.reason(r.RuleID, r.Description, r.Weight, "", r.Params)
 	}
 	t.d.Lane, t.d.LaneAssignedAt = ev.Risk.Lane, t.now
-	t.system(ActAssignLane, laneStatus(ev.Risk.Lane), "lane "+string(ev.Risk.Lane))
+	t.system(ActAssignLane, laneStatus(ev.Risk.Lane), EvLaneAssigned, EventParams{Lane: ev.Risk.Lane})
 	s.autoRelease(t)
 	return nil
 }
@@ -613,11 +622,7 @@ func (s *Service) autoRelease(t *txn) {
 	d := &t.d
 	if d.ReleasesAutomatically() && d.Releasable() {
 		d.ReleasedAt = t.now
-		detail := "released automatically, lane " + string(d.Lane)
-		if d.Lane == LaneBlue {
-			detail += "; post-clearance audit to follow"
-		}
-		t.system(ActAutoRelease, StatusReleased, detail)
+		t.system(ActAutoRelease, StatusReleased, EvAutoReleased, EventParams{Lane: d.Lane, PostAudit: d.Lane == LaneBlue})
 	}
 }
 
@@ -651,11 +656,11 @@ func (s *Service) Cancel(ctx context.Context, p *identity.Principal, id, reason 
 		return Declaration{}, err
 	}
 	t.d.CancelledAt = t.now
-	if t.d.Payment != nil || t.d.Guarantee.Drawn() {
+	refund := t.d.Payment != nil || t.d.Guarantee.Drawn()
+	if refund {
 		t.d.RefundDue = true
-		reason = strings.TrimSpace(reason + "; duties paid, refund due")
 	}
-	t.event(ActCancel, StatusCancelled, reason)
+	t.event(ActCancel, StatusCancelled, EvCancelled, EventParams{Note: reason, Refund: refund})
 	return s.commit(ctx, t)
 }
 
@@ -712,12 +717,13 @@ func (s *Service) recordPayment(ctx context.Context, p *identity.Principal, id s
 	t := &txn{p: p, now: s.now(), old: d, d: cloneDeclaration(d)}
 	pay.At = t.now
 	t.d.Payment = &pay
-	detail := fmt.Sprintf("%s KZT paid, reference %s", money.FormatAmount(pay.AmountKZT, 2), pay.Reference)
+	params := EventParams{AmountKZT: pay.AmountKZT, Reference: pay.Reference}
 	if t.d.Status.Final() || t.d.Guarantee.Drawn() {
 		t.d.RefundDue = t.d.Status != StatusReleased || t.d.Guarantee.Drawn()
-		t.system(ActPaymentLate, t.d.Status, detail+"; the duties were already settled or the declaration had ended, refund due")
+		params.Late = true
+		t.system(ActPaymentLate, t.d.Status, EvPaid, params)
 	} else {
-		t.event(ActPay, t.d.Status, detail)
+		t.event(ActPay, t.d.Status, EvPaid, params)
 		s.autoRelease(t)
 	}
 	return s.commit(ctx, t)
@@ -776,12 +782,13 @@ func (s *Service) recordGuarantee(ctx context.Context, p *identity.Principal, id
 	t := &txn{p: p, now: s.now(), old: d, d: cloneDeclaration(d)}
 	g.At = t.now
 	t.d.Guarantee = &g
-	detail := fmt.Sprintf("%s KZT drawn from guarantee %s, transfer %s", money.FormatAmount(g.AmountKZT, 2), g.Reference, g.DrawTransferID)
+	params := EventParams{AmountKZT: g.AmountKZT, Guarantee: g.Reference, Transfer: g.DrawTransferID}
 	if t.d.Status.Final() || t.d.Payment != nil {
 		t.d.RefundDue = t.d.Status != StatusReleased || t.d.Payment != nil
-		t.system(ActPaymentLate, t.d.Status, detail+"; the duties were already settled or the declaration had ended, refund due")
+		params.Late = true
+		t.system(ActPaymentLate, t.d.Status, EvGuaranteeDrawn, params)
 	} else {
-		t.event(ActGuarantee, t.d.Status, detail)
+		t.event(ActGuarantee, t.d.Status, EvGuaranteeDrawn, params)
 		s.autoRelease(t)
 	}
 	return s.commit(ctx, t)
@@ -806,10 +813,10 @@ func (s *Service) DecideChecks(ctx context.Context, p *identity.Principal, id st
 	}
 	// The reason goes with the risk reasons, which only the authorities
 	// read; the history, which the trader reads, says what changed.
-	t.reason(RuleOfficer, "Officer's decision: "+reason, 0, p.UserID)
+	t.reason(RuleOfficer, "Officer's decision: "+reason, 0, p.UserID, &FindingParams{Note: reason})
 	from := t.d.Lane
 	t.d.Lane = lane
-	t.event(ActDecide, laneStatus(lane), fmt.Sprintf("lane %s → %s", from, lane))
+	t.event(ActDecide, laneStatus(lane), EvLaneChanged, EventParams{FromLane: from, Lane: lane})
 	s.autoRelease(t)
 	return s.commit(ctx, t)
 }
@@ -831,7 +838,7 @@ func (s *Service) Release(ctx context.Context, p *identity.Principal, id, note s
 		return Declaration{}, &problem.Error{Code: problem.Conflict, Message: "the goods cannot be released yet", Fields: b}
 	}
 	t.d.ReleasedAt = t.now
-	t.event(ActRelease, StatusReleased, note)
+	t.event(ActRelease, StatusReleased, EvReleased, EventParams{Note: note})
 	return s.commit(ctx, t)
 }
 
@@ -860,7 +867,7 @@ func (s *Service) refuse(ctx context.Context, p *identity.Principal, id string, 
 	if t.d.Payment != nil || t.d.Guarantee.Drawn() {
 		t.d.RefundDue = true
 	}
-	t.event(a, StatusRefused, reason)
+	t.event(a, StatusRefused, EvRefused, EventParams{Note: reason})
 	d, err := s.commit(ctx, t)
 	if err == nil {
 		s.forgetProfile(d.DeclarantOrg)
@@ -908,22 +915,19 @@ func (s *Service) RecordInspection(ctx context.Context, p *identity.Principal, i
 	failed := in.Result == InspectionFail || in.LabOutcome == LabFail
 	sps.LabPending = !failed && in.LabOutcome == LabPending
 	sps.Inspected = !failed && !sps.LabPending
-	detail := "inspection " + string(in.Result)
-	if in.SamplesTaken {
-		detail += ", laboratory " + string(in.LabOutcome)
-	}
+	params := EventParams{Result: in.Result, Samples: in.SamplesTaken, Lab: in.LabOutcome}
 	switch {
 	case failed:
 		sps.Status = SPSHeld
-		detail += "; goods held"
+		params.Held = true
 	case sps.Status == SPSHeld:
-		detail += "; the hold stays until released"
+		params.HoldStays = true
 	case sps.LabPending:
 		sps.Status = SPSAwaitingLab
 	default:
 		sps.Status = SPSCleared
 	}
-	t.event(ActSPSInspect, t.d.Status, detail)
+	t.event(ActSPSInspect, t.d.Status, EvInspected, params)
 	s.autoRelease(t)
 	return s.commit(ctx, t)
 }
@@ -944,7 +948,7 @@ func (s *Service) HoldSPS(ctx context.Context, p *identity.Principal, id, reason
 		return Declaration{}, problem.New(problem.Conflict, "the goods are already on quarantine hold")
 	}
 	t.d.SPS.Status = SPSHeld
-	t.event(ActSPSHold, t.d.Status, reason)
+	t.event(ActSPSHold, t.d.Status, EvSPSHeld, EventParams{Note: reason})
 	return s.commit(ctx, t)
 }
 
@@ -972,7 +976,7 @@ func (s *Service) ReleaseSPSHold(ctx context.Context, p *identity.Principal, id,
 	default:
 		sps.Status = SPSCleared
 	}
-	t.event(ActSPSRelease, t.d.Status, strings.TrimSpace("hold lifted ("+string(sps.Status)+") "+note))
+	t.event(ActSPSRelease, t.d.Status, EvSPSReleased, EventParams{SPSStatus: sps.Status, Note: note})
 	s.autoRelease(t)
 	return s.commit(ctx, t)
 }
@@ -1002,6 +1006,14 @@ func (s *Service) History(ctx context.Context, p *identity.Principal, id string)
 	var err error
 	if h.Events, err = s.store.DeclarationEvents(ctx, id); err != nil {
 		return History{}, err
+	}
+	// Events stored before kinds existed get theirs from their English
+	// line, so every client reads one shape whatever the event's age.
+	for i := range h.Events {
+		if e := &h.Events[i]; e.Kind == "" {
+			k, params := e.Structured()
+			e.Kind, e.Params = k, &params
+		}
 	}
 	if h.Amendments, err = s.store.DeclarationAmendments(ctx, id); err != nil {
 		return History{}, err

@@ -343,10 +343,31 @@ type SPSItem struct {
 type RiskReason struct {
 	Seq         int64     `json:"seq"`
 	RuleID      string    `json:"rule_id"`
-	Description string    `json:"description"`
+	Description string    `json:"description"` // English
 	Weight      int64     `json:"weight"`
 	At          time.Time `json:"at"`
 	ActorUser   string    `json:"actor_user,omitempty"` // "" for the engine
+	// Params are the finding's figures, so that a page can say it in the
+	// reader's language from RuleID; nil on findings recorded before they
+	// existed (those show Description).
+	Params *FindingParams `json:"params,omitempty"`
+}
+
+// FindingParams are the typed figures of a risk finding; which are set
+// depends on the rule. Amounts are KZT minor units per kilogram of net mass.
+type FindingParams struct {
+	Item        int    `json:"item,omitempty"`           // goods item sequence number
+	PerKgKZT    int64  `json:"per_kg_kzt,omitempty"`     // declared value per kg
+	RefPerKgKZT int64  `json:"ref_per_kg_kzt,omitempty"` // reference value per kg
+	RatioPct    int64  `json:"ratio_pct,omitempty"`      // declared as a share of the reference
+	RefPrefix   string `json:"ref_prefix,omitempty"`     // the reference price's classification prefix
+	Refusals    int    `json:"refusals,omitempty"`
+	Origin      string `json:"origin,omitempty"`   // ISO 3166 alpha-2
+	Exporter    string `json:"exporter,omitempty"` // the exporter's country, alpha-2
+	Note        string `json:"note,omitempty"`     // an officer's words, shown as typed
+	// Deferred says an AEO's yellow-level findings went to post-clearance
+	// audit instead of a documentary check.
+	Deferred bool `json:"deferred,omitempty"`
 }
 
 // Document is an attachment's metadata. The bytes are stored apart and read
@@ -416,7 +437,12 @@ type Event struct {
 	Action        Action    `json:"action"`
 	From          Status    `json:"from"`
 	To            Status    `json:"to"`
-	Detail        string    `json:"detail,omitempty"`
+	// Kind and Params say what happened in a form any language can render
+	// (see EventKind); Detail is the same in English. Events stored before
+	// kinds existed have only Detail: use Structured to read any event.
+	Kind   EventKind    `json:"kind,omitempty"`
+	Params *EventParams `json:"params,omitempty"`
+	Detail string       `json:"detail,omitempty"`
 }
 
 // FieldChange is one changed field of an amendment, by its JSON path.

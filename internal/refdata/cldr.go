@@ -1,7 +1,9 @@
 package refdata
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -60,8 +62,16 @@ func LanguageName(tag, inLang string) string {
 		return tag
 	}
 	var n string
+	names, _ := cldrNames()
 	if inLang == "" {
+		// A language's name in itself: the table's column for it, when it
+		// is one of the platform's languages.
+		if row, ok := names["language:"+t.String()]; ok && langCodes[langIndex(t.String())] == t.String() {
+			return row[langIndex(t.String())]
+		}
 		n = display.Self.Name(t)
+	} else if row, ok := names["language:"+t.String()]; ok {
+		return row[langIndex(inLang)]
 	} else {
 		n = display.Languages(cldrTags[langIndex(inLang)]).Name(t)
 	}
@@ -69,4 +79,43 @@ func LanguageName(tag, inLang string) string {
 		return tag
 	}
 	return n
+}
+
+// cldrNames are the CLDR 47 currency and language names of
+// data/cldr_names.tsv, keyed "currency:KZT" and "language:pt-BR", parsed
+// once: LanguageName is a package function called while pages render.
+var cldrNames = sync.OnceValues(func() (map[string][numLangs]string, error) {
+	out := make(map[string][numLangs]string, 650)
+	err := eachRow("cldr_names.tsv", cldrNamesTSV, []string{"kind", "code", "en", "ru", "zh", "kk", "pt"}, func(f []string) error {
+		var n [numLangs]string
+		for i := range n {
+			if f[2+i] == "" {
+				return fmt.Errorf("%s %s: empty name", f[0], f[1])
+			}
+			n[i] = f[2+i]
+		}
+		k := f[0] + ":" + f[1]
+		if _, dup := out[k]; dup {
+			return fmt.Errorf("%s listed twice", k)
+		}
+		out[k] = n
+		return nil
+	})
+	return out, err
+})
+
+// CurrencyName returns the CLDR name of an ISO 4217 currency in lang
+// ("казахский тенге", "Tenge cazaque"); an unsupported lang means English.
+// A code CLDR does not name gets the ISO English name, an unknown code is
+// returned as it came, so a page always shows something.
+func (d *Data) CurrencyName(code, lang string) string {
+	names, _ := cldrNames()
+	c := strings.ToUpper(strings.TrimSpace(code))
+	if n, ok := names["currency:"+c]; ok {
+		return n[langIndex(lang)]
+	}
+	if cur, ok := d.Currency(c); ok {
+		return cur.Name
+	}
+	return code
 }

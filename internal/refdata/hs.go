@@ -51,6 +51,15 @@ func (h HSCode) Text(lang string) string {
 	return h.Description
 }
 
+// InLanguage reports whether Text(lang) is in lang itself. Below chapter
+// level it is English in every language: no official nomenclature with
+// headings in Russian, Chinese, Kazakh or Portuguese is embedded (see
+// data/NOTICE), so a page marks those texts as English.
+func (h HSCode) InLanguage(lang string) bool {
+	l := langIndex(lang)
+	return l == langEN || h.titles != nil && h.titles.title[l] != ""
+}
+
 func (d *Data) loadHS() error {
 	err := eachRow("hs_sections.tsv", hsSectionsTSV, []string{"section", "name"}, func(f []string) error {
 		if f[0] == "" || f[1] == "" {

@@ -41,6 +41,10 @@ var (
 	locodesAltTSV string
 	//go:embed data/locode_aliases.tsv
 	locodeAliasesTSV string
+	//go:embed data/cldr_names.tsv
+	cldrNamesTSV string
+	//go:embed data/LICENSE.cldr
+	cldrLicenseText string
 	//go:embed data/NOTICE
 	noticeText string
 	//go:embed data/LICENSE.unlocode
@@ -52,7 +56,8 @@ var (
 // every copy, and the binary is a copy, so the server should expose this
 // (for example on an /about or /licenses page).
 func Notice() string {
-	return noticeText + "\n\n---- LICENSE of geoapify/un-locode (data/LICENSE.unlocode) ----\n\n" + unlocodeLicenseText
+	return noticeText + "\n\n---- LICENSE of geoapify/un-locode (data/LICENSE.unlocode) ----\n\n" + unlocodeLicenseText +
+		"\n\n---- LICENSE of unicode-org/cldr-json (data/LICENSE.cldr) ----\n\n" + cldrLicenseText
 }
 
 // Data is one parsed, immutable snapshot of all reference data. It is a value
@@ -118,6 +123,7 @@ func Load() (*Data, error) {
 		{"membership", d.loadMemberships},
 		{"hs", d.loadHS},
 		{"locodes", d.loadLocations},
+		{"cldr names", func() error { _, err := cldrNames(); return err }},
 	}
 	for _, s := range steps {
 		if err := s.fn(); err != nil {

@@ -31,6 +31,9 @@ type Problem struct {
 	Instance  string            `json:"instance,omitempty"`
 	RequestID string            `json:"request_id,omitempty"`
 	Errors    map[string]string `json:"errors,omitempty"`
+	// ErrorCodes gives the known field messages a machine code (see
+	// problem.FieldCode), so a client can say them in its own language.
+	ErrorCodes map[string]string `json:"error_codes,omitempty"`
 }
 
 // ProblemTypeBase prefixes the type URI of every problem; the documentation
@@ -60,6 +63,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 	if errors.As(err, &pe) && code != problem.Internal {
 		p.Detail = pe.Message
 		p.Errors = pe.Fields
+		p.ErrorCodes = problem.FieldCodesOf(pe)
 	}
 	switch {
 	case code == problem.Unavailable || code == problem.OutcomeUnknown:

@@ -28,7 +28,7 @@ var (
 	instructionBulk = bulkSpec{"instructions", `INSERT INTO settlement_instructions (seq, payer_row, e2e_id, payee_row, amount, currency, payee_currency,
 		value_date, urgent, remittance, source, created_at, cancelled_at) VALUES `, "", 13, []int{500, 100, 20, 5, 1}}
 	customsEventBulk = bulkSpec{"customs_events", `INSERT INTO customs_events (declaration_id, seq, at, actor_user, actor_org,
-		action, from_status, to_status, detail) VALUES `, "", 9, []int{8, 4, 2, 1}}
+		action, from_status, to_status, detail, kind, params) VALUES `, "", 11, []int{8, 4, 2, 1}}
 	customsReasonBulk = bulkSpec{"customs_risk_reasons", `INSERT INTO customs_risk_reasons (declaration_id, seq, rule_id, description,
 		weight, at, actor_user) VALUES `, "", 7, []int{8, 4, 2, 1}}
 	warmed = []bulkSpec{transferBulk, balanceBulk, instructionBulk, customsEventBulk, customsReasonBulk}

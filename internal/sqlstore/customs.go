@@ -202,7 +202,8 @@ func (db *DB) writeCustomsChange(ctx context.Context, tx *sql.Tx, w *customsWrit
 		}
 	}
 	if err := bulkWrite(ctx, db, tx, customsEventBulk, c.Events, func(args []any, e customs.Event) []any {
-		return append(args, d.ID, e.Seq, micros(e.At), e.ActorUser, e.ActorOrg, string(e.Action), string(e.From), string(e.To), e.Detail)
+		return append(args, d.ID, e.Seq, micros(e.At), e.ActorUser, e.ActorOrg, string(e.Action), string(e.From), string(e.To), e.Detail,
+			string(e.Kind), eventParamsJSON(e.Params))
 	}); err != nil {
 		return customsStaleOnDuplicate(err)
 	}
@@ -354,19 +355,37 @@ func (db *DB) ListDeclarations(ctx context.Context, q customs.Query) ([]customs.
 	return collect(rows, scanCustomsSummary)
 }
 
+// eventParamsJSON is an event's parameters as stored ("" for none).
+func eventParamsJSON(p *customs.EventParams) string {
+	if p == nil {
+		return ""
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		panic("sqlstore: event params do not marshal: " + err.Error()) // plain fields only
+	}
+	return string(b)
+}
+
 // DeclarationEvents implements customs.Store.
 func (db *DB) DeclarationEvents(ctx context.Context, declarationID string) ([]customs.Event, error) {
 	rows, err := db.SQL.QueryContext(ctx, `SELECT declaration_id, seq, at, actor_user, actor_org, action, from_status,
-		to_status, detail FROM customs_events WHERE declaration_id = $1 ORDER BY seq`, declarationID)
+		to_status, detail, kind, params FROM customs_events WHERE declaration_id = $1 ORDER BY seq`, declarationID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: declaration events: %w", err)
 	}
 	return collect(rows, func(sc interface{ Scan(...any) error }) (customs.Event, error) {
 		var e customs.Event
 		var at int64
-		var action, from, to string
-		err := sc.Scan(&e.DeclarationID, &e.Seq, &at, &e.ActorUser, &e.ActorOrg, &action, &from, &to, &e.Detail)
-		e.At, e.Action, e.From, e.To = fromMicros(at), customs.Action(action), customs.Status(from), customs.Status(to)
+		var action, from, to, kind, params string
+		err := sc.Scan(&e.DeclarationID, &e.Seq, &at, &e.ActorUser, &e.ActorOrg, &action, &from, &to, &e.Detail, &kind, &params)
+		e.At, e.Action, e.From, e.To, e.Kind = fromMicros(at), customs.Action(action), customs.Status(from), customs.Status(to), customs.EventKind(kind)
+		if err == nil && params != "" {
+			e.Params = new(customs.EventParams)
+			if err = json.Unmarshal([]byte(params), e.Params); err != nil {
+				err = fmt.Errorf("sqlstore: event %s/%d params: %w", e.DeclarationID, e.Seq, err)
+			}
+		}
 		return e, err
 	})
 }

@@ -197,6 +197,23 @@ func TestCustomsFlow(t *testing.T) {
 		if !slices.Equal(acts, want) {
 			t.Fatalf("events %v", acts)
 		}
+		// Kinds and typed parameters survive the store, so pages render
+		// the history in the reader's language (issue 10).
+		var kinds []customs.EventKind
+		for _, e := range h.Events {
+			kinds = append(kinds, e.Kind)
+		}
+		wantKinds := []customs.EventKind{customs.EvCreated, customs.EvAmended, customs.EvAttached, customs.EvAttached, customs.EvLodged,
+			customs.EvAssessed, customs.EvLaneAssigned, customs.EvPaid, customs.EvInspected, customs.EvAutoReleased}
+		if !slices.Equal(kinds, wantKinds) {
+			t.Fatalf("event kinds %v", kinds)
+		}
+		if p := h.Events[0].Params; p == nil || p.Items == 0 || p.BorderPost == "" || p.Procedure == "" {
+			t.Fatalf("created event params %+v", p)
+		}
+		if p := h.Events[7].Params; p == nil || p.AmountKZT != d.Assessment.TotalKZT || p.Reference == "" {
+			t.Fatalf("paid event params %+v", p)
+		}
 		if e := h.Events[len(h.Events)-1]; e.From != customs.StatusAssessed || e.To != customs.StatusReleased || !e.At.Equal(clk.Now()) {
 			t.Fatalf("last event %+v", e)
 		}

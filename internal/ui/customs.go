@@ -241,10 +241,14 @@ func (p *Pages) customsFieldErrs(v *View, err error) map[string]fieldErr {
 	out := make(map[string]fieldErr, len(pe.Fields))
 	for k, msg := range pe.Fields {
 		norm := indexPart.ReplaceAllString(k, "")
-		fe := fieldErr{Msg: msg}
+		// The service's words, in the page's language when the message
+		// has a code; English otherwise, which a non-English page then
+		// leaves out where the catalogue already says what the field needs.
+		detail, coded := p.fieldMessage(v, msg)
+		fe := fieldErr{Msg: detail}
 		if key := "customs.err." + norm; p.has(key) {
-			fe = fieldErr{Msg: v.T(key), Detail: msg}
-			if slices.Contains(noDetail, norm) || msg == "required" || v.Lang != "en" { // the detail is the service's English
+			fe = fieldErr{Msg: v.T(key), Detail: detail}
+			if slices.Contains(noDetail, norm) || msg == "required" || !coded && v.Lang != "en" { // the detail is the service's English
 				fe.Detail = ""
 			}
 			if code := ledgerCodeText(p, v, msg); code != "" {
@@ -254,6 +258,21 @@ func (p *Pages) customsFieldErrs(v *View, err error) map[string]fieldErr {
 		out[k] = fe
 	}
 	return out
+}
+
+// fieldMessage is a service's field message in v's language when it has a
+// code (problem.FieldCode) and the catalogue a text for it, with the values
+// it quotes; coded is false when the English message is all there is.
+func (p *Pages) fieldMessage(v *View, msg string) (text string, coded bool) {
+	code, args, ok := problem.FieldCode(msg)
+	if !ok || !p.has("field.msg."+code) {
+		return msg, false
+	}
+	a := make([]any, len(args))
+	for i, x := range args {
+		a[i] = x
+	}
+	return v.T("field.msg."+code, a...), true
 }
 
 // ledgerCodeText translates a ledger result code the payment port reports
@@ -678,7 +697,7 @@ func (p *Pages) declData(ctx context.Context, r *http.Request, v *View, pr *iden
 	}
 	var events []eventView
 	for _, e := range h.Events {
-		ev := eventView{Seq: e.Seq, At: when(e.At), Action: string(e.Action), Detail: e.Detail, By: actorName(e.ActorUser, e.ActorOrg),
+		ev := eventView{Seq: e.Seq, At: when(e.At), Action: string(e.Action), Detail: p.eventText(v, e), By: actorName(e.ActorUser, e.ActorOrg),
 			From: statusBadge(v, e.From), To: statusBadge(v, e.To), StatusChanged: e.From != e.To && e.From != "", System: e.ActorUser == "system"}
 		if key := "customs.action." + string(e.Action); p.has(key) {
 			ev.Action = v.T(key)
@@ -800,7 +819,7 @@ func (p *Pages) renderDecl(w http.ResponseWriter, r *http.Request, st declState)
 		if rr.ActorUser != "" {
 			by = v.T("customs.by.customs")
 		}
-		reasons = append(reasons, reasonRow{rr.Seq, rr.RuleID, rr.Description, when(rr.At), by, rr.Weight})
+		reasons = append(reasons, reasonRow{rr.Seq, rr.RuleID, p.findingText(v, rr), when(rr.At), by, rr.Weight})
 	}
 	data["Reasons"] = reasons
 	// Quarantine.
@@ -817,7 +836,7 @@ func (p *Pages) renderDecl(w http.ResponseWriter, r *http.Request, st declState)
 	}
 	var spsItems []spsItem
 	for _, it := range d.SPS.Items {
-		spsItems = append(spsItems, spsItem{it.SequenceNumeric, it.RulePrefix, it.Description, v.T("customs.doc." + string(it.Certificate)), v.T("customs.inspect." + string(it.Inspection))})
+		spsItems = append(spsItems, spsItem{it.SequenceNumeric, it.RulePrefix, p.spsRuleName(v, it.RulePrefix, it.Description), v.T("customs.doc." + string(it.Certificate)), v.T("customs.inspect." + string(it.Inspection))})
 	}
 	data["SPSItems"] = spsItems
 	var insp []inspectionView
@@ -1008,7 +1027,7 @@ func (p *Pages) unitText(v *View, code string) string {
 
 // hsText describes a classification in lang: the chapter's title (which
 // exists in every language) and the subheading's (in English below the
-// chapter level).
+// chapter level, marked so).
 func (p *Pages) hsText(code, lang string) string {
 	if len(code) < 2 {
 		return ""
@@ -1020,7 +1039,7 @@ func (p *Pages) hsText(code, lang string) string {
 	out := ch.Text(lang)
 	if len(code) >= 6 {
 		if sub, ok := p.Ref.HS(code[:6]); ok {
-			out += " › " + sub.Text(lang)
+			out += " › " + p.hsLabel(sub, lang)
 		}
 	}
 	return out

@@ -249,7 +249,7 @@ type formState struct {
 func (p *Pages) hsPicks(q, lang string, row int) []pickView {
 	var out []pickView
 	for _, h := range p.Ref.SearchHS(q, lang, 25) {
-		out = append(out, pickView{Code: h.Code, Text: h.Text(lang), Level: h.Level, Pickable: h.Level == 6,
+		out = append(out, pickView{Code: h.Code, Text: p.hsLabel(h, lang), Level: h.Level, Pickable: h.Level == 6,
 			Op: fmt.Sprintf("pick:%d:%s", row, h.Code)})
 	}
 	return out

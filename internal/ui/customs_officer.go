@@ -384,7 +384,7 @@ func (p *Pages) CustomsQuarantine(w http.ResponseWriter, r *http.Request) {
 			if d, err := p.Customs.Get(ctx, pr, s.ID); err == nil {
 				var goods, certs []string
 				for _, it := range d.SPS.Items {
-					desc := it.Description
+					desc := p.spsRuleName(v, it.RulePrefix, it.Description)
 					if n := it.SequenceNumeric - 1; n >= 0 && n < len(d.Items) {
 						desc = d.Items[n].Description + " (" + d.Items[n].ClassificationID + ", " + p.countryName(d.Items[n].OriginCountryCode, v.Lang) + ")"
 					}

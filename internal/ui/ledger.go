@@ -171,6 +171,8 @@ func (p *Pages) formFail(v *View, err error, prefix string, rename map[string]st
 				msg = v.T(prefix + name)
 			case p.has(prefix + first):
 				msg = v.T(prefix + first)
+			default:
+				msg, _ = p.fieldMessage(v, msg)
 			}
 			if _, dup := fields[name]; !dup {
 				fields[name] = msg

@@ -3,7 +3,19 @@ package ui
 import (
 	"net/http"
 	"strings"
+
+	"bricstown/internal/refdata"
 )
+
+// hsLabel is an HS code's text in lang, followed by "(English)" in lang's
+// words when the nomenclature has no text in lang for it (headings and
+// subheadings: only chapter titles are translated).
+func (p *Pages) hsLabel(h refdata.HSCode, lang string) string {
+	if h.InLanguage(lang) {
+		return h.Text(lang)
+	}
+	return h.Text(lang) + " " + p.cat.Text(lang, "hs.english")
+}
 
 func (p *Pages) countryName(code, lang string) string {
 	if c, ok := p.Ref.Country(code); ok {
@@ -46,7 +58,7 @@ type hsRow struct {
 func (p *Pages) hsRows(q, lang string) []hsRow {
 	var rows []hsRow
 	for _, h := range p.Ref.SearchHS(q, lang, 50) {
-		rows = append(rows, hsRow{h.Code, h.Text(lang), h.Level})
+		rows = append(rows, hsRow{h.Code, p.hsLabel(h, lang), h.Level})
 	}
 	return rows
 }
@@ -83,4 +95,25 @@ func (p *Pages) RefHSPartial(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	v.Data = map[string]any{"Q": q, "HS": p.hsRows(q, v.Lang)}
 	p.renderPartial(w, r, "ref", "hsresults", v)
+}
+
+// currencyNamesIn puts the CLDR names of a page's currency pick list
+// (v.Data["Currencies"], built by townCurrencies with ISO's English names)
+// into the viewer's language. It runs once in render, so every page with a
+// currency select shows "казахский тенге" or "Tenge cazaque" without each
+// page builder having to pass the language down.
+func (p *Pages) currencyNamesIn(v *View) {
+	m, ok := v.Data.(map[string]any)
+	if !ok {
+		return
+	}
+	opts, ok := m["Currencies"].([]CurrencyOption)
+	if !ok {
+		return
+	}
+	out := make([]CurrencyOption, len(opts))
+	for i, o := range opts {
+		out[i] = CurrencyOption{o.Code, p.Ref.CurrencyName(o.Code, v.Lang)}
+	}
+	m["Currencies"] = out
 }

@@ -342,6 +342,7 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, page 
 	if !ok {
 		panic("ui: no template " + page)
 	}
+	p.currencyNamesIn(v)
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		p.Log.ErrorContext(r.Context(), "render", "page", page, "err", err)

@@ -38,6 +38,7 @@ var locodeCountries = []string{
 func main() {
 	src := flag.String("src", "/work/shared/data", "directory holding the upstream data sets")
 	out := flag.String("out", "data", "directory to write the generated files into")
+	cldr := flag.String("cldr", "", "directory with LANG/currencies.json and LANG/languages.json from cldr-json (empty: keep cldr_names.tsv)")
 	flag.Parse()
 
 	steps := []struct {
@@ -48,6 +49,7 @@ func main() {
 		{"countries", genCountries},
 		{"hs", genHS},
 		{"locodes", genLocodes},
+		{"cldr", func(_, out string) error { return genCLDR(*cldr, out) }},
 	}
 	for _, s := range steps {
 		if err := s.fn(*src, *out); err != nil {
