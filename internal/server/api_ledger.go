@@ -129,7 +129,9 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	after, _ := strconv.ParseInt(cursor, 10, 64)
-	accts, err := s.Ledger.Accounts(r.Context(), principal(r), r.URL.Query().Get("org"), after, limit+1)
+	q := r.URL.Query()
+	accts, err := s.Ledger.SearchAccounts(r.Context(), principal(r), ledger.AccountQuery{OrgID: q.Get("org"), Search: q.Get("q"),
+		Currency: q.Get("currency"), Kind: ledger.Kind(q.Get("kind")), AfterRow: after, Limit: limit + 1})
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return

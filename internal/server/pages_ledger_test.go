@@ -104,7 +104,7 @@ func TestAccountPages(t *testing.T) {
 
 	// One account: balances, the running balance chart, the statement.
 	r = trader.get(t, "/accounts/"+mine)
-	wantIn(t, r, 200, `id="balance">1,000.00`, "chart--line", "opening deposit", "Statement", shortUUID(vault))
+	wantIn(t, r, 200, `id="balance">1,000.00`, "chart--line", "opening deposit", "Statement", "Steppe Commercial Bank account")
 
 	// The balance as of a moment, and a refused moment.
 	r = trader.get(t, "/accounts/"+mine+"?at="+url.QueryEscape(time.Now().UTC().Add(time.Hour).Format("2006-01-02T15:04")))
