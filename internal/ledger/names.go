@@ -118,6 +118,34 @@ func (s *Service) Statement(ctx context.Context, p *identity.Principal, accountI
 	return a, h, parties, nil
 }
 
+// Parties names the accounts of transfers the caller was handed by a
+// checked path (an FX conversion's legs, which run between the payer's and
+// the providers' accounts): the caller's own accounts by code and name,
+// every other by its organisation only, as Statement does.
+func (s *Service) Parties(ctx context.Context, p *identity.Principal, ts []Transfer) (map[ID]Party, error) {
+	out := map[ID]Party{}
+	for i := range ts {
+		for _, id := range []ID{ts[i].DebitAccount, ts[i].CreditAccount} {
+			if _, ok := out[id]; ok {
+				continue
+			}
+			a, err := s.store.GetAccount(ctx, id)
+			if problem.Is(err, problem.NotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			pt := Party{Account: a.ID, OrgID: a.OrgID}
+			if p != nil && a.OrgID == p.OrgID {
+				pt.Own, pt.Code, pt.Name = true, a.Code, a.Name
+			}
+			out[id] = pt
+		}
+	}
+	return out, nil
+}
+
 // SavedCounterparty is an account an organisation pays, saved under its
 // own label. It holds nothing about the account beyond its id and the
 // currency it was found able to receive.

@@ -297,7 +297,13 @@ func TestFXPages(t *testing.T) {
 	r = trader.post(t, "/fx/convert", url.Values{"quote_id": {string(quoteID[1])}, "from_account": {inr}, "to_account": {kzt}})
 	wantIn(t, r, 400, "Choose one of your open accounts in the currency you sell", "Choose one of your open accounts in the currency you buy")
 	r = trader.post(t, "/fx/convert", url.Values{"quote_id": {string(quoteID[1])}, "from_account": {kzt}, "to_account": {inr}})
+	// Each leg names its accounts: the trader's own by code and name, the
+	// bank's by the bank's name only.
 	wantIn(t, r, 200, `id="conversion"`, "Conversion executed:", "100,000.00 KZT", "your payment to the bank", "executed")
+	if !regexp.MustCompile(`<td>operating · test KZT → [^<>…]+ Bank account</td>`).Match(r.body) ||
+		!regexp.MustCompile(`<td>[^<>…]+ Bank account → operating · test INR</td>`).Match(r.body) {
+		t.Errorf("conversion legs not named: %s", excerpt(r.body))
+	}
 	if b := f.balanceOfUI(t, grainTok, kzt); b != "100000.00" {
 		t.Errorf("KZT after conversion: %s", b)
 	}
