@@ -82,6 +82,20 @@ type transferOut struct {
 	// BalanceAfter is the listed account's balance after this transfer, in
 	// the account's natural sign (history listings only).
 	BalanceAfter string `json:"balance_after,omitempty"`
+	// Counterparty is the other side of the transfer as the reader may know
+	// it (history listings only).
+	Counterparty *counterpartyRef `json:"counterparty,omitempty"`
+}
+
+// counterpartyRef names the other account of a statement line: the
+// organisation's public name always, the account's code and name only
+// when it is the reader's own.
+type counterpartyRef struct {
+	AccountID string `json:"account_id"`
+	OrgName   string `json:"org_name,omitempty"`
+	Own       bool   `json:"own"`
+	Code      string `json:"code,omitempty"`
+	Name      string `json:"name,omitempty"`
 }
 
 func (s *Server) transferJSON(t *ledger.Transfer) transferOut {
@@ -178,11 +192,12 @@ func (s *Server) accountHistory(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	a, h, err := s.Ledger.History(r.Context(), principal(r), r.PathValue("id"), from, limit+1)
+	a, h, parties, err := s.Ledger.Statement(r.Context(), principal(r), r.PathValue("id"), from, limit+1)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
 	}
+	names := s.Identity.OrgNames(r.Context(), nil)
 	out := make([]transferOut, 0, len(h))
 	next := ""
 	for i := range h {
@@ -196,6 +211,15 @@ func (s *Server) accountHistory(w http.ResponseWriter, r *http.Request) {
 			bal = h[i].DebitBalanceAfter
 		}
 		t.BalanceAfter = s.amount(a.Kind.Natural(bal), a.Currency)
+		other := h[i].CreditAccount
+		if other == a.ID {
+			other = h[i].DebitAccount
+		}
+		pt := parties[other]
+		t.Counterparty = &counterpartyRef{AccountID: other.String(), Own: pt.Own, Code: pt.Code, Name: pt.Name}
+		if pt.OrgID != "" {
+			t.Counterparty.OrgName = names.Name(pt.OrgID)
+		}
 		out = append(out, t)
 	}
 	writeJSON(w, http.StatusOK, PageOf[transferOut]{Items: out, NextCursor: next})

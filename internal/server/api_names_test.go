@@ -192,3 +192,39 @@ func TestAccountSearchAPI(t *testing.T) {
 		t.Errorf("bad kind: %d", r.status)
 	}
 }
+
+func TestHistoryNamesCounterparties(t *testing.T) {
+	f := getFixture(t)
+	bank := f.token(t, "Steppe Commercial Bank", identity.BankOperator)
+	payer := f.token(t, "Shenzhen Smart Devices", identity.Trader)
+	payee := f.token(t, "Gujarat Textile Mills", identity.Trader)
+	vault := f.openAccount(t, bank, "KZT", false)
+	r := f.call(t, "POST", "/api/v1/ledger/accounts", payer, map[string]any{"currency": "KZT", "kind": "liability", "code": "hiddencode",
+		"name": "Hidden name", "debits_must_not_exceed_credits": true})
+	if r.status != 201 {
+		t.Fatalf("open: %d %s", r.status, r.body)
+	}
+	from := r.json(t)["id"].(string)
+	to := f.openAccount(t, payee, "KZT", true)
+	for _, tr := range []map[string]any{
+		{"tok": bank, "id": v7(), "debit_account_id": vault, "credit_account_id": from, "amount": "10.00", "currency": "KZT"},
+		{"tok": payer, "id": v7(), "debit_account_id": from, "credit_account_id": to, "amount": "4.00", "currency": "KZT"},
+	} {
+		tok := tr["tok"].(string)
+		delete(tr, "tok")
+		if got := results(t, f.call(t, "POST", "/api/v1/ledger/transfers", tok, map[string]any{"transfers": []any{tr}})); got[0] != "ok" {
+			t.Fatalf("transfer: %v", got)
+		}
+	}
+	h := f.call(t, "GET", "/api/v1/ledger/accounts/"+to+"/history", payee, nil)
+	items := h.json(t)["items"].([]any)
+	cp := items[0].(map[string]any)["counterparty"].(map[string]any)
+	if cp["account_id"] != from || cp["org_name"] != "Shenzhen Smart Devices" || cp["own"] != false {
+		t.Fatalf("payee's view of the payer: %v", cp)
+	}
+	for _, leak := range []string{"hiddencode", "Hidden name", "10.00", "6.00"} {
+		if strings.Contains(string(h.body), leak) {
+			t.Errorf("the payee's history tells %q: %s", leak, h.body)
+		}
+	}
+}
