@@ -88,8 +88,24 @@ type Party struct {
 // as the caller may know it: a party appears only because a transfer the
 // caller can see joins the two accounts, so nothing can be looked up that
 // paying or being paid did not already tell.
-func (s *Service) Statement(ctx context.Context, p *identity.Principal, accountID string, from int64, limit int) (Account, []Transfer, map[ID]Party, error) {
-	a, h, err := s.History(ctx, p, accountID, from, limit)
+//
+// A statement starts at sequence number from, or when from is 0 and until
+// is set, at the account's last transfer before until (a person jumps to a
+// date; the walk back is the one BalanceAt makes), else at the newest.
+func (s *Service) Statement(ctx context.Context, p *identity.Principal, accountID string, from int64, until time.Time, limit int) (Account, []Transfer, map[ID]Party, error) {
+	a, err := s.Account(ctx, p, accountID)
+	if err != nil {
+		return Account{}, nil, nil, err
+	}
+	if from <= 0 && !until.IsZero() {
+		if from, err = s.store.SeqBefore(ctx, a.ID, until); err != nil {
+			return Account{}, nil, nil, err
+		}
+		if from == 0 {
+			return a, nil, map[ID]Party{}, nil
+		}
+	}
+	h, err := s.store.History(ctx, a.ID, from, limit)
 	if err != nil {
 		return Account{}, nil, nil, err
 	}

@@ -57,6 +57,9 @@ type Store interface {
 	// Verify recomputes every balance from the transfers.
 	Verify(ctx context.Context) (VerifyReport, error)
 
+	// SeqBefore is the sequence number of the account's last transfer
+	// before t (0 when there is none).
+	SeqBefore(ctx context.Context, account ID, t time.Time) (int64, error)
 	// SearchAccounts lists an org's accounts matching q, by row.
 	SearchAccounts(ctx context.Context, q AccountQuery) ([]Account, error)
 	// SaveCounterparty stores c and appends rec in one transaction; a

@@ -192,7 +192,16 @@ func (s *Server) accountHistory(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	a, h, parties, err := s.Ledger.Statement(r.Context(), principal(r), r.PathValue("id"), from, limit+1)
+	var until time.Time
+	if v := r.URL.Query().Get("until"); v != "" && from == 0 {
+		t, ok := parseTimeOrDate(v)
+		if !ok {
+			writeProblem(w, r, s.log, &problem.Error{Code: problem.Invalid, Message: "bad time", Fields: map[string]string{"until": "an RFC 3339 time or a date (2006-01-02)"}})
+			return
+		}
+		until = t
+	}
+	a, h, parties, err := s.Ledger.Statement(r.Context(), principal(r), r.PathValue("id"), from, until, limit+1)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return

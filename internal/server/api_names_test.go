@@ -228,3 +228,36 @@ func TestHistoryNamesCounterparties(t *testing.T) {
 		}
 	}
 }
+
+func TestStatementUntil(t *testing.T) {
+	f := getFixture(t)
+	bank := f.token(t, "Steppe Commercial Bank", identity.BankOperator)
+	tok := f.token(t, "Cerrado Agro Exportadora", identity.Trader)
+	vault := f.openAccount(t, bank, "KZT", false)
+	acct := f.openAccount(t, tok, "KZT", true)
+	if got := results(t, f.call(t, "POST", "/api/v1/ledger/transfers", bank, map[string]any{"transfers": []any{map[string]any{"id": v7(),
+		"debit_account_id": vault, "credit_account_id": acct, "amount": "3.00", "currency": "KZT"}}})); got[0] != "ok" {
+		t.Fatalf("funding: %v", got)
+	}
+	count := func(q string) int {
+		t.Helper()
+		r := f.call(t, "GET", "/api/v1/ledger/accounts/"+acct+"/history?"+q, tok, nil)
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", q, r.status, r.body)
+		}
+		return len(r.json(t)["items"].([]any))
+	}
+	if n := count("until=2000-01-01"); n != 0 {
+		t.Errorf("before the account existed: %d lines", n)
+	}
+	if n := count("until=2999-01-01"); n != 1 {
+		t.Errorf("up to the future: %d lines", n)
+	}
+	if r := f.call(t, "GET", "/api/v1/ledger/accounts/"+acct+"/history?until=soon", tok, nil); r.status != 400 {
+		t.Errorf("bad until: %d", r.status)
+	}
+	page := f.browser(t, "trader@cerradoagro.br")
+	wantIn(t, page.get(t, "/accounts/"+acct+"?until=2000-01-01"), 200, "No transfers before this date.", "← Newest")
+	wantIn(t, page.get(t, "/accounts/"+acct+"?until=2999-01-01"), 200, "Steppe Commercial Bank account")
+	wantIn(t, page.get(t, "/accounts/"+acct+"?until=nope"), 400, "Enter a date such as 2026-03-31.")
+}

@@ -37,6 +37,26 @@ func (db *DB) SearchAccounts(ctx context.Context, q ledger.AccountQuery) ([]ledg
 	return collect(rows, scanAccount)
 }
 
+// SeqBefore implements ledger.Store: the walk back along the account's
+// chain that BalanceAt makes, to the last transfer before t.
+func (db *DB) SeqBefore(ctx context.Context, account ledger.ID, t time.Time) (int64, error) {
+	a, err := db.GetAccount(ctx, account)
+	if err != nil {
+		return 0, err
+	}
+	var seq sql.NullInt64
+	err = db.SQL.QueryRowContext(ctx, `WITH RECURSIVE h(seq) AS (
+			SELECT CAST($2 AS BIGINT)
+			UNION ALL
+			SELECT CASE WHEN t.debit_row = $1 THEN t.debit_prev ELSE t.credit_prev END
+			FROM ledger_transfers t JOIN h ON t.seq = h.seq WHERE t.ts >= $3)
+		SELECT MIN(seq) FROM h`, a.Row, a.LastSeq, micros(t)).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: seq before: %w", err)
+	}
+	return seq.Int64, nil
+}
+
 // SaveCounterparty implements ledger.Store.
 func (db *DB) SaveCounterparty(ctx context.Context, c ledger.SavedCounterparty, rec audit.Record) error {
 	return db.Tx(ctx, func(tx *sql.Tx) error {

@@ -657,7 +657,22 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, st account
 	if from < 0 {
 		from = 0
 	}
-	a, hist, parties, err := p.Ledger.Statement(ctx, pr, id, from, statementPage+1)
+	// "Up to a date": the statement starts at the last transfer before the
+	// end of that day (a time means that moment).
+	var until time.Time
+	untilIn := strings.TrimSpace(q.Get("until"))
+	badUntil := false
+	if untilIn != "" && from == 0 {
+		if t, ok := parseWhen(untilIn); ok {
+			until = t
+			if len(untilIn) == len("2006-01-02") {
+				until = t.AddDate(0, 0, 1)
+			}
+		} else {
+			badUntil = true
+		}
+	}
+	a, hist, parties, err := p.Ledger.Statement(ctx, pr, id, from, until, statementPage+1)
 	if err != nil {
 		p.Error(w, r, statusOfErr(err), err)
 		return
@@ -671,6 +686,12 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, st account
 	}
 	if st.result != nil && st.result.Text == "" {
 		st.result = p.result(v, ledger.Code(st.result.Code))
+	}
+	if badUntil {
+		fieldFail(v, "until", "names.audit.field.date")
+		if status < 400 {
+			status = http.StatusBadRequest
+		}
 	}
 
 	// Own accounts: linked on the statement and offered as destinations.
@@ -714,7 +735,7 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, st account
 	// The running balance: the newest chartDepth transfers, whatever page
 	// of the statement is shown.
 	chartHist := hist
-	if from != 0 || next != 0 {
+	if from != 0 || next != 0 || !until.IsZero() {
 		if _, h, err := p.Ledger.History(ctx, pr, id, 0, chartDepth); err == nil {
 			chartHist = h
 		}
@@ -783,7 +804,8 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, st account
 		}
 	}
 	v.Data = map[string]any{"Account": p.accountRow(v, &a), "Created": a.CreatedAt, "OrgName": names.Name(a.OrgID),
-		"Own": a.OrgID == pr.OrgID, "Chart": lineChart, "Rows": rows, "Next": next, "From": from, "AsOf": asOf,
+		"Own": a.OrgID == pr.OrgID, "Chart": lineChart, "Rows": rows, "Next": next, "From": from, "AsOf": asOf, "Until": untilIn,
+		"Jumped": from != 0 || !until.IsZero(),
 		"Form": form, "Result": st.result, "Dest": dest, "Saved": saved, "ToOther": toOther, "Exp": exp}
 	p.render(w, r, status, "account", v)
 }
