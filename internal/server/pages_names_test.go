@@ -36,6 +36,9 @@ func TestNamesOnPages(t *testing.T) {
 	}
 	wantIn(t, f.browser(t, "treasury@steppebank.kz").get(t, "/accounts/"+vault), 200, "Liability")
 
+	// The demo town's companies start with saved counterparties.
+	wantIn(t, trader.get(t, "/accounts"), 200, "Khorgos Gateway Logistics — freight")
+
 	// Saving a counterparty from the page: an unknown id is refused beside
 	// its field in the user's terms; a good one is offered in the picker.
 	before := f.auditCount(t)
