@@ -86,6 +86,17 @@ func TestNamesOnPages(t *testing.T) {
 	}
 	wantIn(t, grainAdmin.get(t, "/audit?lang=ru&action=ledger."), 200, "Контрагент сохранён", "Счёт открыт")
 	wantIn(t, grainAdmin.get(t, "/audit?from=yesterday"), 400, "Enter a date such as 2026-03-31.")
+	// From an account to its own changes: the administrator gets the link,
+	// the trader (who may not read the log) does not.
+	r = grainAdmin.get(t, "/accounts/"+mine)
+	wantIn(t, r, 200, `href="/audit?kind=ledger_account&amp;record=`+mine+`"`)
+	if strings.Contains(string(trader.get(t, "/accounts/"+mine).body), `id="account-audit"`) {
+		t.Error("a trader is offered the audit log")
+	}
+	r = grainAdmin.get(t, "/audit?kind=ledger_account&record="+mine)
+	if table := tableOf(string(r.body), "audit-list"); !strings.Contains(table, "Account opened") || strings.Contains(table, "Counterparty saved") {
+		t.Errorf("one record's changes: %s", table)
+	}
 	// Another organisation's administrator sees none of it.
 	if r := energy.get(t, "/audit?org="+f.orgs["Kazakh Grain Export"].ID); strings.Contains(string(r.body), "Siberian fuel") {
 		t.Error("another org's audit page shows grain's entries")
