@@ -805,8 +805,8 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, st account
 	}
 	v.Data = map[string]any{"Account": p.accountRow(v, &a), "Created": a.CreatedAt, "OrgName": names.Name(a.OrgID),
 		"Own": a.OrgID == pr.OrgID, "Chart": lineChart, "Rows": rows, "Next": next, "From": from, "AsOf": asOf, "Until": untilIn,
-		"Jumped": from != 0 || !until.IsZero(),
-		"AuditLink": p.CanVisit != nil && p.CanVisit(pr, "/audit"), "Form": form, "Result": st.result, "Dest": dest, "Saved": saved, "ToOther": toOther, "Exp": exp}
+		"Jumped": from != 0 || !until.IsZero(), "AuditLink": p.CanVisit != nil && p.CanVisit(pr, "/audit"),
+		"Form": form, "Result": st.result, "Dest": dest, "Saved": saved, "ToOther": toOther, "Exp": exp}
 	p.render(w, r, status, "account", v)
 }
 
