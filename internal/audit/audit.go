@@ -154,6 +154,13 @@ type Filter struct {
 	OrgID string // "" means every org (platform administrators only)
 	After int64  // cursor: entries with Seq below this (newest first); 0 = newest
 	Limit int
+
+	// The filters a person narrows the log with; empty ones match all.
+	ActorUser   string
+	Action      string // an exact action, or a prefix ending in "." ("ledger.")
+	SubjectType string
+	SubjectID   string
+	From, To    time.Time // From inclusive, To exclusive; zero = unbounded
 }
 
 // Store is the audit log's storage.

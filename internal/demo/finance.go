@@ -229,6 +229,9 @@ func SeedFinance(ctx context.Context, ids *identity.Service, led *ledger.Service
 			return fmt.Errorf("demo: fee %s: %w", b.Bank, err)
 		}
 	}
+	if err := seedCounterparties(ctx, orgs, led, ops); err != nil {
+		return err
+	}
 	if err := seedConversion(ctx, orgs, led, fxs, ops); err != nil {
 		return err
 	}

@@ -48,6 +48,9 @@ type Store interface {
 	ListAPITokens(ctx context.Context, orgID string, p Page) ([]APIToken, error)
 	RevokeAPIToken(ctx context.Context, orgID, id string, at time.Time, rec audit.Record) error
 	TouchAPIToken(ctx context.Context, id string, at time.Time) error
+
+	// ListAudit reads the audit log, newest first (see AuditLog).
+	ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, error)
 }
 
 // Config holds the session policy.

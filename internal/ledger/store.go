@@ -56,6 +56,21 @@ type Store interface {
 	ExpiredPendings(ctx context.Context, now time.Time, after ExpiryCursor, limit int) ([]ExpiryCursor, error)
 	// Verify recomputes every balance from the transfers.
 	Verify(ctx context.Context) (VerifyReport, error)
+
+	// SeqBefore is the sequence number of the account's last transfer
+	// before t (0 when there is none).
+	SeqBefore(ctx context.Context, account ID, t time.Time) (int64, error)
+	// SearchAccounts lists an org's accounts matching q, by row.
+	SearchAccounts(ctx context.Context, q AccountQuery) ([]Account, error)
+	// SaveCounterparty stores c and appends rec in one transaction; a
+	// second save of the same account or label by the org is a conflict.
+	SaveCounterparty(ctx context.Context, c SavedCounterparty, rec audit.Record) error
+	// ListCounterparties lists an org's saved counterparties by label, of
+	// one currency unless currency is "".
+	ListCounterparties(ctx context.Context, orgID, currency string) ([]SavedCounterparty, error)
+	// DeleteCounterparty removes an org's saved counterparty (not_found
+	// when the org has none with that id) and appends rec.
+	DeleteCounterparty(ctx context.Context, orgID, id string, rec audit.Record) error
 }
 
 // VerifyReport is what `bricstown ledger verify` prints.

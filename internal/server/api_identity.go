@@ -4,9 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"bricstown/internal/audit"
 	"bricstown/internal/identity"
-	"bricstown/internal/problem"
 )
 
 func principal(r *http.Request) *identity.Principal { return identity.FromContext(r.Context()) }
@@ -163,25 +161,20 @@ type auditEntry struct {
 }
 
 // listAudit shows the platform administrator the whole log (optionally one
-// org's) and an org administrator only their own org's entries.
+// org's) and an org administrator only their own org's entries, narrowed
+// by the filters of auditFilter.
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 	limit, cursor, err := pageParams(r)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	p := principal(r)
-	f := audit.Filter{OrgID: p.OrgID, Limit: limit + 1}
-	if p.Has(identity.PlatformAdmin) {
-		f.OrgID = r.URL.Query().Get("org")
+	f, err := auditFilter(r, limit, cursor)
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
 	}
-	if cursor != "" {
-		if f.After, err = strconv.ParseInt(cursor, 10, 64); err != nil || f.After <= 0 {
-			writeProblem(w, r, s.log, &problem.Error{Code: problem.Invalid, Message: "bad cursor", Fields: map[string]string{"cursor": "not a cursor from this listing"}})
-			return
-		}
-	}
-	es, err := s.Audit.ListAudit(r.Context(), f)
+	es, err := s.Identity.AuditLog(r.Context(), principal(r), f)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return

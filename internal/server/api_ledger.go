@@ -82,6 +82,20 @@ type transferOut struct {
 	// BalanceAfter is the listed account's balance after this transfer, in
 	// the account's natural sign (history listings only).
 	BalanceAfter string `json:"balance_after,omitempty"`
+	// Counterparty is the other side of the transfer as the reader may know
+	// it (history listings only).
+	Counterparty *counterpartyRef `json:"counterparty,omitempty"`
+}
+
+// counterpartyRef names the other account of a statement line: the
+// organisation's public name always, the account's code and name only
+// when it is the reader's own.
+type counterpartyRef struct {
+	AccountID string `json:"account_id"`
+	OrgName   string `json:"org_name,omitempty"`
+	Own       bool   `json:"own"`
+	Code      string `json:"code,omitempty"`
+	Name      string `json:"name,omitempty"`
 }
 
 func (s *Server) transferJSON(t *ledger.Transfer) transferOut {
@@ -129,7 +143,9 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	after, _ := strconv.ParseInt(cursor, 10, 64)
-	accts, err := s.Ledger.Accounts(r.Context(), principal(r), r.URL.Query().Get("org"), after, limit+1)
+	q := r.URL.Query()
+	accts, err := s.Ledger.SearchAccounts(r.Context(), principal(r), ledger.AccountQuery{OrgID: q.Get("org"), Search: q.Get("q"),
+		Currency: q.Get("currency"), Kind: ledger.Kind(q.Get("kind")), AfterRow: after, Limit: limit + 1})
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -176,11 +192,21 @@ func (s *Server) accountHistory(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	a, h, err := s.Ledger.History(r.Context(), principal(r), r.PathValue("id"), from, limit+1)
+	var until time.Time
+	if v := r.URL.Query().Get("until"); v != "" && from == 0 {
+		t, ok := parseTimeOrDate(v)
+		if !ok {
+			writeProblem(w, r, s.log, &problem.Error{Code: problem.Invalid, Message: "bad time", Fields: map[string]string{"until": "an RFC 3339 time or a date (2006-01-02)"}})
+			return
+		}
+		until = t
+	}
+	a, h, parties, err := s.Ledger.Statement(r.Context(), principal(r), r.PathValue("id"), from, until, limit+1)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
 	}
+	names := s.Identity.OrgNames(r.Context(), nil)
 	out := make([]transferOut, 0, len(h))
 	next := ""
 	for i := range h {
@@ -194,6 +220,15 @@ func (s *Server) accountHistory(w http.ResponseWriter, r *http.Request) {
 			bal = h[i].DebitBalanceAfter
 		}
 		t.BalanceAfter = s.amount(a.Kind.Natural(bal), a.Currency)
+		other := h[i].CreditAccount
+		if other == a.ID {
+			other = h[i].DebitAccount
+		}
+		pt := parties[other]
+		t.Counterparty = &counterpartyRef{AccountID: other.String(), Own: pt.Own, Code: pt.Code, Name: pt.Name}
+		if pt.OrgID != "" {
+			t.Counterparty.OrgName = names.Name(pt.OrgID)
+		}
 		out = append(out, t)
 	}
 	writeJSON(w, http.StatusOK, PageOf[transferOut]{Items: out, NextCursor: next})

@@ -104,7 +104,7 @@ func TestAccountPages(t *testing.T) {
 
 	// One account: balances, the running balance chart, the statement.
 	r = trader.get(t, "/accounts/"+mine)
-	wantIn(t, r, 200, `id="balance">1,000.00`, "chart--line", "opening deposit", "Statement", shortUUID(vault))
+	wantIn(t, r, 200, `id="balance">1,000.00`, "chart--line", "opening deposit", "Statement", "Steppe Commercial Bank account")
 
 	// The balance as of a moment, and a refused moment.
 	r = trader.get(t, "/accounts/"+mine+"?at="+url.QueryEscape(time.Now().UTC().Add(time.Hour).Format("2006-01-02T15:04")))
@@ -302,7 +302,13 @@ func TestFXPages(t *testing.T) {
 	r = trader.post(t, "/fx/convert", url.Values{"quote_id": {string(quoteID[1])}, "from_account": {inr}, "to_account": {kzt}})
 	wantIn(t, r, 400, "Choose one of your open accounts in the currency you sell", "Choose one of your open accounts in the currency you buy")
 	r = trader.post(t, "/fx/convert", url.Values{"quote_id": {string(quoteID[1])}, "from_account": {kzt}, "to_account": {inr}})
+	// Each leg names its accounts: the trader's own by code and name, the
+	// bank's by the bank's name only.
 	wantIn(t, r, 200, `id="conversion"`, "Conversion executed:", "100,000.00 KZT", "your payment to the bank", "executed")
+	if !regexp.MustCompile(`<td>operating · test KZT → [^<>…]+ Bank account</td>`).Match(r.body) ||
+		!regexp.MustCompile(`<td>[^<>…]+ Bank account → operating · test INR</td>`).Match(r.body) {
+		t.Errorf("conversion legs not named: %s", excerpt(r.body))
+	}
 	if b := f.balanceOfUI(t, grainTok, kzt); b != "100000.00" {
 		t.Errorf("KZT after conversion: %s", b)
 	}

@@ -130,6 +130,10 @@ func (s *Server) routes() []Route {
 		api("GET", "/api/v1/ledger/accounts/{id}/balance", ledgerRoles, s.accountBalance),
 		{Method: "POST", Pattern: "/api/v1/ledger/transfers", Access: ledgerRoles, Handler: s.createTransfers, BodyLimit: 4 << 20},
 		api("GET", "/api/v1/ledger/transfers/{id}", ledgerRoles, s.getTransfer),
+		// Saved counterparties: an org's own labels for accounts it pays.
+		api("POST", "/api/v1/ledger/counterparties", ledgerRoles, s.saveCounterparty),
+		api("GET", "/api/v1/ledger/counterparties", ledgerRoles, s.listCounterparties),
+		api("DELETE", "/api/v1/ledger/counterparties/{id}", ledgerRoles, s.deleteCounterparty),
 		// Who creates money: the centre's operators grant banks issuance
 		// limits (the service checks the centre); banks see their own line.
 		api("PUT", "/api/v1/ledger/issuance", roles(admin, identity.BankOperator), s.setIssuance),
@@ -254,6 +258,8 @@ func (s *Server) routes() []Route {
 		page("POST", "/accounts", ledgerRoles, s.ui.CreateAccount),
 		page("GET", "/accounts/{id}", ledgerRoles, s.ui.AccountPage),
 		page("POST", "/accounts/{id}/transfers", ledgerRoles, s.ui.AccountTransfer),
+		page("POST", "/accounts/counterparties", ledgerRoles, s.ui.SaveCounterparty),
+		page("POST", "/accounts/counterparties/{id}/delete", ledgerRoles, s.ui.DeleteCounterparty),
 		page("GET", "/fx", anyUser, s.ui.FXBoard),
 		page("POST", "/fx/quote", ledgerRoles, s.ui.FXQuote),
 		page("POST", "/fx/convert", ledgerRoles, s.ui.FXConvert),

@@ -120,8 +120,26 @@ func (db *DB) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, err
 	if before <= 0 {
 		before = 1 << 62
 	}
-	q := `SELECT ` + auditCols + ` FROM audit_log WHERE seq < $1 AND ($2 = '' OR org_id = $2) ORDER BY seq DESC LIMIT $3`
-	rows, err := db.SQL.QueryContext(ctx, q, before, f.OrgID, f.Limit)
+	// An action prefix ("ledger.") matches with LIKE (actions are lower
+	// case, so SQLite's case-blind LIKE and PostgreSQL's agree); byte-range
+	// comparisons would depend on PostgreSQL's collation.
+	act, actPrefix := f.Action, ""
+	if strings.HasSuffix(f.Action, ".") {
+		act, actPrefix = "", strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Action)+"%"
+	}
+	var from, to int64 = 0, 1 << 62
+	if !f.From.IsZero() {
+		from = f.From.UnixMicro()
+	}
+	if !f.To.IsZero() {
+		to = f.To.UnixMicro()
+	}
+	q := `SELECT ` + auditCols + ` FROM audit_log WHERE seq < $1 AND ($2 = '' OR org_id = $2)
+		AND ($4 = '' OR actor_user = $4) AND ($5 = '' OR subject_type = $5) AND ($6 = '' OR subject_id = $6)
+		AND ($7 = '' OR action = $7) AND ($8 = '' OR action LIKE $8 ESCAPE '\')
+		AND at >= $9 AND at < $10
+		ORDER BY seq DESC LIMIT $3`
+	rows, err := db.SQL.QueryContext(ctx, q, before, f.OrgID, f.Limit, f.ActorUser, f.SubjectType, f.SubjectID, act, actPrefix, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list audit: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"bricstown/internal/chart"
 	"bricstown/internal/fx"
 	"bricstown/internal/identity"
+	"bricstown/internal/ledger"
 	"bricstown/internal/money"
 	"bricstown/internal/problem"
 )
@@ -240,9 +241,15 @@ func (p *Pages) renderFX(w http.ResponseWriter, r *http.Request, st fxState) {
 	if c := st.conversion; c != nil {
 		cv := &conversionView{Sell: c.Sell, Buy: c.Buy, SellAmount: p.amount(v.Lang, c.Sell, c.SellAmount),
 			BuyAmount: p.amount(v.Lang, c.Buy, c.BuyAmount), From: c.FromAccountID, To: c.ToAccountID, At: c.ExecutedAt}
+		legs := make([]ledger.Transfer, len(c.Transfers))
+		for i, t := range c.Transfers {
+			legs[i] = t.Transfer
+		}
+		parties, _ := p.Ledger.Parties(ctx, pr, legs) // without names the legs show their ids' tails
 		for _, t := range c.Transfers {
+			dr, cr := t.Transfer.DebitAccount, t.Transfer.CreditAccount
 			cv.Transfers = append(cv.Transfers, transferView{Role: v.T("fx.role." + t.Role), Amount: p.amount(v.Lang, t.Transfer.Currency, t.Transfer.Amount),
-				Currency: t.Transfer.Currency, From: shortID(t.Transfer.DebitAccount.String()), To: shortID(t.Transfer.CreditAccount.String()),
+				Currency: t.Transfer.Currency, From: p.partyName(v, names, parties[dr], dr), To: p.partyName(v, names, parties[cr], cr),
 				Result: p.result(v, t.Result)})
 		}
 		data["Conversion"] = cv

@@ -249,13 +249,25 @@ type accountRow struct {
 	Negative, Closed, NoOverdraft, HasPending, Holds bool
 }
 
+// kindText names an account kind in the reader's terms: the accounting
+// kind for those who keep books (banks, the settlement centre, the platform
+// administrator), and what the account is to its holder for everyone else
+// ("Current account", not "Liability": the town's liability is the
+// trader's money).
+func kindText(v *View, k ledger.Kind) string {
+	if pr := v.Principal; pr != nil && (pr.OrgKind == identity.KindBank || pr.Has(identity.PlatformAdmin)) {
+		return v.T("ledger.kind." + string(k))
+	}
+	return v.T("names.kind_user." + string(k))
+}
+
 func (p *Pages) accountRow(v *View, a *ledger.Account) accountRow {
 	out, in := a.DebitsPending, a.CreditsPending
 	if a.Kind.DebitNormal() {
 		out, in = a.CreditsPending, a.DebitsPending
 	}
 	lang := v.Lang
-	return accountRow{ID: a.ID.String(), Currency: a.Currency, Code: a.Code, Name: a.Name, Kind: v.T("ledger.kind." + string(a.Kind)),
+	return accountRow{ID: a.ID.String(), Currency: a.Currency, Code: a.Code, Name: a.Name, Kind: kindText(v, a.Kind),
 		Balance: p.amount(lang, a.Currency, a.Balance()), Available: p.amount(lang, a.Currency, a.Available()),
 		PendingOut: p.amount(lang, a.Currency, out), PendingIn: p.amount(lang, a.Currency, in), BalanceMinor: a.Balance(),
 		Negative: a.Balance() < 0, Closed: a.Closed, HasPending: out != 0 || in != 0, Holds: out != 0,
@@ -301,7 +313,83 @@ func (p *Pages) Accounts(w http.ResponseWriter, r *http.Request) {
 	p.renderAccounts(w, r, http.StatusOK, nil, accountForm{Kind: string(ledger.Liability), Currency: "KZT", NoOverdraft: true})
 }
 
+// accountsPage is how many accounts one page of the searchable list shows.
+const accountsPage = 50
+
+// counterpartyForm is what the save-counterparty form held.
+type counterpartyForm struct {
+	Label, Currency, AccountID string
+	Err                        error
+}
+
+type counterpartyRow struct {
+	ID, Label, Currency, AccountID, Short string
+}
+
+// savedCounterparties reads the org's saved counterparties for a page.
+func (p *Pages) savedCounterparties(r *http.Request, currency string) []counterpartyRow {
+	cs, err := p.Ledger.Counterparties(r.Context(), identity.FromContext(r.Context()), currency)
+	if err != nil {
+		return nil
+	}
+	out := make([]counterpartyRow, len(cs))
+	for i, c := range cs {
+		out[i] = counterpartyRow{ID: c.ID, Label: c.Label, Currency: c.Currency, AccountID: c.Account.String(), Short: shortID(c.Account.String())}
+	}
+	return out
+}
+
+// accountSearch is the list's query as the page reads and links it.
+type accountSearch struct {
+	Q, Currency, Kind string
+	After             int64
+}
+
+func (a accountSearch) query(after int64) string {
+	v := url.Values{}
+	for k, x := range map[string]string{"q": a.Q, "currency": a.Currency, "kind": a.Kind} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	if after > 0 {
+		v.Set("after", strconv.FormatInt(after, 10))
+	}
+	return v.Encode()
+}
+
+// SaveCounterparty saves an account the org pays under a label.
+func (p *Pages) SaveCounterparty(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		p.Error(w, r, http.StatusBadRequest, problem.New(problem.Malformed, "bad form"))
+		return
+	}
+	cf := counterpartyForm{Label: strings.TrimSpace(r.PostFormValue("label")), Currency: r.PostFormValue("currency"),
+		AccountID: strings.TrimSpace(r.PostFormValue("account_id"))}
+	_, err := p.Ledger.SaveCounterparty(r.Context(), identity.FromContext(r.Context()),
+		ledger.NewCounterparty{AccountID: cf.AccountID, Currency: cf.Currency, Label: cf.Label})
+	if err != nil {
+		cf.Err = err
+		p.renderAccountsWith(w, r, 0, nil, accountForm{Kind: string(ledger.Liability), Currency: "KZT", NoOverdraft: true}, cf)
+		return
+	}
+	http.Redirect(w, r, "/accounts?saved=1#counterparties-h", http.StatusSeeOther)
+}
+
+// DeleteCounterparty forgets a saved counterparty.
+func (p *Pages) DeleteCounterparty(w http.ResponseWriter, r *http.Request) {
+	if err := p.Ledger.DeleteCounterparty(r.Context(), identity.FromContext(r.Context()), r.PathValue("id")); err != nil {
+		p.Error(w, r, statusOfErr(err), err)
+		return
+	}
+	http.Redirect(w, r, "/accounts?deleted=1#counterparties-h", http.StatusSeeOther)
+}
+
 func (p *Pages) renderAccounts(w http.ResponseWriter, r *http.Request, status int, formErr error, form accountForm) {
+	p.renderAccountsWith(w, r, status, formErr, form, counterpartyForm{Currency: "KZT"})
+}
+
+func (p *Pages) renderAccountsWith(w http.ResponseWriter, r *http.Request, status int, formErr error, form accountForm, cf counterpartyForm) {
 	pr := identity.FromContext(r.Context())
 	orgID := ""
 	if pr.Has(identity.PlatformAdmin) {
@@ -316,6 +404,43 @@ func (p *Pages) renderAccounts(w http.ResponseWriter, r *http.Request, status in
 	if formErr != nil {
 		status = p.formFail(v, formErr, "accounts.field.", map[string]string{
 			"debits_must_not_exceed_credits": "no_overdraft", "credits_must_not_exceed_debits": "no_overdraft", "org_id": "currency"})
+	}
+	if cf.Err != nil {
+		// The form's fields are prefixed so they cannot be confused with
+		// the open-account form's currency.
+		status = p.formFail(v, cf.Err, "names.cp.field.", map[string]string{"account_id": "cp_account_id", "label": "cp_label", "currency": "cp_currency"})
+		if problem.CodeOf(cf.Err) == problem.NotFound {
+			v.Error = v.T("names.cp.cannot_receive", strings.ToUpper(cf.Currency))
+			v.Fields = map[string]string{"cp_account_id": v.Error}
+		}
+	}
+	switch {
+	case r.URL.Query().Get("saved") != "":
+		v.Flash = v.T("names.cp.saved")
+	case r.URL.Query().Get("deleted") != "":
+		v.Flash = v.T("names.cp.deleted")
+	}
+	q := r.URL.Query()
+	search := accountSearch{Q: strings.TrimSpace(q.Get("q")), Currency: q.Get("currency"), Kind: q.Get("kind")}
+	search.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
+	list, err := p.Ledger.SearchAccounts(r.Context(), pr, ledger.AccountQuery{OrgID: orgID, Search: search.Q, Currency: search.Currency,
+		Kind: ledger.Kind(search.Kind), AfterRow: search.After, Limit: accountsPage + 1})
+	if err != nil {
+		if problem.CodeOf(err) != problem.Invalid {
+			p.Error(w, r, statusOfErr(err), err)
+			return
+		}
+		status = p.formFail(v, err, "names.search.field.", nil)
+		list = nil
+	}
+	nextAfter := int64(0)
+	if len(list) > accountsPage {
+		list = list[:accountsPage]
+		nextAfter = list[accountsPage-1].Row
+	}
+	listRows := make([]accountRow, len(list))
+	for i := range list {
+		listRows[i] = p.accountRow(v, &list[i])
 	}
 	owner := pr.OrgID
 	if orgID != "" {
@@ -379,10 +504,27 @@ func (p *Pages) renderAccounts(w http.ResponseWriter, r *http.Request, status in
 	}
 	kinds := make([]kindOption, len(ledger.Kinds))
 	for i, k := range ledger.Kinds {
-		kinds[i] = kindOption{string(k), v.T("ledger.kind." + string(k))}
+		kinds[i] = kindOption{string(k), kindText(v, k)}
 	}
-	v.Data = map[string]any{"Rows": rows, "Totals": totals, "Currencies": p.townCurrencies(), "Kinds": kinds, "Form": form,
-		"Org": orgID, "OrgName": names.Name(owner), "Truncated": len(accts) >= maxAccounts}
+	searching := search.Q != "" || search.Currency != "" || search.Kind != ""
+	next := ""
+	if nextAfter > 0 {
+		next = search.query(nextAfter)
+	}
+	first := ""
+	if search.After > 0 {
+		first = search.query(0)
+	}
+	if orgID != "" {
+		if next != "" {
+			next += "&org=" + url.QueryEscape(orgID)
+		}
+		first += "&org=" + url.QueryEscape(orgID)
+	}
+	v.Data = map[string]any{"Rows": listRows, "AllCount": len(rows), "Totals": totals, "Currencies": p.townCurrencies(), "Kinds": kinds, "Form": form,
+		"Org": orgID, "OrgName": names.Name(owner), "Truncated": len(accts) >= maxAccounts,
+		"Search": search, "Searching": searching, "Next": next, "First": first, "Paged": search.After > 0,
+		"Counterparties": p.savedCounterparties(r, ""), "CPForm": cf, "OwnOrg": orgID == "" || orgID == pr.OrgID}
 	p.render(w, r, status, "accounts", v)
 }
 
@@ -521,7 +663,22 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, st account
 	if from < 0 {
 		from = 0
 	}
-	a, hist, err := p.Ledger.History(ctx, pr, id, from, statementPage+1)
+	// "Up to a date": the statement starts at the last transfer before the
+	// end of that day (a time means that moment).
+	var until time.Time
+	untilIn := strings.TrimSpace(q.Get("until"))
+	badUntil := false
+	if untilIn != "" && from == 0 {
+		if t, ok := parseWhen(untilIn); ok {
+			until = t
+			if len(untilIn) == len("2006-01-02") {
+				until = t.AddDate(0, 0, 1)
+			}
+		} else {
+			badUntil = true
+		}
+	}
+	a, hist, parties, err := p.Ledger.Statement(ctx, pr, id, from, until, statementPage+1)
 	if err != nil {
 		p.Error(w, r, statusOfErr(err), err)
 		return
@@ -536,6 +693,12 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, st account
 	if st.result != nil && st.result.Text == "" {
 		st.result = p.result(v, ledger.Code(st.result.Code))
 	}
+	if badUntil {
+		fieldFail(v, "until", "names.audit.field.date")
+		if status < 400 {
+			status = http.StatusBadRequest
+		}
+	}
 
 	// Own accounts: linked on the statement and offered as destinations.
 	own := map[string]bool{}
@@ -549,6 +712,7 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, st account
 		}
 	}
 
+	names := p.orgNames(r)
 	next := int64(0)
 	if len(hist) > statementPage {
 		next = hist[statementPage].Seq
@@ -562,7 +726,7 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, st account
 		if debit {
 			other, bal = t.CreditAccount, t.DebitBalanceAfter
 		}
-		row := statementRow{Seq: t.Seq, At: t.Timestamp, Counterparty: shortID(other.String()), CounterpartyID: other.String(),
+		row := statementRow{Seq: t.Seq, At: t.Timestamp, Counterparty: p.partyName(v, names, parties[other], other), CounterpartyID: other.String(),
 			CounterpartyOwn: own[other.String()], Reference: t.Reference, Code: t.Code,
 			Balance: p.amount(v.Lang, a.Currency, a.Kind.Natural(bal)), Pending: t.Flags&ledger.Pending != 0, Flags: transferFlags(v, t.Flags)}
 		amt := p.amount(v.Lang, a.Currency, t.Amount)
@@ -577,7 +741,7 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, st account
 	// The running balance: the newest chartDepth transfers, whatever page
 	// of the statement is shown.
 	chartHist := hist
-	if from != 0 || next != 0 {
+	if from != 0 || next != 0 || !until.IsZero() {
 		if _, h, err := p.Ledger.History(ctx, pr, id, 0, chartDepth); err == nil {
 			chartHist = h
 		}
@@ -633,11 +797,42 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, st account
 	if form.ID == "" {
 		form.ID = uuid.Must(uuid.NewV7()).String()
 	}
-	names := p.orgNames(r)
+	saved := p.savedCounterparties(r, a.Currency)
+	toOther := form.To
+	for _, d := range dest {
+		if d.ID == form.To {
+			toOther = ""
+		}
+	}
+	for _, c := range saved {
+		if c.AccountID == form.To {
+			toOther = ""
+		}
+	}
 	v.Data = map[string]any{"Account": p.accountRow(v, &a), "Created": a.CreatedAt, "OrgName": names.Name(a.OrgID),
-		"Own": a.OrgID == pr.OrgID, "Chart": lineChart, "Rows": rows, "Next": next, "From": from, "AsOf": asOf,
-		"Form": form, "Result": st.result, "Dest": dest, "Exp": exp}
+		"Own": a.OrgID == pr.OrgID, "Chart": lineChart, "Rows": rows, "Next": next, "From": from, "AsOf": asOf, "Until": untilIn,
+		"Jumped": from != 0 || !until.IsZero(), "AuditLink": p.CanVisit != nil && p.CanVisit(pr, "/audit"),
+		"Form": form, "Result": st.result, "Dest": dest, "Saved": saved, "ToOther": toOther, "Exp": exp}
 	p.render(w, r, status, "account", v)
+}
+
+// partyName is the other side of a statement line as the reader may know
+// it: an own account by its code and name, another organisation's as
+// "<Org> account" (its public name; the account's own code, name and
+// balance stay that organisation's), an account the ledger no longer
+// knows by the tail of its id.
+func (p *Pages) partyName(v *View, names *identity.OrgNames, pt ledger.Party, id ledger.ID) string {
+	switch {
+	case pt.Own && pt.Name != "":
+		return pt.Code + " · " + pt.Name
+	case pt.Own:
+		return pt.Code
+	case pt.OrgID != "":
+		if n := names.Name(pt.OrgID); n != "" && n != shortID(pt.OrgID) {
+			return v.T("names.org_account", n)
+		}
+	}
+	return shortID(id.String())
 }
 
 // AccountTransfer sends money from the account to another account in the
@@ -655,7 +850,13 @@ func (p *Pages) AccountTransfer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := p.view(w, r, "account.title", nil).Lang
-	form := transferForm{ID: strings.TrimSpace(r.PostFormValue("id")), To: strings.TrimSpace(r.PostFormValue("to_account")),
+	// The picker names an own account or a saved counterparty; "" is
+	// "another account", typed into the id field.
+	to := strings.TrimSpace(r.PostFormValue("to_pick"))
+	if to == "" {
+		to = strings.TrimSpace(r.PostFormValue("to_account"))
+	}
+	form := transferForm{ID: strings.TrimSpace(r.PostFormValue("id")), To: to,
 		Amount: strings.TrimSpace(r.PostFormValue("amount")), Reference: strings.TrimSpace(r.PostFormValue("reference"))}
 	// The id is the idempotency key the page generated: sending the form
 	// twice creates one transfer. A missing or mangled one is replaced.

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 
-	"bricstown/internal/audit"
 	"bricstown/internal/identity"
 	"bricstown/internal/problem"
 )
@@ -197,26 +196,4 @@ func (p *Pages) CreateOrg(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.redirectDone(w, r, "/admin/orgs", "done.org_created")
-}
-
-// AuditLog shows the audit trail: the whole town's to the platform
-// administrator, the own organisation's to an org administrator.
-func (p *Pages) AuditLog(w http.ResponseWriter, r *http.Request) {
-	pr := identity.FromContext(r.Context())
-	f := audit.Filter{OrgID: pr.OrgID, Limit: 100}
-	if pr.Has(identity.PlatformAdmin) {
-		f.OrgID = r.URL.Query().Get("org")
-	}
-	f.After, _ = strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-	entries, err := p.Audit.ListAudit(r.Context(), f)
-	if err != nil {
-		p.Error(w, r, http.StatusInternalServerError, err)
-		return
-	}
-	next := int64(0)
-	if len(entries) == f.Limit {
-		next = entries[len(entries)-1].Seq
-	}
-	v := p.view(w, r, "audit.title", map[string]any{"Entries": entries, "Next": next, "Org": f.OrgID})
-	p.render(w, r, http.StatusOK, "audit", v)
 }
