@@ -719,21 +719,15 @@ func (db *DB) BalanceAt(ctx context.Context, account ledger.ID, t time.Time) (in
 	if err != nil {
 		return 0, err
 	}
-	var seq sql.NullInt64
-	err = db.SQL.QueryRowContext(ctx, `WITH RECURSIVE h(seq) AS (
-			SELECT CAST($2 AS BIGINT)
-			UNION ALL
-			SELECT CASE WHEN t.debit_row = $1 THEN t.debit_prev ELSE t.credit_prev END
-			FROM ledger_transfers t JOIN h ON t.seq = h.seq WHERE t.ts > $3)
-		SELECT MIN(seq) FROM h`, a.Row, a.LastSeq, micros(t)).Scan(&seq)
+	seq, err := db.lastSeqBefore(ctx, a, t, true)
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: balance at: %w", err)
 	}
-	if seq.Int64 == 0 {
+	if seq == 0 {
 		return 0, nil
 	}
 	var dr, drBal, crBal int64
-	if err := db.SQL.QueryRowContext(ctx, `SELECT debit_row, dr_balance, cr_balance FROM ledger_transfers WHERE seq = $1`, seq.Int64).
+	if err := db.SQL.QueryRowContext(ctx, `SELECT debit_row, dr_balance, cr_balance FROM ledger_transfers WHERE seq = $1`, seq).
 		Scan(&dr, &drBal, &crBal); err != nil {
 		return 0, err
 	}
@@ -741,6 +735,24 @@ func (db *DB) BalanceAt(ctx context.Context, account ledger.ID, t time.Time) (in
 		return drBal, nil
 	}
 	return crBal, nil
+}
+
+// lastSeqBefore walks back along a's chain from its newest transfer to the
+// last one before t (at or before t when inclusive); 0 if there is none.
+// BalanceAt and the statement's "up to" bound both use it.
+func (db *DB) lastSeqBefore(ctx context.Context, a ledger.Account, t time.Time, inclusive bool) (int64, error) {
+	cmp := ">="
+	if inclusive {
+		cmp = ">"
+	}
+	var seq sql.NullInt64
+	err := db.SQL.QueryRowContext(ctx, `WITH RECURSIVE h(seq) AS (
+			SELECT CAST($2 AS BIGINT)
+			UNION ALL
+			SELECT CASE WHEN t.debit_row = $1 THEN t.debit_prev ELSE t.credit_prev END
+			FROM ledger_transfers t JOIN h ON t.seq = h.seq WHERE t.ts `+cmp+` $3)
+		SELECT MIN(seq) FROM h`, a.Row, a.LastSeq, micros(t)).Scan(&seq)
+	return seq.Int64, err
 }
 
 // ExpiredPendings implements ledger.Store.

@@ -44,17 +44,11 @@ func (db *DB) SeqBefore(ctx context.Context, account ledger.ID, t time.Time) (in
 	if err != nil {
 		return 0, err
 	}
-	var seq sql.NullInt64
-	err = db.SQL.QueryRowContext(ctx, `WITH RECURSIVE h(seq) AS (
-			SELECT CAST($2 AS BIGINT)
-			UNION ALL
-			SELECT CASE WHEN t.debit_row = $1 THEN t.debit_prev ELSE t.credit_prev END
-			FROM ledger_transfers t JOIN h ON t.seq = h.seq WHERE t.ts >= $3)
-		SELECT MIN(seq) FROM h`, a.Row, a.LastSeq, micros(t)).Scan(&seq)
+	seq, err := db.lastSeqBefore(ctx, a, t, false)
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: seq before: %w", err)
 	}
-	return seq.Int64, nil
+	return seq, nil
 }
 
 // SaveCounterparty implements ledger.Store.
