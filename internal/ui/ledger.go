@@ -130,27 +130,14 @@ func (p *Pages) has(key string) bool {
 }
 
 // formFail puts a failed form's messages on v in v's language: the summary
-// line from the catalogue, and each field message translated. A field
+// line formError gives, and each field message translated. A field
 // message that is a ledger result code or an FX reason is translated as
 // such; otherwise the catalogue's prefix+field (or prefix+the field's first
 // segment, for "fixed.KZT") describes what the field needs. A field the
 // catalogue does not know keeps the service's text, which is better than
 // losing it. rename maps a service's field name onto the form's.
 func (p *Pages) formFail(v *View, err error, prefix string, rename map[string]string) int {
-	err = p.classify(err)
-	status := p.formError(v, err)
-	switch problem.CodeOf(err) {
-	case problem.Invalid, problem.Malformed, problem.TooLarge:
-		v.Error = v.T("form.invalid")
-	case problem.Conflict:
-		v.Error = v.T("form.conflict")
-	case problem.Forbidden:
-		v.Error = v.T("error.forbidden")
-	case problem.NotFound:
-		v.Error = v.T("error.not_found")
-	case problem.Internal:
-		v.Error = v.T("error.generic")
-	}
+	status := p.formError(v, err) // the summary line; the fields are refined below
 	if len(v.Fields) > 0 {
 		fields := make(map[string]string, len(v.Fields))
 		for k, msg := range v.Fields {
