@@ -122,6 +122,18 @@ func (p *Pages) AuditLog(w http.ResponseWriter, r *http.Request) {
 		next = entries[auditPage-1].Seq
 	}
 	people := p.Identity.People(r.Context(), pr)
+	// A declaration is linked only when the reader may open it (the
+	// platform administrator reads the log but not traders' declarations).
+	canSee := map[string]bool{}
+	mayOpenDecl := func(id string) bool {
+		ok, seen := canSee[id]
+		if !seen {
+			_, err := p.Customs.Get(r.Context(), pr, id)
+			ok = err == nil
+			canSee[id] = ok
+		}
+		return ok
+	}
 	rows := make([]auditRow, len(entries))
 	for i, e := range entries {
 		row := auditRow{Seq: e.Seq, At: e.At, Action: e.Action, ActionText: p.actionText(v, e.Action), SubjectID: e.SubjectID, SubjectShort: shortID(e.SubjectID),
@@ -140,7 +152,9 @@ func (p *Pages) AuditLog(w http.ResponseWriter, r *http.Request) {
 		case "ledger_account":
 			row.Link = "/accounts/" + e.SubjectID
 		case "customs_declaration":
-			row.Link = "/customs/" + e.SubjectID
+			if p.Customs != nil && v.CanOpen("/customs/"+e.SubjectID) && mayOpenDecl(e.SubjectID) {
+				row.Link = "/customs/" + e.SubjectID
+			}
 		case "obligation_run":
 			row.Link = "/obligations/runs/" + e.SubjectID
 		case "org":
