@@ -31,6 +31,7 @@ type Service struct {
 	store  Store
 	cfg    Config
 	ledger Ledger // where conversions settle; see UseLedger
+	refs   referenceCache
 }
 
 // NewService fills in defaults and refuses an invalid USD configuration, so

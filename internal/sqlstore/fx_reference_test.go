@@ -106,3 +106,61 @@ func TestFXReferenceRates(t *testing.T) {
 		}
 	})
 }
+
+// TestReferenceSetCache: the reference set is kept for a second per date.
+// A publication through the same service is seen at once; one through
+// another service on the same database (another serve process) is seen
+// once the kept set is older than that, never later.
+func TestReferenceSetCache(t *testing.T) {
+	engines(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		fxTown(t, db)
+		fxOrg(t, db, "centre", identity.KindBank, "100000000009")
+		mk := func() *fx.Service {
+			svc, err := fx.NewService(db, fx.Config{CentreOrg: func(context.Context) (string, error) { return "centre", nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return svc
+		}
+		here, there := mk(), mk()
+		centre := &identity.Principal{UserID: "u-centre", OrgID: "centre", OrgKind: identity.KindBank, Roles: []identity.Role{identity.BankOperator}}
+		day := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+		pub := func(svc *fx.Service, rate string) {
+			t.Helper()
+			if _, err := svc.PublishReference(ctx, centre, fx.NewReferenceTable{Date: "2026-03-10", Source: "NBK",
+				Rates: []fx.NewReferenceRate{{Currency: "CNY", Units: 1, Rate: rate}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rate := func(svc *fx.Service) string {
+			t.Helper()
+			r, err := svc.KZTRate(ctx, "CNY", day)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.String()
+		}
+		pub(here, "70")
+		if got := rate(here); got != "70" {
+			t.Fatalf("first read %s", got)
+		}
+		pub(here, "71") // a correction through this process: seen at once
+		if got := rate(here); got != "71" {
+			t.Fatalf("after this process published: %s", got)
+		}
+		set, _ := here.ReferenceSet(ctx, day)
+		delete(set, "CNY") // a caller changing its copy changes nothing kept
+		if got := rate(here); got != "71" {
+			t.Fatalf("the kept set was changed through a copy: %s", got)
+		}
+		pub(there, "72") // through another process
+		deadline := time.Now().Add(3 * time.Second)
+		for rate(here) != "72" {
+			if time.Now().After(deadline) {
+				t.Fatal("another process's publication still unseen after 3 s")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+}
