@@ -1,6 +1,9 @@
 package settlement
 
 import (
+	"math"
+	"math/big"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -133,6 +136,35 @@ func TestParseCostModelRefuses(t *testing.T) {
 		}
 		if _, err := ParseCostModel([]byte(b)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestSendFeeMatchesExactArithmetic: the fast path without math/big gives
+// the truncated percentage, clamped, exactly as the big-integer rule does,
+// up to the largest amounts.
+func TestSendFeeMatchesExactArithmetic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	amounts := []int64{0, 1, 9999, 10000, 10001, math.MaxInt64, math.MaxInt64 - 1, 1 << 62}
+	for range 2000 {
+		amounts = append(amounts, rng.Int64N(math.MaxInt64))
+	}
+	for _, b := range []int64{0, 1, 15, 20, 9999, 10000} {
+		m := &CostModel{SendFeeBps: CostParam{Value: b, Low: b, High: b}}
+		for _, a := range amounts {
+			want := new(big.Int).Mul(big.NewInt(a), big.NewInt(b))
+			want.Quo(want, big.NewInt(10000))
+			for _, lim := range [][2]int64{{0, math.MaxInt64}, {3500, 30000}, {0, 0}} {
+				w := want.Int64()
+				if want.Cmp(big.NewInt(lim[0])) < 0 {
+					w = lim[0]
+				} else if want.Cmp(big.NewInt(lim[1])) > 0 {
+					w = lim[1]
+				}
+				if got := m.SendFee(ScenarioDefault, a, lim[0], lim[1]); got != w {
+					t.Fatalf("SendFee(%d bps of %d, %v) = %d, want %d", b, a, lim, got, w)
+				}
+			}
 		}
 	}
 }
