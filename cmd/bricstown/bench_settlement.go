@@ -28,6 +28,7 @@ func benchSettlement(ctx context.Context, e *env, args []string) error {
 	nPart := f.int("participants", "BRICSTOWN_BENCH_PARTICIPANTS", 200, "participant banks")
 	nCcy := f.int("currencies", "BRICSTOWN_BENCH_CURRENCIES", 10, "currencies (at most 10)")
 	asJSON := f.bool("json", "BRICSTOWN_BENCH_JSON", false, "print one JSON object")
+	cpuProfile := cpuProfileFlag(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -114,8 +115,14 @@ func benchSettlement(ctx context.Context, e *env, args []string) error {
 	}
 	queued := time.Since(start)
 	fmt.Fprintf(e.stderr, "\nbench settlement: running the cycle…\n")
+	// The profile, when asked for, covers the cycle alone.
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
 	t0 := time.Now()
 	c, err := svc.RunCycle(ctx, audit.Record{ActorUser: "bench"})
+	stopProfile()
 	if err != nil {
 		return err
 	}
