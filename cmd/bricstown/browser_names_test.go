@@ -34,7 +34,7 @@ func TestBrowserNames(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS(`#email`), email),
 			chromedp.SendKeys(chromedp.CSS(`#password`), "bricstown-demo"),
 			chromedp.Click(chromedp.CSS(`#login`)),
-			chromedp.WaitVisible(chromedp.CSS(`#overview-title`)),
+			chromedp.WaitVisible(chromedp.CSS(`#home-title`)),
 		)
 	}
 	overflow := func(what string) {

@@ -31,7 +31,7 @@ var languageSame = map[string]bool{
 
 // languageSameIn are words one language writes as English does.
 var languageSameIn = map[string]map[string]bool{
-	"pt": {"Status": true, "Total": true, "Spread": true, "ad valorem": true},
+	"pt": {"Status": true, "Total": true, "Spread": true, "ad valorem": true, "Menu": true},
 }
 
 // languagePending are pages left out of the test while another change
