@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strconv"
 	"time"
 
 	"bricstown/internal/dispatch"
@@ -50,7 +52,9 @@ func dispatchCmd(ctx context.Context, e *env, args []string) error {
 	nodePath := f.string("nodes", "BRICSTOWN_DISPATCH_NODES", "", "optional nodes CSV: locode,min_connection_minutes (default 360)")
 	confPath := f.string("confirmed", "BRICSTOWN_DISPATCH_CONFIRMED", "", "optional confirmed bookings to keep, in the answer format shipment_id,departure_ids")
 	outPath := f.string("out", "BRICSTOWN_DISPATCH_OUT", "", "answer CSV to write: shipment_id,departure_ids")
-	timeLimit := f.Duration("time-limit", 60*time.Second, "stop improving after this long (the answer stays feasible and the bound true)")
+	timeLimit := f.string("time-limit", "BRICSTOWN_DISPATCH_TIME_LIMIT", "60s", "stop improving after this long (the answer stays feasible and the bound true)")
+	targetGap := f.string("target-gap", "BRICSTOWN_DISPATCH_TARGET_GAP", "0.01", "stop once (cost-bound)/cost is at most this (0 or less: run every iteration)")
+	iterations := f.int("iterations", "BRICSTOWN_DISPATCH_ITERATIONS", 120, "subgradient iterations at most")
 	asJSON := f.bool("json", "BRICSTOWN_DISPATCH_JSON", false, "print one JSON object")
 	if err := f.parse(args); err != nil {
 		return err
@@ -58,8 +62,19 @@ func dispatchCmd(ctx context.Context, e *env, args []string) error {
 	if *depPath == "" || *shipPath == "" || *outPath == "" {
 		return usageError{"dispatch: --departures, --shipments and --out are required"}
 	}
+	limit, err := time.ParseDuration(*timeLimit)
+	if err != nil || limit <= 0 {
+		return usageError{fmt.Sprintf("dispatch: --time-limit %q is not a positive duration (e.g. 30s)", *timeLimit)}
+	}
+	gap, err := strconv.ParseFloat(*targetGap, 64)
+	if err != nil || math.IsNaN(gap) {
+		return usageError{fmt.Sprintf("dispatch: --target-gap %q is not a number", *targetGap)}
+	}
+	if gap <= 0 {
+		gap = -1 // Options: negative runs every iteration
+	}
+	opt := dispatch.Options{TargetGap: gap, Iterations: *iterations}
 	p := &dispatch.Problem{}
-	var err error
 	if *nodePath != "" {
 		if err = readFile(*nodePath, func(r io.Reader) (err error) { p.Nodes, err = dispatch.ReadNodes(r); return }); err != nil {
 			return fmt.Errorf("dispatch: %w", err)
@@ -93,7 +108,7 @@ func dispatchCmd(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("dispatch: %w", err)
 		}
 	}
-	res, took, err := solveWithProgress(ctx, e, p, *timeLimit)
+	res, took, err := solveWithProgress(ctx, e, p, opt, limit)
 	if err != nil {
 		return fmt.Errorf("dispatch: %w", err)
 	}
@@ -138,17 +153,18 @@ func readFile(path string, read func(io.Reader) error) error {
 
 // solveWithProgress runs the optimiser, reporting on stderr once a second
 // for long runs.
-func solveWithProgress(ctx context.Context, e *env, p *dispatch.Problem, limit time.Duration) (dispatch.Result, time.Duration, error) {
+func solveWithProgress(ctx context.Context, e *env, p *dispatch.Problem, opt dispatch.Options, limit time.Duration) (dispatch.Result, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	start := time.Now()
 	last := start
-	res, err := dispatch.Solve(ctx, p, dispatch.Options{Progress: func(it int, cost, lb int64) {
+	opt.Progress = func(it int, cost, lb int64) {
 		if now := time.Now(); now.Sub(last) >= time.Second {
 			last = now
 			fmt.Fprintf(e.stderr, "dispatch: iteration %d, cost %s, lower bound %s (%.1fs)\n", it+1,
 				dispatch.FormatCost(cost), dispatch.FormatCost(lb), now.Sub(start).Seconds())
 		}
-	}})
+	}
+	res, err := dispatch.Solve(ctx, p, opt)
 	return res, time.Since(start), err
 }

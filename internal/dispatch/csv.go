@@ -273,3 +273,37 @@ func ReadAssignments(r io.Reader) ([]Assignment, error) {
 	})
 	return out, err
 }
+
+// WriteProblem writes the three input files (nodes, departures,
+// shipments) in the formats the readers accept, so that a generated
+// network can be solved again with `bricstown dispatch`.
+func WriteProblem(nodes, departures, shipments io.Writer, p *Problem) error {
+	cw := csv.NewWriter(nodes)
+	cw.Write(nodeHeader)
+	for _, n := range p.Nodes {
+		cw.Write([]string{n.Locode, strconv.FormatInt(int64(n.MinConnection/time.Minute), 10)})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	cw = csv.NewWriter(departures)
+	cw.Write(departureHeader)
+	for _, d := range p.Departures {
+		cw.Write([]string{d.ID, d.From, d.To, d.DepartAt.UTC().Format(time.RFC3339), d.ArriveAt.UTC().Format(time.RFC3339),
+			money.FormatAmount(d.CapacityTEU, QtyExp), money.FormatAmount(d.CapacityKg, QtyExp),
+			money.FormatAmount(d.PricePerTEU, PriceExp), money.FormatAmount(d.PricePerKg, PriceExp)})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	cw = csv.NewWriter(shipments)
+	cw.Write(shipmentHeader)
+	for _, s := range p.Shipments {
+		cw.Write([]string{s.ID, s.Origin, s.Destination, s.ReadyAt.UTC().Format(time.RFC3339), s.Deadline.UTC().Format(time.RFC3339),
+			money.FormatAmount(s.TEU, QtyExp), money.FormatAmount(s.Kg, QtyExp), money.FormatAmount(s.Penalty, CostExp)})
+	}
+	cw.Flush()
+	return cw.Error()
+}

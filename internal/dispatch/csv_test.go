@@ -125,3 +125,29 @@ func TestLocodeShape(t *testing.T) {
 		}
 	}
 }
+
+// A generated network written as files reads back as the same problem:
+// times, capacities and prices survive exactly.
+func TestWriteProblemRoundTrip(t *testing.T) {
+	p := Generate(5, 300, 80)
+	var nb, db, sb bytes.Buffer
+	if err := WriteProblem(&nb, &db, &sb, p); err != nil {
+		t.Fatal(err)
+	}
+	nodes, err := ReadNodes(&nb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps, err := ReadDepartures(&db, nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ships, err := ReadShipments(&sb, nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := &Problem{Nodes: nodes, Departures: deps, Shipments: ships}
+	if !reflect.DeepEqual(back, p) {
+		t.Fatalf("the problem changed on the way through CSV")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 
@@ -62,6 +63,7 @@ type inst struct {
 	ea         [][]int64 // per destination: earliest arrival there after boarding departure j (nil if unused)
 	maxList    int
 	ships      []ship
+	cheapest   []int64 // per ship: min(penalty, cheapest route at true prices, capacity aside)
 	maxT, maxK int64
 }
 
@@ -469,12 +471,15 @@ func Solve(ctx context.Context, p *Problem, opt Options) (Result, error) {
 			stall++
 		}
 		if it == 0 {
+			in.cheapest = slices.Clone(val)
 			for si := range in.ships {
 				regret[si] = in.ships[si].pen - val[si]
 			}
 		}
 		if primalAt(it) || it == iters-1 {
 			cand := in.greedy(ws[0], regret, pt, pk)
+			in.improve(ws[0], &cand)
+			in.swap(ws[0], &cand)
 			in.improve(ws[0], &cand)
 			if cand.cost+fixedCost < best.cost {
 				cand.cost += fixedCost
@@ -700,6 +705,11 @@ func (in *inst) improve(w *work, pr *primal) {
 			cur := s.pen
 			if old != nil {
 				cur = in.trueCost(s, old)
+			}
+			if cur <= in.cheapest[si] {
+				continue // nothing cheaper exists, whatever the others do
+			}
+			if old != nil {
 				pr.release(s, si, cur)
 			} else {
 				pr.cost -= s.pen
@@ -795,4 +805,81 @@ func (in *inst) odRoutes(o, d int32) *odRoutes {
 		e.feed = int32(sort.Search(len(av), func(i int) bool { return av[i] > t }))
 	}
 	return r
+}
+
+// swap tries, for each shipment left behind although a route cheaper than
+// its penalty exists, to make room by moving one shipment off the first
+// full departure of that route: the newcomer takes a route with room, the
+// one moved takes another route with room or is left behind, and the
+// exchange is kept only when the total cost falls.
+func (in *inst) swap(w *work, pr *primal) {
+	users := map[int32][]int{}
+	for si, path := range pr.paths {
+		for _, j := range path {
+			users[j] = append(users[j], si)
+		}
+	}
+	var buf []int32
+	for ui := range in.ships {
+		u := &in.ships[ui]
+		if pr.paths[ui] != nil {
+			continue
+		}
+		v0, end := in.shortest(w, u, in.pT, in.pK, nil, nil, u.lo, u.hi, u.deadline)
+		if end < 0 || v0 >= u.pen {
+			continue
+		}
+		blocked := int32(-1)
+		for _, j := range w.chain(u, end, buf) {
+			if pr.resT[j] < u.t || pr.resK[j] < u.k {
+				blocked = j
+				break
+			}
+		}
+		if blocked < 0 {
+			continue
+		}
+		for _, vi := range users[blocked] {
+			if vi == ui || !slices.Contains(pr.paths[vi], blocked) {
+				continue
+			}
+			if in.tryExchange(w, pr, ui, vi) {
+				break
+			}
+		}
+	}
+}
+
+// tryExchange moves vi off its route to let ui in, keeping the change
+// only if it lowers the cost.
+func (in *inst) tryExchange(w *work, pr *primal, ui, vi int) bool {
+	u, v := &in.ships[ui], &in.ships[vi]
+	oldV := pr.paths[vi]
+	cv := in.trueCost(v, oldV)
+	pr.release(v, vi, cv)
+	cu, endU := in.shortest(w, u, in.pT, in.pK, pr.resT, pr.resK, u.lo, u.hi, u.deadline)
+	if endU < 0 || cu >= u.pen {
+		pr.take(v, vi, oldV, cv)
+		return false
+	}
+	pathU := slices.Clone(w.chain(u, endU, nil))
+	pr.take(u, ui, pathU, cu)
+	c, endV := in.shortest(w, v, in.pT, in.pK, pr.resT, pr.resK, v.lo, v.hi, v.deadline)
+	cv2 := v.pen
+	var pathV []int32
+	if endV >= 0 && c < v.pen {
+		cv2, pathV = c, slices.Clone(w.chain(v, endV, nil))
+	}
+	if cu-u.pen+cv2-cv >= 0 {
+		pr.release(u, ui, cu)
+		pr.take(v, vi, oldV, cv)
+		return false
+	}
+	pr.cost -= u.pen // u no longer pays its penalty
+	if pathV == nil {
+		pr.cost += v.pen
+		return true
+	}
+	pr.take(v, vi, pathV, cv2)
+	return true
 }
