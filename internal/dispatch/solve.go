@@ -251,7 +251,6 @@ func build(p *Problem) (*inst, []int64, int64, error) {
 		in.dep[j], in.arr[j] = d.DepartAt.Unix(), d.ArriveAt.Unix()
 		in.capT[j], in.capK[j], in.pT[j], in.pK[j] = d.CapacityTEU, d.CapacityKg, d.PricePerTEU, d.PricePerKg
 	}
-	in.nn, in.conn = len(conn), conn
 
 	// Shipments and the overflow guard: every cost is then below inf.
 	shipID := make(map[string]int, len(p.Shipments))
@@ -347,10 +346,11 @@ func build(p *Problem) (*inst, []int64, int64, error) {
 }
 
 // priceLimit is the largest price (or price plus multiplier) whose product
-// with any shipment size stays below inf/4.
+// with any shipment size stays below inf/256, so that a label plus one
+// departure's cost never overflows before it is clamped to inf.
 func priceLimit(maxT, maxK int64) int64 {
 	m := max(maxT, maxK, 1)
-	return inf / 4 / m / 64
+	return inf / 256 / m
 }
 
 // checkChain verifies that path is a route the shipment could take.
@@ -445,6 +445,11 @@ func Solve(ctx context.Context, p *Problem, opt Options) (Result, error) {
 		wg.Wait()
 	}
 
+	gT, gK := make([]float64, D), make([]float64, D)
+	capNT, capNK := make([]float64, D), make([]float64, D)
+	for j := 0; j < D; j++ {
+		capNT[j], capNK[j] = float64(max(in.capT[j], 1)), float64(max(in.capK[j], 1))
+	}
 	best := primal{cost: inf}
 	var lb int64
 	regret := make([]int64, S) // penalty minus cheapest uncapacitated route, at λ=0
@@ -463,7 +468,9 @@ func Solve(ctx context.Context, p *Problem, opt Options) (Result, error) {
 			l += v
 		}
 		for j := 0; j < D; j++ {
-			l = max(l-mulSat(lamT[j], in.capT[j])-mulSat(lamK[j], in.capK[j]), -inf)
+			// Each term is at most inf and l stays at least -inf: no overflow.
+			l = max(l-mulSat(lamT[j], in.capT[j]), -inf)
+			l = max(l-mulSat(lamK[j], in.capK[j]), -inf)
 		}
 		if l > lb {
 			lb, stall = l, 0
@@ -497,37 +504,40 @@ func Solve(ctx context.Context, p *Problem, opt Options) (Result, error) {
 			theta /= 2
 			stall = 0
 		}
-		// Projected subgradient step in capacity-normalised coordinates.
+		// Projected subgradient step with Polyak's step length, in
+		// capacity-normalised coordinates (u = λ·capacity, so that TEU and
+		// kg, and large and small departures, weigh alike). (A deflected
+		// direction, Camerini–Fratta–Maffioli, was tried on the generated
+		// networks and was not better across seeds.)
 		var norm float64
-		gT, gK := make([]float64, D), make([]float64, D)
 		for j := 0; j < D; j++ {
 			var uT, uK int64
 			for wi := range useT {
 				uT += useT[wi][j]
 				uK += useK[wi][j]
 			}
-			cT, cK := float64(max(in.capT[j], 1)), float64(max(in.capK[j], 1))
-			g := float64(uT-in.capT[j]) / cT
-			if g > 0 || lamT[j] > 0 {
-				gT[j] = g / cT
-				norm += g * g
+			g := float64(uT-in.capT[j]) / capNT[j]
+			if g <= 0 && lamT[j] == 0 {
+				g = 0
 			}
-			g = float64(uK-in.capK[j]) / cK
-			if g > 0 || lamK[j] > 0 {
-				gK[j] = g / cK
-				norm += g * g
+			gT[j] = g
+			g = float64(uK-in.capK[j]) / capNK[j]
+			if g <= 0 && lamK[j] == 0 {
+				g = 0
 			}
+			gK[j] = g
+			norm += gT[j]*gT[j] + gK[j]*gK[j]
 		}
 		if norm == 0 {
-			// No capacity binds in the relaxation: its answer is optimal for
-			// the relaxation; the bound cannot rise further.
+			// No capacity binds in the relaxation and no multiplier is
+			// left to lower: the bound cannot rise further.
 			it++
 			break
 		}
 		step := theta * float64(best.cost-l) / norm
 		for j := 0; j < D; j++ {
-			lamT[j] = clampLam(float64(lamT[j])+step*gT[j], lim-in.pT[j])
-			lamK[j] = clampLam(float64(lamK[j])+step*gK[j], lim-in.pK[j])
+			lamT[j] = clampLam(float64(lamT[j])+step*gT[j]/capNT[j], lim-in.pT[j])
+			lamK[j] = clampLam(float64(lamK[j])+step*gK[j]/capNK[j], lim-in.pK[j])
 			pt[j], pk[j] = in.pT[j]+lamT[j], in.pK[j]+lamK[j]
 		}
 	}
