@@ -49,7 +49,6 @@ func readRows(r io.Reader, file string, header []string, row func(line int, rec 
 			}
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -57,6 +56,8 @@ func readRows(r io.Reader, file string, header []string, row func(line int, rec 
 			}
 			return err
 		}
+		line, _ := cr.FieldPos(0) // only valid after a successful Read
+
 		if first {
 			first = false
 			for i, h := range header {

@@ -2,11 +2,14 @@ package dispatch
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"bricstown/internal/problem"
 )
 
 const depHeader = "id,from,to,depart_at,arrive_at,capacity_teu,capacity_kg,price_per_teu,price_per_kg\n"
@@ -150,4 +153,41 @@ func TestWriteProblemRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(back, p) {
 		t.Fatalf("the problem changed on the way through CSV")
 	}
+}
+
+// Whatever the bytes, the readers either accept the file or name a line;
+// they never panic, and what they accept the solver accepts.
+func FuzzReadFiles(f *testing.F) {
+	f.Add(depHeader+"D1,KZHOR,RUMOW,2026-03-02T08:00:00Z,2026-03-06T20:00:00Z,82,1722000.5,800.25,0.0042\n",
+		shipHeader+"S1,KZHOR,RUMOW,2026-03-01T00:00:00Z,2026-03-12T00:00:00Z,1,12000,3000\n")
+	f.Add(depHeader+"\"D,1\",KZHOR,RUMOW,2026-03-02T08:00:00Z,2026-03-06T20:00:00Z,0,0,0,0\n", shipHeader)
+	f.Fuzz(func(t *testing.T, deps, ships string) {
+		ds, err := ReadDepartures(strings.NewReader(deps), nil)
+		if err != nil {
+			var le *LineError
+			if !errors.As(err, &le) || le.Line < 1 {
+				t.Fatalf("departures: %v is not a line error", err)
+			}
+			return
+		}
+		ss, err := ReadShipments(strings.NewReader(ships), nil)
+		if err != nil {
+			var le *LineError
+			if !errors.As(err, &le) || le.Line < 1 {
+				t.Fatalf("shipments: %v is not a line error", err)
+			}
+			return
+		}
+		p := &Problem{Departures: ds, Shipments: ss}
+		res, err := Solve(context.Background(), p, Options{Iterations: 5})
+		if err != nil {
+			if _, ok := err.(*problem.Error); !ok {
+				t.Fatalf("solve: %v", err)
+			}
+			return
+		}
+		if err := Check(p, res); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
