@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,12 +47,13 @@ func newDispatchResult(p *dispatch.Problem, res dispatch.Result, took time.Durat
 // dispatchCmd solves a network given as CSV files and writes the answer;
 // nothing else is read or written.
 func dispatchCmd(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "dispatch", "dispatch --departures D.csv --shipments S.csv [--nodes N.csv] [--confirmed C.csv] --out A.csv [--json]")
+	f := newFlags(e, "dispatch", "dispatch --departures D.csv --shipments S.csv [--nodes N.csv] [--confirmed C.csv] --out A.csv [--reasons R.csv] [--json]")
 	depPath := f.string("departures", "BRICSTOWN_DISPATCH_DEPARTURES", "", "departures CSV: id,from,to,depart_at,arrive_at,capacity_teu,capacity_kg,price_per_teu,price_per_kg")
 	shipPath := f.string("shipments", "BRICSTOWN_DISPATCH_SHIPMENTS", "", "shipments CSV: id,origin,destination,ready_at,deadline,teu,kg,penalty")
 	nodePath := f.string("nodes", "BRICSTOWN_DISPATCH_NODES", "", "optional nodes CSV: locode,min_connection_minutes (default 360)")
 	confPath := f.string("confirmed", "BRICSTOWN_DISPATCH_CONFIRMED", "", "optional confirmed bookings to keep, in the answer format shipment_id,departure_ids")
 	outPath := f.string("out", "BRICSTOWN_DISPATCH_OUT", "", "answer CSV to write: shipment_id,departure_ids")
+	reasonsPath := f.string("reasons", "BRICSTOWN_DISPATCH_REASONS", "", "optional CSV to write why each unassigned shipment is: shipment_id,reason")
 	timeLimit := f.string("time-limit", "BRICSTOWN_DISPATCH_TIME_LIMIT", "60s", "stop improving after this long (the answer stays feasible and the bound true)")
 	targetGap := f.string("target-gap", "BRICSTOWN_DISPATCH_TARGET_GAP", "0.01", "stop once (cost-bound)/cost is at most this (0 or less: run every iteration)")
 	iterations := f.int("iterations", "BRICSTOWN_DISPATCH_ITERATIONS", 120, "subgradient iterations at most")
@@ -128,6 +130,11 @@ func dispatchCmd(ctx context.Context, e *env, args []string) error {
 	if err := file.Close(); err != nil {
 		return err
 	}
+	if *reasonsPath != "" {
+		if err := writeReasons(*reasonsPath, res); err != nil {
+			return err
+		}
+	}
 	out := newDispatchResult(p, res, took)
 	if *asJSON {
 		return json.NewEncoder(e.stdout).Encode(out)
@@ -140,6 +147,27 @@ func dispatchCmd(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	return nil
+}
+
+// writeReasons writes one line per unassigned shipment, in input order.
+func writeReasons(path string, res dispatch.Result) error {
+	file, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(file)
+	w.Write([]string{"shipment_id", "reason"})
+	for _, a := range res.Assignments {
+		if r, ok := res.Reasons[a.ShipmentID]; ok {
+			w.Write([]string{a.ShipmentID, string(r)})
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		file.Close()
+		return err
+	}
+	return file.Close()
 }
 
 func readFile(path string, read func(io.Reader) error) error {

@@ -30,7 +30,8 @@ func TestDispatchCommand(t *testing.T) {
 		"S3,KZHOR,BYMSQ,2026-03-01T00:00:00Z,2026-03-05T00:00:00Z,1,12000,1000\n")
 	nodes := write("n.csv", "locode,min_connection_minutes\nKZHOR,720\nRUMOW,360\nBYMSQ,360\n")
 	out := filepath.Join(dir, "a.csv")
-	got, err := runCmd(t, "dispatch", "--departures", deps, "--shipments", ships, "--nodes", nodes, "--out", out, "--json")
+	reasons := filepath.Join(dir, "r.csv")
+	got, err := runCmd(t, "dispatch", "--departures", deps, "--shipments", ships, "--nodes", nodes, "--out", out, "--reasons", reasons, "--json")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, got)
 	}
@@ -52,6 +53,10 @@ func TestDispatchCommand(t *testing.T) {
 	answer, _ := os.ReadFile(out)
 	if want := "shipment_id,departure_ids\nS1,T2;T3\nS2,T1\nS3,\n"; string(answer) != want {
 		t.Fatalf("answer %q, want %q", answer, want)
+	}
+	why, _ := os.ReadFile(reasons)
+	if want := "shipment_id,reason\nS3,no_route_within_deadline\n"; string(why) != want {
+		t.Fatalf("reasons %q, want %q", why, want)
 	}
 	// Re-optimising with S1 already confirmed on T1 keeps it there: S2 moves to T2.
 	conf := write("c.csv", "shipment_id,departure_ids\nS1,T1;T3\n")
