@@ -123,7 +123,10 @@ func (f *fieldReader) decimal(field, s string, exp int) int64 {
 		if i := strings.LastIndex(msg, ": "); i >= 0 && strings.HasPrefix(msg, "invalid") {
 			msg = msg[i+2:]
 		}
-		f.fail(field, "%q: %s (a decimal with at most %d places)", s, msg, exp)
+		if !strings.Contains(msg, "decimal places") {
+			msg += fmt.Sprintf(" (a decimal with at most %d places)", exp)
+		}
+		f.fail(field, "%q: %s", s, msg)
 	}
 	return v
 }

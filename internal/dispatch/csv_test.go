@@ -47,7 +47,7 @@ func TestCSVErrorsNameTheLine(t *testing.T) {
 		{"unknown locode", depHeader + "\n" + good + "D2,KZHOR,PLMAL,2026-03-02T08:00:00Z,2026-03-06T08:00:00Z,1,1,1,1\n", 4, "to", "unknown location PLMAL", true},
 		{"time not RFC 3339", depHeader + good + "D2,KZHOR,RUMOW,2026-03-02 08:00,2026-03-06T08:00:00Z,1,1,1,1\n", 3, "depart_at", "RFC 3339", false},
 		{"negative capacity", depHeader + good + "D2,KZHOR,RUMOW,2026-03-02T08:00:00Z,2026-03-06T08:00:00Z,-1,1,1,1\n", 3, "capacity_teu", "negative", false},
-		{"too many decimals", depHeader + good + "D2,KZHOR,RUMOW,2026-03-02T08:00:00Z,2026-03-06T08:00:00Z,1,1,1.00001,1\n", 3, "price_per_teu", "at most 4 places", false},
+		{"too many decimals", depHeader + good + "D2,KZHOR,RUMOW,2026-03-02T08:00:00Z,2026-03-06T08:00:00Z,1,1,1.00001,1\n", 3, "price_per_teu", "at most 4 decimal places", false},
 		{"not a number", depHeader + good + "D2,KZHOR,RUMOW,2026-03-02T08:00:00Z,2026-03-06T08:00:00Z,1,1e3,1,1\n", 3, "capacity_kg", "decimal", false},
 		{"arrives before departs", depHeader + good + "D2,KZHOR,RUMOW,2026-03-06T08:00:00Z,2026-03-02T08:00:00Z,1,1,1,1\n", 3, "arrive_at", "after depart_at", false},
 		{"duplicate id", depHeader + good + good, 3, "id", "line 2", false},

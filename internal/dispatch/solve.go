@@ -593,7 +593,7 @@ func mulSat(a, b int64) int64 {
 // generated corridor network (bench dispatch): the Polyak step starts at
 // θ=1 and halves after 8 iterations without a better bound; a primal
 // answer is built every 3rd iteration for the first 12, then every 10th.
-var (
+const (
 	tuneTheta = 1.0
 	tuneStall = 8
 	tuneEvery = 10
