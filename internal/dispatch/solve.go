@@ -428,6 +428,12 @@ func Solve(ctx context.Context, p *Problem, opt Options) (Result, error) {
 				var buf []int32
 				for si := wi; si < S; si += workers {
 					s := &in.ships[si]
+					if in.cheapest != nil && in.cheapest[si] >= s.pen {
+						// No route beat the penalty at λ=0; multipliers
+						// only make routes dearer.
+						val[si] = s.pen
+						continue
+					}
 					v, end := in.shortest(w, s, pt, pk, nil, nil, s.lo, s.hi, s.deadline)
 					if v < s.pen {
 						val[si] = v
@@ -667,6 +673,10 @@ func (in *inst) greedy(w *work, regret, pt, pk []int64) primal {
 	var buf []int32
 	for _, si := range order {
 		s := &in.ships[si]
+		if in.cheapest[si] >= s.pen {
+			pr.cost += s.pen // not even its cheapest route beats the penalty
+			continue
+		}
 		_, end := in.shortest(w, s, pt, pk, pr.resT, pr.resK, s.lo, s.hi, s.deadline)
 		if end < 0 {
 			pr.cost += s.pen
