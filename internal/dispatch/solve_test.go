@@ -251,6 +251,27 @@ func bruteForce(p *Problem) int64 {
 		}
 		walk(s.Origin, s.ReadyAt.Unix(), true, nil, 0)
 	}
+	// A confirmed shipment has exactly its booking.
+	confirmed := map[int]bool{}
+	for _, a := range p.Confirmed {
+		for si, s := range p.Shipments {
+			if s.ID != a.ShipmentID {
+				continue
+			}
+			confirmed[si] = true
+			var keep []route
+			for _, r := range routes[si] {
+				ids := make([]string, len(r.deps))
+				for k, j := range r.deps {
+					ids[k] = p.Departures[j].ID
+				}
+				if slices.Equal(ids, a.DepartureIDs) {
+					keep = append(keep, r)
+				}
+			}
+			routes[si] = keep
+		}
+	}
 	useT := make([]int64, len(p.Departures))
 	useK := make([]int64, len(p.Departures))
 	best := int64(inf)
@@ -264,7 +285,9 @@ func bruteForce(p *Problem) int64 {
 			return
 		}
 		s := p.Shipments[si]
-		rec(si+1, cost+s.Penalty)
+		if !confirmed[si] {
+			rec(si+1, cost+s.Penalty)
+		}
 		for _, r := range routes[si] {
 			ok := true
 			for _, j := range r.deps {
@@ -309,6 +332,27 @@ func TestBoundBelowBruteForceOptimum(t *testing.T) {
 		}
 		if res.Cost == opt {
 			optimal++
+		}
+		// Re-optimise with the first routed shipment confirmed on its
+		// route: the bound stays below the optimum under that booking.
+		for _, a := range res.Assignments {
+			if len(a.DepartureIDs) > 0 {
+				p.Confirmed = []Assignment{a}
+				break
+			}
+		}
+		if p.Confirmed == nil {
+			continue
+		}
+		res, err = Solve(context.Background(), p, Options{TargetGap: -1, Iterations: 60})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Check(p, res); err != nil {
+			t.Fatalf("instance %d with a confirmed booking: %v", i, err)
+		}
+		if opt := bruteForce(p); res.LowerBound > opt || res.Cost < opt {
+			t.Fatalf("instance %d with a confirmed booking: bound %d, optimum %d, cost %d", i, res.LowerBound, opt, res.Cost)
 		}
 	}
 	if optimal < n*8/10 {
