@@ -39,6 +39,8 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 		return benchSettlement(ctx, e, args[1:])
 	case "customs":
 		return benchCustoms(ctx, e, args[1:])
+	case "dispatch":
+		return benchDispatch(ctx, e, args[1:])
 	}
 	return usageError{fmt.Sprintf("bench: unknown benchmark %q", args[0])}
 }

@@ -16,6 +16,7 @@ func TestBenchmarksRunSmall(t *testing.T) {
 		{"bench", "settlement", "--json", "--instructions", "5000", "--participants", "10", "--currencies", "3"},
 		{"bench", "clearing", "--json", "--obligations", "3000", "--firms", "500"},
 		{"bench", "customs", "--json", "--scenario", "batch", "--declarations", "300"},
+		{"bench", "dispatch", "--json", "--shipments", "500", "--departures", "120"},
 	} {
 		t.Run(strings.Join(args[:2], " ")+" "+strings.Join(args[2:], " "), func(t *testing.T) {
 			out, err := runCmd(t, args...)

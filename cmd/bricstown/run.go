@@ -38,6 +38,7 @@ func commands() []command {
 		{"audit", "audit trail tools: 'audit verify' checks the hash chain, 'audit keygen' and 'audit checkpoint' sign its head", auditCmd},
 		{"ledger", "ledger tools: 'ledger verify' recomputes every balance from the transfers", ledgerCmd},
 		{"bench", "benchmarks: 'bench ledger', 'bench settlement', 'bench clearing' (see docs/PERFORMANCE.md)", benchCmd},
+		{"dispatch", "logistics dispatch of a CSV network of departures and shipments, with a lower bound", dispatchCmd},
 		{"clear", "obligation clearing (MTCS) of a CSV network, with an optimality certificate", clearCmd},
 		{"import", "import reference tables: 'import tariff --csv FILE' validates a customs tariff", importCmd},
 		{"version", "print the version", versionCmd},
