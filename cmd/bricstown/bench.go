@@ -27,7 +27,7 @@ import (
 
 func benchCmd(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, "Usage: bricstown bench <ledger|settlement|clearing> [flags]")
+		fmt.Fprintln(e.stderr, "Usage: bricstown bench <ledger|settlement|clearing|customs|dispatch> [flags]")
 		return usageError{"bench: name a benchmark"}
 	}
 	switch args[0] {

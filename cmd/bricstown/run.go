@@ -37,7 +37,7 @@ func commands() []command {
 		{"migrate", "apply database migrations and print the schema version", migrateCmd},
 		{"audit", "audit trail tools: 'audit verify' checks the hash chain, 'audit keygen' and 'audit checkpoint' sign its head", auditCmd},
 		{"ledger", "ledger tools: 'ledger verify' recomputes every balance from the transfers", ledgerCmd},
-		{"bench", "benchmarks: 'bench ledger', 'bench settlement', 'bench clearing' (see docs/PERFORMANCE.md)", benchCmd},
+		{"bench", "benchmarks: 'bench ledger', 'bench settlement', 'bench clearing', 'bench customs', 'bench dispatch' (see docs/PERFORMANCE.md)", benchCmd},
 		{"dispatch", "logistics dispatch of a CSV network of departures and shipments, with a lower bound", dispatchCmd},
 		{"clear", "obligation clearing (MTCS) of a CSV network, with an optimality certificate", clearCmd},
 		{"import", "import reference tables: 'import tariff --csv FILE' validates a customs tariff", importCmd},
