@@ -23,7 +23,10 @@ func TestBenchmarksRunSmall(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v\n%s", err, out)
 			}
+			// The result is the last line; progress on stderr ends with a
+			// carriage return, not a newline, so it may share that line.
 			line := out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:]
+			line = line[strings.LastIndex(line, "\r")+1:]
 			var res map[string]any
 			if err := json.Unmarshal([]byte(strings.TrimSpace(line)), &res); err != nil {
 				t.Fatalf("no JSON result line: %v\n%s", err, out)
