@@ -113,30 +113,18 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 		return o.Kind, err
 	}
 	led := ledger.NewService(db, ledger.Config{Log: log, Exponent: ref.MoneyExponent, CentreOrg: centre, OrgKind: orgKind})
-	usd := fx.DefaultUSDConfig()
-	if cfg.USDConfig != "" {
-		b, err := os.ReadFile(cfg.USDConfig)
-		if err != nil {
-			return nil, fmt.Errorf("read --fx-usd-config: %w", err)
-		}
-		if usd, err = fx.ParseUSDConfig(b); err != nil {
-			return nil, err
-		}
+	usd, err := configFile(cfg.USDConfig, "--fx-usd-config", fx.DefaultUSDConfig(), fx.ParseUSDConfig)
+	if err != nil {
+		return nil, err
 	}
 	fxs, err := fx.NewService(db, fx.Config{Policy: fx.Policy{USD: usd}, CentreOrg: centre})
 	if err != nil {
 		return nil, err
 	}
 	fxs.UseLedger(fx.LedgerOf(led))
-	costModel := settlement.DefaultCostModel()
-	if cfg.CostModel != "" {
-		b, err := os.ReadFile(cfg.CostModel)
-		if err != nil {
-			return nil, fmt.Errorf("read --cost-model: %w", err)
-		}
-		if costModel, err = settlement.ParseCostModel(b); err != nil {
-			return nil, err
-		}
+	costModel, err := configFile(cfg.CostModel, "--cost-model", settlement.DefaultCostModel(), settlement.ParseCostModel)
+	if err != nil {
+		return nil, err
 	}
 	settle := settlement.NewService(db, settlement.Config{Log: log, Cost: costModel, Ledger: led, Exponent: ref.MoneyExponent, CentreOrg: centre, Orgs: idsvc,
 		// Each pair's cycle rate is the median of the banks' mids within
@@ -162,6 +150,23 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	}
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
 		Guarantees: gsvc, Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl})}, nil
+}
+
+// configFile parses the file at path, or gives def when no file is named;
+// flag names the option in errors.
+func configFile[T any](path, flag string, def T, parse func([]byte) (T, error)) (T, error) {
+	if path == "" {
+		return def, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return def, fmt.Errorf("read %s: %w", flag, err)
+	}
+	v, err := parse(b)
+	if err != nil {
+		return def, fmt.Errorf("%s %s: %w", flag, path, err)
+	}
+	return v, nil
 }
 
 // Close closes the database.
@@ -252,22 +257,11 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 // OrgOfKind finds the first organisation of a kind (the customs authority).
 func OrgOfKind(ids *identity.Service, kind identity.OrgKind) func(ctx context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
-		after := ""
-		for {
-			orgs, err := ids.Orgs(ctx, identity.Page{After: after, Limit: 500})
-			if err != nil {
-				return "", err
-			}
-			for _, o := range orgs {
-				if o.Kind == kind {
-					return o.ID, nil
-				}
-			}
-			if len(orgs) < 500 {
-				return "", problem.New(problem.Unavailable, "no organisation of kind %s is registered", kind)
-			}
-			after = orgs[len(orgs)-1].ID
+		id, err := FindOrg(ctx, ids, func(o identity.Org) bool { return o.Kind == kind })
+		if err == nil && id == "" {
+			err = problem.New(problem.Unavailable, "no organisation of kind %s is registered", kind)
 		}
+		return id, err
 	}
 }
 
@@ -282,22 +276,32 @@ func OrgNamed(ids *identity.Service, name string) func(context.Context) (string,
 		if found != "" {
 			return found, nil
 		}
-		after := ""
-		for {
-			orgs, err := ids.Orgs(ctx, identity.Page{After: after, Limit: 500})
-			if err != nil {
-				return "", err
-			}
-			for _, o := range orgs {
-				if o.Name == name {
-					found = o.ID
-					return found, nil
-				}
-			}
-			if len(orgs) < 500 {
-				return "", problem.New(problem.Unavailable, "the settlement centre organisation %q does not exist (see --settlement-centre-org)", name)
-			}
-			after = orgs[len(orgs)-1].ID
+		id, err := FindOrg(ctx, ids, func(o identity.Org) bool { return o.Name == name })
+		if err == nil && id == "" {
+			err = problem.New(problem.Unavailable, "the settlement centre organisation %q does not exist (see --settlement-centre-org)", name)
 		}
+		found = id
+		return id, err
+	}
+}
+
+// FindOrg pages through the registry for the first organisation match
+// accepts ("" when there is none).
+func FindOrg(ctx context.Context, ids *identity.Service, match func(identity.Org) bool) (string, error) {
+	after := ""
+	for {
+		orgs, err := ids.Orgs(ctx, identity.Page{After: after, Limit: 500})
+		if err != nil {
+			return "", err
+		}
+		for _, o := range orgs {
+			if match(o) {
+				return o.ID, nil
+			}
+		}
+		if len(orgs) < 500 {
+			return "", nil
+		}
+		after = orgs[len(orgs)-1].ID
 	}
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"encoding/xml"
 	"fmt"
 	"mime/multipart"
@@ -20,33 +19,12 @@ import (
 	"bricstown/internal/identity"
 	"bricstown/internal/iso20022"
 	"bricstown/internal/money"
-	"bricstown/internal/problem"
 	"bricstown/internal/testenv"
 	"bricstown/internal/ui"
 )
 
 // demoCentre is the demo town's settlement centre organisation.
 const demoCentre = "BRICS Town Settlement Centre"
-
-// orgIDByName finds an organisation by its exact name.
-func orgIDByName(ctx context.Context, ids *identity.Service, name string) (string, error) {
-	after := ""
-	for {
-		orgs, err := ids.Orgs(ctx, identity.Page{After: after, Limit: 500})
-		if err != nil {
-			return "", err
-		}
-		for _, o := range orgs {
-			if o.Name == name {
-				return o.ID, nil
-			}
-		}
-		if len(orgs) < 500 {
-			return "", problem.New(problem.Unavailable, "no organisation named %q", name)
-		}
-		after = orgs[len(orgs)-1].ID
-	}
-}
 
 // settleBank is a demo bank taking part in the tests' settlement.
 type testBank struct {
