@@ -304,51 +304,12 @@ func benchLedgerHTTP(ctx context.Context, e *env, p *platform.Platform, nAccount
 	go hs.Serve(ln)
 	defer hs.Close()
 	url := "http://" + ln.Addr().String() + "/api/v1/ledger/transfers"
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: concurrency, MaxIdleConnsPerHost: concurrency, MaxConnsPerHost: concurrency}}
-
-	var next atomic.Int64
-	lat := make([][]time.Duration, concurrency)
-	errc := make(chan error, concurrency)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for c := 0; c < concurrency; c++ {
-		wg.Add(1)
-		go func(c int) {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(c), 99))
-			var body bytes.Buffer
-			for {
-				n := next.Add(1)
-				if n > int64(nTransfers) {
-					return
-				}
-				if n%20000 == 0 {
-					fmt.Fprintf(e.stderr, "\rbench ledger http: %d/%d transfers, %.0f/s   ", n, nTransfers, float64(n)/time.Since(start).Seconds())
-				}
-				code, b, took, err := postRandomTransfer(ctx, client, url, token, rng, acctIDs, idKind, &body)
-				if err != nil {
-					errc <- err
-					return
-				}
-				lat[c] = append(lat[c], took)
-				if code != 200 || !bytes.Contains(b, []byte(`"result":"ok"`)) {
-					errc <- fmt.Errorf("bench: transfer refused: %d %s", code, b)
-					return
-				}
-			}
-		}(c)
-	}
-	wg.Wait()
-	el := time.Since(start).Seconds()
-	fmt.Fprintf(e.stderr, "\r%80s\r", "")
-	close(errc)
-	if err := <-errc; err != nil {
+	l, err := ledgerLoad(ctx, e, []string{url}, token, acctIDs, nTransfers, concurrency, idKind, false)
+	if err != nil {
 		return benchResult{}, err
 	}
-	var all []time.Duration
-	for _, l := range lat {
-		all = append(all, l...)
-	}
+	all := l.latencies
+	el := l.seconds
 	return benchResult{Scenario: "http", Engine: string(p.DB.Engine), IDs: idKind, Accounts: nAccounts, Transfers: nTransfers, Concurrency: concurrency,
 		Seconds: round3(el), TransfersPerSec: float64(int(float64(nTransfers) / el)), P50ms: percentile(all, 0.50), P99ms: percentile(all, 0.99)}, nil
 }
@@ -391,6 +352,78 @@ func postRandomTransfer(ctx context.Context, client *http.Client, url, token str
 	t0 := time.Now()
 	code, b, err := postJSON(ctx, client, url, token, body.Bytes())
 	return code, b, time.Since(t0), err
+}
+
+// loadResult is what ledgerLoad measured.
+type loadResult struct {
+	seconds   float64
+	latencies []time.Duration
+	okBy      []int // answers "ok" per server
+	fiveXX    int
+}
+
+// ledgerLoad posts nTransfers random transfers from concurrency clients,
+// spread round robin over the servers at urls, each client waiting for its
+// answer before the next. A 5xx is counted when countFiveXX (several
+// processes, where whether writers queue or fail is what is measured),
+// else it stops the run like any answer other than "ok".
+func ledgerLoad(ctx context.Context, e *env, urls []string, token string, acctIDs []string, nTransfers, concurrency int, idKind string, countFiveXX bool) (loadResult, error) {
+	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConns: concurrency, MaxIdleConnsPerHost: concurrency, MaxConnsPerHost: concurrency}}
+	n := len(urls)
+	var next atomic.Int64
+	lat := make([][]time.Duration, concurrency)
+	okBy := make([]atomic.Int64, n)
+	var fiveXX atomic.Int64
+	errc := make(chan error, concurrency)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := 0; c < concurrency; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(c), 99))
+			url := urls[c%n]
+			var body bytes.Buffer
+			for {
+				k := next.Add(1)
+				if k > int64(nTransfers) {
+					return
+				}
+				if k%20000 == 0 {
+					fmt.Fprintf(e.stderr, "\rbench ledger http ×%d: %d/%d transfers, %.0f/s   ", n, k, nTransfers, float64(k)/time.Since(start).Seconds())
+				}
+				code, b, took, err := postRandomTransfer(ctx, client, url, token, rng, acctIDs, idKind, &body)
+				if err != nil {
+					errc <- err
+					return
+				}
+				lat[c] = append(lat[c], took)
+				switch {
+				case code >= 500 && countFiveXX:
+					fiveXX.Add(1)
+				case code == 200 && bytes.Contains(b, []byte(`"result":"ok"`)):
+					okBy[c%n].Add(1)
+				default:
+					errc <- fmt.Errorf("bench: transfer refused: %d %s", code, b)
+					return
+				}
+			}
+		}(c)
+	}
+	wg.Wait()
+	r := loadResult{seconds: time.Since(start).Seconds(), okBy: make([]int, n), fiveXX: int(fiveXX.Load())}
+	fmt.Fprintf(e.stderr, "\r%80s\r", "")
+	close(errc)
+	if err := <-errc; err != nil {
+		return r, err
+	}
+	for _, l := range lat {
+		r.latencies = append(r.latencies, l...)
+	}
+	for i := range okBy {
+		r.okBy[i] = int(okBy[i].Load())
+	}
+	return r, nil
 }
 
 // postJSON posts a JSON body with a bearer token and returns the status and

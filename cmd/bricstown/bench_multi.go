@@ -5,14 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"bricstown/internal/identity"
@@ -62,70 +59,19 @@ func benchLedgerProcesses(ctx context.Context, e *env, p *platform.Platform, dsn
 		defer srv.stop()
 		urls[i] = url + "/api/v1/ledger/transfers"
 	}
-	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConns: concurrency, MaxIdleConnsPerHost: concurrency, MaxConnsPerHost: concurrency}}
-
-	var next atomic.Int64
-	lat := make([][]time.Duration, concurrency)
-	okBy := make([]atomic.Int64, n)
-	var fiveXX atomic.Int64
-	errc := make(chan error, concurrency)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for c := 0; c < concurrency; c++ {
-		wg.Add(1)
-		go func(c int) {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(c), 99))
-			url := urls[c%n]
-			var body bytes.Buffer
-			for {
-				k := next.Add(1)
-				if k > int64(nTransfers) {
-					return
-				}
-				if k%20000 == 0 {
-					fmt.Fprintf(e.stderr, "\rbench ledger http ×%d: %d/%d transfers, %.0f/s   ", n, k, nTransfers, float64(k)/time.Since(start).Seconds())
-				}
-				code, b, took, err := postRandomTransfer(ctx, client, url, token, rng, acctIDs, idKind, &body)
-				if err != nil {
-					errc <- err
-					return
-				}
-				lat[c] = append(lat[c], took)
-				switch {
-				case code >= 500:
-					fiveXX.Add(1)
-				case code == 200 && bytes.Contains(b, []byte(`"result":"ok"`)):
-					okBy[c%n].Add(1)
-				default:
-					errc <- fmt.Errorf("bench: transfer refused: %d %s", code, b)
-					return
-				}
-			}
-		}(c)
-	}
-	wg.Wait()
-	el := time.Since(start).Seconds()
-	fmt.Fprintf(e.stderr, "\r%80s\r", "")
-	close(errc)
-	if err := <-errc; err != nil {
+	l, err := ledgerLoad(ctx, e, urls, token, acctIDs, nTransfers, concurrency, idKind, true)
+	if err != nil {
 		return benchResult{}, err
 	}
-	var all []time.Duration
+	all, el, per, errs := l.latencies, l.seconds, l.okBy, l.fiveXX
 	var slowest time.Duration
-	for _, l := range lat {
-		all = append(all, l...)
-		for _, d := range l {
-			slowest = max(slowest, d)
-		}
-	}
-	per := make([]int, n)
 	ok := 0
-	for i := range okBy {
-		per[i] = int(okBy[i].Load())
-		ok += per[i]
+	for _, d := range all {
+		slowest = max(slowest, d)
 	}
-	errs := int(fiveXX.Load())
+	for _, k := range per {
+		ok += k
+	}
 	return benchResult{Scenario: "http", Engine: string(p.DB.Engine), IDs: idKind, Accounts: nAccounts, Transfers: nTransfers, Concurrency: concurrency,
 		Seconds: round3(el), TransfersPerSec: float64(int(float64(ok) / el)), P50ms: percentile(all, 0.50), P99ms: percentile(all, 0.99),
 		Processes: n, Errors5xx: &errs, MaxMs: round3(slowest.Seconds() * 1000), PerProcess: per}, nil
