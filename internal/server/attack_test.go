@@ -3,10 +3,8 @@ package server
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -635,28 +633,7 @@ func attackEscalation(t *testing.T, w *attackWorld) {
 func attackLoginCost(t *testing.T, w *attackWorld) {
 	f := w.f
 	ts, ids := loginServer(t, f, "", 2)
-	var wg sync.WaitGroup
-	statuses := make(chan int, 50)
-	for i := 0; i < 50; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			statuses <- loginOnce(t, ts.URL, "trader@gujtextile.in", "not the password")
-		}()
-	}
-	wg.Wait()
-	close(statuses)
-	count := map[int]int{}
-	for s := range statuses {
-		count[s]++
-	}
-	st := ids.PasswordStats()
-	if st.Evaluations > identity.LoginBurst || st.PeakConcurrent > 2 {
-		t.Fatalf("%d evaluations (limit %d), %d at once (2 slots); statuses %v", st.Evaluations, identity.LoginBurst, st.PeakConcurrent, count)
-	}
-	if count[http.StatusUnauthorized] > identity.LoginBurst || count[http.StatusTooManyRequests] < 50-identity.LoginBurst {
-		t.Fatalf("statuses %v", count)
-	}
+	wrongPasswordBurst(t, ts.URL, ids, "trader@gujtextile.in")
 }
 
 // Attack 4: a declarant cannot record a guarantee of its own making (any
