@@ -206,8 +206,10 @@ func normalizeLocode(code string) string {
 }
 
 // Location finds a UN/LOCODE entry ("KZHOR", "kz hor"). Only the BRICS
-// member and partner countries plus Armenia and Kyrgyzstan are embedded,
-// which keeps the binary small; other countries' codes are not found.
+// member and partner countries, Armenia and Kyrgyzstan, and the countries
+// the corridors through Kazakhstan cross (AZ GE TR PL DE TM TJ MN) are
+// embedded, which keeps the binary small; other countries' codes are not
+// found.
 func (d *Data) Location(code string) (Location, bool) {
 	i, ok := d.locIdx[normalizeLocode(code)]
 	if !ok {
