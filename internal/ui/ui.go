@@ -152,6 +152,7 @@ var navigation = []NavItem{
 	{Path: "/fx/reference", Key: "fxref.nav"},
 	{Path: "/settlement", Key: "settle.nav"},
 	{Path: "/obligations", Key: "oblig.nav"},
+	{Path: "/obligations/runs", Key: "oblig.nav_runs"},
 	{Path: "/customs", Key: "customs.nav"},
 	{Path: "/customs/console", Key: "customs.nav_console"},
 	{Path: "/customs/quarantine", Key: "customs.nav_quarantine"},
