@@ -1,9 +1,12 @@
 package server
 
 import (
+	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"bricstown/internal/identity"
 )
@@ -79,4 +82,73 @@ func TestAdminRunsClearingWithoutInvoices(t *testing.T) {
 	for _, lang := range []string{"ru", "zh", "kk", "pt"} {
 		wantIn(t, admin.get(t, "/obligations/runs?lang="+lang), 200, `id="run-now"`)
 	}
+}
+
+// The register's list finds invoices by number or counterparty, filters by
+// status and currency, and pages by cursor with links that keep the
+// filters; another company finds none of them.
+func TestInvoiceListSearchAndPaging(t *testing.T) {
+	f := getFixture(t)
+	grainTok := f.token(t, "Kazakh Grain Export", identity.Trader)
+	energyOrg := f.orgs["Siberian Energy Trading"]
+	ccy := f.freshCurrency(t)
+	due := time.Now().UTC().AddDate(0, 1, 0).Format("2006-01-02")
+	var batch []any
+	for i := range 53 {
+		batch = append(batch, map[string]any{"number": fmt.Sprintf("UXS-%s-%02d", ccy, i), "debtor": energyOrg.ID, "amount": "10.00", "currency": ccy, "due_date": due})
+	}
+	if r := f.call(t, "POST", "/api/v1/obligations/invoices", grainTok, map[string]any{"invoices": batch}); r.status != 201 {
+		t.Fatalf("batch: %d %s", r.status, r.body)
+	}
+	prefix := "UXS-" + ccy
+
+	// Forbidden first: a company that is no party finds nothing, by
+	// number or by the parties' names, on the page or through the API.
+	stranger := f.browser(t, "trader@capefruit.za")
+	for _, q := range []string{prefix, "Siberian Energy", "Kazakh Grain"} {
+		r := stranger.get(t, "/obligations?q="+url.QueryEscape(q)+"&currency="+ccy)
+		wantIn(t, r, 200, `id="no-match"`)
+		if strings.Contains(string(r.body), prefix) && !strings.Contains(string(r.body), `value="`+prefix+`"`) {
+			t.Errorf("a stranger finds %q", q)
+		}
+	}
+	strangerTok := f.token(t, "Nile Cotton Company", identity.Trader)
+	if l := items(t, f.call(t, "GET", "/api/v1/obligations/invoices?q="+prefix, strangerTok, nil)); len(l) != 0 {
+		t.Fatalf("a stranger's API search: %v", l)
+	}
+
+	// The creditor pages through its 53 invoices, 50 and 3, filters kept.
+	grain := f.browser(t, "trader@kazgrain.kz")
+	r := grain.get(t, "/obligations?q="+strings.ToLower(prefix)+"&currency="+ccy+"&status=open")
+	wantIn(t, r, 200, `role="search"`, `id="filter-clear"`, `id="invoices-next"`)
+	if n := strings.Count(string(r.body), `<tr id="inv-`); n != 50 {
+		t.Fatalf("first page: %d rows", n)
+	}
+	m := regexp.MustCompile(`href="/obligations\?([^"#]+)#list-h" rel="next"`).FindStringSubmatch(string(r.body))
+	if m == nil {
+		t.Fatal("no next link")
+	}
+	next, _ := url.ParseQuery(strings.ReplaceAll(m[1], "&amp;", "&"))
+	if next.Get("q") != strings.ToLower(prefix) || next.Get("currency") != ccy || next.Get("status") != "open" || next.Get("before") == "" {
+		t.Fatalf("the next link drops a filter: %v", next)
+	}
+	r = grain.get(t, "/obligations?"+next.Encode())
+	wantIn(t, r, 200, `id="invoices-first"`)
+	if n := strings.Count(string(r.body), `<tr id="inv-`); n != 3 || strings.Contains(string(r.body), `id="invoices-next"`) {
+		t.Fatalf("second page: %d rows", n)
+	}
+	// By the counterparty's name; the debtor finds them by the creditor's.
+	r = grain.get(t, "/obligations?q=siberian+energy&currency="+ccy)
+	if n := strings.Count(string(r.body), `<tr id="inv-`); n != 50 {
+		t.Fatalf("by counterparty: %d rows", n)
+	}
+	energyTok := f.token(t, "Siberian Energy Trading", identity.Trader)
+	if l := items(t, f.call(t, "GET", "/api/v1/obligations/invoices?limit=100&q=kazakh+grain&currency="+ccy, energyTok, nil)); len(l) != 53 {
+		t.Fatalf("the debtor's API search: %d", len(l))
+	}
+	// Nothing cleared yet; a bad filter is refused beside its field, in
+	// the page's language.
+	wantIn(t, grain.get(t, "/obligations?currency="+ccy+"&status=cleared"), 200, `id="no-match"`)
+	r = grain.get(t, "/obligations?status=paid&lang=ru")
+	wantIn(t, r, 400, "Выберите статус из списка.", `aria-invalid`)
 }
