@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"bricstown/internal/audit"
 	"bricstown/internal/identity"
 )
 
@@ -151,4 +153,53 @@ func TestInvoiceListSearchAndPaging(t *testing.T) {
 	wantIn(t, grain.get(t, "/obligations?currency="+ccy+"&status=cleared"), 200, `id="no-match"`)
 	r = grain.get(t, "/obligations?status=paid&lang=ru")
 	wantIn(t, r, 400, "Выберите статус из списка.", `aria-invalid`)
+}
+
+var reAuditDetail = regexp.MustCompile(`(?s)<td class="audit-detail">(.*?)</td>`)
+
+// The audit log's details are said in the reader's language: every entry
+// the services write is read back into a kind and arguments, so a page in
+// ru, zh, kk or pt marks nothing as English, and the amounts are written
+// as the language writes numbers.
+func TestAuditDetailsSpeakTheirLanguage(t *testing.T) {
+	f := getFixture(t)
+	admin := f.browser(t, "admin@town.kz")
+	// Forbidden first: a trader has no audit log, an org admin only its own.
+	if r := f.browser(t, "trader@kazgrain.kz").get(t, "/audit"); r.status != 403 {
+		t.Fatalf("a trader opens the audit log: %d", r.status)
+	}
+	englishMark := map[string]string{"ru": "(на английском)", "zh": "（英文）", "kk": "(ағылшынша)", "pt": "(em inglês)"}
+	for _, lang := range []string{"ru", "zh", "kk", "pt"} {
+		english := 0
+		details := 0
+		for _, q := range []string{"", "&action=ledger.", "&action=settlement.", "&action=fx.", "&action=obligations.", "&action=customs.", "&action=guarantee.", "&action=user."} {
+			r := admin.get(t, "/audit?lang="+lang+q)
+			wantIn(t, r, 200)
+			for _, m := range reAuditDetail.FindAllStringSubmatch(string(r.body), -1) {
+				if strings.TrimSpace(m[1]) == "" {
+					continue
+				}
+				details++
+				if strings.Contains(m[1], `lang="en"`) {
+					english++
+					t.Logf("%s: English detail %s", lang, m[1])
+				}
+			}
+		}
+		if details < 20 {
+			t.Fatalf("%s: only %d details: the test reads too little", lang, details)
+		}
+		if english > 0 {
+			t.Errorf("%s: %d details only in English", lang, english)
+		}
+	}
+	// An entry no form reads back is shown as stored, marked as English.
+	if err := f.db.AppendAudit(context.Background(), audit.Record{ActorUser: "system", Action: "ledger.account.create", SubjectType: "ledger_account",
+		SubjectID: v7(), After: "mystery", Detail: "a line no form reads"}); err != nil {
+		t.Fatal(err)
+	}
+	for lang, mark := range englishMark {
+		r := admin.get(t, "/audit?lang="+lang+"&action=ledger.account.create")
+		wantIn(t, r, 200, `<span lang="en">a line no form reads</span> <span class="muted small">`+mark+`</span>`)
+	}
 }

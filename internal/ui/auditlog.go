@@ -62,7 +62,10 @@ type auditRow struct {
 	Action, ActionText           string
 	Subject, SubjectKind, Link   string
 	SubjectID, SubjectShort      string
-	Before, After, Detail, OrgID string
+	Change, Detail, OrgID        string
+	// ChangeEnglish and DetailEnglish mark text that is the stored
+	// English (an entry no form reads back), shown as such.
+	ChangeEnglish, DetailEnglish bool
 }
 
 type filterOption struct{ Value, Text string }
@@ -137,7 +140,9 @@ func (p *Pages) AuditLog(w http.ResponseWriter, r *http.Request) {
 	rows := make([]auditRow, len(entries))
 	for i, e := range entries {
 		row := auditRow{Seq: e.Seq, At: e.At, Action: e.Action, ActionText: p.actionText(v, e.Action), SubjectID: e.SubjectID, SubjectShort: shortID(e.SubjectID),
-			Before: e.Before, After: e.After, Detail: e.Detail, OrgID: e.OrgID}
+			OrgID: e.OrgID}
+		row.Detail, row.DetailEnglish = p.auditDetail(v, people, e)
+		row.Change, row.ChangeEnglish = p.auditChange(v, e, !row.DetailEnglish)
 		if e.ActorUser == "system" || e.ActorUser == "" {
 			row.System = true
 		} else {
