@@ -193,6 +193,16 @@ func TestAuditDetailsSpeakTheirLanguage(t *testing.T) {
 			t.Errorf("%s: %d details only in English", lang, english)
 		}
 	}
+	// The older-entries link keeps the filters as a query string.
+	r := admin.get(t, "/audit?action=ledger.")
+	m := regexp.MustCompile(`href="([^"]*)" rel="next" id="audit-older"`).FindStringSubmatch(string(r.body))
+	if m == nil {
+		t.Fatal("no link to older entries")
+	}
+	u, err := url.Parse(strings.ReplaceAll(m[1], "&amp;", "&"))
+	if err != nil || u.Path != "/audit" || u.Query().Get("action") != "ledger." || u.Query().Get("before") == "" {
+		t.Fatalf("the older-entries link %q drops its filters", m[1])
+	}
 	// An entry no form reads back is shown as stored, marked as English.
 	if err := f.db.AppendAudit(context.Background(), audit.Record{ActorUser: "system", Action: "ledger.account.create", SubjectType: "ledger_account",
 		SubjectID: v7(), After: "mystery", Detail: "a line no form reads"}); err != nil {

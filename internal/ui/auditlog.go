@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -55,14 +56,14 @@ func (p *Pages) actionText(v *View, action string) string {
 }
 
 type auditRow struct {
-	Seq                          int64
-	At                           time.Time
-	Who, WhoOrg, Email           string
-	System                       bool
-	Action, ActionText           string
-	Subject, SubjectKind, Link   string
-	SubjectID, SubjectShort      string
-	Change, Detail, OrgID        string
+	Seq                        int64
+	At                         time.Time
+	Who, WhoOrg, Email         string
+	System                     bool
+	Action, ActionText         string
+	Subject, SubjectKind, Link string
+	SubjectID, SubjectShort    string
+	Change, Detail, OrgID      string
 	// ChangeEnglish and DetailEnglish mark text that is the stored
 	// English (an entry no form reads back), shown as such.
 	ChangeEnglish, DetailEnglish bool
@@ -198,7 +199,8 @@ func (p *Pages) AuditLog(w http.ResponseWriter, r *http.Request) {
 		}
 		p.sortOptions(v, actors)
 	}
-	nextLink := ""
+	var nextLink template.URL // built with url.Values, so already escaped
+
 	if next > 0 {
 		vals := url.Values{}
 		for k, x := range form {
@@ -207,7 +209,7 @@ func (p *Pages) AuditLog(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		vals.Set("before", strconv.FormatInt(next, 10))
-		nextLink = vals.Encode()
+		nextLink = template.URL("/audit?" + vals.Encode())
 	}
 	filtered := false
 	for _, x := range form {
