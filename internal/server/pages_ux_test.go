@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/url"
 	"regexp"
 	"strings"
@@ -11,6 +12,8 @@ import (
 
 	"bricstown/internal/audit"
 	"bricstown/internal/identity"
+	"bricstown/internal/problem"
+	"bricstown/internal/ui"
 )
 
 // The platform administrator runs clearing but sees no company's invoices:
@@ -211,5 +214,76 @@ func TestAuditDetailsSpeakTheirLanguage(t *testing.T) {
 	for lang, mark := range englishMark {
 		r := admin.get(t, "/audit?lang="+lang+"&action=ledger.account.create")
 		wantIn(t, r, 200, `<span lang="en">a line no form reads</span> <span class="muted small">`+mark+`</span>`)
+	}
+}
+
+var (
+	reFieldErrorText = regexp.MustCompile(`(?s)<span class="field-error" role="alert">(.*?)</span>`)
+	reCSVFaultText   = regexp.MustCompile(`(?s)<li>(?:[^<]*<code>[^<]*</code>)?:? ?([^<]*)</li>`)
+	reLatinWord      = regexp.MustCompile(`[A-Za-z]{4,}`)
+	reOtherLetter    = regexp.MustCompile(`[^\x00-\x7F]`)
+)
+
+// A refused form's field messages are never the services' English on a
+// ru, zh, kk or pt page: the add-invoice form, the CSV upload (whose
+// faults are listed line by line) and the user form, each made to fail.
+func TestFieldErrorsSpeakTheirLanguage(t *testing.T) {
+	f := getFixture(t)
+	cats, err := ui.LoadCatalogs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	enText := map[string]bool{}
+	for _, s := range cats["en"] {
+		enText[s] = true
+	}
+	english := func(lang, s string) bool {
+		s = strings.TrimSpace(html.UnescapeString(s))
+		if s == "" {
+			return false
+		}
+		if _, _, coded := problem.FieldCode(s); coded || enText[s] {
+			return true
+		}
+		// Cyrillic and Chinese pages: a sentence in Latin letters alone.
+		return lang != "pt" && reLatinWord.MatchString(s) && !reOtherLetter.MatchString(s)
+	}
+	trader := f.browser(t, "trader@kazgrain.kz")
+	grain := f.orgs["Kazakh Grain Export"]
+	orgAdmin := f.browser(t, "admin@kazgrain.kz")
+	for _, lang := range []string{"ru", "zh", "kk", "pt"} {
+		var texts []string
+		r := trader.post(t, "/obligations/invoices?lang="+lang, url.Values{"debtor": {grain.ID}, "number": {strings.Repeat("N", 65)},
+			"amount": {"1"}, "currency": {"KZT"}, "issue_date": {"2026-01-10"}, "due_date": {"2025-01-01"}})
+		wantIn(t, r, 400, `class="field-error"`)
+		for _, m := range reFieldErrorText.FindAllStringSubmatch(string(r.body), -1) {
+			texts = append(texts, m[1])
+		}
+		r = trader.post(t, "/obligations/invoices/csv?lang="+lang, url.Values{"csv_text": {"debtor,creditor,amount,currency,due_date,number\n" +
+			"nobody,,1.00,KZT,2026-13-01,X\n" + grain.RegID + ",,abc,XAU,2026-01-01,Y\n"}})
+		wantIn(t, r, 400, `id="csv-faults"`)
+		faults := string(r.body)[strings.Index(string(r.body), `id="csv-faults"`):]
+		faults = faults[:strings.Index(faults, "</ul>")]
+		n := 0
+		for _, m := range reCSVFaultText.FindAllStringSubmatch(faults, -1) {
+			texts = append(texts, m[1])
+			n++
+		}
+		if n < 3 {
+			t.Fatalf("%s: only %d CSV faults listed: %s", lang, n, faults)
+		}
+		r = orgAdmin.post(t, "/org/users?lang="+lang, url.Values{"name": {"Dup"}, "email": {"trader@kazgrain.kz"}, "password": {"long enough password"},
+			"roles": {"trader"}})
+		for _, m := range reFieldErrorText.FindAllStringSubmatch(string(r.body), -1) {
+			texts = append(texts, m[1])
+		}
+		if len(texts) < 6 {
+			t.Fatalf("%s: only %d field messages: the test reads too little", lang, len(texts))
+		}
+		for _, s := range texts {
+			if english(lang, s) {
+				t.Errorf("%s: field message in English: %q", lang, s)
+			}
+		}
 	}
 }

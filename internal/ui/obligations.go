@@ -156,7 +156,7 @@ func (p *Pages) renderObligations(w http.ResponseWriter, r *http.Request, st obl
 		var pe *problem.Error
 		if errors.As(st.csvErr, &pe) && pe.Code != problem.Internal {
 			for k, msg := range pe.Fields {
-				f := csvFault{Where: k, Text: msg}
+				f := csvFault{Where: k, Text: p.fieldWords(v, msg)}
 				if n, err := fmt.Sscanf(k, "line %d", &f.Line); n == 1 && err == nil {
 					f.Where = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(k, "line "+strconv.Itoa(f.Line)), ":"))
 				}
