@@ -147,8 +147,11 @@ type Filter struct {
 	Currency string
 	// Confirmed: nil both, else only confirmed (true) or unconfirmed.
 	Confirmed *bool
-	Before    string // id cursor: invoices with smaller ids
-	Limit     int
+	// Search finds invoices whose number or counterparty's name contains
+	// it, case-insensitively (at most 100 characters).
+	Search string
+	Before string // id cursor: invoices with smaller ids
+	Limit  int
 }
 
 // SummaryRow totals one organisation's invoices by currency, side and

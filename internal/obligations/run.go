@@ -245,14 +245,15 @@ func (s *Service) Runs(ctx context.Context, p *identity.Principal, beforeNumber 
 	return s.store.ListRuns(ctx, beforeNumber, limit)
 }
 
-// RunSetOffs lists the set-offs of a run on invoices p may see.
+// RunSetOffs lists the set-offs of a run on invoices p's organisation owes
+// or is owed. The platform administrator, who sees no company's invoices,
+// gets none: a run's figures and firm lines are its report.
 func (s *Service) RunSetOffs(ctx context.Context, p *identity.Principal, r Run, limit int) ([]SetOffLine, error) {
 	if p == nil {
 		return nil, problem.New(problem.Unauthenticated, "sign in to see clearing runs")
 	}
-	org := p.OrgID
-	if p.Has(identity.PlatformAdmin) {
-		org = ""
+	if !HoldsInvoices(p) {
+		return nil, nil
 	}
-	return s.store.RunSetOffs(ctx, r.Number, org, limit)
+	return s.store.RunSetOffs(ctx, r.Number, p.OrgID, limit)
 }

@@ -135,8 +135,8 @@ func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := obligations.Filter{OrgID: q.Get("org"), Side: obligations.Side(q.Get("side")), Status: obligations.Status(q.Get("status")),
-		Currency: q.Get("currency"), Before: cursor, Limit: limit + 1}
+	f := obligations.Filter{Side: obligations.Side(q.Get("side")), Status: obligations.Status(q.Get("status")),
+		Currency: q.Get("currency"), Search: q.Get("q"), Before: cursor, Limit: limit + 1}
 	switch q.Get("confirmed") {
 	case "":
 	case "true":

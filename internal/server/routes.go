@@ -6,6 +6,7 @@ import (
 
 	"bricstown/internal/customs"
 	"bricstown/internal/identity"
+	"bricstown/internal/obligations"
 )
 
 // Access says who may call a route. Exactly one of Public, AnyUser or Roles
@@ -81,6 +82,13 @@ var guaranteeRead = roles(admin, orgAdmin, identity.Trader, identity.BankOperato
 // authority's administrator.
 var customsDeclarant = narrowed(roles(identity.Trader, orgAdmin), func(_ context.Context, p *identity.Principal) bool {
 	return customs.AuthorityOf(p) == customs.ByDeclarant
+})
+
+// invoiceHolders is who works with a company's invoices: its traders and
+// administrators, not the platform administrator, who runs clearing and
+// reads runs (obligations.HoldsInvoices).
+var invoiceHolders = narrowed(roles(identity.Trader, orgAdmin), func(_ context.Context, p *identity.Principal) bool {
+	return obligations.HoldsInvoices(p)
 })
 
 // fxQuoting is who publishes prices and fees: a bank's operators, except
@@ -173,11 +181,11 @@ func (s *Server) routes() []Route {
 		api("GET", "/api/v1/settlement/cost-model", settleRead, s.costModel),
 
 		// Obligation clearing (MTCS).
-		{Method: "POST", Pattern: "/api/v1/obligations/invoices", Access: roles(identity.Trader, orgAdmin), Handler: s.createInvoices, BodyLimit: obligationsBodyLimit},
-		{Method: "POST", Pattern: "/api/v1/obligations/invoices/csv", Access: roles(identity.Trader, orgAdmin), Handler: s.importInvoicesCSV, BodyLimit: obligationsBodyLimit},
-		api("GET", "/api/v1/obligations/invoices", roles(admin, orgAdmin, identity.Trader), s.listInvoices),
-		api("GET", "/api/v1/obligations/invoices/{id}", roles(admin, orgAdmin, identity.Trader), s.getInvoice),
-		api("POST", "/api/v1/obligations/invoices/{id}/confirm", roles(identity.Trader, orgAdmin), s.confirmInvoice),
+		{Method: "POST", Pattern: "/api/v1/obligations/invoices", Access: invoiceHolders, Handler: s.createInvoices, BodyLimit: obligationsBodyLimit},
+		{Method: "POST", Pattern: "/api/v1/obligations/invoices/csv", Access: invoiceHolders, Handler: s.importInvoicesCSV, BodyLimit: obligationsBodyLimit},
+		api("GET", "/api/v1/obligations/invoices", invoiceHolders, s.listInvoices),
+		api("GET", "/api/v1/obligations/invoices/{id}", invoiceHolders, s.getInvoice),
+		api("POST", "/api/v1/obligations/invoices/{id}/confirm", invoiceHolders, s.confirmInvoice),
 		api("POST", "/api/v1/obligations/runs", roles(admin), s.createRun),
 		api("GET", "/api/v1/obligations/runs", roles(admin, orgAdmin, identity.Trader), s.listRuns),
 		api("GET", "/api/v1/obligations/runs/{id}", roles(admin, orgAdmin, identity.Trader), s.getRun),
@@ -243,10 +251,11 @@ func (s *Server) routes() []Route {
 		page("POST", "/org/users", roles(admin, orgAdmin), s.ui.CreateUser),
 		page("POST", "/org/tokens", roles(admin, orgAdmin), s.ui.CreateToken),
 		page("POST", "/org/tokens/{token}/revoke", roles(admin, orgAdmin), s.ui.RevokeToken),
-		page("GET", "/obligations", roles(admin, orgAdmin, identity.Trader), s.ui.ObligationsPage),
-		page("POST", "/obligations/invoices", roles(identity.Trader, orgAdmin), s.ui.ObligationsCreate),
-		{Method: "POST", Pattern: "/obligations/invoices/csv", Access: roles(identity.Trader, orgAdmin), Handler: s.ui.ObligationsImport, Page: true, BodyLimit: obligationsBodyLimit + 64<<10},
-		page("POST", "/obligations/invoices/{id}/confirm", roles(identity.Trader, orgAdmin), s.ui.ObligationsConfirm),
+		page("GET", "/obligations", invoiceHolders, s.ui.ObligationsPage),
+		page("POST", "/obligations/invoices", invoiceHolders, s.ui.ObligationsCreate),
+		{Method: "POST", Pattern: "/obligations/invoices/csv", Access: invoiceHolders, Handler: s.ui.ObligationsImport, Page: true, BodyLimit: obligationsBodyLimit + 64<<10},
+		page("POST", "/obligations/invoices/{id}/confirm", invoiceHolders, s.ui.ObligationsConfirm),
+		page("GET", "/obligations/runs", roles(admin), s.ui.ClearingRunsPage),
 		page("POST", "/obligations/runs", roles(admin), s.ui.ObligationsRun),
 		page("GET", "/obligations/runs/{id}", roles(admin, orgAdmin, identity.Trader), s.ui.ObligationRunPage),
 		page("GET", "/admin/orgs", roles(admin), s.ui.Orgs),

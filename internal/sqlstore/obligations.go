@@ -172,6 +172,12 @@ func (db *DB) ListInvoices(ctx context.Context, f obligations.Filter) ([]obligat
 			confirmed = 1
 		}
 	}
+	// The search finds an invoice by its number or by the counterparty's
+	// name (the other party's, not the caller's own).
+	search := ""
+	if f.Search != "" {
+		search = likePattern(f.Search)
+	}
 	rows, err := db.SQL.QueryContext(ctx, `SELECT `+obligationInvoiceCols+obligationInvoiceFrom+`
 		WHERE ($1 = '' OR ($2 <> 'payable' AND i.creditor_org = $1) OR ($2 <> 'receivable' AND i.debtor_org = $1))
 		AND ($3 = '' OR i.currency = $3)
@@ -179,7 +185,10 @@ func (db *DB) ListInvoices(ctx context.Context, f obligations.Filter) ([]obligat
 			OR ($4 = 'cleared' AND i.outstanding = 0))
 		AND ($5 = 0 OR ($5 = 1 AND i.confirmed_at > 0) OR ($5 = 2 AND i.confirmed_at = 0))
 		AND ($6 = '' OR i.id < $6)
-		ORDER BY i.id DESC LIMIT $7`, f.OrgID, string(f.Side), f.Currency, string(f.Status), confirmed, f.Before, f.Limit)
+		AND ($8 = '' OR LOWER(i.number) LIKE $8 ESCAPE '\'
+			OR ($1 = '' OR i.debtor_org = $1) AND LOWER(c.name) LIKE $8 ESCAPE '\'
+			OR ($1 = '' OR i.creditor_org = $1) AND LOWER(d.name) LIKE $8 ESCAPE '\')
+		ORDER BY i.id DESC LIMIT $7`, f.OrgID, string(f.Side), f.Currency, string(f.Status), confirmed, f.Before, f.Limit, search)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list invoices: %w", err)
 	}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -156,8 +157,30 @@ func TestObligationInvoicesIdempotentAllOrNothingAndScoped(t *testing.T) {
 		if l := list(a, obligations.Filter{OrgID: w.orgs[1].ID, Currency: "CNY"}); len(l) != 1 {
 			t.Fatalf("a company's org filter must be ignored: %+v", l)
 		}
-		if l := list(w.admin, obligations.Filter{}); len(l) != 2 {
-			t.Fatalf("admin's list %+v", l)
+		// The platform administrator runs clearing but reads no company's
+		// invoices, whether listing, by id or by an unknown id.
+		if _, err := w.svc.Invoices(ctx, w.admin, obligations.Filter{}); !problem.Is(err, problem.Forbidden) {
+			t.Fatalf("admin lists invoices: %v", err)
+		}
+		for _, id := range []string{out[0].Invoice.ID, "0190f0c8-0000-7000-8000-000000000000"} {
+			if _, err := w.svc.Invoice(ctx, w.admin, id); !problem.Is(err, problem.Forbidden) {
+				t.Fatalf("admin reads invoice %s: %v", id, err)
+			}
+		}
+		// Search by number or by the counterparty's name, never the
+		// caller's own name, and a stranger finds nothing.
+		for _, c := range []struct {
+			who  *identity.Principal
+			q    string
+			want int
+		}{{a, "inv-2", 1}, {a, "INV", 2}, {a, "firm b", 1}, {a, "Firm C", 1}, {a, "firm a", 0}, {b, "firm a", 1}, {b, "firm c", 0},
+			{a, "50%", 0}, {a, "inv_", 0}, {w.staff[2], "inv-1", 0}, {w.staff[2], "firm b", 0}} {
+			if l := list(c.who, obligations.Filter{Search: c.q}); len(l) != c.want {
+				t.Errorf("%s searches %q: %d invoices, want %d", c.who.OrgID, c.q, len(l), c.want)
+			}
+		}
+		if _, err := w.svc.Invoices(ctx, a, obligations.Filter{Search: strings.Repeat("x", 101)}); !problem.Is(err, problem.Invalid) {
+			t.Fatalf("a long search: %v", err)
 		}
 		f := false
 		if l := list(a, obligations.Filter{Confirmed: &f, Status: obligations.Open}); len(l) != 2 {

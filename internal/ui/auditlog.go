@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -55,14 +56,17 @@ func (p *Pages) actionText(v *View, action string) string {
 }
 
 type auditRow struct {
-	Seq                          int64
-	At                           time.Time
-	Who, WhoOrg, Email           string
-	System                       bool
-	Action, ActionText           string
-	Subject, SubjectKind, Link   string
-	SubjectID, SubjectShort      string
-	Before, After, Detail, OrgID string
+	Seq                        int64
+	At                         time.Time
+	Who, WhoOrg, Email         string
+	System                     bool
+	Action, ActionText         string
+	Subject, SubjectKind, Link string
+	SubjectID, SubjectShort    string
+	Change, Detail, OrgID      string
+	// ChangeEnglish and DetailEnglish mark text that is the stored
+	// English (an entry no form reads back), shown as such.
+	ChangeEnglish, DetailEnglish bool
 }
 
 type filterOption struct{ Value, Text string }
@@ -137,7 +141,9 @@ func (p *Pages) AuditLog(w http.ResponseWriter, r *http.Request) {
 	rows := make([]auditRow, len(entries))
 	for i, e := range entries {
 		row := auditRow{Seq: e.Seq, At: e.At, Action: e.Action, ActionText: p.actionText(v, e.Action), SubjectID: e.SubjectID, SubjectShort: shortID(e.SubjectID),
-			Before: e.Before, After: e.After, Detail: e.Detail, OrgID: e.OrgID}
+			OrgID: e.OrgID}
+		row.Detail, row.DetailEnglish = p.auditDetail(v, people, e)
+		row.Change, row.ChangeEnglish = p.auditChange(v, e, !row.DetailEnglish)
 		if e.ActorUser == "system" || e.ActorUser == "" {
 			row.System = true
 		} else {
@@ -193,7 +199,8 @@ func (p *Pages) AuditLog(w http.ResponseWriter, r *http.Request) {
 		}
 		p.sortOptions(v, actors)
 	}
-	nextLink := ""
+	var nextLink template.URL // built with url.Values, so already escaped
+
 	if next > 0 {
 		vals := url.Values{}
 		for k, x := range form {
@@ -202,7 +209,7 @@ func (p *Pages) AuditLog(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		vals.Set("before", strconv.FormatInt(next, 10))
-		nextLink = vals.Encode()
+		nextLink = template.URL("/audit?" + vals.Encode())
 	}
 	filtered := false
 	for _, x := range form {

@@ -245,7 +245,10 @@ func (p *Pages) customsFieldErrs(v *View, err error) map[string]fieldErr {
 		// has a code; English otherwise, which a non-English page then
 		// leaves out where the catalogue already says what the field needs.
 		detail, coded := p.fieldMessage(v, msg)
-		fe := fieldErr{Msg: detail}
+		fe := fieldErr{Msg: p.fieldWords(v, msg)}
+		if code := ledgerCodeText(p, v, msg); code != "" {
+			fe.Msg = code
+		}
 		if key := "customs.err." + norm; p.has(key) {
 			fe = fieldErr{Msg: v.T(key), Detail: detail}
 			if slices.Contains(noDetail, norm) || msg == "required" || !coded && v.Lang != "en" { // the detail is the service's English

@@ -158,7 +158,7 @@ func (p *Pages) formFail(v *View, err error, prefix string, rename map[string]st
 				msg = v.T(prefix + name)
 			case p.has(prefix + first):
 				msg = v.T(prefix + first)
-			default:
+			default: // formError has already worded it (Pages.fieldText)
 				msg, _ = p.fieldMessage(v, msg)
 			}
 			if _, dup := fields[name]; !dup {

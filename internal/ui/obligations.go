@@ -24,6 +24,7 @@ import (
 // Limits of what one page shows; the API pages through everything.
 const (
 	obligListLimit   = 100
+	obligPage        = 50 // invoices per page of the register's list
 	obligRunsShown   = 20
 	obligChartRuns   = 12
 	obligChartFirms  = 12
@@ -155,7 +156,7 @@ func (p *Pages) renderObligations(w http.ResponseWriter, r *http.Request, st obl
 		var pe *problem.Error
 		if errors.As(st.csvErr, &pe) && pe.Code != problem.Internal {
 			for k, msg := range pe.Fields {
-				f := csvFault{Where: k, Text: msg}
+				f := csvFault{Where: k, Text: p.fieldWords(v, msg)}
 				if n, err := fmt.Sscanf(k, "line %d", &f.Line); n == 1 && err == nil {
 					f.Where = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(k, "line "+strconv.Itoa(f.Line)), ":"))
 				}
@@ -237,25 +238,48 @@ func (p *Pages) renderObligations(w http.ResponseWriter, r *http.Request, st obl
 			toConfirm = append(toConfirm, p.obligRow(v, &pending[i], today))
 		}
 	}
-	f := obligations.Filter{Limit: obligListLimit + 1}
-	side := r.URL.Query().Get("side")
-	if !admin && (side == string(obligations.Receivable) || side == string(obligations.Payable)) {
-		f.Side = obligations.Side(side)
-	} else {
-		side = ""
-	}
+	// The list: a GET form's filters are the state, paged by cursor.
+	q := r.URL.Query()
+	filter := map[string]string{"q": strings.TrimSpace(q.Get("q")), "side": q.Get("side"), "status": q.Get("status"), "currency": q.Get("currency")}
+	f := obligations.Filter{Search: filter["q"], Side: obligations.Side(filter["side"]), Status: obligations.Status(filter["status"]),
+		Currency: filter["currency"], Before: q.Get("before"), Limit: obligPage + 1}
 	invs, err := p.Obligations.Invoices(ctx, pr, f)
 	if err != nil {
-		p.Error(w, r, statusOfErr(err), err)
-		return
+		if problem.CodeOf(err) != problem.Invalid || st.formErr != nil || st.csvErr != nil {
+			p.Error(w, r, statusOfErr(err), err)
+			return
+		}
+		status = p.formFail(v, err, "oblig.filter.", nil)
+		invs = nil
 	}
-	more := len(invs) > obligListLimit
-	if more {
-		invs = invs[:obligListLimit]
+	var next template.URL // built from url.Values, so already escaped
+	if len(invs) > obligPage {
+		invs = invs[:obligPage]
+		vals := url.Values{}
+		for k, x := range filter {
+			if x != "" {
+				vals.Set(k, x)
+			}
+		}
+		vals.Set("before", invs[len(invs)-1].ID)
+		next = template.URL("/obligations?" + vals.Encode() + "#list-h")
 	}
+	filtered := false
+	first := url.Values{}
+	for k, x := range filter {
+		filtered = filtered || x != ""
+		if x != "" {
+			first.Set(k, x)
+		}
+	}
+	side := filter["side"]
 	rows := make([]obligRow, len(invs))
 	for i := range invs {
 		rows[i] = p.obligRow(v, &invs[i], today)
+	}
+	var statuses []filterOption
+	for _, s := range obligations.Statuses {
+		statuses = append(statuses, filterOption{string(s), v.T("oblig.status." + string(s))})
 	}
 
 	// Clearing runs and their history chart.
@@ -291,7 +315,8 @@ func (p *Pages) renderObligations(w http.ResponseWriter, r *http.Request, st obl
 	}
 	names := p.orgNames(r)
 	v.Data = map[string]any{"Admin": admin, "CanEnter": obligations.CanEnter(pr), "OrgName": names.Name(pr.OrgID), "Totals": totals,
-		"ToConfirm": toConfirm, "Rows": rows, "More": more, "Limit": obligListLimit, "Side": side, "Runs": runRows, "Charts": charts,
+		"ToConfirm": toConfirm, "Rows": rows, "Next": next, "Paged": f.Before != "", "First": template.URL("/obligations?" + first.Encode()), "Filter": filter, "Filtered": filtered, "Statuses": statuses,
+		"Side": side, "Runs": runRows, "Charts": charts,
 		"Debtors": debtors, "Currencies": p.townCurrencies(), "Form": st.form, "CSVFaults": faults, "CSVText": st.csvText,
 		"CSVHeader": strings.Join(obligations.CSVColumns, ",")}
 	p.render(w, r, status, "obligations", v)

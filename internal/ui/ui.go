@@ -152,6 +152,7 @@ var navigation = []NavItem{
 	{Path: "/fx/reference", Key: "fxref.nav"},
 	{Path: "/settlement", Key: "settle.nav"},
 	{Path: "/obligations", Key: "oblig.nav"},
+	{Path: "/obligations/runs", Key: "oblig.nav_runs"},
 	{Path: "/customs", Key: "customs.nav"},
 	{Path: "/customs/console", Key: "customs.nav_console"},
 	{Path: "/customs/quarantine", Key: "customs.nav_quarantine"},
@@ -473,8 +474,22 @@ func (p *Pages) fieldText(v *View, field, msg string) string {
 		return v.T("field.err.required")
 	case msg == "must be greater than zero":
 		return v.T("amount.err.zero")
+	case p.has("fx.reason."+msg) || p.has("ledger.result."+msg):
+		return msg // a code: formFail words it by the field it is on
 	}
-	return msg
+	return p.fieldWords(v, msg)
+}
+
+// fieldWords is a service's field message in v's language: by its code
+// (problem.FieldCode) when it has one; otherwise as written on an English
+// page and, on any other, a catalogue line saying the value was not
+// accepted. A service's English sentence is never shown on another
+// language's page.
+func (p *Pages) fieldWords(v *View, msg string) string {
+	if text, coded := p.fieldMessage(v, msg); coded || v.Lang == "en" {
+		return text
+	}
+	return v.T("ux.field.generic")
 }
 
 // amountFields are the form fields that take an amount or a rate.

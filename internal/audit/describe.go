@@ -1,0 +1,305 @@
+package audit
+
+import (
+	"encoding/json"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The log stores each entry's Before, After and Detail as the short English
+// references the services have always written (they are part of the hash
+// chain, so old entries cannot be rewritten). Describe reads them back into
+// a kind and typed arguments, so that a page can say them in its reader's
+// language: amounts formatted per locale, organisations by name, states
+// and roles from the catalogues, and the words a person typed (a note, a
+// reason, a label) as typed. The forms below are the only ones the
+// services write; an entry that matches none is not described, and a page
+// then shows its stored English, marked as such.
+
+// Event is an entry's detail in structured form. Kind names the sentence
+// (the UI's catalogue key audit.ev.<Kind>); "" means the action itself says
+// everything and there is no detail. When Count is set the sentence is a
+// plural one, chosen by Count's value and given Count first.
+type Event struct {
+	Kind  string
+	Count *int
+	Args  []Arg
+	// List is rendered joined, as the sentence's last argument (amounts
+	// per currency).
+	List []Arg
+}
+
+// ArgType says how a page renders an argument.
+type ArgType int
+
+const (
+	ArgText   ArgType = iota // shown as stored: a name, a note, an e-mail, a reference
+	ArgCode                  // a technical code shown as code: a BIC, a currency pair, an id
+	ArgAmount                // Minor units of Currency; Exp -1: the currency's own exponent
+	ArgRate                  // a decimal rate, written with the reader's decimal mark
+	ArgOrg                   // an organisation id, shown by its name
+	ArgState                 // a state, from the catalogue (audit.state.<S>)
+	ArgRoles                 // comma-separated roles, from the catalogue
+	ArgTime                  // an instant
+	ArgNumber                // a whole number
+)
+
+// Arg is one typed argument of an Event.
+type Arg struct {
+	Type     ArgType
+	S        string
+	Minor    int64
+	Exp      int
+	Currency string
+	T        time.Time
+}
+
+func text(s string) Arg  { return Arg{Type: ArgText, S: s} }
+func code(s string) Arg  { return Arg{Type: ArgCode, S: s} }
+func state(s string) Arg { return Arg{Type: ArgState, S: s} }
+func number(n int64) Arg { return Arg{Type: ArgNumber, Minor: n} }
+
+func minor(ccy string, v int64) Arg { return Arg{Type: ArgAmount, Minor: v, Exp: -1, Currency: ccy} }
+
+// decimal reads "1250.50" as 125050 with exponent 2.
+func decimal(s, ccy string) (Arg, bool) {
+	s = strings.TrimSpace(s)
+	whole, frac, _ := strings.Cut(s, ".")
+	v, err := strconv.ParseInt(whole+frac, 10, 64)
+	if err != nil || whole == "" {
+		return Arg{}, false
+	}
+	return Arg{Type: ArgAmount, Minor: v, Exp: len(frac), Currency: ccy}, true
+}
+
+func counted(kind string, n int, args ...Arg) Event { return Event{Kind: kind, Count: &n, Args: args} }
+
+var (
+	reSubmitted  = regexp.MustCompile(`^(\d+) submitted \((.*)\)$`)
+	reKZT        = regexp.MustCompile(`^(-?[0-9]+(?:\.[0-9]+)?) KZT$`)
+	reIssue      = regexp.MustCompile(`^(-?[0-9]+(?:\.[0-9]+)?) KZT to (\S+) until (\S+)$`)
+	reRelease    = regexp.MustCompile(`^(-?[0-9]+(?:\.[0-9]+)?) KZT to release$`)
+	reDraw       = regexp.MustCompile(`^(-?[0-9]+(?:\.[0-9]+)?) KZT for declaration (\S+)$`)
+	reMove       = regexp.MustCompile(`^(-?[0-9]+(?:\.[0-9]+)?) KZT, transfer (\S+)$`)
+	reRate       = regexp.MustCompile(`^(\S+) bid (\S+) ask (\S+)(?: until (\S+))?(?: flag (\S+))?$`)
+	reFee        = regexp.MustCompile(`^bps (\d+)((?: fixed [A-Z]{3} -?\d+)*)$`)
+	reFixed      = regexp.MustCompile(`fixed ([A-Z]{3}) (-?\d+)`)
+	reQuote      = regexp.MustCompile(`^([A-Z]{3}) (\d+) -> ([A-Z]{3}) (\d+)(?: in (\d+) leg\(s\))?$`)
+	reReference  = regexp.MustCompile(`^(\d+) rate\(s\) on (\d+) date\(s\) via (\S+) from ("(?:[^"\\]|\\.)*"):`)
+	reInvoices   = regexp.MustCompile(`^(\d+) invoice\(s\) via (\S+)$`)
+	reRun        = regexp.MustCompile(`^run (\d+): (\d+) set-offs$`)
+	reCycle      = regexp.MustCompile(`^cycle (\d+): (\d+) settled, (\d+) deferred, (\d+) transfers$`)
+	reAccount    = regexp.MustCompile(`^([A-Z]{3}) (\S+)$`)
+	reCreatedNew = regexp.MustCompile(`^(\d+) (?:new|created)$`)
+)
+
+// Describe reads r's detail into an Event; ok is false when the stored
+// English matches no form the services write (customs declarations are
+// described by the customs package's own events, not here).
+func Describe(r Record) (Event, bool) {
+	d := strings.TrimSpace(r.Detail)
+	if strings.HasPrefix(d, "{") && strings.Contains(d, `"totals_minor"`) {
+		return moved(r) // what any ledger request moved
+	}
+	if strings.HasPrefix(r.Action, "guarantee.") {
+		if m := reMove.FindStringSubmatch(d); m != nil { // a move completed
+			a, _ := decimal(m[1], "KZT")
+			return Event{Kind: "guarantee_move", Args: []Arg{a, code(m[2])}}, true
+		}
+	}
+	switch r.Action {
+	case "org.create", "session.create", "session.delete", "api_token.revoke", "notify.webhook.delete", "ledger.account.close":
+		return Event{}, true
+	case "user.create":
+		return Event{Kind: "user_created", Args: []Arg{{Type: ArgRoles, S: r.After}, text(d)}}, true
+	case "user.disable":
+		if r.After == "false" {
+			return Event{Kind: "user_enabled", Args: []Arg{text(d)}}, true
+		}
+		return Event{Kind: "user_disabled", Args: []Arg{text(d)}}, true
+	case "api_token.create":
+		return Event{Kind: "token_created", Args: []Arg{text(d), {Type: ArgRoles, S: r.After}}}, true
+	case "notify.webhook.create":
+		if d == "" {
+			return Event{Kind: "webhook_created", Args: []Arg{code(r.After)}}, true
+		}
+		return Event{Kind: "webhook_created_note", Args: []Arg{code(r.After), text(d)}}, true
+	case "settlement.participant":
+		return Event{Kind: "participant", Args: []Arg{code(r.After)}}, true
+	case "settlement.instructions":
+		if m := reSubmitted.FindStringSubmatch(d); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			return counted("instructions_submitted", n, state("source."+m[2])), true
+		}
+	case "settlement.instruction.cancel", "settlement.instruction.hold", "settlement.instruction.release":
+		e2e, reason, _ := strings.Cut(d, " ")
+		if reason = strings.TrimSpace(reason); reason != "" {
+			return Event{Kind: "instruction_reason", Args: []Arg{code(e2e), text(reason)}}, true
+		}
+		return Event{Kind: "instruction", Args: []Arg{code(e2e)}}, true
+	case "settlement.cycle":
+		if m := reCycle.FindStringSubmatch(r.After); m != nil {
+			c, _ := strconv.ParseInt(m[1], 10, 64)
+			s, _ := strconv.ParseInt(m[2], 10, 64)
+			df, _ := strconv.ParseInt(m[3], 10, 64)
+			tr, _ := strconv.ParseInt(m[4], 10, 64)
+			return Event{Kind: "cycle", Args: []Arg{number(c), number(s), number(df), number(tr)}}, true
+		}
+		if r.After == "" && (d == "" || strings.HasPrefix(d, "demo")) {
+			return Event{}, true
+		}
+	case "guarantee.reserve":
+		if m := reKZT.FindStringSubmatch(d); m != nil {
+			a, _ := decimal(m[1], "KZT")
+			return Event{Kind: "amount", Args: []Arg{a}}, true
+		}
+	case "guarantee.issue":
+		if m := reIssue.FindStringSubmatch(d); m != nil {
+			a, _ := decimal(m[1], "KZT")
+			t, err := time.Parse(time.RFC3339, m[3])
+			if err == nil {
+				return Event{Kind: "guarantee_issued", Args: []Arg{a, {Type: ArgOrg, S: m[2]}, {Type: ArgTime, T: t}}}, true
+			}
+		}
+	case "guarantee.unreserve":
+		if d == "not recorded" {
+			return Event{Kind: "guarantee_not_recorded"}, true
+		}
+	case "guarantee.cancel":
+		if m := reRelease.FindStringSubmatch(d); m != nil {
+			a, _ := decimal(m[1], "KZT")
+			return Event{Kind: "guarantee_release", Args: []Arg{a}}, true
+		}
+		if m := reMove.FindStringSubmatch(d); m != nil {
+			a, _ := decimal(m[1], "KZT")
+			return Event{Kind: "guarantee_move", Args: []Arg{a, code(m[2])}}, true
+		}
+	case "guarantee.draw":
+		if m := reDraw.FindStringSubmatch(d); m != nil {
+			a, _ := decimal(m[1], "KZT")
+			return Event{Kind: "guarantee_draw", Args: []Arg{a, code(m[2])}}, true
+		}
+		if m := reMove.FindStringSubmatch(d); m != nil {
+			a, _ := decimal(m[1], "KZT")
+			return Event{Kind: "guarantee_move", Args: []Arg{a, code(m[2])}}, true
+		}
+	case "guarantee.cancel.refused", "guarantee.draw.refused":
+		return Event{Kind: "refused", Args: []Arg{state(d)}}, true
+	case "fx.rate.publish":
+		if m := reRate.FindStringSubmatch(d); m != nil {
+			args := []Arg{code(m[1]), {Type: ArgRate, S: m[2]}, {Type: ArgRate, S: m[3]}}
+			if m[4] != "" {
+				if t, err := time.Parse(time.RFC3339, m[4]); err == nil {
+					return Event{Kind: "rate_until", Args: append(args, Arg{Type: ArgTime, T: t})}, true
+				}
+				return Event{}, false
+			}
+			return Event{Kind: "rate", Args: args}, true
+		}
+	case "fx.fee.set":
+		if m := reFee.FindStringSubmatch(d); m != nil {
+			bps, _ := strconv.ParseInt(m[1], 10, 64)
+			ev := Event{Kind: "fee", Args: []Arg{number(bps)}}
+			fixed := reFixed.FindAllStringSubmatch(m[2], -1)
+			sort.Slice(fixed, func(i, j int) bool { return fixed[i][1] < fixed[j][1] })
+			for _, f := range fixed {
+				v, _ := strconv.ParseInt(f[2], 10, 64)
+				ev.List = append(ev.List, minor(f[1], v))
+			}
+			if len(fixed) > 0 {
+				ev.Kind = "fee_fixed"
+			}
+			return ev, true
+		}
+	case "fx.quote.create", "fx.quote.claim":
+		if m := reQuote.FindStringSubmatch(d); m != nil {
+			sell, _ := strconv.ParseInt(m[2], 10, 64)
+			buy, _ := strconv.ParseInt(m[4], 10, 64)
+			return Event{Kind: "quote", Args: []Arg{minor(m[1], sell), minor(m[3], buy)}}, true
+		}
+	case "fx.reference.publish":
+		if m := reReference.FindStringSubmatch(d); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			dates, _ := strconv.ParseInt(m[2], 10, 64)
+			src, err := strconv.Unquote(m[4])
+			if err == nil {
+				return counted("reference", n, number(dates), text(src)), true
+			}
+		}
+	case "ledger.transfers", "fx.conversion", "ledger.pending.expire":
+		return moved(r)
+	case "ledger.account.create":
+		if d == "system account" || strings.HasPrefix(d, "demo") {
+			if m := reAccount.FindStringSubmatch(r.After); m != nil {
+				return Event{Kind: "account_system", Args: []Arg{code(m[1])}}, true
+			}
+			return Event{}, true
+		}
+		if m := reAccount.FindStringSubmatch(r.After); m != nil {
+			return Event{Kind: "account", Args: []Arg{code(m[1]), state("kind." + m[2]), text(d)}}, true
+		}
+	case "ledger.issuance.limit":
+		if a, ok := decimal(r.After, d); ok && len(d) == 3 {
+			return Event{Kind: "limit", Args: []Arg{a}}, true
+		}
+	case "ledger.counterparty.save":
+		return Event{Kind: "counterparty", Args: []Arg{text(d), code(r.After)}}, true
+	case "ledger.counterparty.delete":
+		return Event{}, true
+	case "obligations.invoice.create":
+		if m := reInvoices.FindStringSubmatch(d); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			return counted("invoices", n, state("source."+m[2])), true
+		}
+	case "obligations.invoice.confirm":
+		return Event{Kind: "invoice", Args: []Arg{text(d)}}, true
+	case "obligations.run":
+		if m := reRun.FindStringSubmatch(r.After); m != nil {
+			run, _ := strconv.ParseInt(m[1], 10, 64)
+			n, _ := strconv.Atoi(m[2])
+			return counted("run", n, number(run)), true
+		}
+	case "customs.aeo.grant", "customs.aeo.withdraw":
+		if d == "" {
+			return Event{}, true
+		}
+		return Event{Kind: "note", Args: []Arg{text(d)}}, true
+	}
+	if d == "" && r.Before == "" && r.After == "" {
+		return Event{}, true
+	}
+	return Event{}, false
+}
+
+// moved reads a ledger request's entry: After "N created" and the JSON
+// detail the ledger writes (totals per currency in minor units).
+func moved(r Record) (Event, bool) {
+	var d struct {
+		Submitted int              `json:"submitted"`
+		Created   int              `json:"created"`
+		Totals    map[string]int64 `json:"totals_minor"`
+	}
+	if err := json.Unmarshal([]byte(r.Detail), &d); err != nil {
+		if m := reCreatedNew.FindStringSubmatch(r.After); m != nil && r.Detail == "" {
+			n, _ := strconv.Atoi(m[1])
+			return counted("transfers", n), true
+		}
+		return Event{}, false
+	}
+	ccys := make([]string, 0, len(d.Totals))
+	for c := range d.Totals {
+		ccys = append(ccys, c)
+	}
+	sort.Strings(ccys)
+	ev := counted("transfers", d.Created)
+	for _, c := range ccys {
+		ev.List = append(ev.List, minor(c, d.Totals[c]))
+	}
+	if len(ccys) > 0 {
+		ev.Kind = "transfers_total"
+	}
+	return ev, true
+}
