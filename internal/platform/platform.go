@@ -200,7 +200,7 @@ func newCustoms(db *sqlstore.DB, ref *refdata.Data, duties dutyledger.Payments, 
 		// Customs values at the official reference rate of the valuation
 		// date (the newest on or before it), never at a bank's quote.
 		Rates:    fxs.KZTRate,
-		Payments: duties, Guarantees: gs})
+		Payments: duties, Guarantees: gs, Refunds: duties})
 }
 
 // DemoParts selects parts of the demo town; the organisations and users
