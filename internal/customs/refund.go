@@ -2,6 +2,7 @@ package customs
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -120,6 +121,10 @@ func (s *Service) PayRefund(ctx context.Context, p *identity.Principal, id strin
 	u, _ := p.Actor()
 	return s.payRefund(ctx, p, d, u)
 }
+
+// SetLog names where the service reports what it cannot tell its caller
+// (a refund left due after the change that made it due committed).
+func (s *Service) SetLog(l *slog.Logger) { s.cfg.Log = l }
 
 // autoRefund pays the refund a committed change made due, as the platform:
 // the change stands whatever happens here, and a refund the ledger refuses

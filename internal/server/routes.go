@@ -199,6 +199,7 @@ func (s *Server) routes() []Route {
 		api("POST", "/api/v1/customs/declarations/{id}/checks", customsOfficer, s.decideChecks()),
 		api("POST", "/api/v1/customs/declarations/{id}/release", customsOfficer, s.releaseGoods()),
 		api("POST", "/api/v1/customs/declarations/{id}/refuse", customsOfficer, s.refuseGoods()),
+		api("POST", "/api/v1/customs/declarations/{id}/refund", customsOfficer, s.payRefund()),
 		api("POST", "/api/v1/customs/declarations/{id}/inspections", quarantineOfficer, s.recordInspection()),
 		api("POST", "/api/v1/customs/declarations/{id}/sps-hold", quarantineOfficer, s.holdSPS()),
 		api("POST", "/api/v1/customs/declarations/{id}/sps-release", quarantineOfficer, s.releaseSPSHold()),
