@@ -306,6 +306,7 @@ func (s *Server) routes() []Route {
 		page("POST", "/customs/{id}/decide", roles(identity.CustomsOfficer), s.ui.CustomsDecide),
 		page("POST", "/customs/{id}/release", roles(identity.CustomsOfficer), s.ui.CustomsRelease),
 		page("POST", "/customs/{id}/refuse", roles(identity.CustomsOfficer), s.ui.CustomsRefuse),
+		page("POST", "/customs/{id}/refund", roles(identity.CustomsOfficer), s.ui.CustomsRefund),
 		page("POST", "/customs/{id}/inspection", roles(identity.QuarantineOfficer), s.ui.CustomsInspect),
 		page("POST", "/customs/{id}/hold", roles(identity.QuarantineOfficer), s.ui.CustomsHold),
 		page("POST", "/customs/{id}/hold/release", roles(identity.QuarantineOfficer), s.ui.CustomsLiftHold),
