@@ -32,6 +32,7 @@ func TestAttackRefunds(t *testing.T) {
 		t.Run("crash_healed_by_retry", r.crashHealed)
 		t.Run("twenty_at_once", r.concurrent)
 		t.Run("payer_account_closed", r.accountClosed)
+		t.Run("guarantee_back_to_its_bank", r.guaranteeBack)
 		r.invariants(t)
 	})
 }
@@ -348,6 +349,38 @@ func (r *refundWorld) accountClosed(t *testing.T) {
 	if got := f.apiDecl(t, w.trader, id); got["refund_due"] != true {
 		t.Errorf("refund_due after the refused refund: %v", got["refund_due"])
 	}
+}
+
+// Duties drawn from a guarantee and the goods then refused: the draw goes
+// back to the issuing bank's backing account (docs/MONEY.md), not to the
+// declarant, and the declarant's accounts do not move.
+func (r *refundWorld) guaranteeBack(t *testing.T) {
+	f, w := r.f, r.w
+	g := f.heldGuarantee(t, w.victim)
+	gr := f.call(t, "GET", "/api/v1/guarantees/"+g, w.victim, nil).json(t)
+	backing := gr["backing_account_id"].(string)
+	d := f.apiGreenDeclaration(t, w.victim, victimOrg)
+	id := d["id"].(string)
+	f.apiPost(t, apiDecls+"/"+id+"/checks", r.officer, map[string]any{"lane": "yellow", "reason": "check the invoice"}, 200)
+	drawn := f.apiPost(t, apiDecls+"/"+id+"/guarantee", w.victim, map[string]any{"guarantee_id": g}, 200)
+	amount := int64(drawn["guarantee"].(map[string]any)["amount_kzt"].(float64))
+	bank, rev, trader := r.balance(t, backing), f.apiRevenueBalance(t), r.balance(t, w.victimAcc)
+	got := f.apiPost(t, apiDecls+"/"+id+"/refuse", r.officer, map[string]any{"reason": "forged invoice"}, 200)
+	rf := refundOf(t, got)
+	tr := rf["transfers"].([]any)[0].(map[string]any)
+	if got["refund_due"] == true || tr["source"] != "guarantee" || tr["to_account_id"] != backing ||
+		rf["reference"] != dutyledger.RefundID(id, customs.RefundOfGuarantee).String() {
+		t.Fatalf("refund of a draw: due=%v %v", got["refund_due"], rf)
+	}
+	if r.balance(t, backing) != bank+amount || f.apiRevenueBalance(t) != rev-amount || r.balance(t, w.victimAcc) != trader {
+		t.Errorf("bank %+d, revenue %+d, declarant %+d; want +%d, -%d, 0", r.balance(t, backing)-bank, f.apiRevenueBalance(t)-rev,
+			r.balance(t, w.victimAcc)-trader, amount, amount)
+	}
+	state := f.state(t)
+	if res := f.call(t, "POST", apiDecls+"/"+id+"/refund", r.officer, nil); res.status != 409 {
+		t.Errorf("second refund of a draw: %d %s", res.status, res.body)
+	}
+	f.unchanged(t, "a second refund of a draw", state)
 }
 
 // After everything: the ledger verifies (double entry, chains), the
