@@ -36,6 +36,7 @@ const (
 	EvInspected      EventKind = "inspected"       // Result, Lab, Samples, Held, HoldStays
 	EvSPSHeld        EventKind = "sps_held"        // Note
 	EvSPSReleased    EventKind = "sps_released"    // SPSStatus, Note
+	EvRefunded       EventKind = "refunded"        // AmountKZT, Reference (the first refund transfer), Guarantee (when a draw went back to its bank)
 	// EvText is an event whose stored English text could not be read back
 	// into a kind (a line written before kinds existed that matches no known
 	// form); Note holds the text as stored.
@@ -135,6 +136,8 @@ func EnglishEvent(k EventKind, p EventParams) string {
 		return s
 	case EvSPSReleased:
 		return strings.TrimSpace("hold lifted (" + string(p.SPSStatus) + ") " + p.Note)
+	case EvRefunded:
+		return fmt.Sprintf("%s KZT refunded, transfer %s", amt(p.AmountKZT), p.Reference)
 	}
 	return p.Note // released, refused, sps_held, text
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -49,6 +50,12 @@ type Config struct {
 	// Guarantees draws duties from bank guarantees; without it, duties can
 	// only be paid.
 	Guarantees Guarantees
+	// Refunds pays back duties a declaration no longer owes; without it,
+	// refunds stay due (RefundDue) and PayRefund is unavailable.
+	Refunds Refunds
+	// Log receives what the service cannot report to its caller (a refund
+	// the ledger refused after the change that made it due); nil is silent.
+	Log *slog.Logger
 	// Now is the clock, injectable so that tests control time.
 	Now func() time.Time
 	// RefusalWindow is how far back the risk engine counts a trader's
@@ -341,6 +348,18 @@ func (s *Service) commit(ctx context.Context, t *txn) (Declaration, error) {
 		(*fn)(context.WithoutCancel(ctx), action, t.d)
 	}
 	return view(t.p, t.d), nil
+}
+
+// commitRefunding commits a change that may make a refund due and then,
+// the change committed, pays the refund back (transfer, then record, like
+// Pay): a refund the ledger refuses leaves the change standing and the
+// refund due for a customs officer (PayRefund).
+func (s *Service) commitRefunding(ctx context.Context, t *txn) (Declaration, error) {
+	d, err := s.commit(ctx, t)
+	if err != nil {
+		return d, err
+	}
+	return s.autoRefund(ctx, t.p, d), nil
 }
 
 // Create stores a new draft for the principal's organisation, which becomes
@@ -661,7 +680,7 @@ func (s *Service) Cancel(ctx context.Context, p *identity.Principal, id, reason 
 		t.d.RefundDue = true
 	}
 	t.event(ActCancel, StatusCancelled, EvCancelled, EventParams{Note: reason, Refund: refund})
-	return s.commit(ctx, t)
+	return s.commitRefunding(ctx, t)
 }
 
 // Pay pays the assessed duties from the trader's account through the
@@ -726,7 +745,7 @@ func (s *Service) recordPayment(ctx context.Context, p *identity.Principal, id s
 		t.event(ActPay, t.d.Status, EvPaid, params)
 		s.autoRelease(t)
 	}
-	return s.commit(ctx, t)
+	return s.commitRefunding(ctx, t)
 }
 
 // ProvideGuarantee covers the assessed duties from a bank guarantee issued
@@ -791,7 +810,7 @@ func (s *Service) recordGuarantee(ctx context.Context, p *identity.Principal, id
 		t.event(ActGuarantee, t.d.Status, EvGuaranteeDrawn, params)
 		s.autoRelease(t)
 	}
-	return s.commit(ctx, t)
+	return s.commitRefunding(ctx, t)
 }
 
 // DecideChecks is a customs officer's decision on the checks: move the
@@ -868,7 +887,7 @@ func (s *Service) refuse(ctx context.Context, p *identity.Principal, id string, 
 		t.d.RefundDue = true
 	}
 	t.event(a, StatusRefused, EvRefused, EventParams{Note: reason})
-	d, err := s.commit(ctx, t)
+	d, err := s.commitRefunding(ctx, t)
 	if err == nil {
 		s.forgetProfile(d.DeclarantOrg)
 	}

@@ -30,6 +30,10 @@ const (
 	ActAssignLane  Action = "assign_lane"  // system: risk engine's lane
 	ActAutoRelease Action = "auto_release" // system: green or blue lane, paid, SPS clear
 	ActPaymentLate Action = "payment_late" // system: a payment arrived after the declaration ended
+	// ActRefund pays back duties the declaration no longer owes: by the
+	// platform right after the change that made them due, or by a customs
+	// officer completing a refund left unpaid. Its status does not change.
+	ActRefund Action = "refund"
 )
 
 // Actions lists the requested actions, for tests and documentation.

@@ -234,8 +234,11 @@ type Declaration struct {
 	Guarantee   *Guarantee   `json:"guarantee,omitempty"`
 	Refusal     *Refusal     `json:"refusal,omitempty"`
 	// RefundDue is set when a declaration is cancelled or refused after its
-	// duties were paid: the ledger owes the money back.
+	// duties were paid: the ledger owes the money back. It is cleared when
+	// the refund is recorded (Refund).
 	RefundDue bool `json:"refund_due,omitempty"`
+	// Refund records the duties paid back through the ledger.
+	Refund *Refund `json:"refund,omitempty"`
 	// EventCount numbers the status history; the next event is EventCount+1.
 	EventCount int64 `json:"event_count"`
 

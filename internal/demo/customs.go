@@ -40,6 +40,9 @@ const (
 	leaveRed                   // physical inspection
 	leaveHeld                  // quarantine hold
 	leaveRefused               // refused by customs
+	// leaveRefunded: duties paid during a documentary check, then the
+	// declarant cancels; customs pays the duties back through the ledger.
+	leaveRefunded
 )
 
 type demoDeclaration struct {
@@ -145,6 +148,11 @@ func demoDeclarations(now time.Time) []demoDeclaration {
 				Procedure: customs.Import, Exporter: customs.Party{Name: "Khorasan Saffron", CountryCode: "IR"}, Importer: astanaFoods,
 				TradeTermsConditionCode: "CIP", Transport: air("IR 7741"),
 				Items: []customs.Item{demoItem("Saffron, dried stigmas, grade I", "091020", "IR", 12, "KGM", 12, 14, 42_000_00)}}},
+		{declarant: "Khorgos Gateway Logistics", outcome: leaveRefunded, docs: inv, reason: "Verify the tyre load index against the type-approval certificate",
+			content: customs.Content{FunctionalReferenceID: "DEMO-KGL-0307",
+				Procedure: customs.Import, Exporter: customs.Party{Name: "Qingdao Tyre Export", CountryCode: "CN"}, Importer: customs.Party{Name: "Almaty Bus Fleet", CountryCode: "KZ"},
+				Declarant: kgl, TradeTermsConditionCode: "FCA", Transport: road("KZ 512 TYR 05", "TGHU884120"),
+				Items: []customs.Item{demoItem("New pneumatic tyres for buses, radial", "401120", "CN", 160, "NAR", 9_600, 10_100, 38_400_00)}}},
 		{declarant: "Khorgos Gateway Logistics", outcome: leaveRefused, docs: inv, reason: "Goods are knitted, not woven: misclassified under chapter 62",
 			content: customs.Content{FunctionalReferenceID: "DEMO-KGL-0304",
 				Procedure: customs.Import, Exporter: customs.Party{Name: "Gujarat Textile Mills", CountryCode: "IN"}, Importer: customs.Party{Name: "Shymkent Apparel", CountryCode: "KZ"},
@@ -316,6 +324,20 @@ func seedDeclaration(ctx context.Context, led *ledger.Service, cust *customs.Ser
 		return err
 	case leaveAwaitPay:
 		return lane(customs.LaneGreen, "Demo: documents in order")
+	case leaveRefunded:
+		if err := lane(customs.LaneYellow, spec.reason); err != nil {
+			return err
+		}
+		from := demoID("account", spec.declarant, "KZT", "operating")
+		if a, err := led.AccountByID(ctx, from); err != nil || a.OrgID != trader.OrgID || a.Available() < d.Assessment.TotalKZT || d.Assessment.TotalKZT == 0 {
+			return err // no funded account: it stays under the check
+		}
+		if d, err = cust.Pay(ctx, trader, d.ID, from.String()); err != nil {
+			return err
+		}
+		// The cancellation pays the duties back at once (customs.Cancel).
+		_, err = cust.Cancel(ctx, trader, d.ID, "The buyer cancelled the order; the tyres go back to the supplier")
+		return err
 	}
 	// Released: clear the lane and quarantine, then pay.
 	if d.Lane != customs.LaneGreen && d.Lane != customs.LaneBlue {

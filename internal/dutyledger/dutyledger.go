@@ -7,6 +7,8 @@ import (
 	"context"
 	"fmt"
 
+	"bricstown/internal/audit"
+	"bricstown/internal/customs"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/problem"
@@ -76,3 +78,96 @@ func (p Payments) PayDuties(ctx context.Context, pr *identity.Principal, declara
 
 // Revenue is the customs authority's KZT revenue account: duties are paid
 // into it and bank guarantees are reserved for it.
+
+// RefundCode is the ledger code of a refund transfer.
+const RefundCode = "customs_refund"
+
+// RefundID is the ledger id of the transfer that pays a declaration's leg
+// back: a version-5 UUID of the declaration and "refund" (the payment) or
+// "refund/guarantee" (a draw). No client id can become one (client ids are
+// scoped, version 8), and the same declaration always gets the same id, so
+// whatever is retried or raced the ledger makes the transfer once.
+func RefundID(declarationID string, src customs.RefundSource) uuid.UUID {
+	name := declarationID + "/refund"
+	if src == customs.RefundOfGuarantee {
+		name += "/guarantee"
+	}
+	return uuid.NewSHA1(ns, []byte(name))
+}
+
+// RefundDuties implements customs.Refunds. Each leg goes back to the
+// account the ledger's own transfer took it from (the payment's debit
+// account, which must be the one the declaration recorded; a draw's, the
+// issuing bank's backing account), for exactly the amount that transfer
+// moved; nothing in a request can name another account or amount. The
+// legs are one linked batch: all are paid back or none.
+func (p Payments) RefundDuties(ctx context.Context, declarationID, declarantOrg string, legs []customs.RefundLeg) ([]customs.RefundTransfer, error) {
+	if len(legs) == 0 {
+		return nil, nil
+	}
+	rev, err := p.Revenue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reqs := make([]ledger.Transfer, len(legs))
+	out := make([]customs.RefundTransfer, len(legs))
+	for i, l := range legs {
+		orig, err := p.paidIn(ctx, declarantOrg, l)
+		if err != nil {
+			return nil, err
+		}
+		if orig.CreditAccount != rev.ID || orig.Amount != l.AmountKZT || orig.Currency != "KZT" ||
+			l.Source == customs.RefundOfPayment && orig.DebitAccount.String() != l.FromAccountID {
+			return nil, problem.New(problem.Conflict, "the %s of declaration %s does not match its ledger transfer %s", l.Source, declarationID, orig.ID)
+		}
+		id := RefundID(declarationID, l.Source)
+		reqs[i] = ledger.Transfer{ID: id, DebitAccount: rev.ID, CreditAccount: orig.DebitAccount, Amount: orig.Amount, Currency: "KZT",
+			Code: RefundCode, Reference: declarationID}
+		if i < len(legs)-1 {
+			reqs[i].Flags = ledger.Linked
+		}
+		out[i] = customs.RefundTransfer{Source: l.Source, TransferID: id.String(), ToAccountID: orig.DebitAccount.String(), AmountKZT: orig.Amount}
+	}
+	res, err := p.Ledger.SubmitSystem(ctx, reqs, audit.Record{ActorUser: "system", Action: "customs.refund",
+		SubjectType: "customs_declaration", SubjectID: declarationID, OrgID: declarantOrg})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range res {
+		switch r.Code {
+		case ledger.OK, ledger.Exists, ledger.LinkedEventFailed:
+			continue
+		case ledger.CreditAccountClosed, ledger.CreditAccountNotFound:
+			return nil, &problem.Error{Code: problem.Conflict, Message: "the account the duties came from is closed: the refund cannot be paid into it",
+				Fields: map[string]string{"refund": string(ledger.CreditAccountClosed)}}
+		default:
+			return nil, &problem.Error{Code: problem.Conflict, Message: "the ledger refused the refund: " + string(r.Code),
+				Fields: map[string]string{"refund": string(r.Code)}}
+		}
+	}
+	for _, r := range res {
+		if !r.Code.Created() {
+			return nil, &problem.Error{Code: problem.Conflict, Message: "the ledger refused the refund: " + string(r.Code),
+				Fields: map[string]string{"refund": string(r.Code)}}
+		}
+	}
+	return out, nil
+}
+
+// paidIn reads the ledger transfer that brought a leg's money in. A
+// payment's id is the one PayDuties derived, scoped to the declarant who
+// submitted it; a draw's is the guarantee's platform id.
+func (p Payments) paidIn(ctx context.Context, declarantOrg string, l customs.RefundLeg) (ledger.Transfer, error) {
+	id, err := uuid.Parse(l.Reference)
+	if err != nil {
+		return ledger.Transfer{}, problem.New(problem.Conflict, "the %s reference %q is not a ledger transfer", l.Source, l.Reference)
+	}
+	if l.Source == customs.RefundOfPayment {
+		id = ledger.ScopedID(declarantOrg, id)
+	}
+	t, err := p.Ledger.TransferByID(ctx, id)
+	if problem.Is(err, problem.NotFound) {
+		return ledger.Transfer{}, problem.New(problem.Conflict, "the %s %s is not in the ledger", l.Source, l.Reference)
+	}
+	return t, err
+}

@@ -148,6 +148,7 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	if err != nil {
 		return nil, err
 	}
+	cust.SetLog(log)
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
 		Guarantees: gsvc, Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl})}, nil
 }
@@ -200,7 +201,7 @@ func newCustoms(db *sqlstore.DB, ref *refdata.Data, duties dutyledger.Payments, 
 		// Customs values at the official reference rate of the valuation
 		// date (the newest on or before it), never at a bank's quote.
 		Rates:    fxs.KZTRate,
-		Payments: duties, Guarantees: gs})
+		Payments: duties, Guarantees: gs, Refunds: duties})
 }
 
 // DemoParts selects parts of the demo town; the organisations and users

@@ -101,6 +101,7 @@ func CustomsKeys() []string {
 	for _, d := range customsDone {
 		keys = append(keys, "customs.done."+d)
 	}
+	keys = append(keys, refundKeys...)
 	for _, role := range customsPartyRoles {
 		keys = append(keys, "customs.party."+role)
 	}
@@ -885,6 +886,7 @@ func (p *Pages) renderDecl(w http.ResponseWriter, r *http.Request, st declState)
 	data["CanHold"] = can(customs.ActSPSHold) && d.SPS.Status != customs.SPSHeld
 	data["CanLiftHold"] = can(customs.ActSPSRelease) && d.SPS.Status == customs.SPSHeld
 	data["CanCopy"] = auth == customs.ByDeclarant
+	p.refundData(v, &d, auth, data)
 	if d.Assessment != nil {
 		data["Due"] = money.FormatAmount(d.Assessment.TotalKZT, 2)
 	}
@@ -952,6 +954,8 @@ func doneHolds(done string, d *customs.Declaration, h *customs.History) bool {
 		return len(h.Inspections) > 0
 	case "held":
 		return d.SPS.Status == customs.SPSHeld
+	case "refunded":
+		return d.Refund != nil
 	case "hold_released":
 		return d.SPS.Status != customs.SPSHeld && slices.ContainsFunc(h.Events, func(e customs.Event) bool { return e.Action == customs.ActSPSRelease })
 	}

@@ -83,6 +83,8 @@ func (p *Pages) eventText(v *View, e customs.Event) string {
 		return join(s, lab, held)
 	case customs.EvSPSReleased:
 		return join(v.T("ev.sps_released", v.T("customs.sps."+string(x.SPSStatus))), x.Note)
+	case customs.EvRefunded:
+		return v.T("ev.refunded", kzt(v.Lang, x.AmountKZT), x.Reference)
 	}
 	return x.Note // released, refused, quarantine hold: the person's words
 }
