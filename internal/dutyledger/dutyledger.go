@@ -76,9 +76,6 @@ func (p Payments) PayDuties(ctx context.Context, pr *identity.Principal, declara
 	}
 }
 
-// Revenue is the customs authority's KZT revenue account: duties are paid
-// into it and bank guarantees are reserved for it.
-
 // RefundCode is the ledger code of a refund transfer.
 const RefundCode = "customs_refund"
 
