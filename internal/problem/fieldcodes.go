@@ -69,6 +69,8 @@ var fieldFormats = []struct{ code, format string }{
 	{"sps_lab", "the goods await SPS laboratory results"},
 	{"unpaid", "duties of %s KZT are neither paid nor guaranteed"},
 	{"duty_too_large", "duty is too large to compute"},
+	{"date_or_time", "must be a date YYYY-MM-DD or an RFC 3339 time, e.g. 2026-03-14T09:00:00Z"},
+	{"after_from", "must be after from"},
 }
 
 type fieldPattern struct {
