@@ -1088,6 +1088,11 @@ func (q *Query) check() error {
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
 		f.Add("to", "must be after from")
 	}
+	if q.After != "" {
+		if _, err := uuid.Parse(q.After); err != nil {
+			f.Add("cursor", "not a cursor from this listing")
+		}
+	}
 	return f.Err("bad declaration query")
 }
 

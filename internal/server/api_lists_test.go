@@ -1,0 +1,137 @@
+package server
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"bricstown/internal/identity"
+)
+
+// listItems returns a listing's items and next cursor.
+func listItems(t *testing.T, r response) ([]map[string]any, string) {
+	t.Helper()
+	if r.status != 200 {
+		t.Fatalf("listing: %d %s", r.status, r.body)
+	}
+	m := r.json(t)
+	var out []map[string]any
+	for _, x := range m["items"].([]any) {
+		out = append(out, x.(map[string]any))
+	}
+	next, _ := m["next_cursor"].(string)
+	return out, next
+}
+
+func refsOf(items []map[string]any) []string {
+	var out []string
+	for _, x := range items {
+		s, _ := x["functional_reference_id"].(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// A declaration list's search finds a trader's own records and never
+// another organisation's, whoever asks; officers search their queues.
+func TestAPIDeclarationSearch(t *testing.T) {
+	f := getFixture(t)
+	kge := f.token(t, apiKGE, identity.Trader)
+	szd := f.token(t, apiSZD, identity.Trader)
+	officer := f.token(t, apiCustomsPO, identity.CustomsOfficer)
+	sps := f.token(t, apiSPSPO, identity.QuarantineOfficer)
+
+	items, _ := listItems(t, f.call(t, "GET", apiDecls+"?q=demo-kge-0101", kge, nil))
+	if refs := refsOf(items); len(refs) != 1 || refs[0] != "DEMO-KGE-0101" {
+		t.Fatalf("own search: %v", refs)
+	}
+	for _, q := range []string{"DEMO-KGE-0101", "Kazakh Grain", "DEMO-KGE"} {
+		items, _ = listItems(t, f.call(t, "GET", apiDecls+"?q="+url.QueryEscape(q), szd, nil))
+		if len(items) != 0 {
+			t.Errorf("another org's search for %q found %v", q, refsOf(items))
+		}
+	}
+	items, _ = listItems(t, f.call(t, "GET", apiDecls+"?q=DEMO-SZD", szd, nil))
+	if len(items) == 0 {
+		t.Error("a trader finds none of its own declarations")
+	}
+	for _, ref := range refsOf(items) {
+		if !strings.HasPrefix(ref, "DEMO-SZD") {
+			t.Errorf("search for DEMO-SZD found %s", ref)
+		}
+	}
+
+	// The officer searches by declarant name; the drafts stay hidden.
+	items, _ = listItems(t, f.call(t, "GET", apiDecls+"?q=kazakh+grain", officer, nil))
+	if len(items) == 0 {
+		t.Fatal("the officer finds no declaration of Kazakh Grain Export")
+	}
+	for _, x := range items {
+		if x["status"] == "draft" {
+			t.Errorf("the officer's search shows a draft: %v", x["functional_reference_id"])
+		}
+	}
+	// Paging keeps the search: two pages of one, different, both matching.
+	p1, next := listItems(t, f.call(t, "GET", "/api/v1/customs/queue?limit=1&q=demo", officer, nil))
+	if len(p1) != 1 || next == "" {
+		t.Fatalf("first page: %d items, next %q", len(p1), next)
+	}
+	p2, _ := listItems(t, f.call(t, "GET", "/api/v1/customs/queue?limit=1&q=demo&cursor="+next, officer, nil))
+	if len(p2) != 1 || p2[0]["id"] == p1[0]["id"] {
+		t.Fatalf("second page: %v after %v", p2, p1)
+	}
+	items, _ = listItems(t, f.call(t, "GET", "/api/v1/customs/queue?q=no-such-thing-anywhere", officer, nil))
+	if len(items) != 0 {
+		t.Errorf("a search for nothing found %v", refsOf(items))
+	}
+	items, _ = listItems(t, f.call(t, "GET", "/api/v1/customs/quarantine/queue?q=demo&from=2020-01-01", sps, nil))
+	if len(items) == 0 {
+		t.Error("the inspector's search finds nothing in the demo's quarantine queue")
+	}
+	for _, x := range items {
+		if x["sps_required"] != true {
+			t.Errorf("the quarantine search shows %v, not under SPS control", x["functional_reference_id"])
+		}
+	}
+
+	// Who may not: a trader has no queue, an officer no quarantine queue.
+	for _, c := range []struct{ path, tok string }{
+		{"/api/v1/customs/queue?q=demo", kge},
+		{"/api/v1/customs/quarantine/queue?q=demo", officer},
+		{"/api/v1/customs/queue?q=demo", sps},
+	} {
+		if r := f.call(t, "GET", c.path, c.tok, nil); r.status != 403 {
+			t.Errorf("%s: %d, want 403", c.path, r.status)
+		}
+	}
+	if r := f.call(t, "GET", apiDecls+"?q=demo", "", nil); r.status != 401 {
+		t.Errorf("anonymous search: %d", r.status)
+	}
+}
+
+// Bad filters are 400 problem+json with the field and its code.
+func TestAPIDeclarationSearchRefused(t *testing.T) {
+	f := getFixture(t)
+	officer := f.token(t, apiCustomsPO, identity.CustomsOfficer)
+	sps := f.token(t, apiSPSPO, identity.QuarantineOfficer)
+	for _, c := range []struct{ path, tok, field, code string }{
+		{apiDecls + "?q=" + strings.Repeat("x", 101), officer, "q", "too_long_n"},
+		{apiDecls + "?from=yesterday", officer, "from", "date_or_time"},
+		{"/api/v1/customs/queue?from=2026-03-02&to=2026-03-01", officer, "to", "after_from"},
+		{"/api/v1/customs/queue?border_post=HORGOS", officer, "border_post", "unknown_locode"},
+		{"/api/v1/customs/quarantine/queue?procedure=smuggling", sps, "procedure", "procedure"},
+		{"/api/v1/customs/quarantine/queue?to=soon", sps, "to", "date_or_time"},
+	} {
+		r := f.call(t, "GET", c.path, c.tok, nil)
+		if r.status != 400 || !strings.HasPrefix(r.header.Get("Content-Type"), "application/problem+json") {
+			t.Errorf("%s: %d %s", c.path, r.status, r.header.Get("Content-Type"))
+			continue
+		}
+		m := r.json(t)
+		errs, _ := m["errors"].(map[string]any)
+		codes, _ := m["error_codes"].(map[string]any)
+		if errs[c.field] == nil || codes[c.field] != c.code {
+			t.Errorf("%s: errors %v, codes %v; want %s=%s", c.path, errs, codes, c.field, c.code)
+		}
+	}
+}
