@@ -253,6 +253,8 @@ type Store interface {
 	ListQueue(ctx context.Context, beforeSeq int64, limit int) ([]Instruction, error)
 	// ListInstructions lists an org's instructions (as payer or payee), newest first.
 	ListInstructions(ctx context.Context, orgID string, beforeSeq int64, limit int) ([]Instruction, error)
+	// FindInstructions lists the instructions matching q, newest first.
+	FindInstructions(ctx context.Context, q InstructionQuery) ([]Instruction, error)
 
 	// ReadQueue streams the instructions a new cycle should consider:
 	// everything carried, and everything after the last cycle's range

@@ -481,7 +481,7 @@ func (p *Pages) CustomsPage(w http.ResponseWriter, r *http.Request) {
 	if _, ok := customsFilters[show]; !ok {
 		show = ""
 	}
-	find, query := readDeclFind(v, r, "show")
+	find, query, bad := readDeclFind(v, r, "show")
 	find.keep.Del("show")
 	if show != "" {
 		find.keep.Set("show", show)
@@ -489,7 +489,7 @@ func (p *Pages) CustomsPage(w http.ResponseWriter, r *http.Request) {
 	query.Newest, query.Statuses = true, customsFilters[show]
 	status := http.StatusOK
 	var list []customs.Summary
-	if len(v.Fields) > 0 {
+	if bad {
 		status = http.StatusBadRequest
 	} else {
 		var err error

@@ -90,9 +90,9 @@ func (p *Pages) CustomsConsole(w http.ResponseWriter, r *http.Request) {
 	if _, ok := queues[tab]; ok {
 		// The tab's rows, searched and paged; the counts above are the
 		// whole queues' (the home's figures).
-		find, query := readDeclFind(v, r, "tab")
+		find, query, bad := readDeclFind(v, r, "tab")
 		var list []customs.Summary
-		if len(v.Fields) > 0 {
+		if bad {
 			status = http.StatusBadRequest
 		} else {
 			var err error
@@ -389,10 +389,10 @@ func (p *Pages) CustomsQuarantine(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := p.view(w, r, "customs.quarantine_title", nil)
-	find, query := readDeclFind(v, r)
+	find, query, bad := readDeclFind(v, r)
 	status := http.StatusOK
 	var list []customs.Summary
-	if len(v.Fields) > 0 {
+	if bad {
 		status = http.StatusBadRequest
 	} else {
 		var err error

@@ -3,12 +3,14 @@ package ui
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"bricstown/internal/customs"
 	"bricstown/internal/period"
 	"bricstown/internal/problem"
+	"bricstown/internal/settlement"
 )
 
 // listPage is how many rows one page of a growing list shows (docs/UI.md,
@@ -26,9 +28,10 @@ type declFind struct {
 }
 
 // readDeclFind reads the filters of r into a service query. A date that is
-// not one is marked on its field (the service never sees it); the rest is
-// checked by customs.Service.List, which the API calls too.
-func readDeclFind(v *View, r *http.Request, keep ...string) (declFind, customs.Query) {
+// not one is marked on its field (the service never sees it) and reported
+// as bad; the rest is checked by customs.Service.List, which the API calls
+// too.
+func readDeclFind(v *View, r *http.Request, keep ...string) (declFind, customs.Query, bool) {
 	q := r.URL.Query()
 	d := declFind{Q: strings.TrimSpace(q.Get("q")), From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to")),
 		Post: strings.ToUpper(strings.TrimSpace(q.Get("border_post"))), Procedure: q.Get("procedure"), After: q.Get("after"), keep: url.Values{}}
@@ -43,7 +46,7 @@ func readDeclFind(v *View, r *http.Request, keep ...string) (declFind, customs.Q
 	for k := range f {
 		fieldFail(v, k, "lists.field.date")
 	}
-	return d, query
+	return d, query, len(f) > 0
 }
 
 // Filtered reports whether any filter is set (the page then offers "Clear
@@ -120,4 +123,67 @@ func (p *Pages) declListFail(w http.ResponseWriter, r *http.Request, v *View, er
 		return 0, false
 	}
 	return p.formFail(v, err, "lists.field.", nil), true
+}
+
+// instructionFind is an instruction list's search and filters as the page
+// reads and links them; Before is the cursor (a sequence number).
+type instructionFind struct {
+	Q, Currency, From, To string
+	Before                int64
+}
+
+// readInstructionFind reads the filters of r into a service query; a date
+// that is not one is marked on its field.
+func readInstructionFind(v *View, r *http.Request) (instructionFind, settlement.InstructionQuery, bool) {
+	q := r.URL.Query()
+	d := instructionFind{Q: strings.TrimSpace(q.Get("q")), Currency: strings.ToUpper(strings.TrimSpace(q.Get("currency"))),
+		From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to"))}
+	if b := q.Get("before"); b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n <= 0 {
+			n = -1 // the service refuses it
+		}
+		d.Before = n
+	}
+	f := problem.Fields{}
+	query := settlement.InstructionQuery{Search: d.Q, Currency: d.Currency, Before: d.Before, Limit: listPage + 1,
+		From: period.Bound(f, "from", d.From, false, time.Time{}), To: period.Bound(f, "to", d.To, true, time.Time{})}
+	for k := range f {
+		fieldFail(v, k, "lists.field.date")
+	}
+	return d, query, len(f) > 0
+}
+
+// Filtered reports whether any filter is set.
+func (d instructionFind) Filtered() bool { return d.Q != "" || d.Currency != "" || d.From != "" || d.To != "" }
+
+func (d instructionFind) link(before int64) string {
+	v := url.Values{}
+	for k, x := range map[string]string{"q": d.Q, "currency": d.Currency, "from": d.From, "to": d.To} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	if before > 0 {
+		v.Set("before", strconv.FormatInt(before, 10))
+	}
+	return v.Encode()
+}
+
+// pageInstructions cuts the limit+1 instructions read to a page and makes
+// its links, filters kept.
+func pageInstructions(path string, d instructionFind, list []settlement.Instruction) ([]settlement.Instruction, declPager) {
+	pg := declPager{Clear: path}
+	if len(list) > listPage {
+		list = list[:listPage]
+		pg.Next = path + "?" + d.link(list[listPage-1].Seq)
+	}
+	if d.Before != 0 {
+		pg.Paged = true
+		pg.First = path
+		if s := d.link(0); s != "" {
+			pg.First += "?" + s
+		}
+	}
+	return list, pg
 }

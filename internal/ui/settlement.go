@@ -271,22 +271,30 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 	}
 
 	// The queue: the bank's own unsettled instructions; the centre sees
-	// every bank's, with its hold, release and cancel controls.
+	// every bank's, with its hold, release and cancel controls. Searched
+	// and paged by sequence number (docs/UI.md, "Lists that scale").
+	find, query, bad := readInstructionFind(v, r)
+	query.Unsettled = true
 	var list []settlement.Instruction
-	if isCentre {
-		list, err = p.Settlement.Queue(ctx, pr, 0, 500)
+	if bad {
+		status = http.StatusBadRequest
 	} else {
-		list, err = p.Settlement.Instructions(ctx, pr, 0, 500)
+		if isCentre {
+			list, err = p.Settlement.SearchQueue(ctx, pr, query)
+		} else {
+			list, err = p.Settlement.SearchInstructions(ctx, pr, query)
+		}
+		if err != nil {
+			if problem.CodeOf(err) != problem.Invalid {
+				p.Error(w, r, statusOfErr(err), err)
+				return
+			}
+			status = p.formFail(v, err, "lists.field.", nil)
+		}
 	}
-	if err != nil {
-		p.Error(w, r, statusOfErr(err), err)
-		return
-	}
+	list, pager := pageInstructions("/settlement", find, list)
 	var queue []settleInstructionRow
 	for _, in := range list {
-		if !unsettled(in.Status) {
-			continue
-		}
 		row := p.instructionRow(v, in, pr, bic, names)
 		if isCentre {
 			row.CentrePath = "/settlement/queue/" + strconv.FormatInt(in.Seq, 10)
@@ -294,7 +302,17 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 		}
 		queue = append(queue, row)
 	}
-	data["Queue"], data["Queued"] = queue, len(queue)
+	data["Queue"], data["Find"], data["Pager"], data["ListPath"] = queue, find, pager, "/settlement"
+	data["Searching"] = find.Filtered()
+	if isCentre {
+		// What a cycle would take: the whole queue, not this page of it.
+		work, err := p.Settlement.WorkOf(ctx, pr)
+		if err != nil {
+			p.Error(w, r, statusOfErr(err), err)
+			return
+		}
+		data["Queued"] = work.Queued + work.Held + work.Deferred + work.Excluded
+	}
 
 	// The forms.
 	form := st.form
