@@ -155,7 +155,9 @@ func readInstructionFind(v *View, r *http.Request) (instructionFind, settlement.
 }
 
 // Filtered reports whether any filter is set.
-func (d instructionFind) Filtered() bool { return d.Q != "" || d.Currency != "" || d.From != "" || d.To != "" }
+func (d instructionFind) Filtered() bool {
+	return d.Q != "" || d.Currency != "" || d.From != "" || d.To != ""
+}
 
 func (d instructionFind) link(before int64) string {
 	v := url.Values{}
