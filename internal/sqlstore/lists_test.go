@@ -3,13 +3,17 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"bricstown/internal/audit"
 	"bricstown/internal/customs"
+	"bricstown/internal/identity"
 	"bricstown/internal/problem"
+	"bricstown/internal/settlement"
 )
 
 // Declaration lists are searched inside the store on both engines: by
@@ -95,6 +99,105 @@ func TestCustomsListSearch(t *testing.T) {
 			"unknown state": {customs.Query{Statuses: []customs.Status{"lost"}}, "status"},
 		} {
 			_, err := s.List(ctx, customsOfficer, c.q)
+			var pe *problem.Error
+			if !problem.Is(err, problem.Invalid) || !errors.As(err, &pe) || pe.Fields[c.field] == "" {
+				t.Errorf("%s: %v, want invalid %s", name, err, c.field)
+			}
+		}
+	})
+}
+
+// Instruction lists are searched inside the store on both engines: a bank
+// finds only instructions it pays or receives, whatever it types; the
+// centre's queue search reads exactly what the queue holds.
+func TestSettlementInstructionSearch(t *testing.T) {
+	engines(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		w := newSettlementWorld(t, db)
+		centre := &identity.Principal{UserID: "op", OrgID: w.centre.ID, OrgKind: identity.KindBank, Roles: []identity.Role{identity.BankOperator}}
+		pay := func(from, to int, e2e, amount, ccy, remittance string) {
+			t.Helper()
+			res, err := w.svc.Submit(ctx, w.bank(from), []settlement.InstructionInput{{EndToEndID: e2e, PayeeBIC: fmt.Sprintf("BANK%cKZK", 'A'+to),
+				Amount: amount, Currency: ccy, Remittance: remittance}}, "api")
+			if err != nil || res[0].Result != "ok" {
+				t.Fatalf("submit %s: %v %v", e2e, res, err)
+			}
+		}
+		pay(0, 1, "INV-ALPHA-1", "10.00", "KZT", "Invoice 2026/77 пшеница")
+		pay(1, 2, "E-BETA", "1.00", "CNY", "")
+		pay(2, 0, "E_GAMMA%", "5.00", "KZT", "")
+		pay(2, 1, "G2", "3.00", "KZT", "")
+
+		e2es := func(l []settlement.Instruction, err error) []string {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := []string{}
+			for _, in := range l {
+				out = append(out, in.EndToEndID)
+			}
+			return out
+		}
+		check := func(name string, got []string, want ...string) {
+			t.Helper()
+			if want == nil {
+				want = []string{}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: got %v, want %v", name, got, want)
+			}
+		}
+		alpha := w.bank(0)
+		find := func(p *identity.Principal, q settlement.InstructionQuery) []string {
+			t.Helper()
+			return e2es(w.svc.SearchInstructions(ctx, p, q))
+		}
+		check("own e2e", find(alpha, settlement.InstructionQuery{Search: "inv-alpha"}), "INV-ALPHA-1")
+		check("remittance, Cyrillic", find(alpha, settlement.InstructionQuery{Search: "ПШЕНИЦА"}), "INV-ALPHA-1")
+		check("another bank's e2e", find(alpha, settlement.InstructionQuery{Search: "E-BETA"}))
+		check("another bank's pair", find(alpha, settlement.InstructionQuery{Search: "G2"}))
+		check("counterparty name", find(alpha, settlement.InstructionQuery{Search: "gamma"}), "E_GAMMA%")
+		check("wildcards literal", find(alpha, settlement.InstructionQuery{Search: "_gamma%"}), "E_GAMMA%")
+		check("underscore is not any", find(alpha, settlement.InstructionQuery{Search: "inv_alpha"}))
+		check("currency", find(alpha, settlement.InstructionQuery{Currency: "cny"}))
+		check("payee's currency list", find(w.bank(1), settlement.InstructionQuery{Currency: "CNY"}), "E-BETA")
+		check("received later", find(alpha, settlement.InstructionQuery{From: time.Now().Add(24 * time.Hour)}))
+		check("newest first", find(alpha, settlement.InstructionQuery{}), "E_GAMMA%", "INV-ALPHA-1")
+		all, _ := w.svc.SearchQueue(ctx, centre, settlement.InstructionQuery{})
+		check("centre: beta's", e2es(w.svc.SearchQueue(ctx, centre, settlement.InstructionQuery{Search: "beta"})), "G2", "E-BETA", "INV-ALPHA-1")
+		check("centre: page 2", e2es(w.svc.SearchQueue(ctx, centre, settlement.InstructionQuery{Search: "beta", Before: all[0].Seq, Limit: 1})), "E-BETA")
+		if _, err := w.svc.SearchQueue(ctx, alpha, settlement.InstructionQuery{}); !problem.Is(err, problem.Forbidden) {
+			t.Errorf("a bank searched the whole queue: %v", err)
+		}
+
+		// The queue search is the queue, before and after a cycle (which
+		// defers nothing here but leaves what it cannot fund).
+		same := func(when string) {
+			t.Helper()
+			q, err := db.ListQueue(ctx, 0, 100)
+			got := e2es(w.svc.SearchQueue(ctx, centre, settlement.InstructionQuery{}))
+			check(when, got, e2es(q, err)...)
+		}
+		same("queue before the cycle")
+		pay(1, 0, "HUGE", "90000.00", "KZT", "")
+		if _, err := w.svc.RunCycle(ctx, audit.Record{ActorUser: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		same("queue after the cycle")
+		check("unsettled after the cycle", find(w.bank(1), settlement.InstructionQuery{Unsettled: true}), "HUGE")
+		check("settled ones stay listed", find(alpha, settlement.InstructionQuery{Search: "inv-alpha"}), "INV-ALPHA-1")
+
+		for name, c := range map[string]struct {
+			q     settlement.InstructionQuery
+			field string
+		}{
+			"long search":  {settlement.InstructionQuery{Search: strings.Repeat("ж", settlement.MaxSearch+1)}, "q"},
+			"currency":     {settlement.InstructionQuery{Currency: "KZ1"}, "currency"},
+			"empty period": {settlement.InstructionQuery{From: w.clockAt, To: w.clockAt}, "to"},
+			"cursor":       {settlement.InstructionQuery{Before: -1}, "cursor"},
+		} {
+			_, err := w.svc.SearchInstructions(ctx, alpha, c.q)
 			var pe *problem.Error
 			if !problem.Is(err, problem.Invalid) || !errors.As(err, &pe) || pe.Fields[c.field] == "" {
 				t.Errorf("%s: %v, want invalid %s", name, err, c.field)
