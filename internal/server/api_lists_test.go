@@ -1,9 +1,12 @@
 package server
 
 import (
+	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"bricstown/internal/identity"
 )
@@ -133,5 +136,81 @@ func TestAPIDeclarationSearchRefused(t *testing.T) {
 		if errs[c.field] == nil || codes[c.field] != c.code {
 			t.Errorf("%s: errors %v, codes %v; want %s=%s", c.path, errs, codes, c.field, c.code)
 		}
+	}
+}
+
+// Instruction lists: a bank's search finds only what it pays or
+// receives, the centre searches the whole queue, the pages and the API
+// read the same, bad filters are 400 with codes.
+func TestInstructionSearch(t *testing.T) {
+	f := getFixture(t)
+	banks := f.settlementWorld(t)
+	a, b, c := banks[0], banks[1], banks[2]
+	f.drainSettlement(t)
+	t.Cleanup(func() { f.drainSettlement(t) })
+	stamp := fmt.Sprint(time.Now().UnixNano() % 1e9)
+	ab, bc := "SRCH-AB-"+stamp, "SRCH-BC-"+stamp
+	submitResults(t, f.call(t, "POST", "/api/v1/settlement/instructions", a.tok,
+		map[string]any{"instructions": []any{submitOne(ab, b.bic, "4.00", "KZT", "remittance", "Wheat contract 77")}}))
+	submitResults(t, f.call(t, "POST", "/api/v1/settlement/instructions", b.tok,
+		map[string]any{"instructions": []any{submitOne(bc, c.bic, "2.00", "CNY")}}))
+	centre := f.token(t, "BRICS Town Settlement Centre", identity.BankOperator)
+
+	e2es := func(r response) []string {
+		t.Helper()
+		items, _ := listItems(t, r)
+		var out []string
+		for _, x := range items {
+			out = append(out, x["end_to_end_id"].(string))
+		}
+		return out
+	}
+	same := func(name string, got []string, want ...string) {
+		t.Helper()
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: got %v, want %v", name, got, want)
+		}
+	}
+	api := "/api/v1/settlement/instructions?q="
+	same("own", e2es(f.call(t, "GET", api+"srch-ab-"+stamp, a.tok, nil)), ab)
+	same("by remittance", e2es(f.call(t, "GET", api+"wheat+contract&unsettled=true", a.tok, nil)), ab)
+	same("another pair's", e2es(f.call(t, "GET", api+bc, a.tok, nil)))
+	same("by counterparty name", e2es(f.call(t, "GET", api+url.QueryEscape("Yangtze")+"&from=2020-01-01&unsettled=true", a.tok, nil)))
+	same("payee sees it", e2es(f.call(t, "GET", api+bc+"&currency=cny", c.tok, nil)), bc)
+	same("centre's queue", e2es(f.call(t, "GET", "/api/v1/settlement/queue?q="+stamp, centre, nil)), bc, ab)
+	same("centre's queue by bank", e2es(f.call(t, "GET", "/api/v1/settlement/queue?q="+url.QueryEscape("Volga Trade"), centre, nil)), bc, ab)
+	if r := f.call(t, "GET", "/api/v1/settlement/queue?q=srch", a.tok, nil); r.status != 403 {
+		t.Errorf("a bank searched the centre's queue: %d", r.status)
+	}
+	for _, x := range []struct{ path, field, code string }{
+		{api + strings.Repeat("z", 101), "q", "too_long_n"},
+		{api + "x&currency=K1", "currency", "unknown_currency"},
+		{api + "x&from=soon", "from", "date_or_time"},
+		{api + "x&from=2026-03-02&to=2026-03-01", "to", "after_from"},
+	} {
+		r := f.call(t, "GET", x.path, a.tok, nil)
+		m := r.json(t)
+		codes, _ := m["error_codes"].(map[string]any)
+		if r.status != 400 || codes[x.field] != x.code {
+			t.Errorf("%s: %d %v, want 400 with %s=%s", x.path, r.status, m["errors"], x.field, x.code)
+		}
+	}
+
+	// The pages: the bank's queue and the centre's, searched, kept, empty.
+	bank := f.browser(t, "treasury@steppebank.kz")
+	wantIn(t, bank.get(t, "/settlement?q=wheat"), 200, ab, `value="wheat"`, `id="f-clear"`)
+	r := bank.get(t, "/settlement?q="+bc)
+	wantIn(t, r, 200, "Nothing matches these filters.")
+	if strings.Contains(string(r.body), "<code>"+bc+"</code>") {
+		t.Error("the bank's page shows another pair's instruction")
+	}
+	op := f.browser(t, "operations@settlement.town.kz")
+	wantIn(t, op.get(t, "/settlement?currency=CNY&q=srch"), 200, "<code>"+bc+"</code>", `<option value="CNY" selected>`)
+	if strings.Contains(string(op.get(t, "/settlement?currency=CNY&q=srch").body), "<code>"+ab+"</code>") {
+		t.Error("the currency filter lets a KZT instruction through")
+	}
+	r = bank.get(t, "/settlement?from=soon")
+	if r.status != 400 || !regexp.MustCompile(`id="f-from"[^>]*aria-invalid="true"`).Match(r.body) {
+		t.Errorf("a bad date: %d %s", r.status, excerpt(r.body))
 	}
 }
