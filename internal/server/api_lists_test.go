@@ -209,6 +209,17 @@ func TestInstructionSearch(t *testing.T) {
 	if strings.Contains(string(op.get(t, "/settlement?currency=CNY&q=srch").body), "<code>"+ab+"</code>") {
 		t.Error("the currency filter lets a KZT instruction through")
 	}
+	// Cycles page by number: an older page has a way back and no
+	// "latest cycle" headline.
+	if r := f.call(t, "POST", "/api/v1/settlement/cycles", centre, nil); r.status != 201 {
+		t.Fatalf("run a cycle: %d %s", r.status, r.body)
+	}
+	wantIn(t, op.get(t, "/settlement"), 200, `id="latest-h"`, `id="cycles"`)
+	r = op.get(t, "/settlement?cycles_before=999999999")
+	wantIn(t, r, 200, `id="cycles"`, `id="cycles-first"`)
+	if strings.Contains(string(r.body), `id="latest-h"`) {
+		t.Error("an older page of cycles says which is the latest")
+	}
 	r = bank.get(t, "/settlement?from=soon")
 	if r.status != 400 || !regexp.MustCompile(`id="f-from"[^>]*aria-invalid="true"`).Match(r.body) {
 		t.Errorf("a bad date: %d %s", r.status, excerpt(r.body))

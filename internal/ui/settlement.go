@@ -253,11 +253,24 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 	}
 
 	// Cycles: the history, its charts and the latest summary.
-	cycles, err := p.Settlement.Cycles(ctx, 0, 50)
+	// Paged by number ("cycles_before", a cursor like the API's); the
+	// latest cycle's headline is on the first page only.
+	cyclesBefore, _ := strconv.ParseInt(r.URL.Query().Get("cycles_before"), 10, 64)
+	cyclesBefore = max(cyclesBefore, 0)
+	cycles, err := p.Settlement.Cycles(ctx, cyclesBefore, listPage+1)
 	if err != nil {
 		p.Error(w, r, statusOfErr(err), err)
 		return
 	}
+	cyclePager := declPager{}
+	if len(cycles) > listPage {
+		cycles = cycles[:listPage]
+		cyclePager.Next = "/settlement?cycles_before=" + strconv.FormatInt(cycles[listPage-1].Number, 10) + "#cycles-h"
+	}
+	if cyclesBefore > 0 {
+		cyclePager.Paged, cyclePager.First = true, "/settlement#cycles-h"
+	}
+	data["CyclePager"] = cyclePager
 	rows := make([]settleCycleRow, len(cycles))
 	for i, c := range cycles {
 		rows[i] = settleCycleRow{Number: c.Number, SettledAt: c.SettledAt, Instructions: c.Report.Instructions, Settled: c.Report.Settled,
@@ -265,8 +278,10 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 			CostSaving: p.amount(v.Lang, c.Report.Cost.Currency, c.Report.Cost.Saving), CostCurrency: c.Report.Cost.Currency}
 	}
 	data["Cycles"] = rows
-	if len(cycles) > 0 {
+	if len(cycles) > 0 && cyclesBefore == 0 {
 		data["Latest"] = p.cycleHeadline(v, cycles[0])
+	}
+	if len(cycles) > 0 {
 		data["GrossNetChart"], data["SavingChart"] = p.cycleHistoryCharts(v, ctx, cycles)
 	}
 
