@@ -220,6 +220,25 @@ func TestInstructionSearch(t *testing.T) {
 	if strings.Contains(string(r.body), `id="latest-h"`) {
 		t.Error("an older page of cycles says which is the latest")
 	}
+	// Cycles by settlement date: the API and the page.
+	if cs, _ := listItems(t, f.call(t, "GET", "/api/v1/settlement/cycles?from=2000-01-01&to=2000-01-31", a.tok, nil)); len(cs) != 0 {
+		t.Errorf("cycles settled in January 2000: %d", len(cs))
+	}
+	if cs, _ := listItems(t, f.call(t, "GET", "/api/v1/settlement/cycles?from="+time.Now().UTC().Format("2006-01-02"), a.tok, nil)); len(cs) == 0 {
+		t.Error("no cycle settled today")
+	}
+	if r := f.call(t, "GET", "/api/v1/settlement/cycles?from=2026-03-02&to=2026-03-02T00:00:00Z", a.tok, nil); r.status != 400 || r.json(t)["error_codes"].(map[string]any)["to"] != "after_from" {
+		t.Errorf("an empty period: %d %s", r.status, r.body)
+	}
+	r = op.get(t, "/settlement?cycles_from=2000-01-01&cycles_to=2000-01-31")
+	wantIn(t, r, 200, `id="cycles-none"`, `value="2000-01-31"`, `id="cycles-clear"`)
+	if strings.Contains(string(r.body), `id="latest-h"`) {
+		t.Error("a filtered list of cycles says which is the latest")
+	}
+	r = op.get(t, "/settlement?cycles_to=later")
+	if r.status != 400 || !regexp.MustCompile(`id="f-cycles-to"[^>]*aria-invalid="true"`).Match(r.body) {
+		t.Errorf("a bad cycle date: %d %s", r.status, excerpt(r.body))
+	}
 	r = bank.get(t, "/settlement?from=soon")
 	if r.status != 400 || !regexp.MustCompile(`id="f-from"[^>]*aria-invalid="true"`).Match(r.body) {
 		t.Errorf("a bad date: %d %s", r.status, excerpt(r.body))

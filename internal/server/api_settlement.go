@@ -612,7 +612,15 @@ func (s *Server) listCycles(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	cs, err := s.Settlement.Cycles(r.Context(), before, limit+1)
+	q := r.URL.Query()
+	f := problem.Fields{}
+	find := settlement.CycleQuery{Before: before, Limit: limit + 1,
+		From: period.Bound(f, "from", q.Get("from"), false, time.Time{}), To: period.Bound(f, "to", q.Get("to"), true, time.Time{})}
+	if err := f.Err("bad cycle query"); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	cs, err := s.Settlement.SearchCycles(r.Context(), find)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return

@@ -98,3 +98,36 @@ func (s *Service) SearchQueue(ctx context.Context, p *identity.Principal, q Inst
 	}
 	return s.store.FindInstructions(ctx, q)
 }
+
+// CycleQuery narrows the list of cycles, newest first, by when they
+// settled.
+type CycleQuery struct {
+	// From and To bound the settlement time, [From, To); zero is open.
+	From, To time.Time
+	// Before is the cursor: cycle numbers below it (0: from the newest).
+	Before int64
+	Limit  int
+}
+
+// SearchCycles lists the cycles that settled in q's period: Cycles with
+// a filter, read by the page and the API alike.
+func (s *Service) SearchCycles(ctx context.Context, q CycleQuery) ([]Cycle, error) {
+	f := problem.Fields{}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		f.Add("to", "must be after from")
+	}
+	if q.Before < 0 {
+		f.Add("cursor", "not a cursor from this listing")
+	}
+	if err := f.Err("bad cycle query"); err != nil {
+		return nil, err
+	}
+	if q.Limit <= 0 || q.Limit > QueueLimit {
+		q.Limit = QueueLimit
+	}
+	cs, err := s.store.FindCycles(ctx, q)
+	for i := range cs {
+		cs[i].Report.Deferrals, cs[i].Report.Exclusions = nil, nil
+	}
+	return cs, err
+}

@@ -181,11 +181,36 @@ func TestSettlementInstructionSearch(t *testing.T) {
 		}
 		same("queue before the cycle")
 		pay(1, 0, "HUGE", "90000.00", "KZT", "")
-		if _, err := w.svc.RunCycle(ctx, audit.Record{ActorUser: "test"}); err != nil {
+		ran, err := w.svc.RunCycle(ctx, audit.Record{ActorUser: "test"})
+		if err != nil {
 			t.Fatal(err)
 		}
 		same("queue after the cycle")
 		check("unsettled after the cycle", find(w.bank(1), settlement.InstructionQuery{Unsettled: true}), "HUGE")
+		// Cycles by when they settled.
+		cycles := func(q settlement.CycleQuery) int {
+			t.Helper()
+			cs, err := w.svc.SearchCycles(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(cs)
+		}
+		if n := cycles(settlement.CycleQuery{}); n != 1 {
+			t.Errorf("cycles: %d", n)
+		}
+		if n := cycles(settlement.CycleQuery{From: ran.SettledAt.Add(time.Second)}); n != 0 {
+			t.Errorf("cycles settled later than the only one: %d", n)
+		}
+		if n := cycles(settlement.CycleQuery{From: ran.SettledAt, To: ran.SettledAt.Add(time.Second)}); n != 1 {
+			t.Errorf("cycles around the only one: %d", n)
+		}
+		if n := cycles(settlement.CycleQuery{Before: 1}); n != 0 {
+			t.Errorf("cycles before the first: %d", n)
+		}
+		if _, err := w.svc.SearchCycles(ctx, settlement.CycleQuery{From: w.clockAt, To: w.clockAt}); !problem.Is(err, problem.Invalid) {
+			t.Errorf("an empty period: %v", err)
+		}
 		check("settled ones stay listed", find(alpha, settlement.InstructionQuery{Search: "inv-alpha"}), "INV-ALPHA-1")
 
 		for name, c := range map[string]struct {

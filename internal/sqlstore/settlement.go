@@ -617,10 +617,23 @@ func (db *DB) GetCycle(ctx context.Context, number int64) (settlement.Cycle, err
 
 // Cycles implements settlement.Store, newest first.
 func (db *DB) Cycles(ctx context.Context, beforeNumber int64, limit int) ([]settlement.Cycle, error) {
-	if beforeNumber <= 0 {
-		beforeNumber = 1 << 62
+	return db.FindCycles(ctx, settlement.CycleQuery{Before: beforeNumber, Limit: limit})
+}
+
+// FindCycles implements settlement.Store; an open bound is the widest.
+func (db *DB) FindCycles(ctx context.Context, q settlement.CycleQuery) ([]settlement.Cycle, error) {
+	before, from, to := q.Before, int64(0), int64(1<<62)
+	if before <= 0 {
+		before = 1 << 62
 	}
-	rows, err := db.SQL.QueryContext(ctx, `SELECT number FROM settlement_cycles WHERE number < $1 ORDER BY number DESC LIMIT $2`, beforeNumber, limit)
+	if !q.From.IsZero() {
+		from = micros(q.From)
+	}
+	if !q.To.IsZero() {
+		to = micros(q.To)
+	}
+	rows, err := db.SQL.QueryContext(ctx, `SELECT number FROM settlement_cycles WHERE number < $1 AND settled_at >= $2 AND settled_at < $3
+		ORDER BY number DESC LIMIT $4`, before, from, to, q.Limit)
 	if err != nil {
 		return nil, err
 	}

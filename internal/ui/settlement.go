@@ -17,6 +17,7 @@ import (
 	"bricstown/internal/fx"
 	"bricstown/internal/identity"
 	"bricstown/internal/money"
+	"bricstown/internal/period"
 	"bricstown/internal/problem"
 	"bricstown/internal/settlement"
 
@@ -253,23 +254,55 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 	}
 
 	// Cycles: the history, its charts and the latest summary.
-	// Paged by number ("cycles_before", a cursor like the API's); the
-	// latest cycle's headline is on the first page only.
-	cyclesBefore, _ := strconv.ParseInt(r.URL.Query().Get("cycles_before"), 10, 64)
+	// Paged by number ("cycles_before", a cursor like the API's) and
+	// filtered by settlement date; the latest cycle's headline is on the
+	// unfiltered first page only.
+	cq := r.URL.Query()
+	cycleFind := map[string]string{"cycles_from": strings.TrimSpace(cq.Get("cycles_from")), "cycles_to": strings.TrimSpace(cq.Get("cycles_to"))}
+	cyclesBefore, _ := strconv.ParseInt(cq.Get("cycles_before"), 10, 64)
 	cyclesBefore = max(cyclesBefore, 0)
-	cycles, err := p.Settlement.Cycles(ctx, cyclesBefore, listPage+1)
-	if err != nil {
-		p.Error(w, r, statusOfErr(err), err)
-		return
+	cf := problem.Fields{}
+	cycleQuery := settlement.CycleQuery{Before: cyclesBefore, Limit: listPage + 1,
+		From: period.Bound(cf, "cycles_from", cycleFind["cycles_from"], false, time.Time{}),
+		To:   period.Bound(cf, "cycles_to", cycleFind["cycles_to"], true, time.Time{})}
+	var cycles []settlement.Cycle
+	if len(cf) > 0 {
+		for k := range cf {
+			fieldFail(v, k, "lists.field.date")
+		}
+		status = http.StatusBadRequest
+	} else if cycles, err = p.Settlement.SearchCycles(ctx, cycleQuery); err != nil {
+		if problem.CodeOf(err) != problem.Invalid {
+			p.Error(w, r, statusOfErr(err), err)
+			return
+		}
+		status = p.formFail(v, err, "lists.field.", map[string]string{"to": "cycles_to", "cursor": "cycles_before"})
 	}
-	cyclePager := declPager{}
+	cycleLink := func(before int64) string {
+		vals := url.Values{}
+		for k, x := range cycleFind {
+			if x != "" {
+				vals.Set(k, x)
+			}
+		}
+		if before > 0 {
+			vals.Set("cycles_before", strconv.FormatInt(before, 10))
+		}
+		if len(vals) == 0 {
+			return "/settlement#cycles-h"
+		}
+		return "/settlement?" + vals.Encode() + "#cycles-h"
+	}
+	cyclePager := declPager{Clear: "/settlement#cycles-h"}
 	if len(cycles) > listPage {
 		cycles = cycles[:listPage]
-		cyclePager.Next = "/settlement?cycles_before=" + strconv.FormatInt(cycles[listPage-1].Number, 10) + "#cycles-h"
+		cyclePager.Next = cycleLink(cycles[listPage-1].Number)
 	}
 	if cyclesBefore > 0 {
-		cyclePager.Paged, cyclePager.First = true, "/settlement#cycles-h"
+		cyclePager.Paged, cyclePager.First = true, cycleLink(0)
 	}
+	cyclesFiltered := cycleFind["cycles_from"] != "" || cycleFind["cycles_to"] != ""
+	data["CycleFind"], data["CyclesFiltered"] = cycleFind, cyclesFiltered
 	data["CyclePager"] = cyclePager
 	rows := make([]settleCycleRow, len(cycles))
 	for i, c := range cycles {
@@ -278,7 +311,7 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 			CostSaving: p.amount(v.Lang, c.Report.Cost.Currency, c.Report.Cost.Saving), CostCurrency: c.Report.Cost.Currency}
 	}
 	data["Cycles"] = rows
-	if len(cycles) > 0 && cyclesBefore == 0 {
+	if len(cycles) > 0 && cyclesBefore == 0 && !cyclesFiltered {
 		data["Latest"] = p.cycleHeadline(v, cycles[0])
 	}
 	if len(cycles) > 0 {
