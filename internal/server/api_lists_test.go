@@ -230,8 +230,9 @@ func TestInstructionSearch(t *testing.T) {
 	if r := f.call(t, "GET", "/api/v1/settlement/cycles?from=2026-03-02&to=2026-03-02T00:00:00Z", a.tok, nil); r.status != 400 || r.json(t)["error_codes"].(map[string]any)["to"] != "after_from" {
 		t.Errorf("an empty period: %d %s", r.status, r.body)
 	}
-	r = op.get(t, "/settlement?cycles_from=2000-01-01&cycles_to=2000-01-31")
-	wantIn(t, r, 200, `id="cycles-none"`, `value="2000-01-31"`, `id="cycles-clear"`)
+	r = op.get(t, "/settlement?cycles_from=2000-01-01&cycles_to=2000-01-31&q=srch")
+	wantIn(t, r, 200, `id="cycles-none"`, `value="2000-01-31"`, `id="cycles-clear"`,
+		`<input type="hidden" name="cycles_to" value="2000-01-31">`, `<input type="hidden" name="q" value="srch">`)
 	if strings.Contains(string(r.body), `id="latest-h"`) {
 		t.Error("a filtered list of cycles says which is the latest")
 	}
