@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"bricstown/internal/audit"
 	"bricstown/internal/identity"
@@ -1066,6 +1067,9 @@ func (s *Service) List(ctx context.Context, p *identity.Principal, q Query) ([]S
 	default:
 		return nil, problem.New(problem.Forbidden, "only traders and customs and quarantine officers see declarations")
 	}
+	if err := q.check(); err != nil {
+		return nil, err
+	}
 	if q.Limit <= 0 {
 		q.Limit = DefaultListLimit
 	}
@@ -1073,18 +1077,80 @@ func (s *Service) List(ctx context.Context, p *identity.Principal, q Query) ([]S
 	return s.store.ListDeclarations(ctx, q)
 }
 
+// MaxSearch bounds a list search's text, in characters.
+const MaxSearch = 100
+
+// check refuses a query no list can answer, with the API's field names: the
+// pages and the API read lists through List, so the rule is here once.
+func (q *Query) check() error {
+	f := problem.Fields{}
+	q.Search = strings.TrimSpace(q.Search)
+	if utf8.RuneCountInString(q.Search) > MaxSearch {
+		f.Add("q", fmt.Sprintf("at most %d characters", MaxSearch))
+	}
+	q.BorderPost = strings.ToUpper(strings.TrimSpace(q.BorderPost))
+	if q.BorderPost != "" && !locodeShape(q.BorderPost) {
+		f.Add("border_post", fmt.Sprintf("unknown UN/LOCODE %q", q.BorderPost))
+	}
+	for _, st := range q.Statuses {
+		if !slices.Contains(Statuses, st) {
+			f.Add("status", "must be one of draft, submitted, assessed, documentary_check, physical_inspection, released, refused, cancelled")
+			break
+		}
+	}
+	if q.Lane != LaneNone && !slices.Contains(Lanes, q.Lane) {
+		f.Add("lane", "must be green, yellow, red or blue")
+	}
+	if q.Procedure != "" && !slices.Contains(Procedures, q.Procedure) {
+		f.Add("procedure", "must be import, export or transit")
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		f.Add("to", "must be after from")
+	}
+	if q.After != "" {
+		if _, err := uuid.Parse(q.After); err != nil {
+			f.Add("cursor", "not a cursor from this listing")
+		}
+	}
+	return f.Err("bad declaration query")
+}
+
+// locodeShape is a UN/LOCODE's form: a country code and three letters or
+// digits (which codes exist is the reference data's business; an unknown
+// one finds nothing).
+func locodeShape(s string) bool {
+	if len(s) != 5 {
+		return false
+	}
+	for i, c := range s {
+		letter := c >= 'A' && c <= 'Z'
+		if !letter && (i < 2 || c < '2' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
 // CustomsQueue is the officers' work list for a lane, oldest first: yellow
 // awaits documentary checks, red physical inspections, green and blue
 // release (payment or quarantine). LaneNone lists every declaration under
 // control.
 func (s *Service) CustomsQueue(ctx context.Context, p *identity.Principal, lane Lane, after string, limit int) ([]Summary, error) {
+	return s.SearchCustomsQueue(ctx, p, lane, Query{After: after, Limit: limit})
+}
+
+// SearchCustomsQueue is CustomsQueue narrowed by find's search, border post
+// and dates (its other fields are the queue's own).
+func (s *Service) SearchCustomsQueue(ctx context.Context, p *identity.Principal, lane Lane, find Query) ([]Summary, error) {
+	after, limit := find.After, find.Limit
 	if AuthorityOf(p) != ByCustoms {
 		if err := signedIn(p); err != nil {
 			return nil, err
 		}
 		return nil, problem.New(problem.Forbidden, "only customs officers have a customs queue")
 	}
-	q := Query{Lane: lane, Statuses: underControl, After: after, Limit: limit}
+	q := Query{Lane: lane, Statuses: underControl, After: after, Limit: limit, Search: find.Search, BorderPost: find.BorderPost,
+		From: find.From, To: find.To, Procedure: find.Procedure}
 	if lane != LaneNone {
 		if !slices.Contains(Lanes, lane) {
 			return nil, &problem.Error{Code: problem.Invalid, Message: "unknown lane", Fields: map[string]string{"lane": "must be green, yellow, red or blue"}}
@@ -1097,13 +1163,20 @@ func (s *Service) CustomsQueue(ctx context.Context, p *identity.Principal, lane 
 // QuarantineQueue is the quarantine authority's work list, oldest first:
 // lodged declarations awaiting an inspection or a laboratory, or on hold.
 func (s *Service) QuarantineQueue(ctx context.Context, p *identity.Principal, after string, limit int) ([]Summary, error) {
+	return s.SearchQuarantineQueue(ctx, p, Query{After: after, Limit: limit})
+}
+
+// SearchQuarantineQueue is QuarantineQueue narrowed by find's search,
+// border post and dates.
+func (s *Service) SearchQuarantineQueue(ctx context.Context, p *identity.Principal, find Query) ([]Summary, error) {
 	if AuthorityOf(p) != ByQuarantine {
 		if err := signedIn(p); err != nil {
 			return nil, err
 		}
 		return nil, problem.New(problem.Forbidden, "only quarantine officers have a quarantine queue")
 	}
-	return s.List(ctx, p, Query{Statuses: lodged, SPSStatuses: []SPSStatus{SPSAwaitingInspection, SPSAwaitingLab, SPSHeld}, After: after, Limit: limit})
+	return s.List(ctx, p, Query{Statuses: lodged, SPSStatuses: []SPSStatus{SPSAwaitingInspection, SPSAwaitingLab, SPSHeld}, After: find.After, Limit: find.Limit,
+		Search: find.Search, BorderPost: find.BorderPost, From: find.From, To: find.To, Procedure: find.Procedure})
 }
 
 // LaneStats is the lane dashboard: shares of the lanes among declarations

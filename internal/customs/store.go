@@ -45,6 +45,12 @@ type Query struct {
 	Lane         Lane
 	Procedure    Procedure
 	BorderPost   string
+	// Search is found case-insensitively inside the trader's reference, the
+	// id, the declarant's name, the parties' names, HS codes and goods
+	// descriptions (at most MaxSearch characters).
+	Search string
+	// From and To bound the creation time, [From, To); zero is open.
+	From, To time.Time
 	// ExcludeDrafts hides drafts, which only their declarant sees.
 	ExcludeDrafts bool
 	// SPSOnly keeps declarations under quarantine control.

@@ -119,6 +119,7 @@ var fieldFormats = []struct{ code, format string }{
 	{"unknown_role", "unknown role %q"},
 	{"own_org_accounts", "you can open accounts only for your own organisation"},
 	{"one_amount", "give exactly one of sell_amount and buy_amount"},
+	{"date_or_time", "must be a date YYYY-MM-DD or an RFC 3339 time, e.g. 2026-03-14T09:00:00Z"},
 }
 
 type fieldPattern struct {

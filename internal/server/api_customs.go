@@ -244,6 +244,19 @@ func parseLane(f problem.Fields, v string) customs.Lane {
 	return l
 }
 
+// customsFind reads the search and filters every declaration list takes
+// (q, border_post, procedure, from, to); the service checks them.
+func customsFind(f problem.Fields, q map[string][]string) customs.Query {
+	get := func(k string) string {
+		if v := q[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	return customs.Query{Search: get("q"), BorderPost: get("border_post"), Procedure: customs.Procedure(strings.TrimSpace(get("procedure"))),
+		From: period.Bound(f, "from", get("from"), false, time.Time{}), To: period.Bound(f, "to", get("to"), true, time.Time{})}
+}
+
 func (s *Server) listDeclarations(w http.ResponseWriter, r *http.Request) {
 	if !s.customsReady(w, r) {
 		return
@@ -255,7 +268,8 @@ func (s *Server) listDeclarations(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	f := problem.Fields{}
-	query := customs.Query{Newest: true, After: cursor, Limit: limit + 1, BorderPost: strings.ToUpper(strings.TrimSpace(q.Get("border_post")))}
+	query := customsFind(f, q)
+	query.Newest, query.After, query.Limit = true, cursor, limit+1
 	for _, v := range q["status"] {
 		for _, st := range strings.Split(v, ",") {
 			st := customs.Status(strings.TrimSpace(st))
@@ -267,12 +281,6 @@ func (s *Server) listDeclarations(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	query.Lane = parseLane(f, q.Get("lane"))
-	if v := customs.Procedure(strings.TrimSpace(q.Get("procedure"))); v != "" {
-		if !slices.Contains(customs.Procedures, v) {
-			f.Add("procedure", "must be import, export or transit")
-		}
-		query.Procedure = v
-	}
 	if err := f.Err("bad declaration query"); err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -746,11 +754,13 @@ func (s *Server) customsQueue(w http.ResponseWriter, r *http.Request) {
 	}
 	f := problem.Fields{}
 	lane := parseLane(f, r.URL.Query().Get("lane"))
+	find := customsFind(f, r.URL.Query())
 	if err := f.Err("bad queue query"); err != nil {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	items, err := s.Customs.CustomsQueue(r.Context(), principal(r), lane, cursor, limit+1)
+	find.After, find.Limit = cursor, limit+1
+	items, err := s.Customs.SearchCustomsQueue(r.Context(), principal(r), lane, find)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -767,7 +777,14 @@ func (s *Server) quarantineQueue(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	items, err := s.Customs.QuarantineQueue(r.Context(), principal(r), cursor, limit+1)
+	f := problem.Fields{}
+	find := customsFind(f, r.URL.Query())
+	if err := f.Err("bad queue query"); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	find.After, find.Limit = cursor, limit+1
+	items, err := s.Customs.SearchQuarantineQueue(r.Context(), principal(r), find)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return

@@ -14,6 +14,7 @@ import (
 
 	"bricstown/internal/identity"
 	"bricstown/internal/iso20022"
+	"bricstown/internal/period"
 	"bricstown/internal/problem"
 	"bricstown/internal/settlement"
 )
@@ -253,13 +254,15 @@ func seqPage(r *http.Request) (limit int, before int64, err error) {
 // listInstructions lists the caller's bank's instructions (paid or
 // received), newest first; the platform administrator sees every bank's.
 func (s *Server) listInstructions(w http.ResponseWriter, r *http.Request) {
-	s.writeInstructionPage(w, r, s.Settlement.Instructions)
+	s.writeInstructionPage(w, r, s.Settlement.SearchInstructions)
 }
 
 // writeInstructionPage answers one sequence-paged listing of instructions
-// read by list (a bank's own, or the centre's queue).
+// read by list (a bank's own, or the centre's queue), with the search and
+// filters every instruction list takes (q, currency, from, to, unsettled);
+// the service checks them.
 func (s *Server) writeInstructionPage(w http.ResponseWriter, r *http.Request,
-	list func(ctx context.Context, p *identity.Principal, before int64, limit int) ([]settlement.Instruction, error)) {
+	list func(ctx context.Context, p *identity.Principal, q settlement.InstructionQuery) ([]settlement.Instruction, error)) {
 	if !s.settlementReady(w, r) {
 		return
 	}
@@ -268,8 +271,21 @@ func (s *Server) writeInstructionPage(w http.ResponseWriter, r *http.Request,
 		writeProblem(w, r, s.log, err)
 		return
 	}
+	unsettled, err := boolParam(r, "unsettled")
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	q := r.URL.Query()
+	f := problem.Fields{}
+	find := settlement.InstructionQuery{Search: q.Get("q"), Currency: q.Get("currency"), Unsettled: unsettled, Before: before, Limit: limit + 1,
+		From: period.Bound(f, "from", q.Get("from"), false, time.Time{}), To: period.Bound(f, "to", q.Get("to"), true, time.Time{})}
+	if err := f.Err("bad instruction query"); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
 	p := principal(r)
-	items, err := list(r.Context(), p, before, limit+1)
+	items, err := list(r.Context(), p, find)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return
@@ -341,7 +357,7 @@ func (s *Server) cancelInstruction(w http.ResponseWriter, r *http.Request) {
 // listQueue lists every bank's unsettled instructions (queued, deferred,
 // excluded, held), newest first: the settlement centre's view.
 func (s *Server) listQueue(w http.ResponseWriter, r *http.Request) {
-	s.writeInstructionPage(w, r, s.Settlement.Queue)
+	s.writeInstructionPage(w, r, s.Settlement.SearchQueue)
 }
 
 // queueDecisionIn is the body of a hold or a cancellation by the centre.
@@ -596,7 +612,15 @@ func (s *Server) listCycles(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	cs, err := s.Settlement.Cycles(r.Context(), before, limit+1)
+	q := r.URL.Query()
+	f := problem.Fields{}
+	find := settlement.CycleQuery{Before: before, Limit: limit + 1,
+		From: period.Bound(f, "from", q.Get("from"), false, time.Time{}), To: period.Bound(f, "to", q.Get("to"), true, time.Time{})}
+	if err := f.Err("bad cycle query"); err != nil {
+		writeProblem(w, r, s.log, err)
+		return
+	}
+	cs, err := s.Settlement.SearchCycles(r.Context(), find)
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return

@@ -253,6 +253,10 @@ type Store interface {
 	ListQueue(ctx context.Context, beforeSeq int64, limit int) ([]Instruction, error)
 	// ListInstructions lists an org's instructions (as payer or payee), newest first.
 	ListInstructions(ctx context.Context, orgID string, beforeSeq int64, limit int) ([]Instruction, error)
+	// FindInstructions lists the instructions matching q, newest first.
+	FindInstructions(ctx context.Context, q InstructionQuery) ([]Instruction, error)
+	// FindCycles lists the cycles matching q, newest first.
+	FindCycles(ctx context.Context, q CycleQuery) ([]Cycle, error)
 
 	// ReadQueue streams the instructions a new cycle should consider:
 	// everything carried, and everything after the last cycle's range

@@ -72,6 +72,7 @@ type customsWrite struct {
 	total        int64
 	amendChanges string
 	amendBefore  string
+	search       string
 }
 
 func encodeCustomsChange(c customs.Change) (customsWrite, error) {
@@ -82,6 +83,7 @@ func encodeCustomsChange(c customs.Change) (customsWrite, error) {
 		return w, fmt.Errorf("sqlstore: encode declaration %s: %w", d.ID, err)
 	}
 	w.doc = string(doc)
+	w.search = customsSearchText(d)
 	if d.Assessment != nil {
 		w.total = d.Assessment.TotalKZT
 	}
@@ -166,13 +168,13 @@ func (db *DB) writeCustomsChange(ctx context.Context, tx *sql.Tx, w *customsWrit
 	c, d := &w.c, &w.c.Declaration
 	cols := []any{d.Version, d.FunctionalReferenceID, string(d.Procedure), string(d.Status), string(d.Lane),
 		d.Transport.BorderPost, d.SPS.Required, string(d.SPS.Status), w.total, micros(d.UpdatedAt),
-		micros(d.SubmittedAt), micros(d.LaneAssignedAt), micros(d.ReleasedAt), micros(d.RefusedAt), w.doc}
+		micros(d.SubmittedAt), micros(d.LaneAssignedAt), micros(d.ReleasedAt), micros(d.RefusedAt), w.doc, w.search}
 	if c.BaseVersion == 0 {
 		args := append([]any{d.ID, d.DeclarantOrg, micros(d.CreatedAt)}, cols...)
 		if _, err := db.txExec(ctx, tx, `INSERT INTO customs_declarations (id, declarant_org, created_at,
 			version, reference, procedure, status, lane, border_post, sps_required, sps_status, total_kzt, updated_at,
-			submitted_at, lane_assigned_at, released_at, refused_at, doc)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`, args...); err != nil {
+			submitted_at, lane_assigned_at, released_at, refused_at, doc, search_text)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)`, args...); err != nil {
 			if IsUniqueViolation(err) {
 				return problem.Wrap(problem.Conflict, err, "a declaration with this id exists")
 			}
@@ -182,8 +184,8 @@ func (db *DB) writeCustomsChange(ctx context.Context, tx *sql.Tx, w *customsWrit
 		args := append(cols, d.ID, c.BaseVersion)
 		res, err := db.txExec(ctx, tx, `UPDATE customs_declarations SET version = $1, reference = $2, procedure = $3,
 			status = $4, lane = $5, border_post = $6, sps_required = $7, sps_status = $8, total_kzt = $9, updated_at = $10,
-			submitted_at = $11, lane_assigned_at = $12, released_at = $13, refused_at = $14, doc = $15
-			WHERE id = $16 AND version = $17`, args...)
+			submitted_at = $11, lane_assigned_at = $12, released_at = $13, refused_at = $14, doc = $15, search_text = $16
+			WHERE id = $17 AND version = $18`, args...)
 		if err != nil {
 			return err
 		}
@@ -286,6 +288,18 @@ func scanCustomsSummary(sc interface{ Scan(...any) error }) (customs.Summary, er
 	return s, err
 }
 
+// customsSearchText is what a declaration list's search looks in: the
+// trader's reference, the id, the parties' names, and each goods item's HS
+// code and description, lower-cased here (strings.ToLower folds every
+// script, which SQLite's LOWER does not).
+func customsSearchText(d *customs.Declaration) string {
+	parts := []string{d.FunctionalReferenceID, d.ID, d.Exporter.Name, d.Importer.Name, d.Declarant.Name, d.Carrier.Name, d.Transport.BorderPost}
+	for _, it := range d.Items {
+		parts = append(parts, it.ClassificationID, it.Description)
+	}
+	return strings.ToLower(strings.Join(parts, "\n"))
+}
+
 // ListDeclarations implements customs.Store. The WHERE clause is built from
 // the filters present, with numbered placeholders, so each combination is
 // one plain statement on both engines.
@@ -317,6 +331,16 @@ func (db *DB) ListDeclarations(ctx context.Context, q customs.Query) ([]customs.
 	}
 	if q.BorderPost != "" {
 		where = append(where, "border_post = "+arg(q.BorderPost))
+	}
+	if q.Search != "" {
+		pat := arg(likePattern(q.Search))
+		where = append(where, "(search_text LIKE "+pat+" ESCAPE '\\' OR declarant_org IN (SELECT id FROM orgs WHERE LOWER(name) LIKE "+pat+" ESCAPE '\\'))")
+	}
+	if !q.From.IsZero() {
+		where = append(where, "created_at >= "+arg(micros(q.From)))
+	}
+	if !q.To.IsZero() {
+		where = append(where, "created_at < "+arg(micros(q.To)))
 	}
 	if q.SPSOnly {
 		where = append(where, "sps_required = "+arg(true))

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -387,6 +388,52 @@ func (db *DB) ListInstructions(ctx context.Context, orgID string, beforeSeq int6
 	return collect(rows, scanInstruction)
 }
 
+// FindInstructions implements settlement.Store. The queue is what
+// ListQueue reads (after the last cycle, or carried), in one statement.
+func (db *DB) FindInstructions(ctx context.Context, q settlement.InstructionQuery) ([]settlement.Instruction, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if q.OrgID != "" {
+		o := arg(q.OrgID)
+		where = append(where, "(pp.org_id = "+o+" OR pq.org_id = "+o+")")
+	}
+	if q.Before > 0 {
+		where = append(where, "i.seq < "+arg(q.Before))
+	}
+	if q.Search != "" {
+		pat := arg(likePattern(q.Search))
+		where = append(where, "(LOWER(i.e2e_id) LIKE "+pat+` ESCAPE '\' OR LOWER(i.remittance) LIKE `+pat+` ESCAPE '\'
+			OR pp.org_id IN (SELECT id FROM orgs WHERE LOWER(name) LIKE `+pat+` ESCAPE '\')
+			OR pq.org_id IN (SELECT id FROM orgs WHERE LOWER(name) LIKE `+pat+` ESCAPE '\'))`)
+	}
+	if q.Currency != "" {
+		where = append(where, "i.currency = "+arg(q.Currency))
+	}
+	if !q.From.IsZero() {
+		where = append(where, "i.created_at >= "+arg(micros(q.From)))
+	}
+	if !q.To.IsZero() {
+		where = append(where, "i.created_at < "+arg(micros(q.To)))
+	}
+	if q.Unsettled {
+		where = append(where, "i.cancelled_at = 0 AND (i.seq > s.last_seq OR i.seq IN (SELECT seq FROM settlement_carry))")
+	}
+	stmt := instructionSelect
+	if len(where) > 0 {
+		stmt += " WHERE " + strings.Join(where, " AND ")
+	}
+	stmt += " ORDER BY i.seq DESC LIMIT " + arg(q.Limit)
+	rows, err := db.SQL.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: find instructions: %w", err)
+	}
+	return collect(rows, scanInstruction)
+}
+
 // ReadQueue implements settlement.Store in one read snapshot.
 func (db *DB) ReadQueue(ctx context.Context, fn func(*settlement.Instruction) error) (settlement.Queue, error) {
 	var q settlement.Queue
@@ -570,10 +617,23 @@ func (db *DB) GetCycle(ctx context.Context, number int64) (settlement.Cycle, err
 
 // Cycles implements settlement.Store, newest first.
 func (db *DB) Cycles(ctx context.Context, beforeNumber int64, limit int) ([]settlement.Cycle, error) {
-	if beforeNumber <= 0 {
-		beforeNumber = 1 << 62
+	return db.FindCycles(ctx, settlement.CycleQuery{Before: beforeNumber, Limit: limit})
+}
+
+// FindCycles implements settlement.Store; an open bound is the widest.
+func (db *DB) FindCycles(ctx context.Context, q settlement.CycleQuery) ([]settlement.Cycle, error) {
+	before, from, to := q.Before, int64(0), int64(1<<62)
+	if before <= 0 {
+		before = 1 << 62
 	}
-	rows, err := db.SQL.QueryContext(ctx, `SELECT number FROM settlement_cycles WHERE number < $1 ORDER BY number DESC LIMIT $2`, beforeNumber, limit)
+	if !q.From.IsZero() {
+		from = micros(q.From)
+	}
+	if !q.To.IsZero() {
+		to = micros(q.To)
+	}
+	rows, err := db.SQL.QueryContext(ctx, `SELECT number FROM settlement_cycles WHERE number < $1 AND settled_at >= $2 AND settled_at < $3
+		ORDER BY number DESC LIMIT $4`, before, from, to, q.Limit)
 	if err != nil {
 		return nil, err
 	}

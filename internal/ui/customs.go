@@ -481,47 +481,58 @@ func (p *Pages) CustomsPage(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, http.StatusOK, "customs", v)
 		return
 	}
-	list, err := p.Customs.List(r.Context(), pr, customs.Query{Newest: true, Limit: customsListLimit})
-	if err != nil {
-		p.Error(w, r, statusOfErr(err), err)
-		return
-	}
 	show := r.URL.Query().Get("show")
 	if _, ok := customsFilters[show]; !ok {
 		show = ""
 	}
-	counts := map[string]int{"": len(list)}
-	var rows []customsRow
-	for _, s := range list {
-		for f, sts := range customsFilters {
-			if slices.Contains(sts, s.Status) {
-				counts[f]++
+	find, query, bad := readDeclFind(v, r, "show")
+	find.keep.Del("show")
+	if show != "" {
+		find.keep.Set("show", show)
+	}
+	query.Newest, query.Statuses = true, customsFilters[show]
+	status := http.StatusOK
+	var list []customs.Summary
+	if bad {
+		status = http.StatusBadRequest
+	} else {
+		var err error
+		if list, err = p.Customs.List(r.Context(), pr, query); err != nil {
+			var ok bool
+			if status, ok = p.declListFail(w, r, v, err); !ok {
+				return
 			}
 		}
-		if show == "" || slices.Contains(customsFilters[show], s.Status) {
-			rows = append(rows, p.customsRow(v, s, nil))
-		}
+	}
+	list, pager := pageDecls("/customs", find, list)
+	var rows []customsRow
+	for _, s := range list {
+		rows = append(rows, p.customsRow(v, s, nil))
 	}
 	type filterLink struct {
 		Key, Text, Href string
-		Count           int
 		Current         bool
 	}
 	var filters []filterLink
 	for _, f := range []string{"", "drafts", "progress", "released", "closed"} {
-		href := "/customs"
+		tab := find
+		tab.After, tab.keep = "", url.Values{}
 		if f != "" {
-			href += "?show=" + f
+			tab.keep.Set("show", f)
+		}
+		href := "/customs"
+		if l := tab.link(""); l != "" {
+			href += "?" + l
 		}
 		key := "customs.filter_all"
 		if f != "" {
 			key = "customs.filter_" + f
 		}
-		filters = append(filters, filterLink{Key: f, Text: v.T(key), Href: href, Count: counts[f], Current: f == show})
+		filters = append(filters, filterLink{Key: f, Text: v.T(key), Href: href, Current: f == show})
 	}
-	v.Data = map[string]any{"Rows": rows, "Filters": filters, "Counts": counts, "Truncated": len(list) >= customsListLimit,
-		"Limit": customsListLimit, "OrgName": p.orgNames(r).Name(pr.OrgID)}
-	p.render(w, r, http.StatusOK, "customs", v)
+	v.Data = map[string]any{"Rows": rows, "Filters": filters, "Find": find, "Pager": pager, "ListPath": "/customs",
+		"Procedures": procedureOptions(v), "Searching": find.Filtered() || show != "", "OrgName": p.orgNames(r).Name(pr.OrgID)}
+	p.render(w, r, status, "customs", v)
 }
 
 // ---------------------------------------------------------------------------

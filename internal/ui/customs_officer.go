@@ -86,7 +86,36 @@ func (p *Pages) CustomsConsole(w http.ResponseWriter, r *http.Request) {
 	}
 	data := map[string]any{"Tab": tab, "Tabs": tabs, "Lanes": p.laneOptions(v), "Return": "/customs/console?tab=" + tab,
 		"TabTitle": v.T("customs.tab." + tab), "TabHelp": v.T("customs.tab_help." + tab)}
-	if list, ok := queues[tab]; ok {
+	status := http.StatusOK
+	if _, ok := queues[tab]; ok {
+		// The tab's rows, searched and paged; the counts above are the
+		// whole queues' (the home's figures).
+		find, query, bad := readDeclFind(v, r, "tab")
+		var list []customs.Summary
+		if bad {
+			status = http.StatusBadRequest
+		} else {
+			var err error
+			if tab == "prelodged" {
+				query.Statuses = []customs.Status{customs.StatusSubmitted}
+				list, err = p.Customs.List(ctx, pr, query)
+			} else {
+				lane := customs.LaneNone
+				if tab != "all" {
+					lane = customs.Lane(tab)
+				}
+				list, err = p.Customs.SearchCustomsQueue(ctx, pr, lane, query)
+			}
+			if err != nil {
+				var ok bool
+				if status, ok = p.declListFail(w, r, v, err); !ok {
+					return
+				}
+			}
+		}
+		list, pager := pageDecls("/customs/console", find, list)
+		data["Find"], data["Pager"], data["ListPath"], data["Procedures"] = find, pager, "/customs/console", procedureOptions(v)
+		data["Searching"] = find.Filtered()
 		var rows []customsRow
 		// The quick-decide panel starts at the lane the declaration is
 		// in, so deciding only the reason does not move it to green.
@@ -97,7 +126,6 @@ func (p *Pages) CustomsConsole(w http.ResponseWriter, r *http.Request) {
 		}
 		data["Rows"] = rows
 		data["RowLanes"] = rowLanes
-		data["Limited"] = len(list) >= customsListLimit
 	}
 	switch tab {
 	case "dashboard":
@@ -119,7 +147,7 @@ func (p *Pages) CustomsConsole(w http.ResponseWriter, r *http.Request) {
 	}
 	p.consoleDone(v, r, data)
 	v.Data = data
-	p.render(w, r, http.StatusOK, "customsconsole", v)
+	p.render(w, r, status, "customsconsole", v)
 }
 
 // consoleDone confirms an action taken from a queue row, read back from the
@@ -361,11 +389,21 @@ func (p *Pages) CustomsQuarantine(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := p.view(w, r, "customs.quarantine_title", nil)
-	list, err := p.Customs.QuarantineQueue(ctx, pr, "", customsListLimit)
-	if err != nil {
-		p.Error(w, r, statusOfErr(err), err)
-		return
+	find, query, bad := readDeclFind(v, r)
+	status := http.StatusOK
+	var list []customs.Summary
+	if bad {
+		status = http.StatusBadRequest
+	} else {
+		var err error
+		if list, err = p.Customs.SearchQuarantineQueue(ctx, pr, query); err != nil {
+			var ok bool
+			if status, ok = p.declListFail(w, r, v, err); !ok {
+				return
+			}
+		}
 	}
+	list, pager := pageDecls("/customs/quarantine", find, list)
 	// The counters are the home's (one source); the cards below say the
 	// same of each declaration.
 	counts, err := p.Customs.QuarantineWork(ctx, pr)
@@ -399,14 +437,15 @@ func (p *Pages) CustomsQuarantine(w http.ResponseWriter, r *http.Request) {
 		}
 		rows = append(rows, row)
 	}
-	data := map[string]any{"Rows": rows, "Limited": len(list) >= customsListLimit, "Return": "/customs/quarantine",
+	data := map[string]any{"Rows": rows, "Return": "/customs/quarantine", "Find": find, "Pager": pager, "ListPath": "/customs/quarantine",
+		"Procedures": procedureOptions(v), "Searching": find.Filtered(),
 		"AwaitingInspection": counts.AwaitingInspection, "AwaitingLab": counts.AwaitingLab, "Held": counts.Held,
 		"Results": []option{{string(customs.InspectionPass), v.T("customs.result.pass")}, {string(customs.InspectionFail), v.T("customs.result.fail")}},
 		"LabOutcomes": []option{{"", v.T("customs.lab.none")}, {string(customs.LabPending), v.T("customs.lab.pending")},
 			{string(customs.LabPass), v.T("customs.lab.pass")}, {string(customs.LabFail), v.T("customs.lab.fail")}}}
 	p.consoleDone(v, r, data)
 	v.Data = data
-	p.render(w, r, http.StatusOK, "customsquarantine", v)
+	p.render(w, r, status, "customsquarantine", v)
 }
 
 // ---------------------------------------------------------------------------

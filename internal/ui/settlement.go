@@ -17,6 +17,7 @@ import (
 	"bricstown/internal/fx"
 	"bricstown/internal/identity"
 	"bricstown/internal/money"
+	"bricstown/internal/period"
 	"bricstown/internal/problem"
 	"bricstown/internal/settlement"
 
@@ -253,11 +254,56 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 	}
 
 	// Cycles: the history, its charts and the latest summary.
-	cycles, err := p.Settlement.Cycles(ctx, 0, 50)
-	if err != nil {
-		p.Error(w, r, statusOfErr(err), err)
-		return
+	// Paged by number ("cycles_before", a cursor like the API's) and
+	// filtered by settlement date; the latest cycle's headline is on the
+	// unfiltered first page only.
+	cq := r.URL.Query()
+	cycleFind := map[string]string{"cycles_from": strings.TrimSpace(cq.Get("cycles_from")), "cycles_to": strings.TrimSpace(cq.Get("cycles_to"))}
+	cyclesBefore, _ := strconv.ParseInt(cq.Get("cycles_before"), 10, 64)
+	cyclesBefore = max(cyclesBefore, 0)
+	cf := problem.Fields{}
+	cycleQuery := settlement.CycleQuery{Before: cyclesBefore, Limit: listPage + 1,
+		From: period.Bound(cf, "cycles_from", cycleFind["cycles_from"], false, time.Time{}),
+		To:   period.Bound(cf, "cycles_to", cycleFind["cycles_to"], true, time.Time{})}
+	var cycles []settlement.Cycle
+	if len(cf) > 0 {
+		for k := range cf {
+			fieldFail(v, k, "lists.field.date")
+		}
+		status = http.StatusBadRequest
+	} else if cycles, err = p.Settlement.SearchCycles(ctx, cycleQuery); err != nil {
+		if problem.CodeOf(err) != problem.Invalid {
+			p.Error(w, r, statusOfErr(err), err)
+			return
+		}
+		status = p.formFail(v, err, "lists.field.", map[string]string{"to": "cycles_to", "cursor": "cycles_before"})
 	}
+	cycleLink := func(before int64) string {
+		vals := url.Values{}
+		for k, x := range cycleFind {
+			if x != "" {
+				vals.Set(k, x)
+			}
+		}
+		if before > 0 {
+			vals.Set("cycles_before", strconv.FormatInt(before, 10))
+		}
+		if len(vals) == 0 {
+			return "/settlement#cycles-h"
+		}
+		return "/settlement?" + vals.Encode() + "#cycles-h"
+	}
+	cyclePager := declPager{Clear: "/settlement#cycles-h"}
+	if len(cycles) > listPage {
+		cycles = cycles[:listPage]
+		cyclePager.Next = cycleLink(cycles[listPage-1].Number)
+	}
+	if cyclesBefore > 0 {
+		cyclePager.Paged, cyclePager.First = true, cycleLink(0)
+	}
+	cyclesFiltered := cycleFind["cycles_from"] != "" || cycleFind["cycles_to"] != ""
+	data["CycleFind"], data["CyclesFiltered"] = cycleFind, cyclesFiltered
+	data["CyclePager"] = cyclePager
 	rows := make([]settleCycleRow, len(cycles))
 	for i, c := range cycles {
 		rows[i] = settleCycleRow{Number: c.Number, SettledAt: c.SettledAt, Instructions: c.Report.Instructions, Settled: c.Report.Settled,
@@ -265,28 +311,38 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 			CostSaving: p.amount(v.Lang, c.Report.Cost.Currency, c.Report.Cost.Saving), CostCurrency: c.Report.Cost.Currency}
 	}
 	data["Cycles"] = rows
-	if len(cycles) > 0 {
+	if len(cycles) > 0 && cyclesBefore == 0 && !cyclesFiltered {
 		data["Latest"] = p.cycleHeadline(v, cycles[0])
+	}
+	if len(cycles) > 0 {
 		data["GrossNetChart"], data["SavingChart"] = p.cycleHistoryCharts(v, ctx, cycles)
 	}
 
 	// The queue: the bank's own unsettled instructions; the centre sees
-	// every bank's, with its hold, release and cancel controls.
+	// every bank's, with its hold, release and cancel controls. Searched
+	// and paged by sequence number (docs/UI.md, "Lists that scale").
+	find, query, bad := readInstructionFind(v, r)
+	query.Unsettled = true
 	var list []settlement.Instruction
-	if isCentre {
-		list, err = p.Settlement.Queue(ctx, pr, 0, 500)
+	if bad {
+		status = http.StatusBadRequest
 	} else {
-		list, err = p.Settlement.Instructions(ctx, pr, 0, 500)
+		if isCentre {
+			list, err = p.Settlement.SearchQueue(ctx, pr, query)
+		} else {
+			list, err = p.Settlement.SearchInstructions(ctx, pr, query)
+		}
+		if err != nil {
+			if problem.CodeOf(err) != problem.Invalid {
+				p.Error(w, r, statusOfErr(err), err)
+				return
+			}
+			status = p.formFail(v, err, "lists.field.", nil)
+		}
 	}
-	if err != nil {
-		p.Error(w, r, statusOfErr(err), err)
-		return
-	}
+	list, pager := pageInstructions("/settlement", find, list)
 	var queue []settleInstructionRow
 	for _, in := range list {
-		if !unsettled(in.Status) {
-			continue
-		}
 		row := p.instructionRow(v, in, pr, bic, names)
 		if isCentre {
 			row.CentrePath = "/settlement/queue/" + strconv.FormatInt(in.Seq, 10)
@@ -294,7 +350,17 @@ func (p *Pages) renderSettlement(w http.ResponseWriter, r *http.Request, st sett
 		}
 		queue = append(queue, row)
 	}
-	data["Queue"], data["Queued"] = queue, len(queue)
+	data["Queue"], data["Find"], data["Pager"], data["ListPath"] = queue, find, pager, "/settlement"
+	data["Searching"] = find.Filtered()
+	if isCentre {
+		// What a cycle would take: the whole queue, not this page of it.
+		work, err := p.Settlement.WorkOf(ctx, pr)
+		if err != nil {
+			p.Error(w, r, statusOfErr(err), err)
+			return
+		}
+		data["Queued"] = work.Queued + work.Held + work.Deferred + work.Excluded
+	}
 
 	// The forms.
 	form := st.form
