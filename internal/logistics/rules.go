@@ -18,12 +18,12 @@ import (
 // sees is MaxShipmentTEU thousandths (10^6) and every price below
 // solverPriceCap is accepted.
 const (
-	qtyScale       = 1000                   // 10^dispatch.QtyExp
+	qtyScale       = 1000                        // 10^dispatch.QtyExp
 	solverPriceCap = (1 << 62) / 256 / 1_000_000 // dispatch's priceLimit for sizes up to 10^6
-	solverPenalty  = 10_000_000_000_000     // 10^-7 units: the largest penalty of one shipment (10^6 currency units)
-	maxPlan        = 10_000                 // shipments one dispatch run takes
-	maxNetwork     = 20_000                 // departures one dispatch run reads
-	futureSlack    = 5 * time.Minute        // clock skew allowed on an event's time
+	solverPenalty  = 10_000_000_000_000          // 10^-7 units: the largest penalty of one shipment (10^6 currency units)
+	maxPlan        = 10_000                      // shipments one dispatch run takes
+	maxNetwork     = 20_000                      // departures one dispatch run reads
+	futureSlack    = 5 * time.Minute             // clock skew allowed on an event's time
 )
 
 func pow10(n int) int64 {

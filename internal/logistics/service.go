@@ -470,8 +470,8 @@ func (s *Service) open(ctx context.Context, p *identity.Principal, id string) (a
 // ShipmentView is a shipment with its booking, journey and ETA.
 type ShipmentView struct {
 	Shipment
-	Booking  *Booking `json:"booking,omitempty"`
-	Events   []Event  `json:"events"`
+	Booking  *Booking  `json:"booking,omitempty"`
+	Events   []Event   `json:"events"`
 	Tracking *Tracking `json:"tracking,omitempty"`
 	// CustomsHold says that customs still holds the goods of the
 	// shipment's declaration (and HoldReason why): it cannot cross a border.

@@ -78,7 +78,9 @@ func newLogisticsWorld(t *testing.T, db *DB) *logisticsWorld {
 	return w
 }
 
-func (w *logisticsWorld) at(h int) string { return w.now.Add(time.Duration(h) * time.Hour).Format(time.RFC3339) }
+func (w *logisticsWorld) at(h int) string {
+	return w.now.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
+}
 
 func (w *logisticsWorld) departure(t *testing.T, by *identity.Principal, in logistics.DepartureInput) logistics.Departure {
 	t.Helper()
