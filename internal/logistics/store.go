@@ -34,8 +34,8 @@ type ShipmentQuery struct {
 
 // Unassigned is a shipment a dispatch run left without a route, and why.
 type Unassigned struct {
-	ShipmentID string
-	Reason     string
+	ShipmentID string `json:"shipment_id"`
+	Reason     string `json:"reason"`
 }
 
 // Store is the logistics storage. Lookups answer problem.NotFound when
