@@ -333,5 +333,11 @@ func (s *Server) routes() []Route {
 		page("GET", "/guarantees", roles(identity.BankOperator, identity.Trader, orgAdmin), s.ui.GuaranteesPage),
 		page("POST", "/guarantees", roles(identity.BankOperator), s.ui.GuaranteeIssue),
 		page("POST", "/guarantees/{id}/cancel", roles(identity.BankOperator), s.ui.GuaranteeCancel),
+		// Logistics: carriers publish departures, traders enter and book shipments.
+		page("GET", "/logistics", roles(identity.Carrier, identity.Trader), s.ui.LogisticsPage),
+		page("POST", "/logistics/departures", roles(identity.Carrier), s.ui.LogisticsPublish),
+		page("POST", "/logistics/shipments", roles(identity.Trader), s.ui.LogisticsShipment),
+		page("POST", "/logistics/shipments/{id}/book", roles(identity.Trader), s.ui.LogisticsBook),
+		page("POST", "/logistics/shipments/{id}/cancel", roles(identity.Trader), s.ui.LogisticsCancel),
 	}
 }
