@@ -19,7 +19,7 @@ import (
 
 type departureRow struct {
 	ID, Mode, Route, Border, Depart, Arrive, TEU, Kg, PriceTEU, PriceKg, Handling string
-	Utilisation                                                                     int // percent of the TEU (else kg) capacity booked
+	Utilisation                                                                   int // percent of the TEU (else kg) capacity booked
 }
 
 type shipmentRow struct {
