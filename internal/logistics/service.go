@@ -847,6 +847,9 @@ func (s *Service) RecordEvent(ctx context.Context, p *identity.Principal, shipme
 		return Event{}, err
 	}
 	if !a.carrier {
+		if a.owner {
+			return Event{}, problem.New(problem.Forbidden, "only the carriers of the shipment's departures report on it")
+		}
 		return Event{}, shipmentNotFound()
 	}
 	now := s.now()
