@@ -20,6 +20,7 @@ import (
 	"bricstown/internal/home"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
+	"bricstown/internal/logistics"
 	"bricstown/internal/obligations"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
@@ -68,6 +69,8 @@ type Platform struct {
 	Customs *customs.Service
 	// Guarantees are banks' guarantees for customs duties.
 	Guarantees *guarantee.Service
+	// Logistics is the dispatch of shipments along the corridors.
+	Logistics *logistics.Service
 	// Home gathers each user's "what needs me now" from the services above.
 	Home *home.Service
 }
@@ -149,8 +152,25 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 		return nil, err
 	}
 	cust.SetLog(log)
+	lsvc, err := logistics.NewService(db, logistics.Config{Log: log, Ref: ref, Customs: customsPort{cust}})
+	if err != nil {
+		return nil, err
+	}
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
-		Guarantees: gsvc, Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl})}, nil
+		Guarantees: gsvc, Logistics: lsvc, Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl})}, nil
+}
+
+// customsPort is the customs service as logistics asks it: whose a
+// declaration is (as the caller may see it) and whether its goods are held.
+type customsPort struct{ cs *customs.Service }
+
+func (c customsPort) Declarant(ctx context.Context, p *identity.Principal, id string) (string, error) {
+	d, err := c.cs.Get(ctx, p, id)
+	return d.DeclarantOrg, err
+}
+
+func (c customsPort) Held(ctx context.Context, id string) (bool, string, error) {
+	return c.cs.BorderHold(ctx, id)
 }
 
 // configFile parses the file at path, or gives def when no file is named;

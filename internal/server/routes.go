@@ -77,6 +77,10 @@ var ledgerRoles = roles(admin, orgAdmin, identity.Trader, identity.BankOperator)
 // organisation only those it issued, holds or benefits from.
 var guaranteeRead = roles(admin, orgAdmin, identity.Trader, identity.BankOperator, identity.CustomsOfficer)
 
+// logisticsRead may read the schedule and the shipments it is party to:
+// the service shows a trader its own, a carrier those on its departures.
+var logisticsRead = roles(admin, identity.Carrier, identity.Trader)
+
 // customsDeclarant is who files declarations: traders and the
 // administrators of trading firms (customs.AuthorityOf), not a bank's or an
 // authority's administrator.
@@ -224,6 +228,21 @@ func (s *Server) routes() []Route {
 		api("GET", "/api/v1/guarantees", guaranteeRead, s.listGuarantees),
 		api("GET", "/api/v1/guarantees/{id}", guaranteeRead, s.getGuarantee),
 		api("POST", "/api/v1/guarantees/{id}/cancel", roles(identity.BankOperator), s.cancelGuarantee),
+		// Logistics dispatch: carriers publish departures on their legs,
+		// traders enter and book shipments, the carrier of a departure
+		// reports the journey on it, the platform administrator runs the
+		// dispatcher (logistics.Service checks whose record it is).
+		api("GET", "/api/v1/logistics/departures", logisticsRead, s.listDepartures),
+		api("POST", "/api/v1/logistics/departures", roles(identity.Carrier), s.publishDeparture),
+		api("GET", "/api/v1/logistics/departures/{id}", logisticsRead, s.getDeparture),
+		api("PUT", "/api/v1/logistics/departures/{id}", roles(identity.Carrier), s.updateDeparture),
+		api("GET", "/api/v1/logistics/shipments", logisticsRead, s.listShipments),
+		api("POST", "/api/v1/logistics/shipments", roles(identity.Trader), s.createShipment),
+		api("GET", "/api/v1/logistics/shipments/{id}", logisticsRead, s.getShipment),
+		api("POST", "/api/v1/logistics/shipments/{id}/book", roles(identity.Trader), s.bookShipment),
+		api("POST", "/api/v1/logistics/shipments/{id}/cancel", roles(identity.Trader), s.cancelShipmentBooking),
+		api("POST", "/api/v1/logistics/shipments/{id}/events", roles(identity.Carrier), s.recordShipmentEvent),
+		api("POST", "/api/v1/logistics/plan", roles(admin), s.planDispatch),
 		// Status push: webhooks of an organisation and their delivery log.
 		api("POST", "/api/v1/notify/webhooks", notifyAdmin, s.createWebhook),
 		api("GET", "/api/v1/notify/webhooks", notifyAdmin, s.listWebhooks),
@@ -325,5 +344,11 @@ func (s *Server) routes() []Route {
 		page("GET", "/guarantees", roles(identity.BankOperator, identity.Trader, orgAdmin), s.ui.GuaranteesPage),
 		page("POST", "/guarantees", roles(identity.BankOperator), s.ui.GuaranteeIssue),
 		page("POST", "/guarantees/{id}/cancel", roles(identity.BankOperator), s.ui.GuaranteeCancel),
+		// Logistics: carriers publish departures, traders enter and book shipments.
+		page("GET", "/logistics", roles(identity.Carrier, identity.Trader), s.ui.LogisticsPage),
+		page("POST", "/logistics/departures", roles(identity.Carrier), s.ui.LogisticsPublish),
+		page("POST", "/logistics/shipments", roles(identity.Trader), s.ui.LogisticsShipment),
+		page("POST", "/logistics/shipments/{id}/book", roles(identity.Trader), s.ui.LogisticsBook),
+		page("POST", "/logistics/shipments/{id}/cancel", roles(identity.Trader), s.ui.LogisticsCancel),
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"bricstown/internal/home"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
+	"bricstown/internal/logistics"
 	"bricstown/internal/money"
 	"bricstown/internal/obligations"
 	"bricstown/internal/problem"
@@ -70,6 +71,8 @@ type Deps struct {
 	Customs *customs.Service
 	// Guarantees are banks' guarantees for customs duties.
 	Guarantees *guarantee.Service
+	// Logistics is the dispatch of shipments along the corridors.
+	Logistics *logistics.Service
 
 	// Home gathers each user's "what needs me now" (internal/home).
 	Home *home.Service
@@ -157,6 +160,7 @@ var navigation = []NavItem{
 	{Path: "/customs/console", Key: "customs.nav_console"},
 	{Path: "/customs/quarantine", Key: "customs.nav_quarantine"},
 	{Path: "/guarantees", Key: "guarantee.nav"},
+	{Path: "/logistics", Key: "logistics.nav"},
 	{Path: "/ledger/issuance", Key: "issuance.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
