@@ -94,6 +94,13 @@ var (
 	reCycle      = regexp.MustCompile(`^cycle (\d+): (\d+) settled, (\d+) deferred, (\d+) transfers$`)
 	reAccount    = regexp.MustCompile(`^([A-Z]{3}) (\S+)$`)
 	reCreatedNew = regexp.MustCompile(`^(\d+) (?:new|created)$`)
+	// Logistics (internal/logistics service.go writes these).
+	reDeparture = regexp.MustCompile(`^(rail|road|sea|air) ([A-Z0-9]{5})-([A-Z0-9]{5}) (\S+), (\d+) TEU (\d+) kg$`)
+	reDepartV   = regexp.MustCompile(`^v(\d+): ([A-Z0-9]{5})-([A-Z0-9]{5}) (\S+), (\d+) TEU (\d+) kg$`)
+	reShipment  = regexp.MustCompile(`^([A-Z0-9]{5})-([A-Z0-9]{5}), (\d+) TEU (\d+) kg, by (\S+)$`)
+	reBooking   = regexp.MustCompile(`^booking (\S+) on (\S+), (-?[0-9]+(?:\.[0-9]+)?) ([A-Z]{3})$`)
+	reLegEvent  = regexp.MustCompile(`^leg (\d+) \((\S+)\) at (\S+)$`)
+	rePlan      = regexp.MustCompile(`^(\d+) shipments, (\d+) booked, (\d+) left, cost (-?[0-9.]+) ([A-Z]{3}), bound (-?[0-9.]+)$`)
 )
 
 // Describe reads r's detail into an Event; ok is false when the stored
@@ -109,6 +116,9 @@ func Describe(r Record) (Event, bool) {
 			a, _ := decimal(m[1], "KZT")
 			return Event{Kind: "guarantee_move", Args: []Arg{a, code(m[2])}}, true
 		}
+	}
+	if strings.HasPrefix(r.Action, "logistics.") {
+		return describeLogistics(r.Action, d)
 	}
 	switch r.Action {
 	case "org.create", "session.create", "session.delete", "api_token.revoke", "notify.webhook.delete", "ledger.account.close":
@@ -302,4 +312,60 @@ func moved(r Record) (Event, bool) {
 		ev.Kind = "transfers_total"
 	}
 	return ev, true
+}
+
+// describeLogistics reads the details the logistics service writes: a
+// departure published or changed, a shipment entered, a booking made or
+// cancelled, a tracking event on a leg, a dispatcher's run.
+func describeLogistics(action, d string) (Event, bool) {
+	at := func(s string) (Arg, bool) {
+		t, err := time.Parse(time.RFC3339, s)
+		return Arg{Type: ArgTime, T: t}, err == nil
+	}
+	whole := func(s string) Arg { n, _ := strconv.ParseInt(s, 10, 64); return number(n) }
+	switch {
+	case action == "logistics.departure.publish":
+		if m := reDeparture.FindStringSubmatch(d); m != nil {
+			if t, ok := at(m[4]); ok {
+				return Event{Kind: "departure_published", Args: []Arg{state("mode." + m[1]), code(m[2]), code(m[3]), t, whole(m[5]), whole(m[6])}}, true
+			}
+		}
+	case action == "logistics.departure.update":
+		if m := reDepartV.FindStringSubmatch(d); m != nil {
+			if t, ok := at(m[4]); ok {
+				return Event{Kind: "departure_updated", Args: []Arg{whole(m[1]), code(m[2]), code(m[3]), t, whole(m[5]), whole(m[6])}}, true
+			}
+		}
+	case action == "logistics.shipment.create":
+		if m := reShipment.FindStringSubmatch(d); m != nil {
+			if t, ok := at(m[5]); ok {
+				return Event{Kind: "shipment_created", Args: []Arg{code(m[1]), code(m[2]), whole(m[3]), whole(m[4]), t}}, true
+			}
+		}
+	case action == "logistics.book":
+		if m := reBooking.FindStringSubmatch(d); m != nil {
+			if a, ok := decimal(m[3], m[4]); ok {
+				return counted("booked", len(strings.Split(m[2], ";")), a), true
+			}
+		}
+	case action == "logistics.booking.cancel":
+		if id, ok := strings.CutPrefix(d, "booking "); ok && !strings.ContainsRune(id, ' ') {
+			return Event{Kind: "booking_cancelled", Args: []Arg{code(id)}}, true
+		}
+	case strings.HasPrefix(action, "logistics.event."):
+		if m := reLegEvent.FindStringSubmatch(d); m != nil {
+			if t, ok := at(m[3]); ok {
+				return Event{Kind: "leg_event", Args: []Arg{whole(m[1]), t}}, true
+			}
+		}
+	case action == "logistics.plan":
+		if m := rePlan.FindStringSubmatch(d); m != nil {
+			cost, ok1 := decimal(m[4], m[5])
+			bound, ok2 := decimal(m[6], m[5])
+			if ok1 && ok2 {
+				return Event{Kind: "dispatch_plan", Args: []Arg{whole(m[1]), whole(m[2]), whole(m[3]), cost, bound}}, true
+			}
+		}
+	}
+	return Event{}, false
 }

@@ -29,12 +29,25 @@ func TestDescribe(t *testing.T) {
 		{Record{Action: "ledger.issuance.limit", After: "1000000.00", Detail: "KZT"}, "limit", 1},
 		{Record{Action: "obligations.invoice.create", Detail: "2 invoice(s) via csv"}, "invoices", 1},
 		{Record{Action: "obligations.run", After: "run 3: 7 set-offs", Detail: "KZT: ..."}, "run", 1},
+		{Record{Action: "logistics.departure.publish", Detail: "rail KZDOS-KZALA 2026-12-07T03:57:00Z, 4 TEU 0 kg"}, "departure_published", 6},
+		{Record{Action: "logistics.departure.update", Detail: "v2: KZDOS-KZALA 2026-12-07T03:57:00Z, 4 TEU 90000 kg"}, "departure_updated", 6},
+		{Record{Action: "logistics.shipment.create", Detail: "KZDOS-KZALA, 1 TEU 0 kg, by 2026-12-08T21:57:00Z"}, "shipment_created", 5},
+		{Record{Action: "logistics.book", Detail: "booking b1 on d1;d2, 1250.00 USD"}, "booked", 1},
+		{Record{Action: "logistics.booking.cancel", Detail: "booking b1"}, "booking_cancelled", 1},
+		{Record{Action: "logistics.event.departed", Detail: "leg 1 (d1) at 2026-12-07T04:00:00Z"}, "leg_event", 2},
+		{Record{Action: "logistics.plan", Detail: "10 shipments, 8 booked, 2 left, cost 100.50 USD, bound 99.00"}, "dispatch_plan", 5},
 	}
 	for _, c := range cases {
 		ev, ok := Describe(c.r)
 		if !ok || ev.Kind != c.kind || len(ev.Args) != c.args {
 			t.Errorf("Describe(%s %q) = %+v %v, want %s with %d args", c.r.Action, c.r.Detail, ev, ok, c.kind, c.args)
 		}
+	}
+	if ev, _ := Describe(Record{Action: "logistics.book", Detail: "booking b1 on d1;d2, 1250.00 USD"}); *ev.Count != 2 || ev.Args[0].Minor != 125000 {
+		t.Errorf("a booking on two departures: %+v", ev)
+	}
+	if _, ok := Describe(Record{Action: "logistics.book", Detail: "booked somehow"}); ok {
+		t.Error("an unknown logistics line is described")
 	}
 	ev, _ := Describe(Record{Action: "ledger.transfers", Detail: `{"submitted":2,"created":2,"totals_minor":{"KZT":100,"CNY":5}}`})
 	if *ev.Count != 2 || len(ev.List) != 2 || ev.List[0].Currency != "CNY" || ev.List[1].Minor != 100 || ev.List[1].Exp != -1 {

@@ -157,6 +157,7 @@ var (
 	reAuto      = regexp.MustCompile(`^released automatically, lane ([a-z]+)(; post-clearance audit to follow)?$`)
 	reInspected = regexp.MustCompile(`^inspection (pass|fail)(, laboratory ([a-z]*))?(; goods held|; the hold stays until released)?$`)
 	reSPSLift   = regexp.MustCompile(`^hold lifted \(([a-z_]+)\) ?(.*)$`)
+	reRefunded  = regexp.MustCompile(`^([-0-9.,]+) KZT refunded, transfer (\S+)$`)
 )
 
 // Structured returns the event's kind and parameters. Events written since
@@ -240,6 +241,10 @@ func (e Event) Structured() (EventKind, EventParams) {
 		if m := reInspected.FindStringSubmatch(d); m != nil {
 			return EvInspected, EventParams{Result: InspectionResult(m[1]), Samples: m[2] != "", Lab: LabOutcome(m[3]),
 				Held: m[4] == "; goods held", HoldStays: m[4] == "; the hold stays until released"}
+		}
+	case ActRefund:
+		if m := reRefunded.FindStringSubmatch(d); m != nil {
+			return EvRefunded, EventParams{AmountKZT: minor(m[1]), Reference: m[2]}
 		}
 	case ActSPSHold:
 		return EvSPSHeld, EventParams{Note: d}

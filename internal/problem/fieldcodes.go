@@ -150,6 +150,10 @@ var fieldFormats = []struct{ code, format string }{
 type fieldPattern struct {
 	code string
 	re   *regexp.Regexp
+	// literal is how many characters of the format are not verbs: when
+	// two formats match a message the more literal one is meant ("must be
+	// one of your organisation's declarations" is not "must be one of %s").
+	literal int
 }
 
 var fieldPatterns = func() []fieldPattern {
@@ -160,26 +164,31 @@ var fieldPatterns = func() []fieldPattern {
 		for j := range parts {
 			parts[j] = regexp.QuoteMeta(parts[j])
 		}
-		out[i] = fieldPattern{f.code, regexp.MustCompile(`^` + strings.Join(parts, `(.+?)`) + `$`)}
+		out[i] = fieldPattern{f.code, regexp.MustCompile(`^` + strings.Join(parts, `(.+?)`) + `$`), len(verb.ReplaceAllString(f.format, ""))}
 	}
 	return out
 }()
 
 // FieldCode returns the code of a field message and the values it quotes
-// (with %q's quotes removed), or ok false for a message with no code.
+// (with %q's quotes removed), or ok false for a message with no code. Of
+// several matching formats the one with the most literal text wins, so the
+// order of fieldFormats does not decide.
 func FieldCode(msg string) (code string, args []string, ok bool) {
+	best := -1
 	for _, p := range fieldPatterns {
+		if p.literal <= best {
+			continue
+		}
 		if m := p.re.FindStringSubmatch(msg); m != nil {
-			args = m[1:]
-			for i, a := range args {
-				if len(a) >= 2 && a[0] == '"' && a[len(a)-1] == '"' {
-					args[i] = a[1 : len(a)-1]
-				}
-			}
-			return p.code, args, true
+			code, args, ok, best = p.code, m[1:], true, p.literal
 		}
 	}
-	return "", nil, false
+	for i, a := range args {
+		if len(a) >= 2 && a[0] == '"' && a[len(a)-1] == '"' {
+			args[i] = a[1 : len(a)-1]
+		}
+	}
+	return code, args, ok
 }
 
 // FieldCodes lists every field message code, for catalogue tests.

@@ -16,6 +16,10 @@ func TestFieldCode(t *testing.T) {
 		{fmt.Sprintf("unknown ISO 3166 country %q", "XX"), "unknown_country", []string{"XX"}},
 		{fmt.Sprintf("check digit is wrong: %s should end in %c", "CSQU305438", '3'), "container_check", []string{"CSQU305438", "3"}},
 		{fmt.Sprintf("duties of %s KZT are neither paid nor guaranteed", "1250.00"), "unpaid", []string{"1250.00"}},
+		// Two formats match; the one with more literal text is meant,
+		// wherever it stands in the list.
+		{"must be one of your organisation's declarations", "own_declaration", []string{}},
+		{fmt.Sprintf("must be one of %s", "rail, road"), "one_of", []string{"rail, road"}},
 	}
 	for _, c := range cases {
 		code, args, ok := FieldCode(c.msg)
@@ -37,6 +41,13 @@ func TestFieldCode(t *testing.T) {
 			t.Errorf("code %s twice", c)
 		}
 		seen[c] = true
+	}
+	formats := map[string]string{}
+	for _, f := range fieldFormats {
+		if c, dup := formats[f.format]; dup {
+			t.Errorf("format %q has two codes, %s and %s: only one can ever be found", f.format, c, f.code)
+		}
+		formats[f.format] = f.code
 	}
 	e := &Error{Code: Invalid, Fields: map[string]string{"a": "required", "b": "something else"}}
 	if got := FieldCodesOf(e); len(got) != 1 || got["a"] != "required" {

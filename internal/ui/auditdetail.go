@@ -117,7 +117,7 @@ func (p *Pages) auditArg(v *View, people *identity.People, a audit.Arg) any {
 // auditState is a state or a source in the reader's language; an unknown
 // one shows as its code.
 func (p *Pages) auditState(v *View, s string) string {
-	for _, key := range []string{"audit.state." + s, "ledger." + s, "ledger.result." + s, "settle.status." + s} {
+	for _, key := range []string{"audit.state." + s, "ledger." + s, "ledger.result." + s, "settle.status." + s, "logistics." + s} {
 		if p.has(key) {
 			return v.T(key)
 		}
