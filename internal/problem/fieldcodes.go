@@ -69,6 +69,8 @@ var fieldFormats = []struct{ code, format string }{
 	{"sps_lab", "the goods await SPS laboratory results"},
 	{"unpaid", "duties of %s KZT are neither paid nor guaranteed"},
 	{"duty_too_large", "duty is too large to compute"},
+	{"decimals_n", "at most %d decimal places allowed"},
+	{"decimals_none", "no decimal places allowed (whole units only)"},
 }
 
 type fieldPattern struct {
