@@ -20,6 +20,7 @@ import (
 	"bricstown/internal/home"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
+	"bricstown/internal/market"
 	"bricstown/internal/obligations"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
@@ -68,6 +69,8 @@ type Platform struct {
 	Customs *customs.Service
 	// Guarantees are banks' guarantees for customs duties.
 	Guarantees *guarantee.Service
+	// Market is the cross-border catalogue and its search.
+	Market *market.Service
 	// Home gathers each user's "what needs me now" from the services above.
 	Home *home.Service
 }
@@ -148,8 +151,10 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	if err != nil {
 		return nil, err
 	}
+	// The catalogue shows prices at the official reference rates.
+	mkt := market.NewService(db, market.Config{Log: log, Ref: ref, Rates: fxs.ReferenceSet, Org: idsvc.Org})
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
-		Guarantees: gsvc, Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl})}, nil
+		Guarantees: gsvc, Market: mkt, Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl})}, nil
 }
 
 // configFile parses the file at path, or gives def when no file is named;
@@ -214,7 +219,8 @@ const (
 	DemoObligations
 	DemoGuarantees
 	DemoCustoms
-	DemoAll = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms
+	DemoMarket
+	DemoAll = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket
 )
 
 // SeedDemo seeds the whole demo town (idempotent). The ledger must be
@@ -242,6 +248,7 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 		{DemoObligations, "obligations", func() error { return demo.SeedObligations(ctx, p.Identity, p.Obligations, now) }},
 		{DemoGuarantees, "guarantees", func() error { return demo.SeedGuarantees(ctx, p.Identity, p.Ledger, p.Guarantees, now) }},
 		{DemoCustoms, "customs", func() error { return demo.SeedCustoms(ctx, p.Identity, p.Ledger, p.Customs, p.Guarantees, now) }},
+		{DemoMarket, "market", func() error { return demo.SeedMarket(ctx, p.Identity, p.Market, now) }},
 	}
 	for _, s := range steps {
 		if parts&s.part == 0 {

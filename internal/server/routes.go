@@ -215,6 +215,15 @@ func (s *Server) routes() []Route {
 		api("GET", "/api/v1/guarantees", guaranteeRead, s.listGuarantees),
 		api("GET", "/api/v1/guarantees/{id}", guaranteeRead, s.getGuarantee),
 		api("POST", "/api/v1/guarantees/{id}/cancel", roles(identity.BankOperator), s.cancelGuarantee),
+		// The marketplace catalogue: everyone signed in searches; companies
+		// publish their own products and contract prices.
+		api("GET", "/api/v1/market/products", anyUser, s.searchProducts),
+		api("POST", "/api/v1/market/products", marketSeller, s.publishProduct),
+		api("GET", "/api/v1/market/products/{id}", anyUser, s.getProduct),
+		api("PUT", "/api/v1/market/products/{id}", marketSeller, s.updateProduct),
+		api("GET", "/api/v1/market/products/{id}/contract-prices", marketSeller, s.listContractPrices),
+		api("POST", "/api/v1/market/products/{id}/contract-prices", marketSeller, s.setContractPrice),
+		api("GET", "/api/v1/market/mine", marketSeller, s.myProducts),
 		// Status push: webhooks of an organisation and their delivery log.
 		api("POST", "/api/v1/notify/webhooks", notifyAdmin, s.createWebhook),
 		api("GET", "/api/v1/notify/webhooks", notifyAdmin, s.listWebhooks),
@@ -314,5 +323,13 @@ func (s *Server) routes() []Route {
 		page("GET", "/guarantees", roles(identity.BankOperator, identity.Trader, orgAdmin), s.ui.GuaranteesPage),
 		page("POST", "/guarantees", roles(identity.BankOperator), s.ui.GuaranteeIssue),
 		page("POST", "/guarantees/{id}/cancel", roles(identity.BankOperator), s.ui.GuaranteeCancel),
+		// The marketplace: the catalogue with its search and facets, a
+		// product's page, and a seller's own products.
+		page("GET", "/market", anyUser, s.ui.MarketPage),
+		page("GET", "/market/products/{id}", anyUser, s.ui.MarketProduct),
+		page("GET", "/market/mine", marketSeller, s.ui.MarketMine),
+		page("POST", "/market/mine", marketSeller, s.ui.MarketPublish),
+		page("POST", "/market/mine/{id}", marketSeller, s.ui.MarketUpdate),
+		page("POST", "/market/mine/{id}/contract", marketSeller, s.ui.MarketContract),
 	}
 }

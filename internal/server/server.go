@@ -18,6 +18,7 @@ import (
 	"bricstown/internal/customs"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
+	"bricstown/internal/market"
 	"bricstown/internal/home"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
@@ -55,6 +56,8 @@ type Deps struct {
 	Customs *customs.Service
 	// Guarantees are banks' guarantees for customs duties.
 	Guarantees *guarantee.Service
+	// Market is the cross-border catalogue.
+	Market *market.Service
 	// Notify pushes status changes to streams and webhooks. Without one, New
 	// makes a hub on DB (when DB is a notify.Store) whose webhook worker is
 	// not started: deliveries queue until a worker runs (Hub.Start).
@@ -69,7 +72,7 @@ type Deps struct {
 // version, the metrics registry, the notification hub.
 func PlatformDeps(p *platform.Platform) Deps {
 	return Deps{Log: p.Log, DB: p.DB, DBStats: p.DB.SQL.Stats, Identity: p.Identity, Audit: p.DB, Ref: p.Ref, Stats: p.DB,
-		Ledger: p.Ledger, FX: p.FX, Settlement: p.Settlement, Obligations: p.Obligations, Customs: p.Customs, Guarantees: p.Guarantees, Home: p.Home}
+		Ledger: p.Ledger, FX: p.FX, Settlement: p.Settlement, Obligations: p.Obligations, Customs: p.Customs, Guarantees: p.Guarantees, Market: p.Market, Home: p.Home}
 }
 
 // Pinger is what /readyz asks.
@@ -132,7 +135,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s.Home = d.Home
 	pages, err := ui.New(ui.Deps{Home: d.Home, Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit,
-		Ledger: d.Ledger, FX: d.FX, Settlement: d.Settlement, Obligations: d.Obligations, Customs: d.Customs, Guarantees: d.Guarantees})
+		Ledger: d.Ledger, FX: d.FX, Settlement: d.Settlement, Obligations: d.Obligations, Customs: d.Customs, Guarantees: d.Guarantees, Market: d.Market})
 	if err != nil {
 		return nil, err
 	}

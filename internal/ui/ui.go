@@ -24,6 +24,7 @@ import (
 	"bricstown/internal/customs"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
+	"bricstown/internal/market"
 	"bricstown/internal/home"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
@@ -70,6 +71,8 @@ type Deps struct {
 	Customs *customs.Service
 	// Guarantees are banks' guarantees for customs duties.
 	Guarantees *guarantee.Service
+	// Market is the cross-border catalogue.
+	Market *market.Service
 
 	// Home gathers each user's "what needs me now" (internal/home).
 	Home *home.Service
@@ -156,6 +159,7 @@ var navigation = []NavItem{
 	{Path: "/customs/console", Key: "customs.nav_console"},
 	{Path: "/customs/quarantine", Key: "customs.nav_quarantine"},
 	{Path: "/guarantees", Key: "guarantee.nav"},
+	{Path: "/market", Key: "market.nav"},
 	{Path: "/ledger/issuance", Key: "issuance.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
