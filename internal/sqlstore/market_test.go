@@ -16,10 +16,10 @@ import (
 // marketWorld is a Brazilian and a Chinese seller, two Kazakh buyers and a
 // bank, with reference rates for BRL, CNY and USD.
 type marketWorld struct {
-	db                          *DB
-	svc                         *market.Service
+	db                           *DB
+	svc                          *market.Service
 	br, cn, buyerB, buyerC, bank *identity.Principal
-	now                         time.Time
+	now                          time.Time
 }
 
 func newMarketWorld(t *testing.T, db *DB) *marketWorld {

@@ -229,12 +229,12 @@ func (p *Pages) MarketProduct(w http.ResponseWriter, r *http.Request) {
 
 // productForm is the seller's form as typed.
 type productForm struct {
-	ID                            string
-	Names, Descs                  map[string]string
-	HS, Origin, Unit, MOQ, Stock  string
-	Currency                      string
-	TierQty, TierPrice            [3]string
-	Incoterms                     []string
+	ID                           string
+	Names, Descs                 map[string]string
+	HS, Origin, Unit, MOQ, Stock string
+	Currency                     string
+	TierQty, TierPrice           [3]string
+	Incoterms                    []string
 }
 
 func (f *productForm) Has(term string) bool { return slices.Contains(f.Incoterms, term) }
