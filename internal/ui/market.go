@@ -237,7 +237,7 @@ type productForm struct {
 	Incoterms                    []string
 }
 
-func (f *productForm) Has(term string) bool { return slices.Contains(f.Incoterms, term) }
+func (f productForm) Has(term string) bool { return slices.Contains(f.Incoterms, term) }
 
 func (p *Pages) formOf(v *View, prod *market.Product) productForm {
 	f := productForm{ID: prod.ID, Names: prod.Names, Descs: prod.Descriptions, HS: prod.HS, Origin: prod.Origin, Unit: prod.Unit,
