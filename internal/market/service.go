@@ -310,9 +310,13 @@ func (s *Service) Mine(ctx context.Context, p *identity.Principal, after string,
 	return s.store.SellerProducts(ctx, p.OrgID, after, clampLimit(limit))
 }
 
+// clampLimit bounds a listing: callers ask for a page plus one.
 func clampLimit(n int) int {
-	if n <= 0 || n > 201 {
-		return 51
+	switch {
+	case n <= 0:
+		return DefaultLimit + 1
+	case n > MaxLimit+1:
+		return MaxLimit + 1
 	}
 	return n
 }

@@ -364,3 +364,30 @@ func TestMarketContractPriceIsolation(t *testing.T) {
 		}
 	})
 }
+
+// ImportProducts (the benchmark's and bulk loaders' path) stores products
+// and terms exactly as publishing one by one does.
+func TestMarketImportProducts(t *testing.T) {
+	engines(t, func(t *testing.T, db *DB) {
+		w := newMarketWorld(t, db)
+		var ps []market.Product
+		var recs []audit.Record
+		for i := range 250 {
+			p := market.Product{ID: newID().String(), SellerOrg: "m-cn", Names: map[string]string{"zh": "龙井茶", "en": "Longjing tea"}, HS: "090210",
+				Section: "II", Origin: "CN", Unit: "kg", MOQ: int64(1 + i), Currency: "CNY", Tiers: []market.Tier{{MinQty: int64(1 + i), UnitPrice: 48000}},
+				Incoterms: []string{"EXW"}, Stock: 10, CreatedAt: w.now, CreatedBy: "test", UpdatedAt: w.now}
+			ps = append(ps, p)
+			recs = append(recs, audit.Record{ActorUser: "test", Action: "market.product.publish", SubjectType: "product", SubjectID: p.ID})
+		}
+		if err := db.ImportProducts(context.Background(), ps, recs); err != nil {
+			t.Fatal(err)
+		}
+		r := w.search(t, w.buyerB, market.Query{Text: "龙井"})
+		if r.Facets.Total != 250 || len(w.all(t, w.buyerB, market.Query{Text: "tea", Limit: 100})) != 250 {
+			t.Fatalf("imported: %d", r.Facets.Total)
+		}
+		if got, _ := w.svc.Mine(context.Background(), w.cn, "", 500); len(got) != market.MaxLimit+1 {
+			t.Fatalf("seller's list %d", len(got))
+		}
+	})
+}
