@@ -4,13 +4,25 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"bricstown/internal/pgtest"
 )
 
 // A small catalogue: the benchmark loads, searches and reports the fields
 // the lead reads (docs/PERFORMANCE.md), with every search matching
 // something on average.
 func TestBenchMarketRunsSmall(t *testing.T) {
-	out, err := runCmd(t, "bench", "market", "--json", "--products", "3000", "--queries", "200")
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) { benchMarketSmall(t, engine) })
+	}
+}
+
+func benchMarketSmall(t *testing.T, engine string) {
+	args := []string{"bench", "market", "--json", "--products", "3000", "--queries", "200"}
+	if engine == "postgres" {
+		args = append(args, "--db", pgtest.URL(t))
+	}
+	out, err := runCmd(t, args...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -28,7 +40,8 @@ func TestBenchMarketRunsSmall(t *testing.T) {
 	if err := json.Unmarshal([]byte(strings.TrimSpace(line)), &res); err != nil {
 		t.Fatalf("no JSON result line: %v\n%s", err, out)
 	}
-	if res.Scenario != "search" || res.Engine != "sqlite" || res.Products != 3000 || res.Queries != 200 || res.P99ms <= 0 || res.MeanResults < 1 {
+	t.Logf("%s", line)
+	if res.Scenario != "search" || res.Engine != engine || res.Products != 3000 || res.Queries != 200 || res.P99ms <= 0 || res.MeanResults < 1 {
 		t.Fatalf("result %+v", res)
 	}
 }
