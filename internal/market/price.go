@@ -141,15 +141,19 @@ func (c *Converter) Currencies() []string {
 	return out
 }
 
-// BucketBounds are, per currency c converts from, the lower bounds (in
-// that currency's minor units) of price buckets 1..PriceBuckets-1.
-func (c *Converter) BucketBounds() map[string][PriceBuckets - 1]int64 {
+// BucketBounds are, per currency of ccys that c converts from, the lower
+// bounds (in that currency's minor units) of price buckets
+// 1..PriceBuckets-1.
+func (c *Converter) BucketBounds(ccys []string) map[string][PriceBuckets - 1]int64 {
 	out := map[string][PriceBuckets - 1]int64{}
 	unit := int64(1)
 	for range c.toExp {
 		unit *= 10
 	}
-	for _, ccy := range c.Currencies() {
+	for _, ccy := range ccys {
+		if _, ok := c.factors[ccy]; !ok {
+			continue
+		}
 		var bs [PriceBuckets - 1]int64
 		for i, whole := range priceBounds {
 			bs[i], _ = c.Threshold(whole*unit, ccy)

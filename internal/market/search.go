@@ -175,7 +175,16 @@ func (s *Service) filter(ctx context.Context, p *identity.Principal, q Query) (F
 		return Filter{}, nil, 0, err
 	}
 	conv := NewConverter(refs, ccy, exp, ref.MoneyExponent)
-	flt.Bounds = conv.BucketBounds()
+	used, err := s.store.MarketCurrencies(ctx)
+	if err != nil {
+		return Filter{}, nil, 0, err
+	}
+	flt.Bounds = conv.BucketBounds(used)
+	if flt.Buyer != "" {
+		if flt.HasContracts, err = s.store.BuyerHasContracts(ctx, flt.Buyer, flt.At); err != nil {
+			return Filter{}, nil, 0, err
+		}
+	}
 	return flt, conv, limit, nil
 }
 

@@ -21,6 +21,9 @@ type Filter struct {
 	// no other organisation's contract price is ever read.
 	Buyer string
 	At    time.Time
+	// HasContracts says whether Buyer has any contract price in force at
+	// At; without one the store need not look for them.
+	HasContracts bool
 	// Bounds are the lower bounds of price buckets 1.. per seller currency
 	// (Converter.BucketBounds); products in a currency without bounds have
 	// no price bucket.
@@ -67,4 +70,9 @@ type Store interface {
 	SearchProducts(ctx context.Context, f Filter, after string, limit int) ([]Hit, error)
 	// ProductFacets groups every matching product (see FacetRow).
 	ProductFacets(ctx context.Context, f Filter) ([]FacetRow, error)
+	// BuyerHasContracts reports whether a buyer has a contract price in
+	// force at a time.
+	BuyerHasContracts(ctx context.Context, buyer string, at time.Time) (bool, error)
+	// MarketCurrencies lists the currencies products are priced in.
+	MarketCurrencies(ctx context.Context) ([]string, error)
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -91,7 +92,30 @@ func (db *DB) CreateProduct(ctx context.Context, p market.Product, terms []strin
 		if err := insertTerms(ctx, tx, p.ID, terms); err != nil {
 			return err
 		}
+		if err := noteCurrency(ctx, tx, p.Currency); err != nil {
+			return err
+		}
 		return appendAudit(ctx, tx, p.UpdatedAt, rec)
+	})
+}
+
+// noteCurrency records that a product is priced in ccy.
+func noteCurrency(ctx context.Context, tx *sql.Tx, ccy string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO market_currencies (currency) VALUES ($1) ON CONFLICT (currency) DO NOTHING`, ccy); err != nil {
+		return fmt.Errorf("sqlstore: market currency: %w", err)
+	}
+	return nil
+}
+
+// MarketCurrencies implements market.Store.
+func (db *DB) MarketCurrencies(ctx context.Context) ([]string, error) {
+	rows, err := db.SQL.QueryContext(ctx, `SELECT currency FROM market_currencies ORDER BY currency`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: market currencies: %w", err)
+	}
+	return collect(rows, func(sc interface{ Scan(...any) error }) (string, error) {
+		var c string
+		return c, sc.Scan(&c)
 	})
 }
 
@@ -159,6 +183,15 @@ func (db *DB) ImportProducts(ctx context.Context, ps []market.Product, recs []au
 		if err := flush(); err != nil {
 			return err
 		}
+		seen := map[string]bool{}
+		for i := range ps {
+			if !seen[ps[i].Currency] {
+				seen[ps[i].Currency] = true
+				if err := noteCurrency(ctx, tx, ps[i].Currency); err != nil {
+					return err
+				}
+			}
+		}
 		return appendAudits(ctx, tx, db.Engine, time.Now().UTC(), recs)
 	})
 }
@@ -181,6 +214,9 @@ func (db *DB) UpdateProduct(ctx context.Context, p market.Product, terms []strin
 			return fmt.Errorf("sqlstore: product terms: %w", err)
 		}
 		if err := insertTerms(ctx, tx, p.ID, terms); err != nil {
+			return err
+		}
+		if err := noteCurrency(ctx, tx, p.Currency); err != nil {
 			return err
 		}
 		return appendAudit(ctx, tx, p.UpdatedAt, rec)
@@ -251,11 +287,36 @@ func (db *DB) ContractPrices(ctx context.Context, productID string) ([]market.Co
 	return collect(rows, scanContract)
 }
 
-// marketFrom is the FROM clause of a search: the products with the
-// caller's own contract price in force joined ($1 buyer, $2 time). No
-// other organisation's price can appear, because the join names the buyer.
-const marketFrom = ` FROM market_products p LEFT JOIN market_contract_prices c
+// marketFrom is the FROM clause of a search: the products, with the
+// caller's own contract price in force joined ($1 buyer, $2 time) when it
+// has any. No other organisation's price can appear, because the join
+// names the buyer; a buyer without contract prices (most) needs no join.
+func marketFrom(f market.Filter) string {
+	if !f.HasContracts {
+		return ` FROM market_products p`
+	}
+	return ` FROM market_products p LEFT JOIN market_contract_prices c
 	ON c.product_id = p.id AND c.buyer_org = $1 AND c.valid_from <= $2 AND c.valid_to > $2`
+}
+
+// effectivePrice is the unit price that applies to the buyer.
+func effectivePrice(f market.Filter) string {
+	if !f.HasContracts {
+		return "p.list_price"
+	}
+	return "COALESCE(c.unit_price, p.list_price)"
+}
+
+// BuyerHasContracts implements market.Store.
+func (db *DB) BuyerHasContracts(ctx context.Context, buyer string, at time.Time) (bool, error) {
+	var n int
+	err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM market_contract_prices WHERE buyer_org = $1 AND valid_from <= $2
+		AND valid_to > $2 LIMIT 1) x`, buyer, micros(at)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: buyer contracts: %w", err)
+	}
+	return n > 0, nil
+}
 
 // priceBucketExpr is the price bucket of a row in the buyer's currency:
 // per seller currency, the effective price (contract, else list) compared
@@ -263,19 +324,26 @@ const marketFrom = ` FROM market_products p LEFT JOIN market_contract_prices c
 // rate. Bounds and currency codes are the service's own values (integers
 // and three capital letters), written as literals so that the statement
 // needs no parameters per currency.
-func priceBucketExpr(bounds map[string][market.PriceBuckets - 1]int64) string {
+func priceBucketExpr(f market.Filter) string {
+	bounds := f.Bounds
 	if len(bounds) == 0 {
 		return "-1"
 	}
 	var b strings.Builder
 	b.WriteString("CASE p.currency")
-	for ccy, bs := range bounds {
+	ccys := make([]string, 0, len(bounds))
+	for ccy := range bounds {
+		ccys = append(ccys, ccy)
+	}
+	sort.Strings(ccys) // one statement text per bounds, for the statement caches
+	for _, ccy := range ccys {
+		bs := bounds[ccy]
 		if len(ccy) != 3 || strings.Trim(ccy, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
 			continue
 		}
 		fmt.Fprintf(&b, " WHEN '%s' THEN CASE", ccy)
 		for i, v := range bs {
-			fmt.Fprintf(&b, " WHEN COALESCE(c.unit_price, p.list_price) < %s THEN %d", strconv.FormatInt(v, 10), i)
+			fmt.Fprintf(&b, " WHEN %s < %s THEN %d", effectivePrice(f), strconv.FormatInt(v, 10), i)
 		}
 		fmt.Fprintf(&b, " ELSE %d END", len(bs))
 	}
@@ -286,7 +354,10 @@ func priceBucketExpr(bounds map[string][market.PriceBuckets - 1]int64) string {
 // marketWhere is the WHERE clause of a filter and its arguments after $1
 // and $2.
 func marketWhere(f market.Filter) (string, []any) {
-	args := []any{f.Buyer, micros(f.At)}
+	var args []any
+	if f.HasContracts {
+		args = []any{f.Buyer, micros(f.At)}
+	}
 	var where []string
 	add := func(cond string, v any) {
 		args = append(args, v)
@@ -308,7 +379,7 @@ func marketWhere(f market.Filter) (string, []any) {
 		add("p.moq_bucket = $%d", f.MOQ-1)
 	}
 	if f.Price > 0 {
-		add("("+priceBucketExpr(f.Bounds)+") = $%d", f.Price-1)
+		add("("+priceBucketExpr(f)+") = $%d", f.Price-1)
 	}
 	if len(where) == 0 {
 		return "", args
@@ -329,7 +400,11 @@ func (db *DB) SearchProducts(ctx context.Context, f market.Filter, after string,
 		where += fmt.Sprintf("p.id < $%d", len(args))
 	}
 	args = append(args, limit)
-	stmt := `SELECT ` + productCols + `, COALESCE(c.unit_price, 0)` + marketFrom + where + fmt.Sprintf(` ORDER BY p.id DESC LIMIT $%d`, len(args))
+	contract := "0"
+	if f.HasContracts {
+		contract = "COALESCE(c.unit_price, 0)"
+	}
+	stmt := `SELECT ` + productCols + `, ` + contract + marketFrom(f) + where + fmt.Sprintf(` ORDER BY p.id DESC LIMIT $%d`, len(args))
 	rows, err := db.SQL.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: search products: %w", err)
@@ -347,7 +422,7 @@ func (db *DB) SearchProducts(ctx context.Context, f market.Filter, after string,
 // facet.
 func (db *DB) ProductFacets(ctx context.Context, f market.Filter) ([]market.FacetRow, error) {
 	where, args := marketWhere(f)
-	stmt := `SELECT p.origin, p.section, p.moq_bucket, p.incoterms, ` + priceBucketExpr(f.Bounds) + `, COUNT(*)` + marketFrom + where +
+	stmt := `SELECT p.origin, p.section, p.moq_bucket, p.incoterms, ` + priceBucketExpr(f) + `, COUNT(*)` + marketFrom(f) + where +
 		` GROUP BY 1, 2, 3, 4, 5`
 	rows, err := db.SQL.QueryContext(ctx, stmt, args...)
 	if err != nil {

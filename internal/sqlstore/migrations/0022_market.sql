@@ -34,8 +34,17 @@ CREATE TABLE market_products (
     CHECK (incoterms > 0)
 );
 CREATE INDEX market_products_seller ON market_products (seller_org, id);
-CREATE INDEX market_products_origin ON market_products (origin, id);
-CREATE INDEX market_products_section ON market_products (section, id);
+-- The facet columns ride along in the indexes a search walks, so counting
+-- facets reads narrow index entries, not the wide rows (names, tiers).
+CREATE INDEX market_products_facets ON market_products (id, origin, section, moq_bucket, incoterms, currency, list_price);
+CREATE INDEX market_products_origin ON market_products (origin, id, section, moq_bucket, incoterms, currency, list_price);
+CREATE INDEX market_products_section ON market_products (section, id, origin, moq_bucket, incoterms, currency, list_price);
+
+-- The currencies products are priced in (a few dozen at most): price
+-- buckets are computed for these only.
+CREATE TABLE market_currencies (
+    currency  TEXT PRIMARY KEY
+);
 
 CREATE TABLE market_terms (
     term        TEXT NOT NULL,
