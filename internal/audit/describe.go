@@ -121,6 +121,16 @@ func Describe(r Record) (Event, bool) {
 		return describeLogistics(r.Action, d)
 	}
 	switch r.Action {
+	case "market.product.publish", "market.product.update": // "<HS> <origin>"
+		if hs, origin, ok := strings.Cut(d, " "); ok && len(hs) == 6 && len(origin) == 2 {
+			return Event{Kind: "product", Args: []Arg{code(hs), code(origin)}}, true
+		}
+	case "market.contract_price.set":
+		if buyer, ok := strings.CutPrefix(d, "buyer "); ok && buyer != "" {
+			return Event{Kind: "contract_price", Args: []Arg{{Type: ArgOrg, S: buyer}}}, true
+		}
+	}
+	switch r.Action {
 	case "org.create", "session.create", "session.delete", "api_token.revoke", "notify.webhook.delete", "ledger.account.close":
 		return Event{}, true
 	case "user.create":

@@ -29,6 +29,8 @@ func TestDescribe(t *testing.T) {
 		{Record{Action: "ledger.issuance.limit", After: "1000000.00", Detail: "KZT"}, "limit", 1},
 		{Record{Action: "obligations.invoice.create", Detail: "2 invoice(s) via csv"}, "invoices", 1},
 		{Record{Action: "obligations.run", After: "run 3: 7 set-offs", Detail: "KZT: ..."}, "run", 1},
+		{Record{Action: "market.product.publish", Detail: "170114 BR"}, "product", 2},
+		{Record{Action: "market.contract_price.set", Detail: "buyer 0190f0c8-0000-7000-8000-000000000000"}, "contract_price", 1},
 		{Record{Action: "logistics.departure.publish", Detail: "rail KZDOS-KZALA 2026-12-07T03:57:00Z, 4 TEU 0 kg"}, "departure_published", 6},
 		{Record{Action: "logistics.departure.update", Detail: "v2: KZDOS-KZALA 2026-12-07T03:57:00Z, 4 TEU 90000 kg"}, "departure_updated", 6},
 		{Record{Action: "logistics.shipment.create", Detail: "KZDOS-KZALA, 1 TEU 0 kg, by 2026-12-08T21:57:00Z"}, "shipment_created", 5},

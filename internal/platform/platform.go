@@ -21,6 +21,7 @@ import (
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/logistics"
+	"bricstown/internal/market"
 	"bricstown/internal/obligations"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
@@ -71,6 +72,8 @@ type Platform struct {
 	Guarantees *guarantee.Service
 	// Logistics is the dispatch of shipments along the corridors.
 	Logistics *logistics.Service
+	// Market is the cross-border catalogue and its search.
+	Market *market.Service
 	// Home gathers each user's "what needs me now" from the services above.
 	Home *home.Service
 }
@@ -156,8 +159,10 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	if err != nil {
 		return nil, err
 	}
+	// The catalogue shows prices at the official reference rates.
+	mkt := market.NewService(db, market.Config{Log: log, Ref: ref, Rates: fxs.ReferenceSet, Org: idsvc.Org})
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
-		Guarantees: gsvc, Logistics: lsvc, Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl})}, nil
+		Guarantees: gsvc, Logistics: lsvc, Market: mkt, Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl})}, nil
 }
 
 // customsPort is the customs service as logistics asks it: whose a
@@ -235,7 +240,8 @@ const (
 	DemoObligations
 	DemoGuarantees
 	DemoCustoms
-	DemoAll = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms
+	DemoMarket
+	DemoAll = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket
 )
 
 // SeedDemo seeds the whole demo town (idempotent). The ledger must be
@@ -263,6 +269,7 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 		{DemoObligations, "obligations", func() error { return demo.SeedObligations(ctx, p.Identity, p.Obligations, now) }},
 		{DemoGuarantees, "guarantees", func() error { return demo.SeedGuarantees(ctx, p.Identity, p.Ledger, p.Guarantees, now) }},
 		{DemoCustoms, "customs", func() error { return demo.SeedCustoms(ctx, p.Identity, p.Ledger, p.Customs, p.Guarantees, now) }},
+		{DemoMarket, "market", func() error { return demo.SeedMarket(ctx, p.Identity, p.Market, now) }},
 	}
 	for _, s := range steps {
 		if parts&s.part == 0 {

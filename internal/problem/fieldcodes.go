@@ -145,6 +145,8 @@ var fieldFormats = []struct{ code, format string }{
 	{"customs_hold", "the declaration is held by customs (%s)"},
 	{"no_route", "no route can carry the shipment: %s"},
 	{"infeasible_route", "not a feasible route: %s"},
+	{"decimals_n", "at most %d decimal places allowed"},
+	{"decimals_none", "no decimal places allowed (whole units only)"},
 }
 
 type fieldPattern struct {

@@ -135,6 +135,14 @@ func TestPagesSpeakTheirLanguage(t *testing.T) {
 				paths = append(paths, m[1])
 			}
 		}
+		// A catalogue product, for its page.
+		if slices.Contains(paths, "/market") {
+			r := b.get(t, "/market?lang=en")
+			if m := regexp.MustCompile(`href="(/market/products/[0-9a-f-]{36})"`).FindStringSubmatch(string(r.body)); m != nil {
+				paths = append(paths, m[1])
+			}
+			paths = append(paths, "/market/mine") // sellers only; others get 403 and are skipped
+		}
 		sort.Strings(paths)
 		for _, lang := range []string{"ru", "zh", "kk", "pt"} {
 			own := map[string]bool{}

@@ -243,6 +243,15 @@ func (s *Server) routes() []Route {
 		api("POST", "/api/v1/logistics/shipments/{id}/cancel", roles(identity.Trader), s.cancelShipmentBooking),
 		api("POST", "/api/v1/logistics/shipments/{id}/events", roles(identity.Carrier), s.recordShipmentEvent),
 		api("POST", "/api/v1/logistics/plan", roles(admin), s.planDispatch),
+		// The marketplace catalogue: everyone signed in searches; companies
+		// publish their own products and contract prices.
+		api("GET", "/api/v1/market/products", anyUser, s.searchProducts),
+		api("POST", "/api/v1/market/products", marketSeller, s.publishProduct),
+		api("GET", "/api/v1/market/products/{id}", anyUser, s.getProduct),
+		api("PUT", "/api/v1/market/products/{id}", marketSeller, s.updateProduct),
+		api("GET", "/api/v1/market/products/{id}/contract-prices", marketSeller, s.listContractPrices),
+		api("POST", "/api/v1/market/products/{id}/contract-prices", marketSeller, s.setContractPrice),
+		api("GET", "/api/v1/market/mine", marketSeller, s.myProducts),
 		// Status push: webhooks of an organisation and their delivery log.
 		api("POST", "/api/v1/notify/webhooks", notifyAdmin, s.createWebhook),
 		api("GET", "/api/v1/notify/webhooks", notifyAdmin, s.listWebhooks),
@@ -350,5 +359,13 @@ func (s *Server) routes() []Route {
 		page("POST", "/logistics/shipments", roles(identity.Trader), s.ui.LogisticsShipment),
 		page("POST", "/logistics/shipments/{id}/book", roles(identity.Trader), s.ui.LogisticsBook),
 		page("POST", "/logistics/shipments/{id}/cancel", roles(identity.Trader), s.ui.LogisticsCancel),
+		// The marketplace: the catalogue with its search and facets, a
+		// product's page, and a seller's own products.
+		page("GET", "/market", anyUser, s.ui.MarketPage),
+		page("GET", "/market/products/{id}", anyUser, s.ui.MarketProduct),
+		page("GET", "/market/mine", marketSeller, s.ui.MarketMine),
+		page("POST", "/market/mine", marketSeller, s.ui.MarketPublish),
+		page("POST", "/market/mine/{id}", marketSeller, s.ui.MarketUpdate),
+		page("POST", "/market/mine/{id}/contract", marketSeller, s.ui.MarketContract),
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/logistics"
+	"bricstown/internal/market"
 	"bricstown/internal/metrics"
 	"bricstown/internal/notify"
 	"bricstown/internal/obligations"
@@ -58,6 +59,8 @@ type Deps struct {
 	Guarantees *guarantee.Service
 	// Logistics is the dispatch of shipments along the corridors.
 	Logistics *logistics.Service
+	// Market is the cross-border catalogue.
+	Market *market.Service
 	// Notify pushes status changes to streams and webhooks. Without one, New
 	// makes a hub on DB (when DB is a notify.Store) whose webhook worker is
 	// not started: deliveries queue until a worker runs (Hub.Start).
@@ -73,7 +76,7 @@ type Deps struct {
 func PlatformDeps(p *platform.Platform) Deps {
 	return Deps{Log: p.Log, DB: p.DB, DBStats: p.DB.SQL.Stats, Identity: p.Identity, Audit: p.DB, Ref: p.Ref, Stats: p.DB,
 		Ledger: p.Ledger, FX: p.FX, Settlement: p.Settlement, Obligations: p.Obligations, Customs: p.Customs, Guarantees: p.Guarantees, Home: p.Home,
-		Logistics: p.Logistics}
+		Logistics: p.Logistics, Market: p.Market}
 }
 
 // Pinger is what /readyz asks.
@@ -137,7 +140,7 @@ func New(d Deps) (*Server, error) {
 	s.Home = d.Home
 	pages, err := ui.New(ui.Deps{Home: d.Home, Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit,
 		Ledger: d.Ledger, FX: d.FX, Settlement: d.Settlement, Obligations: d.Obligations, Customs: d.Customs, Guarantees: d.Guarantees,
-		Logistics: d.Logistics})
+		Logistics: d.Logistics, Market: d.Market})
 	if err != nil {
 		return nil, err
 	}

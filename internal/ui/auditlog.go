@@ -31,16 +31,17 @@ var auditActions = []string{
 	"notify.webhook.create", "notify.webhook.delete", "customs.aeo.grant", "customs.aeo.withdraw",
 	"logistics.departure.publish", "logistics.departure.update", "logistics.shipment.create", "logistics.book",
 	"logistics.booking.cancel", "logistics.plan",
+	"market.product.publish", "market.product.update", "market.contract_price.set",
 }
 
 // auditDomains are the prefixes the filter offers ("everything in the
 // ledger"), in the catalogue as names.domain.<prefix>.
-var auditDomains = []string{"org", "user", "session", "api_token", "ledger", "fx", "settlement", "obligations", "guarantee", "customs", "notify", "logistics"}
+var auditDomains = []string{"org", "user", "session", "api_token", "ledger", "fx", "settlement", "obligations", "guarantee", "customs", "notify", "logistics", "market"}
 
 // auditSubjects are the record kinds, in the catalogue as names.subject.<kind>.
 var auditSubjects = []string{"org", "user", "api_token", "ledger_account", "ledger_transfers", "saved_counterparty", "fx_rate", "fx_fee",
 	"fx_quote", "fx_reference", "settlement_instruction", "settlement_instructions", "settlement_cycle", "invoice", "obligation_run",
-	"guarantee", "customs_declaration", "webhook", "departure", "shipment", "dispatch_run"}
+	"guarantee", "customs_declaration", "webhook", "departure", "shipment", "dispatch_run", "product"}
 
 // actionText is an audit action in the reader's language, or "" when no
 // catalogue names it (the page then shows the code).
@@ -165,6 +166,8 @@ func (p *Pages) AuditLog(w http.ResponseWriter, r *http.Request) {
 			}
 		case "obligation_run":
 			row.Link = "/obligations/runs/" + e.SubjectID
+		case "product":
+			row.Link = "/market/products/" + e.SubjectID
 		case "org":
 			row.Subject = people.Org(e.SubjectID)
 		case "user":

@@ -28,6 +28,7 @@ import (
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/logistics"
+	"bricstown/internal/market"
 	"bricstown/internal/money"
 	"bricstown/internal/obligations"
 	"bricstown/internal/problem"
@@ -73,6 +74,8 @@ type Deps struct {
 	Guarantees *guarantee.Service
 	// Logistics is the dispatch of shipments along the corridors.
 	Logistics *logistics.Service
+	// Market is the cross-border catalogue.
+	Market *market.Service
 
 	// Home gathers each user's "what needs me now" (internal/home).
 	Home *home.Service
@@ -161,6 +164,7 @@ var navigation = []NavItem{
 	{Path: "/customs/quarantine", Key: "customs.nav_quarantine"},
 	{Path: "/guarantees", Key: "guarantee.nav"},
 	{Path: "/logistics", Key: "logistics.nav"},
+	{Path: "/market", Key: "market.nav"},
 	{Path: "/ledger/issuance", Key: "issuance.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},

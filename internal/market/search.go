@@ -1,0 +1,328 @@
+package market
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"bricstown/internal/fx"
+	"bricstown/internal/identity"
+	"bricstown/internal/problem"
+	"bricstown/internal/refdata"
+
+	"github.com/google/uuid"
+)
+
+// Query is a catalogue search as a buyer types it (the API's query string
+// and the page's search form).
+type Query struct {
+	Text     string `json:"q"`
+	Origin   string `json:"origin"`   // ISO 3166 alpha-2: the country pavilion
+	Section  string `json:"section"`  // HS section, "I".."XXI"
+	Incoterm string `json:"incoterm"` // an Incoterms 2020 rule
+	MOQ      string `json:"moq"`      // MOQ bucket 0..4
+	Price    string `json:"price"`    // price bucket 0..5 in Currency
+	// Currency is the buyer's currency for prices and price buckets; empty
+	// means the currency of the caller's organisation's country.
+	Currency string `json:"currency"`
+	Cursor   string `json:"cursor"`
+	Limit    int    `json:"limit"`
+}
+
+// Shown is a price in the buyer's currency: indicative, at the reference
+// rates of RatesDate.
+type Shown struct {
+	Currency  string  `json:"currency"`
+	UnitPrice int64   `json:"unit_price"`
+	Tiers     []int64 `json:"tiers,omitempty"`
+}
+
+// Offer is a product as one caller sees it. Price is the unit price at the
+// MOQ that applies to the caller (its own contract price in force, else the
+// list price) in the product's currency; ContractPrice is set only for the
+// buyer the contract names.
+type Offer struct {
+	Product
+	Price         int64  `json:"price"`
+	ContractPrice int64  `json:"contract_price,omitempty"`
+	Shown         *Shown `json:"shown,omitempty"`
+}
+
+// Facet is one value of a facet with the number of matching products.
+type Facet struct {
+	Value    string `json:"value"`
+	Count    int    `json:"count"`
+	Selected bool   `json:"selected,omitempty"`
+}
+
+// Facets count the products matching the whole query (every filter
+// applied), by value: choosing a value narrows the result to exactly its
+// count.
+type Facets struct {
+	Total     int     `json:"total"`
+	Origins   []Facet `json:"origins"`
+	Sections  []Facet `json:"sections"`
+	Prices    []Facet `json:"prices"`
+	Incoterms []Facet `json:"incoterms"`
+	MOQ       []Facet `json:"moq"`
+}
+
+// Results is one page of a search.
+type Results struct {
+	Items      []Offer `json:"items"`
+	NextCursor string  `json:"next_cursor"`
+	Currency   string  `json:"currency"`
+	RatesDate  string  `json:"rates_date,omitempty"`
+	Facets     Facets  `json:"facets"`
+}
+
+// DefaultLimit and MaxLimit bound a page of results.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// currencyOf is the caller's display currency: asked, else its
+// organisation's country's, else KZT.
+func (s *Service) currencyOf(ctx context.Context, p *identity.Principal, asked string, f problem.Fields) (string, int) {
+	ref := s.cfg.Ref
+	if c := strings.ToUpper(strings.TrimSpace(asked)); c != "" {
+		exp, ok := ref.MoneyExponent(c)
+		if !ok {
+			f.Add("currency", "must be an ISO 4217 currency that holds money")
+			return fx.KZT, 2
+		}
+		return c, exp
+	}
+	if s.cfg.Org != nil && p != nil {
+		if o, err := s.cfg.Org(ctx, p.OrgID); err == nil {
+			if c, ok := ref.Country(o.Country); ok {
+				for _, ccy := range c.Currencies {
+					if exp, ok := ref.MoneyExponent(ccy); ok {
+						return ccy, exp
+					}
+				}
+			}
+		}
+	}
+	exp, _ := ref.MoneyExponent(fx.KZT)
+	return fx.KZT, exp
+}
+
+func bucketParam(f problem.Fields, field, s string, n int) int {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 0 || v >= n {
+		f.Addf(field, "must be a bucket from 0 to %d", n-1)
+		return 0
+	}
+	return v + 1
+}
+
+// filter checks a query and turns it into the store's filter.
+func (s *Service) filter(ctx context.Context, p *identity.Principal, q Query) (Filter, *Converter, int, error) {
+	f := problem.Fields{}
+	ref := s.cfg.Ref
+	flt := Filter{Terms: QueryTerms(q.Text), At: s.now()}
+	if p != nil {
+		flt.Buyer = p.OrgID
+	}
+	if len([]rune(q.Text)) > 200 {
+		f.Add("q", "at most 200 characters")
+	}
+	if o := strings.ToUpper(strings.TrimSpace(q.Origin)); o != "" {
+		if c, ok := ref.Country(o); !ok || len(o) != 2 {
+			f.Addf("origin", "unknown ISO 3166 country %q", q.Origin)
+		} else {
+			flt.Origin = c.Alpha2
+		}
+	}
+	if sec := strings.ToUpper(strings.TrimSpace(q.Section)); sec != "" {
+		if !slices.ContainsFunc(ref.HSSections(), func(h refdata.HSSection) bool { return h.Section == sec }) {
+			f.Add("section", "must be an HS section I to XXI")
+		}
+		flt.Section = sec
+	}
+	if t := strings.ToUpper(strings.TrimSpace(q.Incoterm)); t != "" {
+		if flt.Incoterm = IncotermBit(t); flt.Incoterm == 0 {
+			f.Add("incoterm", "must be an Incoterms 2020 rule: "+strings.Join(Incoterms, ", "))
+		}
+	}
+	flt.MOQ = bucketParam(f, "moq", q.MOQ, MOQBuckets)
+	flt.Price = bucketParam(f, "price", q.Price, PriceBuckets)
+	if q.Cursor != "" {
+		if _, err := uuid.Parse(q.Cursor); err != nil {
+			f.Add("cursor", "not a cursor of this listing")
+		}
+	}
+	limit := q.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultLimit
+	case limit < 1 || limit > MaxLimit:
+		f.Addf("limit", "must be an integer from 1 to %d", MaxLimit)
+	}
+	ccy, exp := s.currencyOf(ctx, p, q.Currency, f)
+	if len(f) > 0 {
+		return Filter{}, nil, 0, f.Err("invalid search")
+	}
+	refs, err := s.cfg.Rates(ctx, flt.At)
+	if err != nil {
+		return Filter{}, nil, 0, err
+	}
+	conv := NewConverter(refs, ccy, exp, ref.MoneyExponent)
+	used, err := s.store.MarketCurrencies(ctx)
+	if err != nil {
+		return Filter{}, nil, 0, err
+	}
+	flt.Bounds = conv.BucketBounds(used)
+	if flt.Buyer != "" {
+		if flt.HasContracts, err = s.store.BuyerHasContracts(ctx, flt.Buyer, flt.At); err != nil {
+			return Filter{}, nil, 0, err
+		}
+	}
+	return flt, conv, limit, nil
+}
+
+// Search finds products for any signed-in user: the words in any of the
+// five languages, narrowed by the facets chosen, newest first, with facet
+// counts of the whole result and prices in the caller's currency.
+func (s *Service) Search(ctx context.Context, p *identity.Principal, q Query) (Results, error) {
+	flt, conv, limit, err := s.filter(ctx, p, q)
+	if err != nil {
+		return Results{}, err
+	}
+	hits, err := s.store.SearchProducts(ctx, flt, q.Cursor, limit+1)
+	if err != nil {
+		return Results{}, err
+	}
+	rows, err := s.store.ProductFacets(ctx, flt)
+	if err != nil {
+		return Results{}, err
+	}
+	res := Results{Currency: conv.To, RatesDate: conv.Date, Facets: facetsOf(rows, flt)}
+	if len(hits) > limit {
+		hits = hits[:limit]
+		res.NextCursor = hits[limit-1].ID
+	}
+	res.Items = make([]Offer, len(hits))
+	for i, h := range hits {
+		res.Items[i] = offerOf(h.Product, h.ContractPrice, conv)
+	}
+	return res, nil
+}
+
+// offerOf prices a product for one caller.
+func offerOf(p Product, contract int64, conv *Converter) Offer {
+	o := Offer{Product: p, Price: p.ListPrice(), ContractPrice: contract}
+	if contract > 0 {
+		o.Price = contract
+	}
+	if conv == nil {
+		return o
+	}
+	if v, ok := conv.Convert(o.Price, p.Currency); ok {
+		o.Shown = &Shown{Currency: conv.To, UnitPrice: v}
+		if contract == 0 {
+			for _, t := range p.Tiers {
+				tv, _ := conv.Convert(t.UnitPrice, p.Currency)
+				o.Shown.Tiers = append(o.Shown.Tiers, tv)
+			}
+		}
+	}
+	return o
+}
+
+func facetsOf(rows []FacetRow, flt Filter) Facets {
+	origins, sections := map[string]int{}, map[string]int{}
+	var prices [PriceBuckets]int
+	var moq [MOQBuckets]int
+	terms := make([]int, len(Incoterms))
+	var out Facets
+	for _, r := range rows {
+		out.Total += r.Count
+		origins[r.Origin] += r.Count
+		sections[r.Section] += r.Count
+		if r.PriceBucket >= 0 && r.PriceBucket < PriceBuckets {
+			prices[r.PriceBucket] += r.Count
+		}
+		if r.MOQBucket >= 0 && r.MOQBucket < MOQBuckets {
+			moq[r.MOQBucket] += r.Count
+		}
+		for i := range Incoterms {
+			if r.Incoterms&(1<<i) != 0 {
+				terms[i] += r.Count
+			}
+		}
+	}
+	keys := func(m map[string]int, sel string) []Facet {
+		out := make([]Facet, 0, len(m))
+		for k, n := range m {
+			out = append(out, Facet{Value: k, Count: n, Selected: k == sel})
+		}
+		slices.SortFunc(out, func(a, b Facet) int {
+			if a.Count != b.Count {
+				return b.Count - a.Count
+			}
+			return strings.Compare(a.Value, b.Value)
+		})
+		return out
+	}
+	out.Origins, out.Sections = keys(origins, flt.Origin), keys(sections, flt.Section)
+	for i, n := range prices {
+		if n > 0 {
+			out.Prices = append(out.Prices, Facet{Value: strconv.Itoa(i), Count: n, Selected: flt.Price == i+1})
+		}
+	}
+	for i, n := range moq {
+		if n > 0 {
+			out.MOQ = append(out.MOQ, Facet{Value: strconv.Itoa(i), Count: n, Selected: flt.MOQ == i+1})
+		}
+	}
+	for i, n := range terms {
+		if n > 0 {
+			out.Incoterms = append(out.Incoterms, Facet{Value: Incoterms[i], Count: n, Selected: flt.Incoterm == 1<<i})
+		}
+	}
+	return out
+}
+
+// Product shows one product to any signed-in user, priced for the
+// caller: its own contract price in force, if any, else the list price.
+func (s *Service) Product(ctx context.Context, p *identity.Principal, id, currency string) (Offer, string, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return Offer{}, "", notFound()
+	}
+	prod, err := s.store.GetProduct(ctx, id)
+	if err != nil {
+		return Offer{}, "", err
+	}
+	f := problem.Fields{}
+	ccy, exp := s.currencyOf(ctx, p, currency, f)
+	if len(f) > 0 {
+		return Offer{}, "", f.Err("invalid currency")
+	}
+	now := s.now()
+	var contract int64
+	if p != nil && p.OrgID != prod.SellerOrg {
+		cs, err := s.store.ContractPrices(ctx, id)
+		if err != nil {
+			return Offer{}, "", err
+		}
+		for _, c := range cs {
+			if c.BuyerOrg == p.OrgID && c.InForce(now) {
+				contract = c.UnitPrice
+			}
+		}
+	}
+	refs, err := s.cfg.Rates(ctx, now)
+	if err != nil {
+		return Offer{}, "", err
+	}
+	conv := NewConverter(refs, ccy, exp, s.cfg.Ref.MoneyExponent)
+	return offerOf(prod, contract, conv), conv.Date, nil
+}
