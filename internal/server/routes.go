@@ -242,6 +242,7 @@ func (s *Server) routes() []Route {
 		api("POST", "/api/v1/logistics/shipments/{id}/book", roles(identity.Trader), s.bookShipment),
 		api("POST", "/api/v1/logistics/shipments/{id}/cancel", roles(identity.Trader), s.cancelShipmentBooking),
 		api("POST", "/api/v1/logistics/shipments/{id}/events", roles(identity.Carrier), s.recordShipmentEvent),
+		api("GET", "/api/v1/logistics/shipments/{id}/stream", logisticsRead, s.shipmentStream),
 		api("POST", "/api/v1/logistics/plan", roles(admin), s.planDispatch),
 		// Status push: webhooks of an organisation and their delivery log.
 		api("POST", "/api/v1/notify/webhooks", notifyAdmin, s.createWebhook),

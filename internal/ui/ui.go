@@ -9,6 +9,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -73,6 +74,9 @@ type Deps struct {
 	Guarantees *guarantee.Service
 	// Logistics is the dispatch of shipments along the corridors.
 	Logistics *logistics.Service
+	// ShipmentChanged, when set, publishes a shipment's committed change to
+	// its streams and its owner's webhooks (the server's publishShipment).
+	ShipmentChanged func(ctx context.Context, p *identity.Principal, action, shipmentID string)
 
 	// Home gathers each user's "what needs me now" (internal/home).
 	Home *home.Service
