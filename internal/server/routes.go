@@ -351,5 +351,12 @@ func (s *Server) routes() []Route {
 		page("POST", "/logistics/shipments", roles(identity.Trader), s.ui.LogisticsShipment),
 		page("POST", "/logistics/shipments/{id}/book", roles(identity.Trader), s.ui.LogisticsBook),
 		page("POST", "/logistics/shipments/{id}/cancel", roles(identity.Trader), s.ui.LogisticsCancel),
+		page("GET", "/logistics/departures/{id}", roles(identity.Carrier), s.ui.LogisticsDeparture),
+		page("POST", "/logistics/departures/{id}", roles(identity.Carrier), s.ui.LogisticsUpdate),
+		page("GET", "/logistics/shipments/{id}", logisticsRead, s.ui.LogisticsShipmentPage),
+		page("GET", "/logistics/shipments/{id}/live", logisticsRead, s.ui.LogisticsShipmentLive),
+		page("POST", "/logistics/shipments/{id}/events", roles(identity.Carrier), s.ui.LogisticsEvent),
+		page("GET", "/logistics/dispatch", roles(admin), s.ui.LogisticsDispatch),
+		page("POST", "/logistics/dispatch", roles(admin), s.ui.LogisticsPlan),
 	}
 }

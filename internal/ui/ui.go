@@ -165,6 +165,7 @@ var navigation = []NavItem{
 	{Path: "/customs/quarantine", Key: "customs.nav_quarantine"},
 	{Path: "/guarantees", Key: "guarantee.nav"},
 	{Path: "/logistics", Key: "logistics.nav"},
+	{Path: "/logistics/dispatch", Key: "logistics.dispatch_nav"},
 	{Path: "/ledger/issuance", Key: "issuance.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
