@@ -248,18 +248,19 @@ func TestLogisticsHomeCountsMatchThePages(t *testing.T) {
 		fmt.Sscan(m[2], &n)
 		return strings.ReplaceAll(m[1], "&amp;", "&"), n
 	}
-	rows := func(b *browser, href string) int {
-		return strings.Count(string(b.get(t, href).body), `<tr id="s-`)
+	f.apiDeparture(t, w.kgl, map[string]any{"depart_at": time.Now().Add(5 * time.Hour).UTC().Format(time.RFC3339)})
+	rows := func(b *browser, href, row string) int {
+		return strings.Count(string(b.get(t, href).body), row)
 	}
 	for _, c := range []struct {
-		b  *browser
-		id string
-	}{{carrier, "h-awaiting"}, {trader, "h-transit"}, {trader, "h-held"}} {
+		b       *browser
+		id, row string
+	}{{carrier, "h-awaiting", `<tr id="s-`}, {carrier, "h-soon", `<tr id="d-`}, {trader, "h-transit", `<tr id="s-`}, {trader, "h-held", `<tr id="s-`}} {
 		href, n := count(c.b, c.id)
 		if n == 0 {
 			t.Errorf("%s counts nothing", c.id)
 		}
-		if got := rows(c.b, href); got != n {
+		if got := rows(c.b, href, c.row); got != n {
 			t.Errorf("%s: home says %d, %s lists %d", c.id, n, href, got)
 		}
 	}

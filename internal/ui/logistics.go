@@ -145,10 +145,10 @@ func (f shipFind) link(after string) string {
 // depFind is the departures list's filters.
 type depFind struct {
 	From, To, After string
-	All             bool
+	All, Soon       bool // Soon: only those leaving within home.Soon
 }
 
-func (f depFind) Filtered() bool { return f.From != "" || f.To != "" || f.All }
+func (f depFind) Filtered() bool { return f.From != "" || f.To != "" || f.All || f.Soon }
 
 func (f depFind) link(after string) string {
 	q := url.Values{}
@@ -219,6 +219,17 @@ func (p *Pages) renderLogistics(w http.ResponseWriter, r *http.Request, status i
 		if err != nil {
 			p.Error(w, r, statusOfErr(err), err)
 			return
+		}
+		if q.Get("dview") == "soon" {
+			// The home's "leaving soon": exactly the departures it counted.
+			df.Soon = true
+			data["DepFind"] = df
+			deps = deps[:0]
+			for _, id := range work.LeavingSoon {
+				if d, err := p.Logistics.Departure(ctx, pr, id); err == nil {
+					deps = append(deps, d)
+				}
+			}
 		}
 		var pg logisticsPager
 		if len(deps) > logisticsPageSize {
@@ -322,7 +333,7 @@ func (p *Pages) reasonText(v *View, reason string) string {
 
 func (p *Pages) carrierCounts(v *View, c *home.Carrier) []homeCount {
 	return []homeCount{
-		{ID: "lw-soon", Text: v.TN("logistics.work.soon", len(c.LeavingSoon)), Href: "/logistics#departures-h", Attention: len(c.LeavingSoon) > 0},
+		{ID: "lw-soon", Text: v.TN("logistics.work.soon", len(c.LeavingSoon)), Href: "/logistics?dview=soon#departures-h", Attention: len(c.LeavingSoon) > 0},
 		{ID: "lw-awaiting", Text: v.TN("logistics.work.awaiting", len(c.Awaiting)), Href: "/logistics?view=awaiting#shipments-h", Attention: len(c.Awaiting) > 0},
 		{ID: "lw-util", Text: v.T("logistics.work.utilisation", utilisation(c.BookedTEU, c.CapacityTEU), utilisation(c.BookedKg, c.CapacityKg), c.Departures)},
 	}
