@@ -189,6 +189,11 @@ func TestLogisticsPages(t *testing.T) {
 	f.apiPost(t, apiLogistic+"/shipments/"+w.ship+"/book", w.kge, map[string]any{"departure_ids": []string{w.dep}}, 201)
 	r = carrier.get(t, "/logistics/shipments/"+w.ship)
 	wantIn(t, r, 200, `id="event-form-1"`, `<option value="departed">Departed</option>`, "Urumqi")
+	// The carrier learns that customs holds the goods, not the trader's declaration.
+	if wdecl := f.call(t, "GET", apiDecls+"/"+w.decl, w.kge, nil).json(t)["functional_reference_id"].(string); strings.Contains(string(r.body), wdecl) ||
+		strings.Contains(string(r.body), w.decl) || !strings.Contains(string(r.body), `id="hold-banner"`) {
+		t.Fatal("the carrier's page names the trader's declaration, or hides the hold")
+	}
 	r = carrier.post(t, "/logistics/shipments/"+w.ship+"/events", url.Values{"departure_id": {w.dep}, "kind": {"arrived"}})
 	wantIn(t, r, 409, `id="event-error"`, "Next on this leg: Departed.")
 	for _, k := range []string{"departed", "at_border"} {
