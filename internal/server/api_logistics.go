@@ -204,6 +204,9 @@ func (s *Server) planDispatch(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
+	for _, b := range res.Bookings {
+		s.publishShipment(r.Context(), principal(r), "booked", b.ShipmentID)
+	}
 	writeJSON(w, http.StatusOK, res)
 }
 
@@ -309,11 +312,11 @@ func (s *Server) shipmentStream(w http.ResponseWriter, r *http.Request) {
 	last := ""
 	send := func(action string, v *logistics.ShipmentView) error {
 		ev := shipmentEventOf(action, v)
-		if st := ev.state(); st == last {
+		st := ev.state()
+		if st == last {
 			return nil
-		} else {
-			last = st
 		}
+		last = st
 		data, err := json.Marshal(ev)
 		if err != nil {
 			return err
