@@ -177,7 +177,9 @@ func TestBrowserLayout(t *testing.T) {
 		t.Skip("opens every page in a browser")
 	}
 	ctx := browsertest.New(t, browsertest.WithTimeout(10*time.Minute), browsertest.WithWindowSize(wideW, wideH))
-	srv := startServer(t, filepath.Join(t.TempDir(), "layout.db"), "--demo")
+	dsn := filepath.Join(t.TempDir(), "layout.db")
+	srv := startServer(t, dsn, "--demo")
+	seedLogistics(t, srv, dsn) // a booked shipment, so the logistics detail pages are reached
 	shots := os.Getenv(envScreenshots)
 	if shots != "" {
 		if err := os.MkdirAll(shots, 0o755); err != nil {

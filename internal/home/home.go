@@ -9,11 +9,13 @@ package home
 import (
 	"context"
 	"slices"
+	"time"
 
 	"bricstown/internal/customs"
 	"bricstown/internal/fx"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
+	"bricstown/internal/logistics"
 	"bricstown/internal/obligations"
 	"bricstown/internal/settlement"
 )
@@ -26,6 +28,7 @@ type Services struct {
 	Settlement  *settlement.Service
 	Customs     *customs.Service
 	Obligations *obligations.Service
+	Logistics   *logistics.Service
 }
 
 // Service builds homes.
@@ -42,6 +45,7 @@ type Summary struct {
 	Customs    *customs.OfficerCounts    `json:"customs,omitempty"`
 	Quarantine *customs.QuarantineCounts `json:"quarantine,omitempty"`
 	Admin      *Admin                    `json:"admin,omitempty"`
+	Carrier    *Carrier                  `json:"carrier,omitempty"`
 }
 
 // Trader is a trading firm's work: declarations by what they need,
@@ -51,6 +55,7 @@ type Trader struct {
 	InvoicesToConfirm int                      `json:"invoices_to_confirm"`
 	InvoicesMore      bool                     `json:"invoices_more,omitempty"`
 	Accounts          []Balance                `json:"accounts"`
+	Shipping          *Shipping                `json:"shipping,omitempty"`
 }
 
 // Balance is one open account as its owner sees it: posted balance and
@@ -146,6 +151,13 @@ func (h *Service) For(ctx context.Context, p *identity.Principal) (Summary, erro
 		}
 		out.Bank = b
 	}
+	if s.Logistics != nil && p.OrgKind == identity.KindLogisticsOperator && p.Has(identity.Carrier) {
+		c, err := CarrierWork(ctx, s.Logistics, p, time.Now())
+		if err != nil {
+			return Summary{}, err
+		}
+		out.Carrier = &c
+	}
 	if p.Has(identity.PlatformAdmin) && s.Identity != nil {
 		a, err := h.admin(ctx)
 		if err != nil {
@@ -169,6 +181,13 @@ func (h *Service) trader(ctx context.Context, p *identity.Principal, t *Trader) 
 			}
 		}
 		t.InvoicesMore = len(inv) >= accountsShown
+	}
+	if h.s.Logistics != nil && p.Has(identity.Trader) {
+		sh, err := ShipmentsWork(ctx, h.s.Logistics, p)
+		if err != nil {
+			return err
+		}
+		t.Shipping = &sh
 	}
 	accts, err := h.balances(ctx, p)
 	t.Accounts = accts

@@ -112,7 +112,7 @@ func TestAPILogisticsForbidden(t *testing.T) {
 			t.Errorf("bank %s %s: %d", rt.Method, rt.Pattern, r.status)
 		}
 	}
-	if n != 11 {
+	if n != 12 {
 		t.Fatalf("%d logistics routes", n)
 	}
 	// The carrier of the booked departure sees the shipment.

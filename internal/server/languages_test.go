@@ -16,7 +16,7 @@ import (
 // a bank treasurer, the settlement centre, a customs officer, a quarantine
 // inspector and the platform administrator.
 var languageRoles = []string{"trader@kazgrain.kz", "treasury@steppebank.kz", "operations@settlement.town.kz",
-	"officer@customs.kz", "inspector@sps.kz", "admin@town.kz"}
+	"officer@customs.kz", "inspector@sps.kz", "admin@town.kz", "dispatch@khorgosgw.kz"}
 
 // languageSame are texts legitimately identical to an English catalogue
 // string in another language: codes, symbols, names and words the other
@@ -75,6 +75,7 @@ func TestPagesSpeakTheirLanguage(t *testing.T) {
 		t.Skip("renders every main page for six roles in four languages")
 	}
 	f := getFixture(t)
+	f.logisticsWorld(t, true) // a booked shipment, so the logistics detail pages are read too
 	cats, err := ui.LoadCatalogs()
 	if err != nil {
 		t.Fatal(err)
@@ -142,6 +143,15 @@ func TestPagesSpeakTheirLanguage(t *testing.T) {
 				paths = append(paths, m[1])
 			}
 			paths = append(paths, "/market/mine") // sellers only; others get 403 and are skipped
+		}
+		// A shipment and a departure the role can open.
+		if slices.Contains(paths, "/logistics") {
+			r := b.get(t, "/logistics?lang=en")
+			for _, re := range []string{`href="(/logistics/shipments/[0-9a-f-]{36})"`, `href="(/logistics/departures/[0-9a-f-]{36})"`} {
+				if m := regexp.MustCompile(re).FindStringSubmatch(string(r.body)); m != nil {
+					paths = append(paths, m[1])
+				}
+			}
 		}
 		sort.Strings(paths)
 		for _, lang := range []string{"ru", "zh", "kk", "pt"} {

@@ -242,6 +242,7 @@ func (s *Server) routes() []Route {
 		api("POST", "/api/v1/logistics/shipments/{id}/book", roles(identity.Trader), s.bookShipment),
 		api("POST", "/api/v1/logistics/shipments/{id}/cancel", roles(identity.Trader), s.cancelShipmentBooking),
 		api("POST", "/api/v1/logistics/shipments/{id}/events", roles(identity.Carrier), s.recordShipmentEvent),
+		api("GET", "/api/v1/logistics/shipments/{id}/stream", logisticsRead, s.shipmentStream),
 		api("POST", "/api/v1/logistics/plan", roles(admin), s.planDispatch),
 		// The marketplace catalogue: everyone signed in searches; companies
 		// publish their own products and contract prices.
@@ -367,5 +368,12 @@ func (s *Server) routes() []Route {
 		page("POST", "/market/mine", marketSeller, s.ui.MarketPublish),
 		page("POST", "/market/mine/{id}", marketSeller, s.ui.MarketUpdate),
 		page("POST", "/market/mine/{id}/contract", marketSeller, s.ui.MarketContract),
+		page("GET", "/logistics/departures/{id}", roles(identity.Carrier), s.ui.LogisticsDeparture),
+		page("POST", "/logistics/departures/{id}", roles(identity.Carrier), s.ui.LogisticsUpdate),
+		page("GET", "/logistics/shipments/{id}", logisticsRead, s.ui.LogisticsShipmentPage),
+		page("GET", "/logistics/shipments/{id}/live", logisticsRead, s.ui.LogisticsShipmentLive),
+		page("POST", "/logistics/shipments/{id}/events", roles(identity.Carrier), s.ui.LogisticsEvent),
+		page("GET", "/logistics/dispatch", roles(admin), s.ui.LogisticsDispatch),
+		page("POST", "/logistics/dispatch", roles(admin), s.ui.LogisticsPlan),
 	}
 }

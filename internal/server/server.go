@@ -148,6 +148,7 @@ func New(d Deps) (*Server, error) {
 		pages.Classify = c.Classify
 	}
 	s.ui = pages
+	pages.ShipmentChanged = s.publishShipment
 	if d.Customs != nil && s.Notify != nil {
 		d.Customs.OnCommit(func(ctx context.Context, action customs.Action, decl customs.Declaration) {
 			s.publishDeclaration(ctx, string(action), &decl)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"strings"
 
 	"bricstown/internal/customs"
 	"bricstown/internal/home"
@@ -42,6 +43,10 @@ type homeIssuance struct {
 // homeView is what home.html renders.
 type homeView struct {
 	Trader, Bank, Centre, Customs, Quarantine, Admin bool
+	// Carrier is a logistics operator's carrier: its departures and the
+	// shipments waiting for its tracking events (CarrierWork).
+	Carrier     bool
+	CarrierWork []homeCount
 
 	Declarations, Settlement, Directory, Queue []homeCount
 	Balances                                   []homeBalance
@@ -76,7 +81,7 @@ func (p *Pages) Home(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	hv := p.homeView(v, pr, sum)
-	if !hv.Trader && !hv.Bank && !hv.Centre && !hv.Customs && !hv.Quarantine && !hv.Admin {
+	if !hv.Trader && !hv.Bank && !hv.Centre && !hv.Customs && !hv.Quarantine && !hv.Admin && !hv.Carrier {
 		town, err := p.townView(r, v)
 		if err != nil {
 			p.Error(w, r, statusOfErr(err), err)
@@ -128,7 +133,13 @@ func (p *Pages) homeView(v *View, pr *identity.Principal, s home.Summary) homeVi
 		}
 		hv.Declarations = append(hv.Declarations, counted(v, "h-invoices", "home.invoices_to_confirm", t.InvoicesToConfirm, t.InvoicesMore,
 			p.href(pr, "/obligations", "/obligations"), t.InvoicesToConfirm > 0))
+		if sh := t.Shipping; sh != nil && v.CanOpen("/logistics") {
+			hv.Declarations = append(hv.Declarations, homeIDs(p.shippingCounts(v, sh))...)
+		}
 		hv.Balances = p.homeBalances(v, pr, t.Accounts)
+	}
+	if c := s.Carrier; c != nil && v.CanOpen("/logistics") {
+		hv.Carrier, hv.CarrierWork = true, homeIDs(p.carrierCounts(v, c))
 	}
 	if b := s.Bank; b != nil {
 		hv.Bank = true
@@ -243,4 +254,14 @@ func (p *Pages) homeBalances(v *View, pr *identity.Principal, accts []home.Balan
 func usedBps(issued, limit int64) int64 {
 	q := new(big.Int).Mul(big.NewInt(issued), big.NewInt(10000))
 	return q.Quo(q, big.NewInt(limit)).Int64()
+}
+
+// homeIDs gives the logistics page's counts the home's ids (h-…).
+func homeIDs(cs []homeCount) []homeCount {
+	out := make([]homeCount, len(cs))
+	for i, c := range cs {
+		c.ID = "h-" + strings.TrimPrefix(c.ID, "lw-")
+		out[i] = c
+	}
+	return out
 }

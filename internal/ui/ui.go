@@ -9,6 +9,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -76,6 +77,9 @@ type Deps struct {
 	Logistics *logistics.Service
 	// Market is the cross-border catalogue.
 	Market *market.Service
+	// ShipmentChanged, when set, publishes a shipment's committed change to
+	// its streams and its owner's webhooks (the server's publishShipment).
+	ShipmentChanged func(ctx context.Context, p *identity.Principal, action, shipmentID string)
 
 	// Home gathers each user's "what needs me now" (internal/home).
 	Home *home.Service
@@ -165,6 +169,7 @@ var navigation = []NavItem{
 	{Path: "/guarantees", Key: "guarantee.nav"},
 	{Path: "/logistics", Key: "logistics.nav"},
 	{Path: "/market", Key: "market.nav"},
+	{Path: "/logistics/dispatch", Key: "logistics.dispatch_nav"},
 	{Path: "/ledger/issuance", Key: "issuance.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
