@@ -124,13 +124,13 @@ func TestServiceRules(t *testing.T) {
 		t.Fatalf("trader plans: %v", err)
 	}
 	bad := good
-	bad.Mode, bad.To, bad.ArriveAt, bad.Currency, bad.PricePerKg, bad.BorderPost = "boat", "KZALA", h(5).Format(time.RFC3339), "EUR", 1<<50, "RUMOW"
+	bad.Mode, bad.To, bad.ArriveAt, bad.Currency, bad.PricePerKg, bad.BorderPost = "boat", "KZALA", h(5).Format(time.RFC3339), "XAU", 1<<50, "RUMOW"
 	_, err = svc.PublishDeparture(ctx, carrier, bad)
 	pe, _ := err.(*problem.Error)
 	if pe == nil || pe.Code != problem.Invalid {
 		t.Fatalf("bad departure: %v", err)
 	}
-	want := map[string]string{"mode": "logistics_mode", "arrive_at": "after_depart", "currency": "network_currency",
+	want := map[string]string{"mode": "logistics_mode", "arrive_at": "after_depart", "currency": "money_currency",
 		"price_per_kg": "too_large", "border_post": "border_post_country"}
 	codes := problem.FieldCodesOf(pe)
 	for f, c := range want {

@@ -35,9 +35,14 @@ type Customs interface {
 type Config struct {
 	Log *slog.Logger
 	Ref *refdata.Data
-	// Currency is the one ISO 4217 currency the network's prices are in
-	// (default USD): the optimiser compares costs, so they must be in one.
+	// Currency is the ISO 4217 currency the optimiser compares costs in
+	// and bookings are totalled in (default USD; the platform uses KZT,
+	// the town's). Departures may be priced in any currency: their prices
+	// are converted at References of the day.
 	Currency string
+	// References are the official reference rates (nil: only departures
+	// priced in Currency can be booked).
+	References References
 	// Nodes are the minimum connection times at nodes; a node not listed
 	// has dispatch.DefaultMinConnection.
 	Nodes   []dispatch.Node
@@ -110,7 +115,7 @@ func record(p *identity.Principal, action, subjectType, id, org, detail string) 
 }
 
 // DepartureInput is what a carrier publishes. Times are RFC 3339; prices
-// are minor units of the network's currency per whole TEU and per kg.
+// are minor units of Currency (the carrier's) per whole TEU and per kg.
 type DepartureInput struct {
 	Mode           string `json:"mode"`
 	From           string `json:"from"`
@@ -182,24 +187,28 @@ func (s *Service) checkDeparture(in DepartureInput, d *Departure, now time.Time)
 		f.Addf("currency", "unknown ISO 4217 currency %q", clip(in.Currency, 8))
 	case !c.IsMoney():
 		f.Add("currency", "must be an ISO 4217 currency that holds money")
-	case d.Currency != s.net.currency:
-		f.Addf("currency", "departures are priced in %s", s.net.currency)
 	}
-	s.price(f, "price_per_teu", in.PricePerTEU, 1)
-	s.price(f, "price_per_kg", in.PricePerKg, qtyScale)
+	exp, _ := s.cfg.Ref.MoneyExponent(d.Currency)
+	s.price(f, "price_per_teu", in.PricePerTEU, exp, 1)
+	s.price(f, "price_per_kg", in.PricePerKg, exp, qtyScale)
 	d.PricePerTEU, d.PricePerKg = in.PricePerTEU, in.PricePerKg
 	d.Reefer, d.DangerousGoods = in.Reefer, in.DangerousGoods
 	return f.Err("the departure is not valid")
 }
 
-// price checks a price in minor units: not negative, and small enough that
-// the optimiser holds every cost exactly.
-func (s *Service) price(f problem.Fields, field string, v, scale int64) {
+// price checks a price in minor units of a currency of exponent exp: not
+// negative, and small enough that the optimiser holds every cost exactly
+// (in the departure's currency; one that grows too large once converted is
+// left out of a run with its reason, ExcludedPriceTooLarge).
+func (s *Service) price(f problem.Fields, field string, v int64, exp int, scale int64) {
 	if v < 0 {
 		f.Add(field, "must not be negative")
 		return
 	}
-	if scaled, ok := money.Mul(v, s.net.priceScale()*scale); !ok || scaled > solverPriceCap {
+	if exp > dispatch.PriceExp {
+		return // the currency is refused on its own field
+	}
+	if scaled, ok := money.Mul(v, pow10(dispatch.PriceExp-exp)*scale); !ok || scaled > solverPriceCap {
 		f.Add(field, "too large")
 	}
 }
@@ -588,15 +597,19 @@ func (s *Service) Book(ctx context.Context, p *identity.Principal, shipmentID st
 		return Booking{}, fieldConflict("departure_ids", msgBooked)
 	}
 	now := s.now()
-	var legs []Departure
-	if len(in.DepartureIDs) == 0 {
-		if legs, err = s.bestRoute(ctx, &a.sh, now); err != nil {
-			return Booking{}, err
-		}
-	} else if legs, err = s.explicitChain(ctx, &a.sh, in.DepartureIDs, now); err != nil {
+	pr, err := s.pricing(ctx, now)
+	if err != nil {
 		return Booking{}, err
 	}
-	b, err := s.booking(&a.sh, legs, "trader", p.UserID, now)
+	var legs []Departure
+	if len(in.DepartureIDs) == 0 {
+		if legs, err = s.bestRoute(ctx, pr, &a.sh, now); err != nil {
+			return Booking{}, err
+		}
+	} else if legs, err = s.explicitChain(ctx, pr, &a.sh, in.DepartureIDs, now); err != nil {
+		return Booking{}, err
+	}
+	b, err := s.booking(pr, &a.sh, legs, "trader", p.UserID, now)
 	if err != nil {
 		return Booking{}, err
 	}
@@ -612,22 +625,21 @@ func fieldConflict(field, msg string) error {
 	return &problem.Error{Code: problem.Conflict, Message: msg, Fields: map[string]string{field: msg}}
 }
 
-// booking prices a chain for a shipment.
-func (s *Service) booking(sh *Shipment, legs []Departure, source, by string, now time.Time) (Booking, error) {
+// booking prices a chain for a shipment: each leg in its departure's
+// currency, the total in the network's (each leg converted once).
+func (s *Service) booking(pr *pricing, sh *Shipment, legs []Departure, source, by string, now time.Time) (Booking, error) {
 	b := Booking{ID: newID(), ShipmentID: sh.ID, TEU: sh.TEU, Kg: sh.Kg, Currency: s.net.currency, Status: Active, Source: source,
 		BookedAt: now, BookedBy: by}
-	ok := true
-	for _, d := range legs {
-		b.Legs = append(b.Legs, Leg{DepartureID: d.ID, Version: d.Version})
-		t, ok1 := money.Mul(sh.TEU, d.PricePerTEU)
-		k, ok2 := money.Mul(sh.Kg, d.PricePerKg)
-		var ok3, ok4 bool
-		b.CostMinor, ok3 = money.Add(b.CostMinor, t)
-		b.CostMinor, ok4 = money.Add(b.CostMinor, k)
-		ok = ok && ok1 && ok2 && ok3 && ok4
-	}
-	if !ok {
-		return Booking{}, problem.New(problem.Invalid, "the cost of the route overflows")
+	for i := range legs {
+		l, net, err := pr.legCost(sh, &legs[i], fmt.Sprintf("departure_ids[%d]", i))
+		if err != nil {
+			return Booking{}, err
+		}
+		var ok bool
+		if b.CostMinor, ok = money.Add(b.CostMinor, net); !ok {
+			return Booking{}, problem.New(problem.Invalid, "the cost of the route overflows")
+		}
+		b.Legs = append(b.Legs, l)
 	}
 	return b, nil
 }
@@ -636,7 +648,7 @@ func (s *Service) booking(sh *Shipment, legs []Departure, source, by string, now
 // have not left, take the shipment's handling and have room, and form a
 // route the optimiser's rules accept (origin after ready_at, connections at
 // least each node's minimum, destination by the deadline).
-func (s *Service) explicitChain(ctx context.Context, sh *Shipment, ids []string, now time.Time) ([]Departure, error) {
+func (s *Service) explicitChain(ctx context.Context, pr *pricing, sh *Shipment, ids []string, now time.Time) ([]Departure, error) {
 	if len(ids) > MaxLegs {
 		return nil, &problem.Error{Code: problem.Invalid, Message: "the route is not valid",
 			Fields: map[string]string{"departure_ids": fmt.Sprintf("at most %d departures", MaxLegs)}}
@@ -660,17 +672,18 @@ func (s *Service) explicitChain(ctx context.Context, sh *Shipment, ids []string,
 			return nil, fieldConflict(field, msgDeparted)
 		case !d.Accepts(sh):
 			return nil, &problem.Error{Code: problem.Invalid, Message: msgHandling, Fields: map[string]string{field: msgHandling}}
-		case d.Currency != s.net.currency:
-			return nil, &problem.Error{Code: problem.Invalid, Message: "the route is not valid",
-				Fields: map[string]string{field: fmt.Sprintf("departures are priced in %s", s.net.currency)}}
 		case d.LeftTEU() < sh.TEU || d.LeftKg() < sh.Kg:
 			return nil, capacityConflict(field, d.ID)
+		}
+		if _, why := pr.quote(&d); why == ExcludedNoRate {
+			return nil, pr.noRate(field, d.Currency)
 		}
 	}
 	// The optimiser checks a confirmed booking as a chain before anything
 	// else; capacities are lifted so that only the chain is judged here
 	// (the store takes the capacity).
-	prob := s.problem([]Shipment{*sh}, legs, now, false)
+	// Only the chain is judged: prices play no part (and may be zero).
+	prob := s.problem([]Shipment{*sh}, legs, nil, now, false)
 	prob.Confirmed = []dispatch.Assignment{{ShipmentID: sh.ID, DepartureIDs: ids}}
 	if _, err := dispatch.Solve(ctx, &prob, dispatch.Options{Iterations: 1, Workers: 1}); err != nil {
 		msg := problem.MessageOf(err)
@@ -687,16 +700,17 @@ func capacityConflict(field, departureID string) error {
 	return fieldConflict(field, "not enough capacity left on departure "+departureID)
 }
 
-// problem lays out shipments and departures for the optimiser. With
-// remaining, a departure offers what is left of it; without, room is
+// problem lays out shipments and departures for the optimiser, each
+// departure at its quote in the network's currency (zero when it has none).
+// With remaining, a departure offers what is left of it; without, room is
 // unbounded (only chains are judged).
-func (s *Service) problem(ships []Shipment, deps []Departure, now time.Time, remaining bool) dispatch.Problem {
+func (s *Service) problem(ships []Shipment, deps []Departure, quotes map[string]quote, now time.Time, remaining bool) dispatch.Problem {
 	pr := dispatch.Problem{Nodes: s.cfg.Nodes}
-	ps := s.net.priceScale()
 	for _, d := range deps {
+		q := quotes[d.ID]
 		dd := dispatch.Departure{ID: d.ID, From: d.From, To: d.To, DepartAt: d.DepartAt, ArriveAt: d.ArriveAt,
 			CapacityTEU: MaxCapacityTEU * qtyScale, CapacityKg: MaxCapacityKg,
-			PricePerTEU: d.PricePerTEU * ps, PricePerKg: d.PricePerKg * ps * qtyScale}
+			PricePerTEU: q.teu, PricePerKg: q.kg}
 		if remaining {
 			dd.CapacityTEU, dd.CapacityKg = d.LeftTEU()*qtyScale, d.LeftKg()
 		}
@@ -739,7 +753,7 @@ func (s *Service) problem(ships []Shipment, deps []Departure, now time.Time, rem
 	return pr
 }
 
-// network reads the departures still to come, in the network's currency.
+// openDepartures reads the departures still to come, in any currency.
 func (s *Service) openDepartures(ctx context.Context, now time.Time) ([]Departure, error) {
 	var out []Departure
 	q := DepartureQuery{DepartFrom: now.Add(time.Second), Limit: 1000}
@@ -749,7 +763,7 @@ func (s *Service) openDepartures(ctx context.Context, now time.Time) ([]Departur
 			return nil, err
 		}
 		for _, d := range page {
-			if d.Currency == s.net.currency && d.DepartAt.After(now) {
+			if d.DepartAt.After(now) {
 				out = append(out, d)
 			}
 		}
@@ -764,12 +778,15 @@ func (s *Service) openDepartures(ctx context.Context, now time.Time) ([]Departur
 
 // bestRoute runs the optimiser for one shipment over the departures that
 // take its handling and still have room for all of it, so the cheapest
-// timely chain it finds is one the booking can take.
-func (s *Service) bestRoute(ctx context.Context, sh *Shipment, now time.Time) ([]Departure, error) {
-	all, err := s.openDepartures(ctx, now)
+// timely chain it finds is one the booking can take. Departures that
+// cannot be priced in the network's currency are left out; when no route
+// is found, the answer says how many were.
+func (s *Service) bestRoute(ctx context.Context, pr *pricing, sh *Shipment, now time.Time) ([]Departure, error) {
+	open, err := s.openDepartures(ctx, now)
 	if err != nil {
 		return nil, err
 	}
+	all, quotes, excluded := pr.split(open)
 	var fit []Departure
 	byID := map[string]Departure{}
 	for _, d := range all {
@@ -780,7 +797,7 @@ func (s *Service) bestRoute(ctx context.Context, sh *Shipment, now time.Time) ([
 	}
 	one := *sh
 	one.PenaltyMinor = s.maxPenaltyMinor()
-	prob := s.problem([]Shipment{one}, fit, now, true)
+	prob := s.problem([]Shipment{one}, fit, quotes, now, true)
 	res, err := dispatch.Solve(ctx, &prob, dispatch.Options{Workers: 1})
 	if err != nil {
 		return nil, err
@@ -788,6 +805,9 @@ func (s *Service) bestRoute(ctx context.Context, sh *Shipment, now time.Time) ([
 	route := res.Assignments[0].DepartureIDs
 	if len(route) == 0 {
 		reason := string(res.Reasons[sh.ID])
+		if len(excluded) > 0 {
+			reason += fmt.Sprintf(" (%d departures left out: no reference rate into %s on %s)", len(excluded), s.net.currency, pr.date)
+		}
 		return nil, fieldConflict("departure_ids", "no route can carry the shipment: "+reason)
 	}
 	legs := make([]Departure, len(route))
@@ -921,6 +941,10 @@ type PlanResult struct {
 	Cost       string  `json:"cost"`
 	LowerBound string  `json:"lower_bound"`
 	Gap        float64 `json:"gap"`
+	// Excluded are the departures the run could not price in Currency at
+	// the reference rates of RateDate (the run's day), with the reason.
+	Excluded []Excluded `json:"excluded_departures"`
+	RateDate string     `json:"rate_date"`
 }
 
 // handling classes, most restricted first: each class is solved over the
@@ -956,11 +980,20 @@ func (s *Service) Plan(ctx context.Context, p *identity.Principal) (PlanResult, 
 		}
 		q.After = page[len(page)-1].ID
 	}
-	deps, err := s.openDepartures(ctx, now)
+	open, err := s.openDepartures(ctx, now)
 	if err != nil {
 		return PlanResult{}, err
 	}
-	res := PlanResult{Shipments: len(ships), Departures: len(deps), Currency: s.net.currency, Bookings: []Booking{}, Unassigned: []Unassigned{}}
+	pr, err := s.pricing(ctx, now)
+	if err != nil {
+		return PlanResult{}, err
+	}
+	deps, quotes, excluded := pr.split(open)
+	res := PlanResult{Shipments: len(ships), Departures: len(deps), Currency: s.net.currency, Bookings: []Booking{}, Unassigned: []Unassigned{},
+		Excluded: excluded, RateDate: pr.date}
+	if res.Excluded == nil {
+		res.Excluded = []Excluded{}
+	}
 	left := make(map[string]*Departure, len(deps))
 	for i := range deps {
 		left[deps[i].ID] = &deps[i]
@@ -982,7 +1015,7 @@ func (s *Service) Plan(ctx context.Context, p *identity.Principal) (PlanResult, 
 				cd = append(cd, *left[d.ID])
 			}
 		}
-		prob := s.problem(cs, cd, now, true)
+		prob := s.problem(cs, cd, quotes, now, true)
 		r, err := dispatch.Solve(ctx, &prob, dispatch.Options{})
 		if err != nil {
 			return PlanResult{}, err
@@ -1001,7 +1034,7 @@ func (s *Service) Plan(ctx context.Context, p *identity.Principal) (PlanResult, 
 				d.BookedKg += sh.Kg
 				legs[k] = *d
 			}
-			b, err := s.booking(sh, legs, "dispatch", p.UserID, now)
+			b, err := s.booking(pr, sh, legs, "dispatch", p.UserID, now)
 			if err != nil {
 				return PlanResult{}, err
 			}

@@ -152,7 +152,11 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 		return nil, err
 	}
 	cust.SetLog(log)
-	lsvc, err := logistics.NewService(db, logistics.Config{Log: log, Ref: ref, Customs: customsPort{cust}})
+	// The network is priced in tenge, the town's currency; carriers price
+	// in theirs, converted at the official reference rates of the day
+	// (the rates customs values goods at).
+	lsvc, err := logistics.NewService(db, logistics.Config{Log: log, Ref: ref, Customs: customsPort{cust},
+		Currency: fx.KZT, References: fxs.ReferenceSet})
 	if err != nil {
 		return nil, err
 	}

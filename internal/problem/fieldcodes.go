@@ -145,6 +145,7 @@ var fieldFormats = []struct{ code, format string }{
 	{"customs_hold", "the declaration is held by customs (%s)"},
 	{"no_route", "no route can carry the shipment: %s"},
 	{"infeasible_route", "not a feasible route: %s"},
+	{"no_reference_rate_on", "no official reference rate for %s in %s on or before %s"},
 }
 
 type fieldPattern struct {

@@ -217,13 +217,13 @@ func TestLogisticsDepartureRules(t *testing.T) {
 		wantLogCode(t, err, problem.Forbidden, "")
 
 		// Unknown places, a departure in the past, a border leg without its
-		// post, another currency: field messages with codes.
+		// post, a currency that holds no money: field messages with codes.
 		bad := in
-		bad.From, bad.DepartAt, bad.BorderPost, bad.Currency = "ZZZZZ", w.at(-1), "", "EUR"
+		bad.From, bad.DepartAt, bad.BorderPost, bad.Currency = "ZZZZZ", w.at(-1), "", "XAU"
 		_, err = w.svc.PublishDeparture(ctx, w.carrier, bad)
 		wantLogCode(t, err, problem.Invalid, "from")
 		pe := err.(*problem.Error)
-		for field, code := range map[string]string{"from": "unknown_locode", "depart_at": "must_be_future", "currency": "network_currency"} {
+		for field, code := range map[string]string{"from": "unknown_locode", "depart_at": "must_be_future", "currency": "money_currency"} {
 			if got := problem.FieldCodesOf(pe)[field]; got != code {
 				t.Errorf("%s: code %q (%q), want %s", field, got, pe.Fields[field], code)
 			}
