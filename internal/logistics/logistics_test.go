@@ -95,6 +95,12 @@ func (noCustoms) Declarant(context.Context, *identity.Principal, string) (string
 	return "", problem.New(problem.NotFound, "no such declaration")
 }
 func (noCustoms) Held(context.Context, string) (bool, string, error) { return false, "", nil }
+func (noCustoms) Presented(context.Context, *identity.Principal, string, string, time.Time) error {
+	return nil
+}
+func (noCustoms) Exited(context.Context, *identity.Principal, string, string, time.Time) error {
+	return nil
+}
 
 // The service refuses before it reaches its store: wrong roles, and bad
 // input with every field named and coded.

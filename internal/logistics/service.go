@@ -29,6 +29,14 @@ type Customs interface {
 	// Held reports whether customs (or quarantine) still holds the goods
 	// of the declaration, and why.
 	Held(ctx context.Context, declarationID string) (held bool, reason string, err error)
+	// Presented tells customs that carrier reports the declaration's goods
+	// at borderPost at time at: customs records them presented there if
+	// the declaration waits for them at that post (and does nothing
+	// otherwise; reporting twice presents once).
+	Presented(ctx context.Context, carrier *identity.Principal, declarationID, borderPost string, at time.Time) error
+	// Exited records on the declaration that carrier took its goods across
+	// borderPost (once per post); problem.Conflict while customs holds them.
+	Exited(ctx context.Context, carrier *identity.Principal, declarationID, borderPost string, at time.Time) error
 }
 
 // Config wires the service to the rest of the platform.
@@ -910,14 +918,8 @@ func (s *Service) RecordEvent(ctx context.Context, p *identity.Principal, shipme
 	if n := len(mine); n > 0 && e.At.Before(mine[n-1].At) {
 		return Event{}, fieldConflict("at", "must not be before the previous event")
 	}
-	if e.Kind == EvBorderCrossed && a.sh.DeclarationID != "" {
-		held, reason, err := s.cfg.Customs.Held(ctx, a.sh.DeclarationID)
-		if err != nil {
-			return Event{}, err
-		}
-		if held {
-			return Event{}, fieldConflict("kind", fmt.Sprintf("the declaration is held by customs (%s)", reason))
-		}
+	if err := s.tellCustoms(ctx, p, &a, e); err != nil {
+		return Event{}, err
 	}
 	e.Seq = a.sh.EventCount + 1
 	if err := s.store.AppendEvent(ctx, e, StatusAfter(a.sh.Status, e), record(p, "logistics.event."+string(e.Kind), "shipment",
@@ -925,6 +927,37 @@ func (s *Service) RecordEvent(ctx context.Context, p *identity.Principal, shipme
 		return Event{}, err
 	}
 	return e, nil
+}
+
+// tellCustoms passes a border event of a shipment with a declaration to
+// customs before the event is recorded: at_border presents the goods at
+// the leg's post, border_crossed is refused while customs holds them and
+// otherwise records their exit on the declaration. Customs' side is
+// idempotent, so when recording the event then fails, the carrier's retry
+// meets no second presentation or exit.
+func (s *Service) tellCustoms(ctx context.Context, p *identity.Principal, a *access, e Event) error {
+	decl, post := a.sh.DeclarationID, a.legs[e.Leg].BorderPost
+	if decl == "" {
+		return nil
+	}
+	switch e.Kind {
+	case EvAtBorder:
+		return s.cfg.Customs.Presented(ctx, p, decl, post, e.At)
+	case EvBorderCrossed:
+		held, reason, err := s.cfg.Customs.Held(ctx, decl)
+		if err != nil {
+			return err
+		}
+		if !held {
+			err = s.cfg.Customs.Exited(ctx, p, decl, post, e.At)
+			if !problem.Is(err, problem.Conflict) {
+				return err
+			}
+			reason = "held" // a hold placed since Held answered
+		}
+		return fieldConflict("kind", fmt.Sprintf("the declaration is held by customs (%s)", reason))
+	}
+	return nil
 }
 
 // PlanResult is what a dispatcher's run did.

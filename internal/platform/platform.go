@@ -177,6 +177,16 @@ func (c customsPort) Held(ctx context.Context, id string) (bool, string, error) 
 	return c.cs.BorderHold(ctx, id)
 }
 
+func (c customsPort) Presented(ctx context.Context, carrier *identity.Principal, id, post string, at time.Time) error {
+	_, err := c.cs.PresentedByCarrier(ctx, carrier, id, post, at)
+	return err
+}
+
+func (c customsPort) Exited(ctx context.Context, carrier *identity.Principal, id, post string, at time.Time) error {
+	_, err := c.cs.ExitedByCarrier(ctx, carrier, id, post, at)
+	return err
+}
+
 // configFile parses the file at path, or gives def when no file is named;
 // flag names the option in errors.
 func configFile[T any](path, flag string, def T, parse func([]byte) (T, error)) (T, error) {

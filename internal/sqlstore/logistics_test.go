@@ -20,6 +20,26 @@ type fakeCustoms struct {
 	mu    sync.Mutex
 	owner map[string]string
 	held  map[string]bool
+	// reports are the carriers' border reports customs was told of:
+	// "presented DECL POST ORG" and "exited DECL POST ORG".
+	reports []string
+}
+
+func (c *fakeCustoms) Presented(_ context.Context, p *identity.Principal, id, post string, _ time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reports = append(c.reports, "presented "+id+" "+post+" "+p.OrgID)
+	return nil
+}
+
+func (c *fakeCustoms) Exited(_ context.Context, p *identity.Principal, id, post string, _ time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.held[id] {
+		return problem.New(problem.Conflict, "held")
+	}
+	c.reports = append(c.reports, "exited "+id+" "+post+" "+p.OrgID)
+	return nil
 }
 
 func (c *fakeCustoms) Declarant(_ context.Context, p *identity.Principal, id string) (string, error) {
