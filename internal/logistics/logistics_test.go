@@ -95,6 +95,9 @@ func (noCustoms) Declarant(context.Context, *identity.Principal, string) (string
 	return "", problem.New(problem.NotFound, "no such declaration")
 }
 func (noCustoms) Held(context.Context, string) (bool, string, error) { return false, "", nil }
+func (noCustoms) Declared(context.Context, *identity.Principal, string) (Declared, error) {
+	return Declared{}, problem.New(problem.NotFound, "no such declaration")
+}
 func (noCustoms) Presented(context.Context, *identity.Principal, string, string, time.Time) error {
 	return nil
 }

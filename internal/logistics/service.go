@@ -26,6 +26,9 @@ type Customs interface {
 	// Declarant answers the organisation that filed the declaration, or
 	// problem.NotFound when p may not see it.
 	Declarant(ctx context.Context, p *identity.Principal, declarationID string) (string, error)
+	// Declared is what the declaration says about moving its goods, as p
+	// may read it (problem.NotFound when p may not see it).
+	Declared(ctx context.Context, p *identity.Principal, declarationID string) (Declared, error)
 	// Held reports whether customs (or quarantine) still holds the goods
 	// of the declaration, and why.
 	Held(ctx context.Context, declarationID string) (held bool, reason string, err error)
@@ -341,7 +344,10 @@ func (s *Service) Departures(ctx context.Context, p *identity.Principal, q Depar
 	return s.store.ListDepartures(ctx, dq)
 }
 
-// ShipmentInput is what a trader enters. Times are RFC 3339.
+// ShipmentInput is what a trader enters. Times are RFC 3339. With a
+// declaration_id, what is left out is taken from the declaration (see
+// prefill): origin and destination from its border crossing, the size from
+// its containers and gross mass, the reference, ready now and a deadline.
 type ShipmentInput struct {
 	Reference      string `json:"reference,omitempty"`
 	Origin         string `json:"origin"`
@@ -367,9 +373,23 @@ func (s *Service) CreateShipment(ctx context.Context, p *identity.Principal, in 
 		return Shipment{}, problem.New(problem.Forbidden, "only traders enter shipments")
 	}
 	now := s.now()
-	sh := Shipment{ID: newID(), OwnerOrg: p.OrgID, Status: Open, CreatedAt: now, CreatedBy: p.UserID, UpdatedAt: now,
-		Reefer: in.Reefer, DangerousGoods: in.DangerousGoods, TEU: in.TEU, Kg: in.Kg}
 	f := problem.Fields{}
+	declID := strings.TrimSpace(in.DeclarationID)
+	if declID != "" {
+		d, err := s.cfg.Customs.Declared(ctx, p, declID)
+		switch {
+		case problem.Is(err, problem.NotFound) || err == nil && d.DeclarantOrg != p.OrgID:
+			f.Add("declaration_id", msgOwnDecl)
+		case err != nil:
+			return Shipment{}, err
+		default:
+			if err := s.prefill(ctx, &in, d, now); err != nil {
+				return Shipment{}, err
+			}
+		}
+	}
+	sh := Shipment{ID: newID(), OwnerOrg: p.OrgID, Status: Open, CreatedAt: now, CreatedBy: p.UserID, UpdatedAt: now,
+		Reefer: in.Reefer, DangerousGoods: in.DangerousGoods, TEU: in.TEU, Kg: in.Kg, DeclarationID: declID}
 	sh.Reference = validText(f, "reference", in.Reference, 64, false)
 	_, sh.Origin = node(s.cfg.Ref, f, "origin", in.Origin)
 	_, sh.Destination = node(s.cfg.Ref, f, "destination", in.Destination)
@@ -399,16 +419,6 @@ func (s *Service) CreateShipment(ctx context.Context, p *identity.Principal, in 
 		f.Add("penalty", "must not be negative")
 	case in.Penalty > s.maxPenaltyMinor():
 		f.Add("penalty", "too large")
-	}
-	if id := strings.TrimSpace(in.DeclarationID); id != "" {
-		org, err := s.cfg.Customs.Declarant(ctx, p, id)
-		switch {
-		case problem.Is(err, problem.NotFound) || err == nil && org != p.OrgID:
-			f.Add("declaration_id", msgOwnDecl)
-		case err != nil:
-			return Shipment{}, err
-		}
-		sh.DeclarationID = id
 	}
 	if err := f.Err("the shipment is not valid"); err != nil {
 		return Shipment{}, err

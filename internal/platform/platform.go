@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"sync"
 	"time"
@@ -171,6 +172,25 @@ type customsPort struct{ cs *customs.Service }
 func (c customsPort) Declarant(ctx context.Context, p *identity.Principal, id string) (string, error) {
 	d, err := c.cs.Get(ctx, p, id)
 	return d.DeclarantOrg, err
+}
+
+// Declared reads the declaration as p may (not_found otherwise): its border
+// crossing, gross mass and containers, for a shipment entered from it.
+func (c customsPort) Declared(ctx context.Context, p *identity.Principal, id string) (logistics.Declared, error) {
+	d, err := c.cs.Get(ctx, p, id)
+	if err != nil {
+		return logistics.Declared{}, err
+	}
+	out := logistics.Declared{DeclarantOrg: d.DeclarantOrg, Reference: d.FunctionalReferenceID, BorderPost: d.Transport.BorderPost,
+		ExporterCountry: d.Exporter.CountryCode, ImporterCountry: d.Importer.CountryCode, Containers: len(d.Transport.TransportEquipmentIDs),
+		ArrivalExpectedAt: d.ArrivalExpectedAt}
+	for _, it := range d.Items {
+		if out.GrossMassGrams > math.MaxInt64-it.GrossMassMeasure {
+			return logistics.Declared{}, problem.New(problem.Invalid, "the declaration's gross mass is too large")
+		}
+		out.GrossMassGrams += it.GrossMassMeasure
+	}
+	return out, nil
 }
 
 func (c customsPort) Held(ctx context.Context, id string) (bool, string, error) {

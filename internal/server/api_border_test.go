@@ -113,3 +113,32 @@ func TestAPIBorderEventsFeedCustoms(t *testing.T) {
 		t.Fatalf("the exit changed the status: %v", d["status"])
 	}
 }
+
+// POST /shipments with declaration_id alone: the crossing, size and dates
+// come from the declaration; another trader's declaration is refused on
+// its field and fills nothing.
+func TestAPIShipmentFromDeclaration(t *testing.T) {
+	f := getFixture(t)
+	trader := f.token(t, apiKGE, identity.Trader)
+	rival := f.token(t, apiSZD, identity.Trader)
+	kgl := f.token(t, apiKGL, identity.Carrier)
+	c := apiSteelImport(fmt.Sprintf("KGE-SHIP-%d", time.Now().UnixNano()%1e6), "Kazakh Grain Export")
+	c["transport"].(map[string]any)["border_post"] = "KZHOR"
+	c["transport"].(map[string]any)["transport_equipment_ids"] = []string{"CSQU3054383", "MSKU9070323"}
+	id := f.apiPost(t, apiDecls, trader, c, 201)["id"].(string)
+	f.apiDeparture(t, kgl, map[string]any{"from": "CNURC", "to": "KZHOR", "border_post": "KZHOR", "currency": "KZT"})
+
+	if r := f.call(t, "POST", apiLogistic+"/shipments", rival, map[string]any{"declaration_id": id}); r.status != 400 ||
+		problemFieldCode(t, r, "declaration_id") != "own_declaration" || problemFieldCode(t, r, "origin") != "required" {
+		t.Fatalf("another trader's declaration: %d %s", r.status, r.body)
+	}
+	s := f.apiPost(t, apiLogistic+"/shipments", trader, map[string]any{"declaration_id": id}, 201)
+	if s["origin"] != "CNURC" || s["destination"] != "KZHOR" || s["teu"] != float64(4) || s["kg"] != float64(40_200) ||
+		s["declaration_id"] != id || s["reference"] != c["functional_reference_id"] {
+		t.Fatalf("prefilled: %v", s)
+	}
+	s = f.apiPost(t, apiLogistic+"/shipments", trader, map[string]any{"declaration_id": id, "destination": "KZALA", "kg": 1000}, 201)
+	if s["origin"] != "CNURC" || s["destination"] != "KZALA" || s["teu"] != float64(0) || s["kg"] != float64(1000) {
+		t.Fatalf("overridden: %v", s)
+	}
+}

@@ -20,6 +20,8 @@ type fakeCustoms struct {
 	mu    sync.Mutex
 	owner map[string]string
 	held  map[string]bool
+	// declared is what each declaration says of its goods (beyond its owner).
+	declared map[string]logistics.Declared
 	// reports are the carriers' border reports customs was told of:
 	// "presented DECL POST ORG" and "exited DECL POST ORG".
 	reports []string
@@ -40,6 +42,18 @@ func (c *fakeCustoms) Exited(_ context.Context, p *identity.Principal, id, post 
 	}
 	c.reports = append(c.reports, "exited "+id+" "+post+" "+p.OrgID)
 	return nil
+}
+
+func (c *fakeCustoms) Declared(ctx context.Context, p *identity.Principal, id string) (logistics.Declared, error) {
+	org, err := c.Declarant(ctx, p, id)
+	if err != nil {
+		return logistics.Declared{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := c.declared[id]
+	d.DeclarantOrg = org
+	return d, nil
 }
 
 func (c *fakeCustoms) Declarant(_ context.Context, p *identity.Principal, id string) (string, error) {
