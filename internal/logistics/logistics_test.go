@@ -147,6 +147,19 @@ func TestServiceRules(t *testing.T) {
 			t.Errorf("%s: %q (%q), want %s", f, codes[f], pe.Fields[f], c)
 		}
 	}
+	// Inside the EAEU customs union a leg crosses no customs border and
+	// needs no post; from China into Kazakhstan it does.
+	eaeu := good
+	eaeu.From, eaeu.To, eaeu.BorderPost, eaeu.CapacityTEU = "KZHOR", "RUMOW", "", 0
+	_, err = svc.PublishDeparture(ctx, carrier, eaeu)
+	if pe, _ := err.(*problem.Error); pe == nil || pe.Fields["capacity_teu"] == "" || pe.Fields["border_post"] != "" {
+		t.Fatalf("EAEU leg without a post: %v", err)
+	}
+	eaeu.From, eaeu.To = "CNURC", "KZHOR"
+	_, err = svc.PublishDeparture(ctx, carrier, eaeu)
+	if pe, _ := err.(*problem.Error); pe == nil || problem.FieldCodesOf(pe)["border_post"] != "required_border_post" {
+		t.Fatalf("CN-KZ leg without a post: %v", err)
+	}
 	// A domestic leg has no border post.
 	dom := good
 	dom.From, dom.To = "KZHOR", "KZALA"

@@ -24,9 +24,14 @@ const (
 	// (10^7 currency units: ten million tenge in the platform's network).
 	// maxPlan of them stay below what dispatch.Solve sums exactly (2^60).
 	solverPenalty = 100_000_000_000_000
-	maxPlan       = 10_000          // shipments one dispatch run takes
-	maxNetwork    = 20_000          // departures one dispatch run reads
-	futureSlack   = 5 * time.Minute // clock skew allowed on an event's time
+	// bestRoutePenalty is the one shipment's penalty of a best-route
+	// search: above any route the price caps allow (MaxLegs legs of
+	// solverPriceCap per TEU and per kg for the largest shipment), below
+	// dispatch.Solve's limit on penalties (2^60).
+	bestRoutePenalty = 1 << 59
+	maxPlan          = 10_000          // shipments one dispatch run takes
+	maxNetwork       = 20_000          // departures one dispatch run reads
+	futureSlack      = 5 * time.Minute // clock skew allowed on an event's time
 )
 
 func pow10(n int) int64 {

@@ -170,7 +170,9 @@ func (s *Service) checkDeparture(in DepartureInput, d *Departure, now time.Time)
 		case post.Country != from.Country && post.Country != to.Country:
 			f.Add("border_post", msgBorderPost)
 		}
-	} else if from.Code != "" && to.Code != "" && from.Country != to.Country {
+	} else if from.Code != "" && to.Code != "" && from.Country != to.Country && !s.customsUnion(from.Country, to.Country) {
+		// Inside a customs union (the EAEU: KZ, RU, BY, AM, KG; the EU)
+		// goods cross no customs border, so a leg there needs no post.
 		f.Add("border_post", "required: the UN/LOCODE of the border post, e.g. KZHOR")
 	}
 	d.DepartAt, d.ArriveAt = instant(f, "depart_at", in.DepartAt), instant(f, "arrive_at", in.ArriveAt)
@@ -223,6 +225,21 @@ func (s *Service) price(f problem.Fields, field string, v int64, exp int, scale 
 		f.Add(field, "too large")
 	}
 }
+
+// customsUnion reports two members of one customs union (the EAEU, from
+// the reference data, or the EU), between which goods cross no customs
+// border.
+func (s *Service) customsUnion(a, b string) bool {
+	return s.cfg.Ref.IsMember(a, refdata.EAEU) && s.cfg.Ref.IsMember(b, refdata.EAEU) || euCustomsUnion[a] && euCustomsUnion[b]
+}
+
+// euCustomsUnion are the 27 member states of the European Union, one
+// customs territory since 2020 (Regulation (EU) No 952/2013, the Union
+// Customs Code, art. 4): a China–Europe train entering at Małaszewicze
+// (PLMAA) crosses no customs border on its way to Duisburg.
+var euCustomsUnion = map[string]bool{"AT": true, "BE": true, "BG": true, "HR": true, "CY": true, "CZ": true, "DK": true, "EE": true,
+	"FI": true, "FR": true, "DE": true, "GR": true, "HU": true, "IE": true, "IT": true, "LV": true, "LT": true, "LU": true, "MT": true,
+	"NL": true, "PL": true, "PT": true, "RO": true, "SK": true, "SI": true, "ES": true, "SE": true}
 
 // PublishDeparture publishes a departure of the caller's organisation.
 func (s *Service) PublishDeparture(ctx context.Context, p *identity.Principal, in DepartureInput) (Departure, error) {
@@ -813,9 +830,11 @@ func (s *Service) bestRoute(ctx context.Context, pr *pricing, sh *Shipment, now 
 			byID[d.ID] = d
 		}
 	}
-	one := *sh
-	one.PenaltyMinor = s.maxPenaltyMinor()
-	prob := s.problem([]Shipment{one}, fit, quotes, now, true)
+	prob := s.problem([]Shipment{*sh}, fit, quotes, now, true)
+	// The trader asks for a route, not whether one is worth its penalty:
+	// any route beats leaving it (one shipment's penalty may be as large as
+	// the optimiser sums exactly).
+	prob.Shipments[0].Penalty = bestRoutePenalty
 	res, err := dispatch.Solve(ctx, &prob, dispatch.Options{Workers: 1})
 	if err != nil {
 		return nil, err

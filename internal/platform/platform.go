@@ -269,7 +269,8 @@ const (
 	DemoObligations
 	DemoGuarantees
 	DemoCustoms
-	DemoAll = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms
+	DemoLogistics // the corridor network, shipments (some from the customs part's declarations), a dispatcher run
+	DemoAll       = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoLogistics
 )
 
 // SeedDemo seeds the whole demo town (idempotent). The ledger must be
@@ -297,6 +298,9 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 		{DemoObligations, "obligations", func() error { return demo.SeedObligations(ctx, p.Identity, p.Obligations, now) }},
 		{DemoGuarantees, "guarantees", func() error { return demo.SeedGuarantees(ctx, p.Identity, p.Ledger, p.Guarantees, now) }},
 		{DemoCustoms, "customs", func() error { return demo.SeedCustoms(ctx, p.Identity, p.Ledger, p.Customs, p.Guarantees, now) }},
+		{DemoLogistics, "logistics", func() error {
+			return demo.SeedLogistics(ctx, p.Identity, p.Logistics, p.Customs, p.Ref.MoneyExponent, now)
+		}},
 	}
 	for _, s := range steps {
 		if parts&s.part == 0 {

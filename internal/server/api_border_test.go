@@ -126,19 +126,21 @@ func TestAPIShipmentFromDeclaration(t *testing.T) {
 	c["transport"].(map[string]any)["border_post"] = "KZHOR"
 	c["transport"].(map[string]any)["transport_equipment_ids"] = []string{"CSQU3054383", "MSKU9070323"}
 	id := f.apiPost(t, apiDecls, trader, c, 201)["id"].(string)
-	f.apiDeparture(t, kgl, map[string]any{"from": "CNURC", "to": "KZHOR", "border_post": "KZHOR", "currency": "KZT"})
+	// The crossing is the most frequent scheduled leg into Khorgos from
+	// China: Urumqi's daily train (the demo network's, and this one).
+	f.apiDeparture(t, kgl, map[string]any{"from": "CNULZ", "to": "KZHOR", "border_post": "KZHOR", "currency": "KZT"})
 
 	if r := f.call(t, "POST", apiLogistic+"/shipments", rival, map[string]any{"declaration_id": id}); r.status != 400 ||
 		problemFieldCode(t, r, "declaration_id") != "own_declaration" || problemFieldCode(t, r, "origin") != "required" {
 		t.Fatalf("another trader's declaration: %d %s", r.status, r.body)
 	}
 	s := f.apiPost(t, apiLogistic+"/shipments", trader, map[string]any{"declaration_id": id}, 201)
-	if s["origin"] != "CNURC" || s["destination"] != "KZHOR" || s["teu"] != float64(4) || s["kg"] != float64(40_200) ||
+	if s["origin"] != "CNULZ" || s["destination"] != "KZHOR" || s["teu"] != float64(4) || s["kg"] != float64(40_200) ||
 		s["declaration_id"] != id || s["reference"] != c["functional_reference_id"] {
 		t.Fatalf("prefilled: %v", s)
 	}
 	s = f.apiPost(t, apiLogistic+"/shipments", trader, map[string]any{"declaration_id": id, "destination": "KZALA", "kg": 1000}, 201)
-	if s["origin"] != "CNURC" || s["destination"] != "KZALA" || s["teu"] != float64(0) || s["kg"] != float64(1000) {
+	if s["origin"] != "CNULZ" || s["destination"] != "KZALA" || s["teu"] != float64(0) || s["kg"] != float64(1000) {
 		t.Fatalf("overridden: %v", s)
 	}
 }
