@@ -37,6 +37,7 @@ const (
 	EvSPSHeld        EventKind = "sps_held"        // Note
 	EvSPSReleased    EventKind = "sps_released"    // SPSStatus, Note
 	EvRefunded       EventKind = "refunded"        // AmountKZT, Reference (the first refund transfer), Guarantee (when a draw went back to its bank)
+	EvBorderExited   EventKind = "border_exited"   // BorderPost: a carrier took the released goods across it
 	// EvText is an event whose stored English text could not be read back
 	// into a kind (a line written before kinds existed that matches no known
 	// form); Note holds the text as stored.
@@ -96,6 +97,8 @@ func EnglishEvent(k EventKind, p EventParams) string {
 		return "pre-lodged, goods expected " + p.ExpectedAt.UTC().Format(time.RFC3339)
 	case EvPresented:
 		return "goods presented at " + p.BorderPost
+	case EvBorderExited:
+		return "goods crossed the border at " + p.BorderPost
 	case EvAssessed:
 		return fmt.Sprintf("duty %s, VAT %s, fee %s, total %s KZT", amt(p.DutyKZT), amt(p.VATKZT), amt(p.FeeKZT), amt(p.TotalKZT))
 	case EvLaneAssigned:
@@ -241,6 +244,10 @@ func (e Event) Structured() (EventKind, EventParams) {
 		if m := reInspected.FindStringSubmatch(d); m != nil {
 			return EvInspected, EventParams{Result: InspectionResult(m[1]), Samples: m[2] != "", Lab: LabOutcome(m[3]),
 				Held: m[4] == "; goods held", HoldStays: m[4] == "; the hold stays until released"}
+		}
+	case ActBorderExit:
+		if bp, ok := strings.CutPrefix(d, "goods crossed the border at "); ok {
+			return EvBorderExited, EventParams{BorderPost: bp}
 		}
 	case ActRefund:
 		if m := reRefunded.FindStringSubmatch(d); m != nil {

@@ -43,6 +43,7 @@ func TestLegacyEventsReadBack(t *testing.T) {
 		{ActSPSRelease, EvSPSReleased, EventParams{SPSStatus: SPSCleared, Note: "treated"}},
 		{ActSPSRelease, EvSPSReleased, EventParams{SPSStatus: SPSAwaitingLab}},
 		{ActRefund, EvRefunded, EventParams{AmountKZT: 4_520_725_76, Reference: "31832fe9-cc3a-5b97-85ed-38e6512a0914"}},
+		{ActBorderExit, EvBorderExited, EventParams{BorderPost: "KZHOR"}},
 	}
 	for _, c := range cases {
 		legacy := Event{Action: c.a, Detail: EnglishEvent(c.k, c.p)}

@@ -39,8 +39,11 @@ const (
 	MaxShipmentTEU = 1_000
 	MaxShipmentKg  = 1_000_000
 	// Prices and penalties are bounded by what the optimiser holds
-	// exactly (see rules.go): about 1.8 million currency units per TEU,
-	// 1 800 per kg, 1 million per shipment left unassigned.
+	// exactly (see rules.go): about 1.8 million units of the network's
+	// currency per TEU, 1 800 per kg (a departure's own prices are checked
+	// in its currency when published, and left out of a run with a reason
+	// if they exceed this once converted), 10 million per shipment left
+	// unassigned.
 	// MaxLegs bounds a booking's chain of departures.
 	MaxLegs = 8
 	// MaxSchedule is how far ahead a departure may be published.
@@ -64,7 +67,8 @@ type Departure struct {
 	CapacityKg  int64  `json:"capacity_kg"`
 	BookedTEU   int64  `json:"booked_teu"`
 	BookedKg    int64  `json:"booked_kg"`
-	// Prices are minor units of Currency per whole TEU and per kg.
+	// Prices are minor units of Currency (the carrier's, any ISO 4217
+	// currency that holds money) per whole TEU and per kg.
 	Currency    string `json:"currency"`
 	PricePerTEU int64  `json:"price_per_teu"`
 	PricePerKg  int64  `json:"price_per_kg"`
@@ -140,13 +144,22 @@ const (
 )
 
 // Leg is one departure of a booking's chain, with the version of the
-// departure the chain was checked against.
+// departure the chain was checked against and what the leg costs in the
+// departure's own currency. Rate (with RateDate, the reference's date) is
+// the value of one unit of Currency in the booking's currency the total
+// was converted at; both are empty when the two currencies are the same.
 type Leg struct {
 	DepartureID string `json:"departure_id"`
 	Version     int64  `json:"-"`
+	CostMinor   int64  `json:"cost"`
+	Currency    string `json:"currency"`
+	Rate        string `json:"rate,omitempty"`
+	RateDate    string `json:"rate_date,omitempty"`
 }
 
-// Booking is a shipment's place on a chain of departures.
+// Booking is a shipment's place on a chain of departures. CostMinor is
+// the total in Currency, the network's currency: each leg's cost converted
+// at the reference rate of the booking day and rounded once, half to even.
 type Booking struct {
 	ID         string        `json:"id"`
 	ShipmentID string        `json:"shipment_id"`

@@ -95,6 +95,15 @@ func (noCustoms) Declarant(context.Context, *identity.Principal, string) (string
 	return "", problem.New(problem.NotFound, "no such declaration")
 }
 func (noCustoms) Held(context.Context, string) (bool, string, error) { return false, "", nil }
+func (noCustoms) Declared(context.Context, *identity.Principal, string) (Declared, error) {
+	return Declared{}, problem.New(problem.NotFound, "no such declaration")
+}
+func (noCustoms) Presented(context.Context, *identity.Principal, string, string, time.Time) error {
+	return nil
+}
+func (noCustoms) Exited(context.Context, *identity.Principal, string, string, time.Time) error {
+	return nil
+}
 
 // The service refuses before it reaches its store: wrong roles, and bad
 // input with every field named and coded.
@@ -124,19 +133,32 @@ func TestServiceRules(t *testing.T) {
 		t.Fatalf("trader plans: %v", err)
 	}
 	bad := good
-	bad.Mode, bad.To, bad.ArriveAt, bad.Currency, bad.PricePerKg, bad.BorderPost = "boat", "KZALA", h(5).Format(time.RFC3339), "EUR", 1<<50, "RUMOW"
+	bad.Mode, bad.To, bad.ArriveAt, bad.Currency, bad.PricePerKg, bad.BorderPost = "boat", "KZALA", h(5).Format(time.RFC3339), "XAU", 1<<50, "RUMOW"
 	_, err = svc.PublishDeparture(ctx, carrier, bad)
 	pe, _ := err.(*problem.Error)
 	if pe == nil || pe.Code != problem.Invalid {
 		t.Fatalf("bad departure: %v", err)
 	}
-	want := map[string]string{"mode": "logistics_mode", "arrive_at": "after_depart", "currency": "network_currency",
+	want := map[string]string{"mode": "logistics_mode", "arrive_at": "after_depart", "currency": "money_currency",
 		"price_per_kg": "too_large", "border_post": "border_post_country"}
 	codes := problem.FieldCodesOf(pe)
 	for f, c := range want {
 		if codes[f] != c {
 			t.Errorf("%s: %q (%q), want %s", f, codes[f], pe.Fields[f], c)
 		}
+	}
+	// Inside the EAEU customs union a leg crosses no customs border and
+	// needs no post; from China into Kazakhstan it does.
+	eaeu := good
+	eaeu.From, eaeu.To, eaeu.BorderPost, eaeu.CapacityTEU = "KZHOR", "RUMOW", "", 0
+	_, err = svc.PublishDeparture(ctx, carrier, eaeu)
+	if pe, _ := err.(*problem.Error); pe == nil || pe.Fields["capacity_teu"] == "" || pe.Fields["border_post"] != "" {
+		t.Fatalf("EAEU leg without a post: %v", err)
+	}
+	eaeu.From, eaeu.To = "CNURC", "KZHOR"
+	_, err = svc.PublishDeparture(ctx, carrier, eaeu)
+	if pe, _ := err.(*problem.Error); pe == nil || problem.FieldCodesOf(pe)["border_post"] != "required_border_post" {
+		t.Fatalf("CN-KZ leg without a post: %v", err)
 	}
 	// A domestic leg has no border post.
 	dom := good

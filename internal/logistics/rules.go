@@ -20,10 +20,18 @@ import (
 const (
 	qtyScale       = 1000                        // 10^dispatch.QtyExp
 	solverPriceCap = (1 << 62) / 256 / 1_000_000 // dispatch's priceLimit for sizes up to 10^6
-	solverPenalty  = 10_000_000_000_000          // 10^-7 units: the largest penalty of one shipment (10^6 currency units)
-	maxPlan        = 10_000                      // shipments one dispatch run takes
-	maxNetwork     = 20_000                      // departures one dispatch run reads
-	futureSlack    = 5 * time.Minute             // clock skew allowed on an event's time
+	// solverPenalty is the largest penalty of one shipment in 10^-7 units
+	// (10^7 currency units: ten million tenge in the platform's network).
+	// maxPlan of them stay below what dispatch.Solve sums exactly (2^60).
+	solverPenalty = 100_000_000_000_000
+	// bestRoutePenalty is the one shipment's penalty of a best-route
+	// search: above any route the price caps allow (MaxLegs legs of
+	// solverPriceCap per TEU and per kg for the largest shipment), below
+	// dispatch.Solve's limit on penalties (2^60).
+	bestRoutePenalty = 1 << 59
+	maxPlan          = 10_000          // shipments one dispatch run takes
+	maxNetwork       = 20_000          // departures one dispatch run reads
+	futureSlack      = 5 * time.Minute // clock skew allowed on an event's time
 )
 
 func pow10(n int) int64 {
@@ -39,9 +47,6 @@ type network struct {
 	currency string
 	exp      int
 }
-
-// priceScale converts a price in minor units to the optimiser's 10^-4 units.
-func (n network) priceScale() int64 { return pow10(dispatch.PriceExp - n.exp) }
 
 // penaltyScale converts minor units to the optimiser's 10^-7 units.
 func (n network) penaltyScale() int64 { return pow10(dispatch.CostExp - n.exp) }

@@ -26,18 +26,34 @@ type Customs interface {
 	// Declarant answers the organisation that filed the declaration, or
 	// problem.NotFound when p may not see it.
 	Declarant(ctx context.Context, p *identity.Principal, declarationID string) (string, error)
+	// Declared is what the declaration says about moving its goods, as p
+	// may read it (problem.NotFound when p may not see it).
+	Declared(ctx context.Context, p *identity.Principal, declarationID string) (Declared, error)
 	// Held reports whether customs (or quarantine) still holds the goods
 	// of the declaration, and why.
 	Held(ctx context.Context, declarationID string) (held bool, reason string, err error)
+	// Presented tells customs that carrier reports the declaration's goods
+	// at borderPost at time at: customs records them presented there if
+	// the declaration waits for them at that post (and does nothing
+	// otherwise; reporting twice presents once).
+	Presented(ctx context.Context, carrier *identity.Principal, declarationID, borderPost string, at time.Time) error
+	// Exited records on the declaration that carrier took its goods across
+	// borderPost (once per post); problem.Conflict while customs holds them.
+	Exited(ctx context.Context, carrier *identity.Principal, declarationID, borderPost string, at time.Time) error
 }
 
 // Config wires the service to the rest of the platform.
 type Config struct {
 	Log *slog.Logger
 	Ref *refdata.Data
-	// Currency is the one ISO 4217 currency the network's prices are in
-	// (default USD): the optimiser compares costs, so they must be in one.
+	// Currency is the ISO 4217 currency the optimiser compares costs in
+	// and bookings are totalled in (default USD; the platform uses KZT,
+	// the town's). Departures may be priced in any currency: their prices
+	// are converted at References of the day.
 	Currency string
+	// References are the official reference rates (nil: only departures
+	// priced in Currency can be booked).
+	References References
 	// Nodes are the minimum connection times at nodes; a node not listed
 	// has dispatch.DefaultMinConnection.
 	Nodes   []dispatch.Node
@@ -110,7 +126,7 @@ func record(p *identity.Principal, action, subjectType, id, org, detail string) 
 }
 
 // DepartureInput is what a carrier publishes. Times are RFC 3339; prices
-// are minor units of the network's currency per whole TEU and per kg.
+// are minor units of Currency (the carrier's) per whole TEU and per kg.
 type DepartureInput struct {
 	Mode           string `json:"mode"`
 	From           string `json:"from"`
@@ -154,7 +170,9 @@ func (s *Service) checkDeparture(in DepartureInput, d *Departure, now time.Time)
 		case post.Country != from.Country && post.Country != to.Country:
 			f.Add("border_post", msgBorderPost)
 		}
-	} else if from.Code != "" && to.Code != "" && from.Country != to.Country {
+	} else if from.Code != "" && to.Code != "" && from.Country != to.Country && !s.customsUnion(from.Country, to.Country) {
+		// Inside a customs union (the EAEU: KZ, RU, BY, AM, KG; the EU)
+		// goods cross no customs border, so a leg there needs no post.
 		f.Add("border_post", "required: the UN/LOCODE of the border post, e.g. KZHOR")
 	}
 	d.DepartAt, d.ArriveAt = instant(f, "depart_at", in.DepartAt), instant(f, "arrive_at", in.ArriveAt)
@@ -182,27 +200,46 @@ func (s *Service) checkDeparture(in DepartureInput, d *Departure, now time.Time)
 		f.Addf("currency", "unknown ISO 4217 currency %q", clip(in.Currency, 8))
 	case !c.IsMoney():
 		f.Add("currency", "must be an ISO 4217 currency that holds money")
-	case d.Currency != s.net.currency:
-		f.Addf("currency", "departures are priced in %s", s.net.currency)
 	}
-	s.price(f, "price_per_teu", in.PricePerTEU, 1)
-	s.price(f, "price_per_kg", in.PricePerKg, qtyScale)
+	exp, _ := s.cfg.Ref.MoneyExponent(d.Currency)
+	s.price(f, "price_per_teu", in.PricePerTEU, exp, 1)
+	s.price(f, "price_per_kg", in.PricePerKg, exp, qtyScale)
 	d.PricePerTEU, d.PricePerKg = in.PricePerTEU, in.PricePerKg
 	d.Reefer, d.DangerousGoods = in.Reefer, in.DangerousGoods
 	return f.Err("the departure is not valid")
 }
 
-// price checks a price in minor units: not negative, and small enough that
-// the optimiser holds every cost exactly.
-func (s *Service) price(f problem.Fields, field string, v, scale int64) {
+// price checks a price in minor units of a currency of exponent exp: not
+// negative, and small enough that the optimiser holds every cost exactly
+// (in the departure's currency; one that grows too large once converted is
+// left out of a run with its reason, ExcludedPriceTooLarge).
+func (s *Service) price(f problem.Fields, field string, v int64, exp int, scale int64) {
 	if v < 0 {
 		f.Add(field, "must not be negative")
 		return
 	}
-	if scaled, ok := money.Mul(v, s.net.priceScale()*scale); !ok || scaled > solverPriceCap {
+	if exp > dispatch.PriceExp {
+		return // the currency is refused on its own field
+	}
+	if scaled, ok := money.Mul(v, pow10(dispatch.PriceExp-exp)*scale); !ok || scaled > solverPriceCap {
 		f.Add(field, "too large")
 	}
 }
+
+// customsUnion reports two members of one customs union (the EAEU, from
+// the reference data, or the EU), between which goods cross no customs
+// border.
+func (s *Service) customsUnion(a, b string) bool {
+	return s.cfg.Ref.IsMember(a, refdata.EAEU) && s.cfg.Ref.IsMember(b, refdata.EAEU) || euCustomsUnion[a] && euCustomsUnion[b]
+}
+
+// euCustomsUnion are the 27 member states of the European Union, one
+// customs territory since 2020 (Regulation (EU) No 952/2013, the Union
+// Customs Code, art. 4): a China–Europe train entering at Małaszewicze
+// (PLMAA) crosses no customs border on its way to Duisburg.
+var euCustomsUnion = map[string]bool{"AT": true, "BE": true, "BG": true, "HR": true, "CY": true, "CZ": true, "DK": true, "EE": true,
+	"FI": true, "FR": true, "DE": true, "GR": true, "HU": true, "IE": true, "IT": true, "LV": true, "LT": true, "LU": true, "MT": true,
+	"NL": true, "PL": true, "PT": true, "RO": true, "SK": true, "SI": true, "ES": true, "SE": true}
 
 // PublishDeparture publishes a departure of the caller's organisation.
 func (s *Service) PublishDeparture(ctx context.Context, p *identity.Principal, in DepartureInput) (Departure, error) {
@@ -324,7 +361,10 @@ func (s *Service) Departures(ctx context.Context, p *identity.Principal, q Depar
 	return s.store.ListDepartures(ctx, dq)
 }
 
-// ShipmentInput is what a trader enters. Times are RFC 3339.
+// ShipmentInput is what a trader enters. Times are RFC 3339. With a
+// declaration_id, what is left out is taken from the declaration (see
+// prefill): origin and destination from its border crossing, the size from
+// its containers and gross mass, the reference, ready now and a deadline.
 type ShipmentInput struct {
 	Reference      string `json:"reference,omitempty"`
 	Origin         string `json:"origin"`
@@ -350,9 +390,23 @@ func (s *Service) CreateShipment(ctx context.Context, p *identity.Principal, in 
 		return Shipment{}, problem.New(problem.Forbidden, "only traders enter shipments")
 	}
 	now := s.now()
-	sh := Shipment{ID: newID(), OwnerOrg: p.OrgID, Status: Open, CreatedAt: now, CreatedBy: p.UserID, UpdatedAt: now,
-		Reefer: in.Reefer, DangerousGoods: in.DangerousGoods, TEU: in.TEU, Kg: in.Kg}
 	f := problem.Fields{}
+	declID := strings.TrimSpace(in.DeclarationID)
+	if declID != "" {
+		d, err := s.cfg.Customs.Declared(ctx, p, declID)
+		switch {
+		case problem.Is(err, problem.NotFound) || err == nil && d.DeclarantOrg != p.OrgID:
+			f.Add("declaration_id", msgOwnDecl)
+		case err != nil:
+			return Shipment{}, err
+		default:
+			if err := s.prefill(ctx, &in, d, now); err != nil {
+				return Shipment{}, err
+			}
+		}
+	}
+	sh := Shipment{ID: newID(), OwnerOrg: p.OrgID, Status: Open, CreatedAt: now, CreatedBy: p.UserID, UpdatedAt: now,
+		Reefer: in.Reefer, DangerousGoods: in.DangerousGoods, TEU: in.TEU, Kg: in.Kg, DeclarationID: declID}
 	sh.Reference = validText(f, "reference", in.Reference, 64, false)
 	_, sh.Origin = node(s.cfg.Ref, f, "origin", in.Origin)
 	_, sh.Destination = node(s.cfg.Ref, f, "destination", in.Destination)
@@ -382,16 +436,6 @@ func (s *Service) CreateShipment(ctx context.Context, p *identity.Principal, in 
 		f.Add("penalty", "must not be negative")
 	case in.Penalty > s.maxPenaltyMinor():
 		f.Add("penalty", "too large")
-	}
-	if id := strings.TrimSpace(in.DeclarationID); id != "" {
-		org, err := s.cfg.Customs.Declarant(ctx, p, id)
-		switch {
-		case problem.Is(err, problem.NotFound) || err == nil && org != p.OrgID:
-			f.Add("declaration_id", msgOwnDecl)
-		case err != nil:
-			return Shipment{}, err
-		}
-		sh.DeclarationID = id
 	}
 	if err := f.Err("the shipment is not valid"); err != nil {
 		return Shipment{}, err
@@ -588,15 +632,19 @@ func (s *Service) Book(ctx context.Context, p *identity.Principal, shipmentID st
 		return Booking{}, fieldConflict("departure_ids", msgBooked)
 	}
 	now := s.now()
-	var legs []Departure
-	if len(in.DepartureIDs) == 0 {
-		if legs, err = s.bestRoute(ctx, &a.sh, now); err != nil {
-			return Booking{}, err
-		}
-	} else if legs, err = s.explicitChain(ctx, &a.sh, in.DepartureIDs, now); err != nil {
+	pr, err := s.pricing(ctx, now)
+	if err != nil {
 		return Booking{}, err
 	}
-	b, err := s.booking(&a.sh, legs, "trader", p.UserID, now)
+	var legs []Departure
+	if len(in.DepartureIDs) == 0 {
+		if legs, err = s.bestRoute(ctx, pr, &a.sh, now); err != nil {
+			return Booking{}, err
+		}
+	} else if legs, err = s.explicitChain(ctx, pr, &a.sh, in.DepartureIDs, now); err != nil {
+		return Booking{}, err
+	}
+	b, err := s.booking(pr, &a.sh, legs, "trader", p.UserID, now)
 	if err != nil {
 		return Booking{}, err
 	}
@@ -612,22 +660,21 @@ func fieldConflict(field, msg string) error {
 	return &problem.Error{Code: problem.Conflict, Message: msg, Fields: map[string]string{field: msg}}
 }
 
-// booking prices a chain for a shipment.
-func (s *Service) booking(sh *Shipment, legs []Departure, source, by string, now time.Time) (Booking, error) {
+// booking prices a chain for a shipment: each leg in its departure's
+// currency, the total in the network's (each leg converted once).
+func (s *Service) booking(pr *pricing, sh *Shipment, legs []Departure, source, by string, now time.Time) (Booking, error) {
 	b := Booking{ID: newID(), ShipmentID: sh.ID, TEU: sh.TEU, Kg: sh.Kg, Currency: s.net.currency, Status: Active, Source: source,
 		BookedAt: now, BookedBy: by}
-	ok := true
-	for _, d := range legs {
-		b.Legs = append(b.Legs, Leg{DepartureID: d.ID, Version: d.Version})
-		t, ok1 := money.Mul(sh.TEU, d.PricePerTEU)
-		k, ok2 := money.Mul(sh.Kg, d.PricePerKg)
-		var ok3, ok4 bool
-		b.CostMinor, ok3 = money.Add(b.CostMinor, t)
-		b.CostMinor, ok4 = money.Add(b.CostMinor, k)
-		ok = ok && ok1 && ok2 && ok3 && ok4
-	}
-	if !ok {
-		return Booking{}, problem.New(problem.Invalid, "the cost of the route overflows")
+	for i := range legs {
+		l, net, err := pr.legCost(sh, &legs[i], fmt.Sprintf("departure_ids[%d]", i))
+		if err != nil {
+			return Booking{}, err
+		}
+		var ok bool
+		if b.CostMinor, ok = money.Add(b.CostMinor, net); !ok {
+			return Booking{}, problem.New(problem.Invalid, "the cost of the route overflows")
+		}
+		b.Legs = append(b.Legs, l)
 	}
 	return b, nil
 }
@@ -636,7 +683,7 @@ func (s *Service) booking(sh *Shipment, legs []Departure, source, by string, now
 // have not left, take the shipment's handling and have room, and form a
 // route the optimiser's rules accept (origin after ready_at, connections at
 // least each node's minimum, destination by the deadline).
-func (s *Service) explicitChain(ctx context.Context, sh *Shipment, ids []string, now time.Time) ([]Departure, error) {
+func (s *Service) explicitChain(ctx context.Context, pr *pricing, sh *Shipment, ids []string, now time.Time) ([]Departure, error) {
 	if len(ids) > MaxLegs {
 		return nil, &problem.Error{Code: problem.Invalid, Message: "the route is not valid",
 			Fields: map[string]string{"departure_ids": fmt.Sprintf("at most %d departures", MaxLegs)}}
@@ -660,17 +707,18 @@ func (s *Service) explicitChain(ctx context.Context, sh *Shipment, ids []string,
 			return nil, fieldConflict(field, msgDeparted)
 		case !d.Accepts(sh):
 			return nil, &problem.Error{Code: problem.Invalid, Message: msgHandling, Fields: map[string]string{field: msgHandling}}
-		case d.Currency != s.net.currency:
-			return nil, &problem.Error{Code: problem.Invalid, Message: "the route is not valid",
-				Fields: map[string]string{field: fmt.Sprintf("departures are priced in %s", s.net.currency)}}
 		case d.LeftTEU() < sh.TEU || d.LeftKg() < sh.Kg:
 			return nil, capacityConflict(field, d.ID)
+		}
+		if _, why := pr.quote(&d); why == ExcludedNoRate {
+			return nil, pr.noRate(field, d.Currency)
 		}
 	}
 	// The optimiser checks a confirmed booking as a chain before anything
 	// else; capacities are lifted so that only the chain is judged here
 	// (the store takes the capacity).
-	prob := s.problem([]Shipment{*sh}, legs, now, false)
+	// Only the chain is judged: prices play no part (and may be zero).
+	prob := s.problem([]Shipment{*sh}, legs, nil, now, false)
 	prob.Confirmed = []dispatch.Assignment{{ShipmentID: sh.ID, DepartureIDs: ids}}
 	if _, err := dispatch.Solve(ctx, &prob, dispatch.Options{Iterations: 1, Workers: 1}); err != nil {
 		msg := problem.MessageOf(err)
@@ -687,16 +735,17 @@ func capacityConflict(field, departureID string) error {
 	return fieldConflict(field, "not enough capacity left on departure "+departureID)
 }
 
-// problem lays out shipments and departures for the optimiser. With
-// remaining, a departure offers what is left of it; without, room is
+// problem lays out shipments and departures for the optimiser, each
+// departure at its quote in the network's currency (zero when it has none).
+// With remaining, a departure offers what is left of it; without, room is
 // unbounded (only chains are judged).
-func (s *Service) problem(ships []Shipment, deps []Departure, now time.Time, remaining bool) dispatch.Problem {
+func (s *Service) problem(ships []Shipment, deps []Departure, quotes map[string]quote, now time.Time, remaining bool) dispatch.Problem {
 	pr := dispatch.Problem{Nodes: s.cfg.Nodes}
-	ps := s.net.priceScale()
 	for _, d := range deps {
+		q := quotes[d.ID]
 		dd := dispatch.Departure{ID: d.ID, From: d.From, To: d.To, DepartAt: d.DepartAt, ArriveAt: d.ArriveAt,
 			CapacityTEU: MaxCapacityTEU * qtyScale, CapacityKg: MaxCapacityKg,
-			PricePerTEU: d.PricePerTEU * ps, PricePerKg: d.PricePerKg * ps * qtyScale}
+			PricePerTEU: q.teu, PricePerKg: q.kg}
 		if remaining {
 			dd.CapacityTEU, dd.CapacityKg = d.LeftTEU()*qtyScale, d.LeftKg()
 		}
@@ -739,7 +788,7 @@ func (s *Service) problem(ships []Shipment, deps []Departure, now time.Time, rem
 	return pr
 }
 
-// network reads the departures still to come, in the network's currency.
+// openDepartures reads the departures still to come, in any currency.
 func (s *Service) openDepartures(ctx context.Context, now time.Time) ([]Departure, error) {
 	var out []Departure
 	q := DepartureQuery{DepartFrom: now.Add(time.Second), Limit: 1000}
@@ -749,7 +798,7 @@ func (s *Service) openDepartures(ctx context.Context, now time.Time) ([]Departur
 			return nil, err
 		}
 		for _, d := range page {
-			if d.Currency == s.net.currency && d.DepartAt.After(now) {
+			if d.DepartAt.After(now) {
 				out = append(out, d)
 			}
 		}
@@ -764,12 +813,15 @@ func (s *Service) openDepartures(ctx context.Context, now time.Time) ([]Departur
 
 // bestRoute runs the optimiser for one shipment over the departures that
 // take its handling and still have room for all of it, so the cheapest
-// timely chain it finds is one the booking can take.
-func (s *Service) bestRoute(ctx context.Context, sh *Shipment, now time.Time) ([]Departure, error) {
-	all, err := s.openDepartures(ctx, now)
+// timely chain it finds is one the booking can take. Departures that
+// cannot be priced in the network's currency are left out; when no route
+// is found, the answer says how many were.
+func (s *Service) bestRoute(ctx context.Context, pr *pricing, sh *Shipment, now time.Time) ([]Departure, error) {
+	open, err := s.openDepartures(ctx, now)
 	if err != nil {
 		return nil, err
 	}
+	all, quotes, excluded := pr.split(open)
 	var fit []Departure
 	byID := map[string]Departure{}
 	for _, d := range all {
@@ -778,9 +830,11 @@ func (s *Service) bestRoute(ctx context.Context, sh *Shipment, now time.Time) ([
 			byID[d.ID] = d
 		}
 	}
-	one := *sh
-	one.PenaltyMinor = s.maxPenaltyMinor()
-	prob := s.problem([]Shipment{one}, fit, now, true)
+	prob := s.problem([]Shipment{*sh}, fit, quotes, now, true)
+	// The trader asks for a route, not whether one is worth its penalty:
+	// any route beats leaving it (one shipment's penalty may be as large as
+	// the optimiser sums exactly).
+	prob.Shipments[0].Penalty = bestRoutePenalty
 	res, err := dispatch.Solve(ctx, &prob, dispatch.Options{Workers: 1})
 	if err != nil {
 		return nil, err
@@ -788,6 +842,9 @@ func (s *Service) bestRoute(ctx context.Context, sh *Shipment, now time.Time) ([
 	route := res.Assignments[0].DepartureIDs
 	if len(route) == 0 {
 		reason := string(res.Reasons[sh.ID])
+		if len(excluded) > 0 {
+			reason += fmt.Sprintf(" (%d departures left out: no reference rate into %s on %s)", len(excluded), s.net.currency, pr.date)
+		}
 		return nil, fieldConflict("departure_ids", "no route can carry the shipment: "+reason)
 	}
 	legs := make([]Departure, len(route))
@@ -890,14 +947,8 @@ func (s *Service) RecordEvent(ctx context.Context, p *identity.Principal, shipme
 	if n := len(mine); n > 0 && e.At.Before(mine[n-1].At) {
 		return Event{}, fieldConflict("at", "must not be before the previous event")
 	}
-	if e.Kind == EvBorderCrossed && a.sh.DeclarationID != "" {
-		held, reason, err := s.cfg.Customs.Held(ctx, a.sh.DeclarationID)
-		if err != nil {
-			return Event{}, err
-		}
-		if held {
-			return Event{}, fieldConflict("kind", fmt.Sprintf("the declaration is held by customs (%s)", reason))
-		}
+	if err := s.tellCustoms(ctx, p, &a, e); err != nil {
+		return Event{}, err
 	}
 	e.Seq = a.sh.EventCount + 1
 	if err := s.store.AppendEvent(ctx, e, StatusAfter(a.sh.Status, e), record(p, "logistics.event."+string(e.Kind), "shipment",
@@ -905,6 +956,37 @@ func (s *Service) RecordEvent(ctx context.Context, p *identity.Principal, shipme
 		return Event{}, err
 	}
 	return e, nil
+}
+
+// tellCustoms passes a border event of a shipment with a declaration to
+// customs before the event is recorded: at_border presents the goods at
+// the leg's post, border_crossed is refused while customs holds them and
+// otherwise records their exit on the declaration. Customs' side is
+// idempotent, so when recording the event then fails, the carrier's retry
+// meets no second presentation or exit.
+func (s *Service) tellCustoms(ctx context.Context, p *identity.Principal, a *access, e Event) error {
+	decl, post := a.sh.DeclarationID, a.legs[e.Leg].BorderPost
+	if decl == "" {
+		return nil
+	}
+	switch e.Kind {
+	case EvAtBorder:
+		return s.cfg.Customs.Presented(ctx, p, decl, post, e.At)
+	case EvBorderCrossed:
+		held, reason, err := s.cfg.Customs.Held(ctx, decl)
+		if err != nil {
+			return err
+		}
+		if !held {
+			err = s.cfg.Customs.Exited(ctx, p, decl, post, e.At)
+			if !problem.Is(err, problem.Conflict) {
+				return err
+			}
+			reason = "held" // a hold placed since Held answered
+		}
+		return fieldConflict("kind", fmt.Sprintf("the declaration is held by customs (%s)", reason))
+	}
+	return nil
 }
 
 // PlanResult is what a dispatcher's run did.
@@ -921,6 +1003,10 @@ type PlanResult struct {
 	Cost       string  `json:"cost"`
 	LowerBound string  `json:"lower_bound"`
 	Gap        float64 `json:"gap"`
+	// Excluded are the departures the run could not price in Currency at
+	// the reference rates of RateDate (the run's day), with the reason.
+	Excluded []Excluded `json:"excluded_departures"`
+	RateDate string     `json:"rate_date"`
 }
 
 // handling classes, most restricted first: each class is solved over the
@@ -956,11 +1042,20 @@ func (s *Service) Plan(ctx context.Context, p *identity.Principal) (PlanResult, 
 		}
 		q.After = page[len(page)-1].ID
 	}
-	deps, err := s.openDepartures(ctx, now)
+	open, err := s.openDepartures(ctx, now)
 	if err != nil {
 		return PlanResult{}, err
 	}
-	res := PlanResult{Shipments: len(ships), Departures: len(deps), Currency: s.net.currency, Bookings: []Booking{}, Unassigned: []Unassigned{}}
+	pr, err := s.pricing(ctx, now)
+	if err != nil {
+		return PlanResult{}, err
+	}
+	deps, quotes, excluded := pr.split(open)
+	res := PlanResult{Shipments: len(ships), Departures: len(deps), Currency: s.net.currency, Bookings: []Booking{}, Unassigned: []Unassigned{},
+		Excluded: excluded, RateDate: pr.date}
+	if res.Excluded == nil {
+		res.Excluded = []Excluded{}
+	}
 	left := make(map[string]*Departure, len(deps))
 	for i := range deps {
 		left[deps[i].ID] = &deps[i]
@@ -982,7 +1077,7 @@ func (s *Service) Plan(ctx context.Context, p *identity.Principal) (PlanResult, 
 				cd = append(cd, *left[d.ID])
 			}
 		}
-		prob := s.problem(cs, cd, now, true)
+		prob := s.problem(cs, cd, quotes, now, true)
 		r, err := dispatch.Solve(ctx, &prob, dispatch.Options{})
 		if err != nil {
 			return PlanResult{}, err
@@ -1001,7 +1096,7 @@ func (s *Service) Plan(ctx context.Context, p *identity.Principal) (PlanResult, 
 				d.BookedKg += sh.Kg
 				legs[k] = *d
 			}
-			b, err := s.booking(sh, legs, "dispatch", p.UserID, now)
+			b, err := s.booking(pr, sh, legs, "dispatch", p.UserID, now)
 			if err != nil {
 				return PlanResult{}, err
 			}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"sync"
 	"time"
@@ -155,7 +156,11 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 		return nil, err
 	}
 	cust.SetLog(log)
-	lsvc, err := logistics.NewService(db, logistics.Config{Log: log, Ref: ref, Customs: customsPort{cust}})
+	// The network is priced in tenge, the town's currency; carriers price
+	// in theirs, converted at the official reference rates of the day
+	// (the rates customs values goods at).
+	lsvc, err := logistics.NewService(db, logistics.Config{Log: log, Ref: ref, Customs: customsPort{cust},
+		Currency: fx.KZT, References: fxs.ReferenceSet})
 	if err != nil {
 		return nil, err
 	}
@@ -174,8 +179,37 @@ func (c customsPort) Declarant(ctx context.Context, p *identity.Principal, id st
 	return d.DeclarantOrg, err
 }
 
+// Declared reads the declaration as p may (not_found otherwise): its border
+// crossing, gross mass and containers, for a shipment entered from it.
+func (c customsPort) Declared(ctx context.Context, p *identity.Principal, id string) (logistics.Declared, error) {
+	d, err := c.cs.Get(ctx, p, id)
+	if err != nil {
+		return logistics.Declared{}, err
+	}
+	out := logistics.Declared{DeclarantOrg: d.DeclarantOrg, Reference: d.FunctionalReferenceID, BorderPost: d.Transport.BorderPost,
+		ExporterCountry: d.Exporter.CountryCode, ImporterCountry: d.Importer.CountryCode, Containers: len(d.Transport.TransportEquipmentIDs),
+		ArrivalExpectedAt: d.ArrivalExpectedAt}
+	for _, it := range d.Items {
+		if out.GrossMassGrams > math.MaxInt64-it.GrossMassMeasure {
+			return logistics.Declared{}, problem.New(problem.Invalid, "the declaration's gross mass is too large")
+		}
+		out.GrossMassGrams += it.GrossMassMeasure
+	}
+	return out, nil
+}
+
 func (c customsPort) Held(ctx context.Context, id string) (bool, string, error) {
 	return c.cs.BorderHold(ctx, id)
+}
+
+func (c customsPort) Presented(ctx context.Context, carrier *identity.Principal, id, post string, at time.Time) error {
+	_, err := c.cs.PresentedByCarrier(ctx, carrier, id, post, at)
+	return err
+}
+
+func (c customsPort) Exited(ctx context.Context, carrier *identity.Principal, id, post string, at time.Time) error {
+	_, err := c.cs.ExitedByCarrier(ctx, carrier, id, post, at)
+	return err
 }
 
 // configFile parses the file at path, or gives def when no file is named;
@@ -241,7 +275,8 @@ const (
 	DemoGuarantees
 	DemoCustoms
 	DemoMarket
-	DemoAll = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket
+	DemoLogistics // the corridor network, shipments (some from the customs part's declarations), a dispatcher run
+	DemoAll       = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics
 )
 
 // SeedDemo seeds the whole demo town (idempotent). The ledger must be
@@ -270,6 +305,9 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 		{DemoGuarantees, "guarantees", func() error { return demo.SeedGuarantees(ctx, p.Identity, p.Ledger, p.Guarantees, now) }},
 		{DemoCustoms, "customs", func() error { return demo.SeedCustoms(ctx, p.Identity, p.Ledger, p.Customs, p.Guarantees, now) }},
 		{DemoMarket, "market", func() error { return demo.SeedMarket(ctx, p.Identity, p.Market, now) }},
+		{DemoLogistics, "logistics", func() error {
+			return demo.SeedLogistics(ctx, p.Identity, p.Logistics, p.Customs, p.Ref.MoneyExponent, now)
+		}},
 	}
 	for _, s := range steps {
 		if parts&s.part == 0 {

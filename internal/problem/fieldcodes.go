@@ -147,6 +147,7 @@ var fieldFormats = []struct{ code, format string }{
 	{"infeasible_route", "not a feasible route: %s"},
 	{"decimals_n", "at most %d decimal places allowed"},
 	{"decimals_none", "no decimal places allowed (whole units only)"},
+	{"no_reference_rate_on", "no official reference rate for %s in %s on or before %s"},
 }
 
 type fieldPattern struct {

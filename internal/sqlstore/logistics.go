@@ -264,8 +264,8 @@ func book(ctx context.Context, tx *sql.Tx, b logistics.Booking) error {
 		return fmt.Errorf("sqlstore: book: %w", err)
 	}
 	for i, l := range b.Legs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO logistics_booking_legs (booking_id, leg, departure_id) VALUES ($1,$2,$3)`,
-			b.ID, int64(i), l.DepartureID); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO logistics_booking_legs (booking_id, leg, departure_id, cost, currency, rate, rate_date)
+			VALUES ($1,$2,$3,$4,$5,$6,$7)`, b.ID, int64(i), l.DepartureID, l.CostMinor, l.Currency, l.Rate, l.RateDate); err != nil {
 			return fmt.Errorf("sqlstore: booking leg: %w", err)
 		}
 	}
@@ -320,14 +320,14 @@ func (db *DB) ActiveBooking(ctx context.Context, shipmentID string) (logistics.B
 	if err != nil {
 		return b, notFound(err, "booking")
 	}
-	rows, err := db.SQL.QueryContext(ctx, `SELECT l.departure_id, d.version FROM logistics_booking_legs l
+	rows, err := db.SQL.QueryContext(ctx, `SELECT l.departure_id, d.version, l.cost, l.currency, l.rate, l.rate_date FROM logistics_booking_legs l
 		JOIN logistics_departures d ON d.id = l.departure_id WHERE l.booking_id = $1 ORDER BY l.leg`, b.ID)
 	if err != nil {
 		return b, fmt.Errorf("sqlstore: booking legs: %w", err)
 	}
 	b.Legs, err = collect(rows, func(sc interface{ Scan(...any) error }) (logistics.Leg, error) {
 		var l logistics.Leg
-		err := sc.Scan(&l.DepartureID, &l.Version)
+		err := sc.Scan(&l.DepartureID, &l.Version, &l.CostMinor, &l.Currency, &l.Rate, &l.RateDate)
 		return l, err
 	})
 	return b, err

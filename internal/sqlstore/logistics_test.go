@@ -20,6 +20,40 @@ type fakeCustoms struct {
 	mu    sync.Mutex
 	owner map[string]string
 	held  map[string]bool
+	// declared is what each declaration says of its goods (beyond its owner).
+	declared map[string]logistics.Declared
+	// reports are the carriers' border reports customs was told of:
+	// "presented DECL POST ORG" and "exited DECL POST ORG".
+	reports []string
+}
+
+func (c *fakeCustoms) Presented(_ context.Context, p *identity.Principal, id, post string, _ time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reports = append(c.reports, "presented "+id+" "+post+" "+p.OrgID)
+	return nil
+}
+
+func (c *fakeCustoms) Exited(_ context.Context, p *identity.Principal, id, post string, _ time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.held[id] {
+		return problem.New(problem.Conflict, "held")
+	}
+	c.reports = append(c.reports, "exited "+id+" "+post+" "+p.OrgID)
+	return nil
+}
+
+func (c *fakeCustoms) Declared(ctx context.Context, p *identity.Principal, id string) (logistics.Declared, error) {
+	org, err := c.Declarant(ctx, p, id)
+	if err != nil {
+		return logistics.Declared{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := c.declared[id]
+	d.DeclarantOrg = org
+	return d, nil
 }
 
 func (c *fakeCustoms) Declarant(_ context.Context, p *identity.Principal, id string) (string, error) {
@@ -217,13 +251,13 @@ func TestLogisticsDepartureRules(t *testing.T) {
 		wantLogCode(t, err, problem.Forbidden, "")
 
 		// Unknown places, a departure in the past, a border leg without its
-		// post, another currency: field messages with codes.
+		// post, a currency that holds no money: field messages with codes.
 		bad := in
-		bad.From, bad.DepartAt, bad.BorderPost, bad.Currency = "ZZZZZ", w.at(-1), "", "EUR"
+		bad.From, bad.DepartAt, bad.BorderPost, bad.Currency = "ZZZZZ", w.at(-1), "", "XAU"
 		_, err = w.svc.PublishDeparture(ctx, w.carrier, bad)
 		wantLogCode(t, err, problem.Invalid, "from")
 		pe := err.(*problem.Error)
-		for field, code := range map[string]string{"from": "unknown_locode", "depart_at": "must_be_future", "currency": "network_currency"} {
+		for field, code := range map[string]string{"from": "unknown_locode", "depart_at": "must_be_future", "currency": "money_currency"} {
 			if got := problem.FieldCodesOf(pe)[field]; got != code {
 				t.Errorf("%s: code %q (%q), want %s", field, got, pe.Fields[field], code)
 			}

@@ -48,6 +48,8 @@ func (p *Pages) eventText(v *View, e customs.Event) string {
 		return v.T("ev.prelodged", when(x.ExpectedAt))
 	case customs.EvPresented:
 		return v.T("ev.presented", p.borderPostText(x.BorderPost))
+	case customs.EvBorderExited:
+		return v.T("ev.border_exited", p.borderPostText(x.BorderPost))
 	case customs.EvAssessed:
 		return v.T("ev.assessed", kzt(v.Lang, x.DutyKZT), kzt(v.Lang, x.VATKZT), kzt(v.Lang, x.FeeKZT), kzt(v.Lang, x.TotalKZT))
 	case customs.EvLaneAssigned:
