@@ -340,6 +340,10 @@ func (r *Resource) DaySlots(year int, month time.Month, day int) []Slot {
 			start := time.Date(year, month, day, m/60, m%60, 0, 0, loc)
 			end := time.Date(year, month, day, (m+r.SlotMinutes)/60, (m+r.SlotMinutes)%60, 0, 0, loc)
 			s := Slot{Start: start.UTC(), End: end.UTC()}
+			// A local hour the clocks skip (daylight saving) is no slot.
+			if !s.End.After(s.Start) || start.Hour()*60+start.Minute() != m {
+				continue
+			}
 			if !r.closed(s) {
 				out = append(out, s)
 			}
