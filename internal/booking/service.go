@@ -725,3 +725,24 @@ func (s *Service) Waits(ctx context.Context, p *identity.Principal) ([]Wait, err
 	}
 	return list, err
 }
+
+// Calendar is the caller's party's bookings of the coming year as an
+// iCalendar (RFC 5545) document, for calendar applications.
+func (s *Service) Calendar(ctx context.Context, p *identity.Principal) (string, error) {
+	now := s.now()
+	list, err := s.Mine(ctx, p, now.AddDate(0, 0, -30), now.AddDate(1, 0, 0))
+	if err != nil {
+		return "", err
+	}
+	names := map[string]string{}
+	for _, b := range list {
+		if _, ok := names[b.ResourceID]; !ok {
+			r, err := s.store.GetResource(ctx, b.ResourceID)
+			if err != nil {
+				return "", err
+			}
+			names[b.ResourceID] = r.Name
+		}
+	}
+	return ICalendar(list, func(id string) string { return names[id] }, now), nil
+}

@@ -16,6 +16,7 @@ import (
 	"bricstown/internal/demo"
 	"bricstown/internal/dutyledger"
 	"bricstown/internal/fx"
+	"bricstown/internal/booking"
 	"bricstown/internal/guarantee"
 	"bricstown/internal/home"
 	"bricstown/internal/identity"
@@ -71,6 +72,8 @@ type Platform struct {
 	Guarantees *guarantee.Service
 	// Logistics is the dispatch of shipments along the corridors.
 	Logistics *logistics.Service
+	// Booking is the booking engine of the town's services (issue 12).
+	Booking *booking.Service
 	// Home gathers each user's "what needs me now" from the services above.
 	Home *home.Service
 }
@@ -157,7 +160,7 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 		return nil, err
 	}
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
-		Guarantees: gsvc, Logistics: lsvc, Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl})}, nil
+		Guarantees: gsvc, Logistics: lsvc, Booking: booking.NewService(db, booking.Config{Log: log, Ledger: led}), Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl})}, nil
 }
 
 // customsPort is the customs service as logistics asks it: whose a
@@ -235,7 +238,8 @@ const (
 	DemoObligations
 	DemoGuarantees
 	DemoCustoms
-	DemoAll = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms
+	DemoBooking
+	DemoAll = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoBooking
 )
 
 // SeedDemo seeds the whole demo town (idempotent). The ledger must be
@@ -263,6 +267,7 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 		{DemoObligations, "obligations", func() error { return demo.SeedObligations(ctx, p.Identity, p.Obligations, now) }},
 		{DemoGuarantees, "guarantees", func() error { return demo.SeedGuarantees(ctx, p.Identity, p.Ledger, p.Guarantees, now) }},
 		{DemoCustoms, "customs", func() error { return demo.SeedCustoms(ctx, p.Identity, p.Ledger, p.Customs, p.Guarantees, now) }},
+		{DemoBooking, "booking", func() error { return demo.SeedBooking(ctx, p.Identity, p.Ledger, p.Booking, now) }},
 	}
 	for _, s := range steps {
 		if parts&s.part == 0 {

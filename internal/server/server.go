@@ -17,6 +17,7 @@ import (
 	"bricstown/internal/audit"
 	"bricstown/internal/customs"
 	"bricstown/internal/fx"
+	"bricstown/internal/booking"
 	"bricstown/internal/guarantee"
 	"bricstown/internal/home"
 	"bricstown/internal/identity"
@@ -58,6 +59,8 @@ type Deps struct {
 	Guarantees *guarantee.Service
 	// Logistics is the dispatch of shipments along the corridors.
 	Logistics *logistics.Service
+	// Booking is the booking engine of the town's services.
+	Booking *booking.Service
 	// Notify pushes status changes to streams and webhooks. Without one, New
 	// makes a hub on DB (when DB is a notify.Store) whose webhook worker is
 	// not started: deliveries queue until a worker runs (Hub.Start).
@@ -73,7 +76,7 @@ type Deps struct {
 func PlatformDeps(p *platform.Platform) Deps {
 	return Deps{Log: p.Log, DB: p.DB, DBStats: p.DB.SQL.Stats, Identity: p.Identity, Audit: p.DB, Ref: p.Ref, Stats: p.DB,
 		Ledger: p.Ledger, FX: p.FX, Settlement: p.Settlement, Obligations: p.Obligations, Customs: p.Customs, Guarantees: p.Guarantees, Home: p.Home,
-		Logistics: p.Logistics}
+		Logistics: p.Logistics, Booking: p.Booking}
 }
 
 // Pinger is what /readyz asks.
@@ -137,7 +140,7 @@ func New(d Deps) (*Server, error) {
 	s.Home = d.Home
 	pages, err := ui.New(ui.Deps{Home: d.Home, Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit,
 		Ledger: d.Ledger, FX: d.FX, Settlement: d.Settlement, Obligations: d.Obligations, Customs: d.Customs, Guarantees: d.Guarantees,
-		Logistics: d.Logistics})
+		Logistics: d.Logistics, Booking: d.Booking})
 	if err != nil {
 		return nil, err
 	}

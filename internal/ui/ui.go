@@ -23,6 +23,7 @@ import (
 	"bricstown/internal/audit"
 	"bricstown/internal/customs"
 	"bricstown/internal/fx"
+	"bricstown/internal/booking"
 	"bricstown/internal/guarantee"
 	"bricstown/internal/home"
 	"bricstown/internal/identity"
@@ -73,6 +74,8 @@ type Deps struct {
 	Guarantees *guarantee.Service
 	// Logistics is the dispatch of shipments along the corridors.
 	Logistics *logistics.Service
+	// Booking is the booking engine of the town's services.
+	Booking *booking.Service
 
 	// Home gathers each user's "what needs me now" (internal/home).
 	Home *home.Service
@@ -161,6 +164,7 @@ var navigation = []NavItem{
 	{Path: "/customs/quarantine", Key: "customs.nav_quarantine"},
 	{Path: "/guarantees", Key: "guarantee.nav"},
 	{Path: "/logistics", Key: "logistics.nav"},
+	{Path: "/booking", Key: "booking.nav"},
 	{Path: "/ledger/issuance", Key: "issuance.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
