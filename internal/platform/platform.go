@@ -12,11 +12,11 @@ import (
 	"sync"
 	"time"
 
+	"bricstown/internal/booking"
 	"bricstown/internal/customs"
 	"bricstown/internal/demo"
 	"bricstown/internal/dutyledger"
 	"bricstown/internal/fx"
-	"bricstown/internal/booking"
 	"bricstown/internal/guarantee"
 	"bricstown/internal/home"
 	"bricstown/internal/identity"

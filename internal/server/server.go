@@ -15,9 +15,9 @@ import (
 	"strings"
 
 	"bricstown/internal/audit"
+	"bricstown/internal/booking"
 	"bricstown/internal/customs"
 	"bricstown/internal/fx"
-	"bricstown/internal/booking"
 	"bricstown/internal/guarantee"
 	"bricstown/internal/home"
 	"bricstown/internal/identity"
