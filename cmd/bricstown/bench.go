@@ -27,7 +27,7 @@ import (
 
 func benchCmd(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, "Usage: bricstown bench <ledger|settlement|clearing|customs|dispatch> [flags]")
+		fmt.Fprintln(e.stderr, "Usage: bricstown bench <ledger|settlement|clearing|customs|dispatch|booking> [flags]")
 		return usageError{"bench: name a benchmark"}
 	}
 	switch args[0] {
@@ -41,6 +41,8 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 		return benchCustoms(ctx, e, args[1:])
 	case "dispatch":
 		return benchDispatch(ctx, e, args[1:])
+	case "booking":
+		return benchBooking(ctx, e, args[1:])
 	}
 	return usageError{fmt.Sprintf("bench: unknown benchmark %q", args[0])}
 }
