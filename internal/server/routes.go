@@ -377,7 +377,6 @@ func (s *Server) routes() []Route {
 		page("POST", "/booking/resources/{id}/wait", bookingUse, s.ui.BookingWait),
 		page("POST", "/booking/bookings/{id}/confirm", bookingUse, s.ui.BookingConfirm),
 		page("POST", "/booking/bookings/{id}/cancel", bookingUse, s.ui.BookingCancel),
-		page("GET", "/booking/calendar.ics", bookingUse, s.ui.BookingCalendar),
 		page("GET", "/booking/manage", bookingOwner, s.ui.BookingManagePage),
 		page("POST", "/booking/manage", bookingOwner, s.ui.BookingCreate),
 		page("GET", "/booking/manage/{id}", bookingOwner, s.ui.BookingUsagePage),

@@ -329,21 +329,6 @@ func (p *Pages) bookingAct(w http.ResponseWriter, r *http.Request, done string, 
 	p.redirectDone(w, r, "/booking", done)
 }
 
-// BookingCalendar answers the user's bookings as an iCalendar file.
-func (p *Pages) BookingCalendar(w http.ResponseWriter, r *http.Request) {
-	if p.bookingOff(w, r) {
-		return
-	}
-	cal, err := p.Booking.Calendar(r.Context(), identity.FromContext(r.Context()))
-	if err != nil {
-		p.Error(w, r, statusOfErr(err), err)
-		return
-	}
-	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="bookings.ics"`)
-	_, _ = w.Write([]byte(cal))
-}
-
 type bookingForm struct {
 	Name, Kind, Capacity, SlotMinutes, From, To, Price, Account, Zone, Buffer, Notice, Hold, Refund string
 	Days                                                                                            map[int]bool
