@@ -470,6 +470,14 @@ func (s *Service) Confirm(ctx context.Context, p *identity.Principal, id string)
 		b, err = s.store.MoveBooking(ctx, Move{ID: b.ID, From: []Status{Held}, To: to, LiveAt: now, At: now},
 			s.record(p, "booking.confirm", "booking", b.ID, b.OwnerOrg, ""))
 		if problem.Is(err, problem.Conflict) {
+			// Another request moved it first (a double click): answer
+			// what it became; otherwise the hold has ended.
+			if cur, gerr := s.store.GetBooking(ctx, id); gerr == nil && (cur.Status == Confirmed || cur.Status == Confirming) {
+				if cur.Status == Confirmed {
+					return s.shown(cur), nil
+				}
+				return s.post(ctx, p, cur)
+			}
 			return Booking{}, &problem.Error{Code: problem.Conflict, Message: "the hold has ended", Fields: map[string]string{"status": "expired"}}
 		}
 		if err != nil || to == Confirmed {

@@ -460,3 +460,41 @@ func TestBookingNeverOversold(t *testing.T) {
 		verifyLedger(t, db)
 	})
 }
+
+// A paid hold nobody confirms: its place is free again after the grace and
+// the ledger's own timeout releases the money; confirming it then is
+// refused and takes nothing.
+func TestBookingPaidHoldExpires(t *testing.T) {
+	engines(t, func(t *testing.T, db *DB) {
+		w := newBookingWorld(t, db)
+		ctx := context.Background()
+		r := w.room(t, 1, 250_00, false)
+		b, _, err := w.svc.Book(ctx, w.acme, booking.BookInput{ResourceID: r.ID, Start: slotAt(9), Key: uuid.NewString(), PayFrom: w.acmeAcc.String()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, p := w.balance(t, w.acmeAcc); p != 250_00 {
+			t.Fatalf("reserved %d", p)
+		}
+		w.advance(10*time.Minute + booking.Grace + time.Second)
+		if _, err := w.led.ExpirePending(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if bal, p := w.balance(t, w.acmeAcc); bal != 1_000_00 || p != 0 {
+			t.Fatalf("after expiry: balance %d pending %d", bal, p)
+		}
+		_, err = w.svc.Confirm(ctx, w.acme, b.ID)
+		mustProblem(t, err, problem.Conflict, "status")
+		if got, _ := w.svc.Get(ctx, w.acme, b.ID); got.Status != booking.Expired {
+			t.Fatalf("status %s", got.Status)
+		}
+		// The place is free for the other company, paid from its own money.
+		if _, _, err := w.svc.Book(ctx, w.other, booking.BookInput{ResourceID: r.ID, Start: slotAt(9), Key: uuid.NewString(), PayFrom: w.otherAcc.String()}); err != nil {
+			t.Fatal(err)
+		}
+		if bal, _ := w.balance(t, w.ownerAcc); bal != 0 {
+			t.Fatalf("owner paid %d for an expired hold", bal)
+		}
+		verifyLedger(t, db)
+	})
+}
