@@ -27,7 +27,7 @@ import (
 
 func benchCmd(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, "Usage: bricstown bench <ledger|settlement|clearing|customs|dispatch|market> [flags]")
+		fmt.Fprintln(e.stderr, "Usage: bricstown bench <ledger|settlement|clearing|customs|dispatch|market|booking> [flags]")
 		return usageError{"bench: name a benchmark"}
 	}
 	switch args[0] {
@@ -43,6 +43,8 @@ func benchCmd(ctx context.Context, e *env, args []string) error {
 		return benchDispatch(ctx, e, args[1:])
 	case "market":
 		return benchMarket(ctx, e, args[1:])
+	case "booking":
+		return benchBooking(ctx, e, args[1:])
 	}
 	return usageError{fmt.Sprintf("bench: unknown benchmark %q", args[0])}
 }

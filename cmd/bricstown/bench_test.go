@@ -17,6 +17,8 @@ func TestBenchmarksRunSmall(t *testing.T) {
 		{"bench", "clearing", "--json", "--obligations", "3000", "--firms", "500"},
 		{"bench", "customs", "--json", "--scenario", "batch", "--declarations", "300"},
 		{"bench", "dispatch", "--json", "--shipments", "500", "--departures", "120"},
+		{"bench", "booking", "--json", "--scenario", "hot", "--clients", "8", "--attempts", "60", "--capacity", "20"},
+		{"bench", "booking", "--json", "--scenario", "spread", "--clients", "8", "--resources", "20", "--attempts", "100"},
 	} {
 		t.Run(strings.Join(args[:2], " ")+" "+strings.Join(args[2:], " "), func(t *testing.T) {
 			out, err := runCmd(t, args...)
@@ -30,6 +32,11 @@ func TestBenchmarksRunSmall(t *testing.T) {
 			var res map[string]any
 			if err := json.Unmarshal([]byte(strings.TrimSpace(line)), &res); err != nil {
 				t.Fatalf("no JSON result line: %v\n%s", err, out)
+			}
+			// The booking engine never sells a place twice, and the hot
+			// slot of 20 places is sold out by 60 attempts.
+			if args[1] == "booking" && (res["oversold"] != 0.0 || res["scenario"] == "hot" && res["confirmed"] != 20.0) {
+				t.Fatalf("booking: %v", res)
 			}
 		})
 	}

@@ -50,6 +50,7 @@ var layoutRoles = []struct{ name, email string }{
 	{"orgadmin", "admin@kazgrain.kz"},
 	{"carrier", "dispatch@khorgosgw.kz"},
 	{"resident", "resident@residents.town.kz"},
+	{"venue", "events@expo.town.kz"},
 }
 
 // axeNarrowRules are the WCAG rules of axe-core whose outcome can change

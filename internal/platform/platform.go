@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"bricstown/internal/booking"
 	"bricstown/internal/customs"
 	"bricstown/internal/demo"
 	"bricstown/internal/dutyledger"
@@ -75,6 +76,8 @@ type Platform struct {
 	Logistics *logistics.Service
 	// Market is the cross-border catalogue and its search.
 	Market *market.Service
+	// Booking is the booking engine of the town's services (issue 12).
+	Booking *booking.Service
 	// Home gathers each user's "what needs me now" from the services above.
 	Home *home.Service
 }
@@ -167,7 +170,7 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	// The catalogue shows prices at the official reference rates.
 	mkt := market.NewService(db, market.Config{Log: log, Ref: ref, Rates: fxs.ReferenceSet, Org: idsvc.Org})
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
-		Guarantees: gsvc, Logistics: lsvc, Market: mkt, Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc})}, nil
+		Guarantees: gsvc, Logistics: lsvc, Market: mkt, Booking: booking.NewService(db, booking.Config{Log: log, Ledger: led}), Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc})}, nil
 }
 
 // customsPort is the customs service as logistics asks it: whose a
@@ -276,7 +279,8 @@ const (
 	DemoCustoms
 	DemoMarket
 	DemoLogistics // the corridor network, shipments (some from the customs part's declarations), a dispatcher run
-	DemoAll       = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics
+	DemoBooking
+	DemoAll = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics | DemoBooking
 )
 
 // SeedDemo seeds the whole demo town (idempotent). The ledger must be
@@ -308,6 +312,7 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 		{DemoLogistics, "logistics", func() error {
 			return demo.SeedLogistics(ctx, p.Identity, p.Logistics, p.Customs, p.Ref.MoneyExponent, now)
 		}},
+		{DemoBooking, "booking", func() error { return demo.SeedBooking(ctx, p.Identity, p.Ledger, p.Booking, now) }},
 	}
 	for _, s := range steps {
 		if parts&s.part == 0 {

@@ -148,6 +148,27 @@ var fieldFormats = []struct{ code, format string }{
 	{"decimals_n", "at most %d decimal places allowed"},
 	{"decimals_none", "no decimal places allowed (whole units only)"},
 	{"no_reference_rate_on", "no official reference rate for %s in %s on or before %s"},
+	// The booking engine (internal/booking).
+	{"slot_full", "full"},
+	{"slot_in_past", "is in the past"},
+	{"slot_notice", "needs at least %d minutes' notice"},
+	{"slot_horizon", "at most %d days ahead"},
+	{"slot_closed", "the resource is closed then"},
+	{"slot_off_grid", "not the start of an open slot"},
+	{"slot_places_free", "places are free"},
+	{"booking_key", "must be a UUID the client chose for this booking"},
+	{"key_used", "already used for another booking"},
+	{"funds_account", "must be a funds account that cannot go below zero"},
+	{"whole_from_to", "must be a whole number from %d to %d"},
+	{"iana_zone", "must be an IANA time zone such as Asia/Almaty"},
+	{"resource_kind", "must be room, hall, office, doctor, course or venue"},
+	{"closes_after", "must close after it opens"},
+	{"hhmm", "from and to must be times HH:MM"},
+	{"weekday", "day must be 0 (Sunday) to 6 (Saturday)"},
+	{"shorter_slot", "shorter than one slot"},
+	{"at_most_spans", "at most %d spans"},
+	{"rfc3339", "must be a date and time (RFC 3339)"},
+	{"no_such_resource", "no such resource"},
 }
 
 type fieldPattern struct {

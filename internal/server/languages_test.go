@@ -153,7 +153,19 @@ func TestPagesSpeakTheirLanguage(t *testing.T) {
 				}
 			}
 		}
+		// A resource the role can book, and one its organisation manages.
+		for _, list := range []string{"/booking", "/booking/manage"} {
+			if list == "/booking/manage" && !slices.Contains(paths, "/booking") {
+				continue
+			}
+			if r := b.get(t, list+"?lang=en"); r.status == 200 {
+				if m := regexp.MustCompile(`href="(` + list + `(?:/resources)?/[0-9a-f-]{36})"`).FindStringSubmatch(string(r.body)); m != nil {
+					paths = append(paths, list, m[1])
+				}
+			}
+		}
 		sort.Strings(paths)
+		paths = slices.Compact(paths)
 		for _, lang := range []string{"ru", "zh", "kk", "pt"} {
 			own := map[string]bool{}
 			for k, v := range cats[lang] {

@@ -77,6 +77,15 @@ var ledgerRoles = roles(admin, orgAdmin, identity.Trader, identity.BankOperator)
 // organisation only those it issued, holds or benefits from.
 var guaranteeRead = roles(admin, orgAdmin, identity.Trader, identity.BankOperator, identity.CustomsOfficer)
 
+// bookingUse may browse resources and book them: traders and
+// administrators of any organisation, residents (the service lets them see
+// and book public resources only, and each party only its own bookings).
+var bookingUse = roles(orgAdmin, identity.Trader, identity.Resident)
+
+// bookingOwner manages resources: an organisation's administrators (the
+// service checks it is the owning organisation).
+var bookingOwner = roles(orgAdmin)
+
 // logisticsRead may read the schedule and the shipments it is party to:
 // the service shows a trader its own, a carrier those on its departures.
 var logisticsRead = roles(admin, identity.Carrier, identity.Trader)
@@ -228,6 +237,23 @@ func (s *Server) routes() []Route {
 		api("GET", "/api/v1/guarantees", guaranteeRead, s.listGuarantees),
 		api("GET", "/api/v1/guarantees/{id}", guaranteeRead, s.getGuarantee),
 		api("POST", "/api/v1/guarantees/{id}/cancel", roles(identity.BankOperator), s.cancelGuarantee),
+		// Booking engine (issue 12): owners manage resources, bookers hold,
+		// confirm and cancel their own bookings, the service checks whose.
+		api("GET", "/api/v1/booking/resources", bookingUse, s.listBookingResources),
+		api("POST", "/api/v1/booking/resources", bookingOwner, s.createBookingResource),
+		api("GET", "/api/v1/booking/resources/{id}", bookingUse, s.getBookingResource),
+		api("PUT", "/api/v1/booking/resources/{id}", bookingOwner, s.updateBookingResource),
+		api("GET", "/api/v1/booking/resources/{id}/availability", bookingUse, s.bookingAvailability),
+		api("GET", "/api/v1/booking/resources/{id}/utilisation", bookingOwner, s.bookingUtilisation),
+		api("GET", "/api/v1/booking/resources/{id}/bookings", bookingOwner, s.resourceBookings),
+		api("GET", "/api/v1/booking/bookings", bookingUse, s.listMyBookings),
+		api("POST", "/api/v1/booking/bookings", bookingUse, s.createBooking),
+		api("GET", "/api/v1/booking/bookings/{id}", bookingUse, s.getBooking),
+		api("POST", "/api/v1/booking/bookings/{id}/confirm", bookingUse, s.confirmBooking),
+		api("POST", "/api/v1/booking/bookings/{id}/cancel", bookingUse, s.cancelBooking),
+		api("GET", "/api/v1/booking/waits", bookingUse, s.listBookingWaits),
+		api("POST", "/api/v1/booking/waits", bookingUse, s.joinBookingWait),
+		api("GET", "/api/v1/booking/calendar.ics", bookingUse, s.bookingCalendar),
 		// Logistics dispatch: carriers publish departures on their legs,
 		// traders enter and book shipments, the carrier of a departure
 		// reports the journey on it, the platform administrator runs the
@@ -354,6 +380,16 @@ func (s *Server) routes() []Route {
 		page("GET", "/guarantees", roles(identity.BankOperator, identity.Trader, orgAdmin), s.ui.GuaranteesPage),
 		page("POST", "/guarantees", roles(identity.BankOperator), s.ui.GuaranteeIssue),
 		page("POST", "/guarantees/{id}/cancel", roles(identity.BankOperator), s.ui.GuaranteeCancel),
+		// Bookings: browse, book, confirm, cancel; owners manage resources.
+		page("GET", "/booking", bookingUse, s.ui.BookingPage),
+		page("GET", "/booking/resources/{id}", bookingUse, s.ui.BookingResourcePage),
+		page("POST", "/booking/resources/{id}/book", bookingUse, s.ui.BookingBook),
+		page("POST", "/booking/resources/{id}/wait", bookingUse, s.ui.BookingWait),
+		page("POST", "/booking/bookings/{id}/confirm", bookingUse, s.ui.BookingConfirm),
+		page("POST", "/booking/bookings/{id}/cancel", bookingUse, s.ui.BookingCancel),
+		page("GET", "/booking/manage", bookingOwner, s.ui.BookingManagePage),
+		page("POST", "/booking/manage", bookingOwner, s.ui.BookingCreate),
+		page("GET", "/booking/manage/{id}", bookingOwner, s.ui.BookingUsagePage),
 		// Logistics: carriers publish departures, traders enter and book shipments.
 		page("GET", "/logistics", roles(identity.Carrier, identity.Trader), s.ui.LogisticsPage),
 		page("POST", "/logistics/departures", roles(identity.Carrier), s.ui.LogisticsPublish),

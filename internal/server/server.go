@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"bricstown/internal/audit"
+	"bricstown/internal/booking"
 	"bricstown/internal/customs"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
@@ -61,6 +62,8 @@ type Deps struct {
 	Logistics *logistics.Service
 	// Market is the cross-border catalogue.
 	Market *market.Service
+	// Booking is the booking engine of the town's services.
+	Booking *booking.Service
 	// Notify pushes status changes to streams and webhooks. Without one, New
 	// makes a hub on DB (when DB is a notify.Store) whose webhook worker is
 	// not started: deliveries queue until a worker runs (Hub.Start).
@@ -76,7 +79,7 @@ type Deps struct {
 func PlatformDeps(p *platform.Platform) Deps {
 	return Deps{Log: p.Log, DB: p.DB, DBStats: p.DB.SQL.Stats, Identity: p.Identity, Audit: p.DB, Ref: p.Ref, Stats: p.DB,
 		Ledger: p.Ledger, FX: p.FX, Settlement: p.Settlement, Obligations: p.Obligations, Customs: p.Customs, Guarantees: p.Guarantees, Home: p.Home,
-		Logistics: p.Logistics, Market: p.Market}
+		Logistics: p.Logistics, Market: p.Market, Booking: p.Booking}
 }
 
 // Pinger is what /readyz asks.
@@ -140,7 +143,7 @@ func New(d Deps) (*Server, error) {
 	s.Home = d.Home
 	pages, err := ui.New(ui.Deps{Home: d.Home, Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit,
 		Ledger: d.Ledger, FX: d.FX, Settlement: d.Settlement, Obligations: d.Obligations, Customs: d.Customs, Guarantees: d.Guarantees,
-		Logistics: d.Logistics, Market: d.Market})
+		Logistics: d.Logistics, Market: d.Market, Booking: d.Booking})
 	if err != nil {
 		return nil, err
 	}

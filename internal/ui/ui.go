@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"bricstown/internal/audit"
+	"bricstown/internal/booking"
 	"bricstown/internal/customs"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
@@ -80,6 +81,8 @@ type Deps struct {
 	// ShipmentChanged, when set, publishes a shipment's committed change to
 	// its streams and its owner's webhooks (the server's publishShipment).
 	ShipmentChanged func(ctx context.Context, p *identity.Principal, action, shipmentID string)
+	// Booking is the booking engine of the town's services.
+	Booking *booking.Service
 
 	// Home gathers each user's "what needs me now" (internal/home).
 	Home *home.Service
@@ -170,6 +173,7 @@ var navigation = []NavItem{
 	{Path: "/logistics", Key: "logistics.nav"},
 	{Path: "/market", Key: "market.nav"},
 	{Path: "/logistics/dispatch", Key: "logistics.dispatch_nav"},
+	{Path: "/booking", Key: "booking.nav"},
 	{Path: "/ledger/issuance", Key: "issuance.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},

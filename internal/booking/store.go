@@ -1,0 +1,90 @@
+package booking
+
+import (
+	"context"
+	"time"
+
+	"bricstown/internal/audit"
+)
+
+// ResourceQuery selects resources; zero fields do not filter. Ordered by
+// name, then id.
+type ResourceQuery struct {
+	OwnerOrg   string
+	PublicOnly bool
+	Kind       string
+	After      string // id cursor
+	Limit      int
+}
+
+// BookingQuery selects bookings; zero fields do not filter. Ordered by
+// start, then id.
+type BookingQuery struct {
+	Party      string
+	ResourceID string
+	OwnerOrg   string
+	From, To   time.Time // bookings overlapping [From, To)
+	Limit      int
+}
+
+// Take is one attempt to take a place: the booking to write and the
+// window whose live bookings compete with it (Resource.Window).
+type Take struct {
+	Booking      Booking
+	Capacity     int
+	WindowFrom   time.Time
+	WindowTo     time.Time
+	OfferMinutes int
+	Now          time.Time
+}
+
+// Store is the booking engine's storage. Lookups answer problem.NotFound
+// when nothing matches; every write appends its audit record in the same
+// transaction.
+type Store interface {
+	CreateResource(ctx context.Context, r Resource, rec audit.Record) error
+	// UpdateResource replaces a resource's settings (not its owner).
+	UpdateResource(ctx context.Context, r Resource, rec audit.Record) error
+	GetResource(ctx context.Context, id string) (Resource, error)
+	ListResources(ctx context.Context, q ResourceQuery) ([]Resource, error)
+
+	// BookSlot takes one place in one serializable transaction: a booking
+	// with the same Key answers that booking (created false); otherwise
+	// the waiting list's first parties are offered the places that are
+	// free, and the booking is written only when a place is left for its
+	// party (its own live offer counts as one). It answers
+	// problem.Conflict with field "start" = "full" when none is.
+	BookSlot(ctx context.Context, t Take, rec audit.Record) (b Booking, created bool, err error)
+	GetBooking(ctx context.Context, id string) (Booking, error)
+	BookingByKey(ctx context.Context, key string) (Booking, error)
+	ListBookings(ctx context.Context, q BookingQuery) ([]Booking, error)
+	// MoveBooking changes a booking's status from one of from to to, as
+	// one guarded statement: problem.Conflict when its status is none of
+	// them (someone else moved it first). When liveUntil is set the hold
+	// must still be live then (confirmation). refund, when set, records
+	// the amount due back. Leaving a live status offers the freed place
+	// to the waiting list in the same transaction.
+	MoveBooking(ctx context.Context, m Move, rec audit.Record) (Booking, error)
+	// DropBooking deletes a held booking the ledger refused to reserve.
+	DropBooking(ctx context.Context, id string, rec audit.Record) error
+	// RefundPaid clears a booking's refund due.
+	RefundPaid(ctx context.Context, id string, at time.Time, rec audit.Record) error
+
+	// JoinWait puts a party in the queue of a slot that is full (t's
+	// window and capacity, as for BookSlot): problem.Conflict with field
+	// "start" = "places are free" otherwise. A party already queued gets
+	// its entry back.
+	JoinWait(ctx context.Context, w Wait, t Take, rec audit.Record) (Wait, error)
+	ListWaits(ctx context.Context, party string, now time.Time) ([]Wait, error)
+}
+
+// Move is a guarded status change of a booking.
+type Move struct {
+	ID           string
+	From         []Status
+	To           Status
+	LiveAt       time.Time // zero: no check of the hold
+	Refund       int64
+	At           time.Time
+	OfferMinutes int
+}

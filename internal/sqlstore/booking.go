@@ -1,0 +1,507 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"bricstown/internal/audit"
+	"bricstown/internal/booking"
+	"bricstown/internal/problem"
+)
+
+const bookingResourceCols = `id, owner_org, name, kind, capacity, time_zone, hours, closures, slot_minutes, buffer_before, buffer_after,
+	min_notice, horizon_days, hold_minutes, refund_hours, price, account, public, created_at, updated_at`
+
+func scanBookingResource(sc interface{ Scan(...any) error }) (booking.Resource, error) {
+	var r booking.Resource
+	var hours, closures string
+	var created, updated int64
+	err := sc.Scan(&r.ID, &r.OwnerOrg, &r.Name, &r.Kind, &r.Capacity, &r.TimeZone, &hours, &closures, &r.SlotMinutes, &r.BufferBefore,
+		&r.BufferAfter, &r.MinNoticeMin, &r.HorizonDays, &r.HoldMinutes, &r.RefundHours, &r.PriceKZT, &r.Account, &r.Public, &created, &updated)
+	if err != nil {
+		return r, err
+	}
+	r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
+	if err := json.Unmarshal([]byte(hours), &r.Hours); err != nil {
+		return r, fmt.Errorf("sqlstore: resource %s hours: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(closures), &r.Closures); err != nil {
+		return r, fmt.Errorf("sqlstore: resource %s closures: %w", r.ID, err)
+	}
+	return r, nil
+}
+
+func resourceArgs(r booking.Resource) ([]any, error) {
+	hours, err := json.Marshal(r.Hours)
+	if err != nil {
+		return nil, err
+	}
+	if r.Closures == nil {
+		r.Closures = []booking.Closure{}
+	}
+	closures, err := json.Marshal(r.Closures)
+	if err != nil {
+		return nil, err
+	}
+	return []any{r.ID, r.OwnerOrg, r.Name, r.Kind, r.Capacity, r.TimeZone, string(hours), string(closures), r.SlotMinutes, r.BufferBefore,
+		r.BufferAfter, r.MinNoticeMin, r.HorizonDays, r.HoldMinutes, r.RefundHours, r.PriceKZT, r.Account, r.Public,
+		micros(r.CreatedAt), micros(r.UpdatedAt)}, nil
+}
+
+// CreateResource implements booking.Store.
+func (db *DB) CreateResource(ctx context.Context, r booking.Resource, rec audit.Record) error {
+	args, err := resourceArgs(r)
+	if err != nil {
+		return err
+	}
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO booking_resources (`+bookingResourceCols+`, version)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20, 0)`, args...); err != nil {
+			return fmt.Errorf("sqlstore: create resource: %w", err)
+		}
+		return appendAudit(ctx, tx, r.CreatedAt, rec)
+	})
+}
+
+// UpdateResource implements booking.Store. The version moves, so a
+// booking that counted under the old settings retries under the new.
+func (db *DB) UpdateResource(ctx context.Context, r booking.Resource, rec audit.Record) error {
+	args, err := resourceArgs(r)
+	if err != nil {
+		return err
+	}
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE booking_resources SET name = $3, kind = $4, capacity = $5, time_zone = $6, hours = $7,
+			closures = $8, slot_minutes = $9, buffer_before = $10, buffer_after = $11, min_notice = $12, horizon_days = $13,
+			hold_minutes = $14, refund_hours = $15, price = $16, account = $17, public = $18, updated_at = $20, version = version + 1
+			WHERE id = $1 AND owner_org = $2 AND created_at = $19`, args...)
+		if err != nil {
+			return fmt.Errorf("sqlstore: update resource: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return problem.New(problem.NotFound, "no such resource")
+		}
+		return appendAudit(ctx, tx, r.UpdatedAt, rec)
+	})
+}
+
+// GetResource implements booking.Store.
+func (db *DB) GetResource(ctx context.Context, id string) (booking.Resource, error) {
+	r, err := scanBookingResource(db.SQL.QueryRowContext(ctx, `SELECT `+bookingResourceCols+` FROM booking_resources WHERE id = $1`, id))
+	return r, notFound(err, "resource")
+}
+
+// ListResources implements booking.Store.
+func (db *DB) ListResources(ctx context.Context, q booking.ResourceQuery) ([]booking.Resource, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if q.OwnerOrg != "" {
+		add("owner_org = $%d", q.OwnerOrg)
+	}
+	if q.PublicOnly {
+		add("public = $%d", true)
+	}
+	if q.Kind != "" {
+		add("kind = $%d", q.Kind)
+	}
+	if q.After != "" {
+		add("id > $%d", q.After)
+	}
+	stmt := `SELECT ` + bookingResourceCols + ` FROM booking_resources`
+	if len(where) > 0 {
+		stmt += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	args = append(args, limit)
+	stmt += fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args))
+	rows, err := db.SQL.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list resources: %w", err)
+	}
+	return collect(rows, scanBookingResource)
+}
+
+const slotBookingCols = `id, resource_id, owner_org, booker_org, booker_user, party, start_at, end_at, status, hold_until, price, pay_from,
+	pay_to, idem, refund, refund_due, created_at, updated_at`
+
+func scanSlotBooking(sc interface{ Scan(...any) error }) (booking.Booking, error) {
+	var b booking.Booking
+	var start, end, hold, created, updated int64
+	var status string
+	err := sc.Scan(&b.ID, &b.ResourceID, &b.OwnerOrg, &b.BookerOrg, &b.BookerUser, &b.Party, &start, &end, &status, &hold, &b.PriceKZT,
+		&b.PayFrom, &b.PayTo, &b.Key, &b.RefundKZT, &b.RefundDue, &created, &updated)
+	b.Start, b.End, b.HoldUntil, b.CreatedAt, b.UpdatedAt = fromMicros(start), fromMicros(end), fromMicros(hold), fromMicros(created), fromMicros(updated)
+	b.Status = booking.Status(status)
+	return b, err
+}
+
+// liveCount counts the places taken in [from, to) of a resource at now:
+// confirmed or confirming bookings, and holds within their grace.
+func liveCount(ctx context.Context, tx *sql.Tx, resource string, from, to, now time.Time) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM bookings WHERE resource_id = $1 AND start_at < $2 AND end_at > $3
+		AND (status = 'confirmed' OR status = 'confirming' OR (status = 'held' AND hold_until > $4))`,
+		resource, micros(to), micros(from), micros(now.Add(-booking.Grace))).Scan(&n)
+	return n, err
+}
+
+// liveOffers lists the parties holding a live offer on a slot.
+func liveOffers(ctx context.Context, tx *sql.Tx, resource string, start, now time.Time) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT party FROM booking_waits WHERE resource_id = $1 AND start_at = $2 AND status = 'offered' AND offer_until > $3`,
+		resource, micros(start), micros(now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// promote offers the free places of a slot to the first parties waiting
+// for it, for offerMinutes; it answers the live offers after.
+func promote(ctx context.Context, tx *sql.Tx, resource string, start time.Time, capacity int, from, to, now time.Time, offerMinutes int) ([]string, error) {
+	offers, err := liveOffers(ctx, tx, resource, start, now)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, party FROM booking_waits WHERE resource_id = $1 AND start_at = $2 AND status = 'waiting'
+		ORDER BY created_at, id`, resource, micros(start))
+	if err != nil {
+		return nil, err
+	}
+	type waiter struct{ id, party string }
+	var queue []waiter
+	for rows.Next() {
+		var w waiter
+		if err := rows.Scan(&w.id, &w.party); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		queue = append(queue, w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(queue) == 0 {
+		return offers, err
+	}
+	live, err := liveCount(ctx, tx, resource, from, to, now)
+	if err != nil {
+		return nil, err
+	}
+	free := capacity - live - len(offers)
+	for i := 0; i < free && i < len(queue); i++ {
+		if _, err := tx.ExecContext(ctx, `UPDATE booking_waits SET status = 'offered', offer_until = $1 WHERE id = $2`,
+			micros(now.Add(time.Duration(offerMinutes)*time.Minute)), queue[i].id); err != nil {
+			return nil, err
+		}
+		offers = append(offers, queue[i].party)
+	}
+	return offers, nil
+}
+
+// touch moves a resource's version. Every transaction that takes a place
+// on the resource writes its row, so under serializable isolation two that
+// both counted a free place cannot both commit: the second is refused
+// (PostgreSQL 40001, SQLite's single writer) and retried, and counts again.
+func touch(ctx context.Context, tx *sql.Tx, resource string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE booking_resources SET version = version + 1 WHERE id = $1`, resource)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return problem.New(problem.NotFound, "no such resource")
+	}
+	return nil
+}
+
+func full() error {
+	return &problem.Error{Code: problem.Conflict, Message: "no place is left on this slot", Fields: map[string]string{"start": "full"}}
+}
+
+// BookSlot implements booking.Store.
+func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (booking.Booking, bool, error) {
+	b := t.Booking
+	var out booking.Booking
+	created, refused := false, false
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		created, refused = false, false
+		prev, err := scanSlotBooking(tx.QueryRowContext(ctx, `SELECT `+slotBookingCols+` FROM bookings WHERE idem = $1`, b.Key))
+		if err == nil {
+			out = prev
+			return nil
+		}
+		if err != sql.ErrNoRows {
+			return err
+		}
+		before, err := liveOffers(ctx, tx, b.ResourceID, b.Start, t.Now)
+		if err != nil {
+			return err
+		}
+		offers, err := promote(ctx, tx, b.ResourceID, b.Start, t.Capacity, t.WindowFrom, t.WindowTo, t.Now, t.OfferMinutes)
+		if err != nil {
+			return err
+		}
+		live, err := liveCount(ctx, tx, b.ResourceID, t.WindowFrom, t.WindowTo, t.Now)
+		if err != nil {
+			return err
+		}
+		others, mine := 0, false
+		for _, p := range offers {
+			if p == b.Party && !mine {
+				mine = true
+			} else {
+				others++
+			}
+		}
+		if t.Capacity-live-others < 1 {
+			if len(offers) > len(before) {
+				// Keep the offers this attempt made to the queue.
+				refused = true
+				return touch(ctx, tx, b.ResourceID)
+			}
+			return full()
+		}
+		if err := touch(ctx, tx, b.ResourceID); err != nil {
+			return err
+		}
+		if mine {
+			if _, err := tx.ExecContext(ctx, `UPDATE booking_waits SET status = 'accepted' WHERE resource_id = $1 AND start_at = $2 AND party = $3`,
+				b.ResourceID, micros(b.Start), b.Party); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO bookings (`+slotBookingCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
+			b.ID, b.ResourceID, b.OwnerOrg, b.BookerOrg, b.BookerUser, b.Party, micros(b.Start), micros(b.End), string(b.Status), micros(b.HoldUntil),
+			b.PriceKZT, b.PayFrom, b.PayTo, b.Key, b.RefundKZT, b.RefundDue, micros(b.CreatedAt), micros(b.UpdatedAt)); err != nil {
+			return err
+		}
+		out, created = b, true
+		return appendAudit(ctx, tx, b.CreatedAt, rec)
+	})
+	if err != nil && IsUniqueViolation(err) {
+		// The same key raced in: answer the booking that won.
+		prev, gerr := db.BookingByKey(ctx, b.Key)
+		return prev, false, gerr
+	}
+	if err == nil && refused {
+		return booking.Booking{}, false, full()
+	}
+	return out, created, err
+}
+
+// GetBooking implements booking.Store.
+func (db *DB) GetBooking(ctx context.Context, id string) (booking.Booking, error) {
+	b, err := scanSlotBooking(db.SQL.QueryRowContext(ctx, `SELECT `+slotBookingCols+` FROM bookings WHERE id = $1`, id))
+	return b, notFound(err, "booking")
+}
+
+// BookingByKey implements booking.Store.
+func (db *DB) BookingByKey(ctx context.Context, key string) (booking.Booking, error) {
+	b, err := scanSlotBooking(db.SQL.QueryRowContext(ctx, `SELECT `+slotBookingCols+` FROM bookings WHERE idem = $1`, key))
+	return b, notFound(err, "booking")
+}
+
+// ListBookings implements booking.Store.
+func (db *DB) ListBookings(ctx context.Context, q booking.BookingQuery) ([]booking.Booking, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if q.Party != "" {
+		add("party = $%d", q.Party)
+	}
+	if q.ResourceID != "" {
+		add("resource_id = $%d", q.ResourceID)
+	}
+	if q.OwnerOrg != "" {
+		add("owner_org = $%d", q.OwnerOrg)
+	}
+	if !q.To.IsZero() {
+		add("start_at < $%d", micros(q.To))
+	}
+	if !q.From.IsZero() {
+		add("end_at > $%d", micros(q.From))
+	}
+	stmt := `SELECT ` + slotBookingCols + ` FROM bookings`
+	if len(where) > 0 {
+		stmt += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	args = append(args, limit)
+	stmt += fmt.Sprintf(` ORDER BY start_at, id LIMIT $%d`, len(args))
+	rows, err := db.SQL.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list bookings: %w", err)
+	}
+	return collect(rows, scanSlotBooking)
+}
+
+// resourceWindow reads what promote needs of a resource inside tx.
+func resourceWindow(ctx context.Context, tx *sql.Tx, id string, start time.Time) (capacity int, from, to time.Time, err error) {
+	var slot, before, after int
+	if err = tx.QueryRowContext(ctx, `SELECT capacity, slot_minutes, buffer_before, buffer_after FROM booking_resources WHERE id = $1`, id).
+		Scan(&capacity, &slot, &before, &after); err != nil {
+		return 0, from, to, notFound(err, "resource")
+	}
+	b := time.Duration(before+after) * time.Minute
+	return capacity, start.Add(-b), start.Add(time.Duration(slot)*time.Minute + b), nil
+}
+
+// MoveBooking implements booking.Store.
+func (db *DB) MoveBooking(ctx context.Context, m booking.Move, rec audit.Record) (booking.Booking, error) {
+	var out booking.Booking
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		b, err := scanSlotBooking(tx.QueryRowContext(ctx, `SELECT `+slotBookingCols+` FROM bookings WHERE id = $1`, m.ID))
+		if err != nil {
+			return notFound(err, "booking")
+		}
+		ok := false
+		for _, s := range m.From {
+			ok = ok || b.Status == s
+		}
+		if !ok || !m.LiveAt.IsZero() && !b.HoldUntil.After(m.LiveAt) {
+			return &problem.Error{Code: problem.Conflict, Message: "the booking changed meanwhile", Fields: map[string]string{"status": string(b.Status)}}
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE bookings SET status = $1, refund = $2, refund_due = $3, updated_at = $4 WHERE id = $5 AND status = $6`,
+			string(m.To), m.Refund, m.Refund > 0, micros(m.At), b.ID, string(b.Status))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return problem.New(problem.Conflict, "the booking changed meanwhile")
+		}
+		wasLive := b.Status == booking.Confirmed || b.Status == booking.Confirming || b.Status == booking.Held
+		if wasLive && m.To == booking.Cancelled {
+			// The freed place goes to the queue first.
+			if err := touch(ctx, tx, b.ResourceID); err != nil {
+				return err
+			}
+			capacity, from, to, err := resourceWindow(ctx, tx, b.ResourceID, b.Start)
+			if err != nil {
+				return err
+			}
+			offer := m.OfferMinutes
+			if offer <= 0 {
+				offer = 15
+			}
+			if _, err := promote(ctx, tx, b.ResourceID, b.Start, capacity, from, to, m.At, offer); err != nil {
+				return err
+			}
+		}
+		b.Status, b.RefundKZT, b.RefundDue, b.UpdatedAt = m.To, m.Refund, m.Refund > 0, m.At
+		out = b
+		return appendAudit(ctx, tx, m.At, rec)
+	})
+	return out, err
+}
+
+// DropBooking implements booking.Store.
+func (db *DB) DropBooking(ctx context.Context, id string, rec audit.Record) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM bookings WHERE id = $1 AND status = 'held'`, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return appendAudit(ctx, tx, time.Now(), rec)
+	})
+}
+
+// RefundPaid implements booking.Store.
+func (db *DB) RefundPaid(ctx context.Context, id string, at time.Time, rec audit.Record) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE bookings SET refund_due = $1, updated_at = $2 WHERE id = $3 AND refund_due = $4`, false, micros(at), id, true)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return appendAudit(ctx, tx, at, rec)
+	})
+}
+
+const bookingWaitCols = `id, resource_id, start_at, org, user_id, party, status, offer_until, created_at`
+
+func scanWait(sc interface{ Scan(...any) error }) (booking.Wait, error) {
+	var w booking.Wait
+	var start, until, created int64
+	var status string
+	err := sc.Scan(&w.ID, &w.ResourceID, &start, &w.Org, &w.User, &w.Party, &status, &until, &created)
+	w.Start, w.OfferUntil, w.CreatedAt, w.Status = fromMicros(start), fromMicros(until), fromMicros(created), booking.WaitStatus(status)
+	return w, err
+}
+
+// JoinWait implements booking.Store.
+func (db *DB) JoinWait(ctx context.Context, w booking.Wait, t booking.Take, rec audit.Record) (booking.Wait, error) {
+	var out booking.Wait
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		prev, err := scanWait(tx.QueryRowContext(ctx, `SELECT `+bookingWaitCols+` FROM booking_waits WHERE resource_id = $1 AND start_at = $2 AND party = $3`,
+			w.ResourceID, micros(w.Start), w.Party))
+		if err == nil {
+			out = prev
+			return nil
+		}
+		if err != sql.ErrNoRows {
+			return err
+		}
+		offers, err := promote(ctx, tx, w.ResourceID, w.Start, t.Capacity, t.WindowFrom, t.WindowTo, t.Now, t.OfferMinutes)
+		if err != nil {
+			return err
+		}
+		live, err := liveCount(ctx, tx, w.ResourceID, t.WindowFrom, t.WindowTo, t.Now)
+		if err != nil {
+			return err
+		}
+		if t.Capacity-live-len(offers) > 0 {
+			return &problem.Error{Code: problem.Conflict, Message: "places are free on this slot: book one", Fields: map[string]string{"start": "places are free"}}
+		}
+		if err := touch(ctx, tx, w.ResourceID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO booking_waits (`+bookingWaitCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+			w.ID, w.ResourceID, micros(w.Start), w.Org, w.User, w.Party, string(booking.Waiting), int64(0), micros(w.CreatedAt)); err != nil {
+			return err
+		}
+		out = w
+		return appendAudit(ctx, tx, w.CreatedAt, rec)
+	})
+	return out, err
+}
+
+// ListWaits implements booking.Store: a party's entries for slots still
+// to come.
+func (db *DB) ListWaits(ctx context.Context, party string, now time.Time) ([]booking.Wait, error) {
+	rows, err := db.SQL.QueryContext(ctx, `SELECT `+bookingWaitCols+` FROM booking_waits WHERE party = $1 AND start_at > $2 ORDER BY start_at, id LIMIT 500`,
+		party, micros(now))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list waits: %w", err)
+	}
+	return collect(rows, scanWait)
+}
+
+var _ booking.Store = (*DB)(nil)
