@@ -120,6 +120,9 @@ func Describe(r Record) (Event, bool) {
 	if strings.HasPrefix(r.Action, "logistics.") {
 		return describeLogistics(r.Action, d)
 	}
+	if strings.HasPrefix(r.Action, "booking.") {
+		return describeBooking(r.Action, d)
+	}
 	switch r.Action {
 	case "market.product.publish", "market.product.update": // "<HS> <origin>"
 		if hs, origin, ok := strings.Cut(d, " "); ok && len(hs) == 6 && len(origin) == 2 {
@@ -375,6 +378,59 @@ func describeLogistics(action, d string) (Event, bool) {
 			if ok1 && ok2 {
 				return Event{Kind: "dispatch_plan", Args: []Arg{whole(m[1]), whole(m[2]), whole(m[3]), cost, bound}}, true
 			}
+		}
+	}
+	return Event{}, false
+}
+
+// describeBooking reads the details the booking service writes.
+func describeBooking(action, d string) (Event, bool) {
+	at := func(s string) (Arg, bool) {
+		t, err := time.Parse(time.RFC3339, s)
+		return Arg{Type: ArgTime, T: t}, err == nil
+	}
+	switch action {
+	case "booking.resource.create", "booking.resource.update":
+		if d != "" {
+			return Event{Kind: "named", Args: []Arg{text(d)}}, true
+		}
+	case "booking.hold": // "<resource name> <start>"
+		if i := strings.LastIndexByte(d, ' '); i > 0 {
+			if t, ok := at(d[i+1:]); ok {
+				return Event{Kind: "booking_hold", Args: []Arg{text(d[:i]), t}}, true
+			}
+		}
+	case "booking.reserve", "booking.pay", "booking.refund":
+		if m := reKZT.FindStringSubmatch(d); m != nil {
+			a, _ := decimal(m[1], "KZT")
+			return Event{Kind: "amount", Args: []Arg{a}}, true
+		}
+	case "booking.cancel":
+		if d == "hold released" {
+			return Event{Kind: "booking_hold_released"}, true
+		}
+		if amt, ok := strings.CutSuffix(d, " KZT refund"); ok {
+			if a, ok := decimal(amt, "KZT"); ok {
+				return Event{Kind: "booking_refund_due", Args: []Arg{a}}, true
+			}
+		}
+	case "booking.drop": // the ledger refused the payment; its message stays in the stored detail
+		return Event{Kind: "booking_dropped"}, true
+	case "booking.confirm", "booking.release":
+		if d == "" {
+			return Event{}, true
+		}
+	case "booking.expire":
+		if d != "" && !strings.ContainsRune(d, ' ') {
+			return Event{Kind: "refused", Args: []Arg{state(d)}}, true
+		}
+	case "booking.confirmed", "booking.refunded": // the ledger transfer's id
+		if d != "" && !strings.ContainsRune(d, ' ') {
+			return Event{Kind: "booking_transfer", Args: []Arg{code(d)}}, true
+		}
+	case "booking.wait":
+		if t, ok := at(d); ok {
+			return Event{Kind: "booking_wait", Args: []Arg{t}}, true
 		}
 	}
 	return Event{}, false
