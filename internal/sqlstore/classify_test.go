@@ -13,8 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"bricstown/internal/audit"
+	"bricstown/internal/ledger"
 	"bricstown/internal/problem"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -238,6 +241,41 @@ func TestOutageCodes(t *testing.T) {
 		wantCode(t, err, problem.Unavailable)
 		if n := probeRows(t, db, 3); n != 0 {
 			t.Fatalf("a terminated transaction applied %d rows", n)
+		}
+	})
+	t.Run("ledger batch: answer to the pipeline's COMMIT lost", func(t *testing.T) {
+		// The batcher's batch ends its write pipeline with COMMIT (the head
+		// is released one round trip sooner), so the answer can be lost
+		// with the transfers committed: that must be outcome_unknown, and
+		// the retry with the same id must find the transfer, not pay twice.
+		issuer := ledger.Account{ID: uuid.Must(uuid.NewV7()), OrgID: "bank", Currency: "KZT", Kind: ledger.Asset, Code: "issuer", Flags: ledger.Issuer | ledger.System, Limit: ledger.Unlimited}
+		to := ledger.Account{ID: uuid.Must(uuid.NewV7()), OrgID: "o", Currency: "KZT", Kind: ledger.Liability, Code: "ops"}
+		if err := pdb.CreateAccounts(ctx, []ledger.Account{issuer, to}, audit.Record{ActorUser: "t"}); err != nil {
+			t.Fatal(err)
+		}
+		tr := ledger.Transfer{ID: uuid.Must(uuid.NewV7()), DebitAccount: issuer.ID, CreditAccount: to.ID, Amount: 700, Currency: "KZT"}
+		gather := func() ([]ledger.Transfer, ledger.BatchOptions) {
+			return []ledger.Transfer{tr}, ledger.BatchOptions{System: true}
+		}
+		// The cut comes after the chunk that carries the transfer's id as a
+		// bound parameter (the pipeline's executions and its Sync; the
+		// statements' texts went out earlier, when pgx prepared them).
+		fired := proxy.arm(string(tr.ID[:]), true)
+		_, err := pdb.CreateTransfersGathered(ctx, gather)
+		<-fired
+		t.Logf("err: %v", err)
+		wantCode(t, err, problem.OutcomeUnknown)
+		// Whether the server got to the COMMIT before it saw the client go
+		// is its business (it usually has, a moment later): the retry with
+		// the same id waits behind that batch on the head and either finds
+		// the transfer or, if it rolled back, creates it. Paid once either way.
+		res, err := pdb.CreateTransfersGathered(ctx, gather)
+		if err != nil || len(res) != 1 || res[0].Code != ledger.Exists && res[0].Code != ledger.OK {
+			t.Fatalf("retry with the same id: %+v %v, want exists (or created, had the first rolled back)", res, err)
+		}
+		a, err := db.GetAccount(ctx, to.ID)
+		if err != nil || a.CreditsPosted != 700 {
+			t.Fatalf("credited %d (%v), want 700 once", a.CreditsPosted, err)
 		}
 	})
 	t.Run("database unreachable", func(t *testing.T) {

@@ -345,6 +345,9 @@ func (db *DB) CreateTransfersGathered(ctx context.Context, gather func() ([]ledg
 	if errors.Is(err, errNothingToWrite) {
 		return nil, nil
 	}
+	if errors.Is(err, errCommitted) {
+		err = nil
+	}
 	if err != nil {
 		c.version = -1
 		return nil, fmt.Errorf("ledger: batch of %d: %w", len(reqs), err)
@@ -404,96 +407,13 @@ func (db *DB) applyClaimed(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *l
 			pendIDs = append(pendIDs, reqs[i].PendingID[:])
 		}
 	}
-	if len(probe) > 0 {
-		clause, arg := db.idList(probe)
-		rows, err := tx.QueryContext(ctx, transferSelect+` WHERE t.id `+clause, arg)
-		if err != nil {
-			return nil, 0, fmt.Errorf("existing transfers: %w", err)
-		}
-		ts, err := collect(rows, scanTransfer)
-		if err != nil {
+	if db.Engine == Postgres && ac != nil {
+		// The batcher's batch holds the head: one round trip for every read.
+		if err := readPipeline(ctx, conn, c, b, reqs, probe, pendIDs); err != nil {
 			return nil, 0, err
 		}
-		for i := range ts {
-			b.Existing[ts[i].ID] = &ts[i]
-		}
-	}
-	if len(pendIDs) > 0 {
-		clause, arg := db.idList(pendIDs)
-		rows, err := tx.QueryContext(ctx, `SELECT p.state, p.expires_at, `+strings.TrimPrefix(transferSelect, "SELECT ")+
-			` JOIN ledger_pending p ON p.seq = t.seq WHERE p.id `+clause, arg)
-		if err != nil {
-			return nil, 0, fmt.Errorf("pending transfers: %w", err)
-		}
-		for rows.Next() {
-			var p ledger.PendingRecord
-			var state string
-			var exp int64
-			var id, dr, cr, pend []byte
-			var flags, ts int64
-			t := &p.Transfer
-			if err := rows.Scan(&state, &exp, &t.Seq, &id, &dr, &cr, &t.DebitAccountRow, &t.CreditAccountRow, &t.Amount, &t.Currency, &pend, &t.Timeout,
-				&t.Code, &t.Reference, &flags, &ts, &t.DebitPrev, &t.CreditPrev, &t.DebitBalanceAfter, &t.CreditBalanceAfter); err != nil {
-				rows.Close()
-				return nil, 0, err
-			}
-			copy(t.ID[:], id)
-			copy(t.DebitAccount[:], dr)
-			copy(t.CreditAccount[:], cr)
-			t.Flags, t.Timestamp = ledger.TransferFlags(flags), fromMicros(ts)
-			p.State, p.ExpiresAt = ledger.PendingState(state), fromMicros(exp)
-			b.Pendings[t.ID] = &p
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, 0, err
-		}
-	}
-	// Accounts: from the cache when it is current, else one query.
-	b.Accounts = make(map[ledger.ID]*ledger.Account, 2*len(reqs))
-	var missing [][]byte
-	need := func(id ledger.ID) {
-		if id == ledger.Zero {
-			return
-		}
-		if _, ok := b.Accounts[id]; ok {
-			return
-		}
-		if a, ok := c.accounts[id]; ok {
-			b.Accounts[id] = a
-			return
-		}
-		b.Accounts[id] = nil
-		missing = append(missing, append([]byte(nil), id[:]...))
-	}
-	for i := range reqs {
-		need(reqs[i].DebitAccount)
-		need(reqs[i].CreditAccount)
-	}
-	for _, p := range b.Pendings {
-		need(p.Transfer.DebitAccount)
-		need(p.Transfer.CreditAccount)
-	}
-	if len(missing) > 0 {
-		clause, arg := db.idList(missing)
-		rows, err := tx.QueryContext(ctx, `SELECT `+accountCols+accountFrom+` WHERE a.id `+clause, arg)
-		if err != nil {
-			return nil, 0, fmt.Errorf("accounts: %w", err)
-		}
-		accts, err := collect(rows, scanAccount)
-		if err != nil {
-			return nil, 0, err
-		}
-		for i := range accts {
-			a := &accts[i]
-			b.Accounts[a.ID] = a
-			c.accounts[a.ID] = a
-		}
-	}
-	for id, a := range b.Accounts {
-		if a == nil {
-			delete(b.Accounts, id)
-		}
+	} else if err := db.readBatch(ctx, tx, c, b, reqs, probe, pendIDs); err != nil {
+		return nil, 0, err
 	}
 
 	out := ledger.Apply(b, reqs)
@@ -530,10 +450,15 @@ func (db *DB) applyClaimed(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *l
 	}
 	h.lastSeq, h.lastTS, h.maxID = out.LastSeq, micros(out.LastTimestamp), maxID
 	if db.Engine == Postgres && len(out.Created) <= pipelineMax {
-		if err := writePendings(ctx, tx, out); err != nil {
-			return nil, 0, fmt.Errorf("write pendings: %w", err)
+		if ac == nil {
+			if err := writePendings(ctx, tx, out); err != nil {
+				return nil, 0, fmt.Errorf("write pendings: %w", err)
+			}
 		}
 		seq, prev, err := pipelineWrites(ctx, conn, out, h, ac, entries)
+		if errors.Is(err, errCommitted) {
+			return out, h.version, err
+		}
 		if err != nil {
 			return nil, 0, err
 		}
@@ -560,6 +485,115 @@ func (db *DB) applyClaimed(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *l
 		return nil, 0, err
 	}
 	return out, h.version, nil
+}
+
+// readBatch reads what Apply needs besides the requests: the stored
+// transfers whose ids the batch reuses, the pending transfers it resolves,
+// and its accounts (from the cache when it is current), one query each.
+func (db *DB) readBatch(ctx context.Context, tx *sql.Tx, c *ledgerCache, b *ledger.Batch, reqs []ledger.Transfer, probe, pendIDs [][]byte) error {
+	if len(probe) > 0 {
+		clause, arg := db.idList(probe)
+		rows, err := tx.QueryContext(ctx, transferSelect+` WHERE t.id `+clause, arg)
+		if err != nil {
+			return fmt.Errorf("existing transfers: %w", err)
+		}
+		ts, err := collect(rows, scanTransfer)
+		if err != nil {
+			return err
+		}
+		for i := range ts {
+			b.Existing[ts[i].ID] = &ts[i]
+		}
+	}
+	if len(pendIDs) > 0 {
+		clause, arg := db.idList(pendIDs)
+		rows, err := tx.QueryContext(ctx, `SELECT p.state, p.expires_at, `+strings.TrimPrefix(transferSelect, "SELECT ")+
+			` JOIN ledger_pending p ON p.seq = t.seq WHERE p.id `+clause, arg)
+		if err != nil {
+			return fmt.Errorf("pending transfers: %w", err)
+		}
+		for rows.Next() {
+			p, err := scanPending(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			b.Pendings[p.Transfer.ID] = p
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	// Accounts: from the cache when it is current, else one query.
+	b.Accounts = make(map[ledger.ID]*ledger.Account, 2*len(reqs))
+	var missing [][]byte
+	need := func(id ledger.ID) {
+		if id == ledger.Zero {
+			return
+		}
+		if _, ok := b.Accounts[id]; ok {
+			return
+		}
+		if a, ok := c.accounts[id]; ok {
+			b.Accounts[id] = a
+			return
+		}
+		b.Accounts[id] = nil
+		missing = append(missing, append([]byte(nil), id[:]...))
+	}
+	for i := range reqs {
+		need(reqs[i].DebitAccount)
+		need(reqs[i].CreditAccount)
+	}
+	for _, p := range b.Pendings {
+		need(p.Transfer.DebitAccount)
+		need(p.Transfer.CreditAccount)
+	}
+	if len(missing) > 0 {
+		clause, arg := db.idList(missing)
+		rows, err := tx.QueryContext(ctx, `SELECT `+accountCols+accountFrom+` WHERE a.id `+clause, arg)
+		if err != nil {
+			return fmt.Errorf("accounts: %w", err)
+		}
+		accts, err := collect(rows, scanAccount)
+		if err != nil {
+			return err
+		}
+		for i := range accts {
+			a := &accts[i]
+			b.Accounts[a.ID] = a
+			c.accounts[a.ID] = a
+		}
+	}
+	for id, a := range b.Accounts {
+		if a == nil {
+			delete(b.Accounts, id)
+		}
+	}
+
+	return nil
+}
+
+// scanPending reads a pending record: its state and expiry, then the
+// transfer's columns in transferSelect's order.
+func scanPending(sc interface{ Scan(...any) error }) (*ledger.PendingRecord, error) {
+	var p ledger.PendingRecord
+	var state string
+	var exp int64
+	var id, dr, cr, pend []byte
+	var flags, ts int64
+	t := &p.Transfer
+	if err := sc.Scan(&state, &exp, &t.Seq, &id, &dr, &cr, &t.DebitAccountRow, &t.CreditAccountRow, &t.Amount, &t.Currency, &pend, &t.Timeout,
+		&t.Code, &t.Reference, &flags, &ts, &t.DebitPrev, &t.CreditPrev, &t.DebitBalanceAfter, &t.CreditBalanceAfter); err != nil {
+		return nil, err
+	}
+	copy(t.ID[:], id)
+	copy(t.DebitAccount[:], dr)
+	copy(t.CreditAccount[:], cr)
+	t.Flags, t.Timestamp = ledger.TransferFlags(flags), fromMicros(ts)
+	p.State, p.ExpiresAt = ledger.PendingState(state), fromMicros(exp)
+	return &p, nil
 }
 
 // auditMoves is how many transfers an audit entry lists one by one; the

@@ -5,11 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"bricstown/internal/audit"
 	"bricstown/internal/ledger"
+	"bricstown/internal/problem"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -29,8 +32,12 @@ const pipelineMax = 1000
 // a fresh READ COMMITTED snapshot, so the hash is read after audit_head's
 // lock was granted and sees every entry committed before.
 //
-// With ac (audit_head claimed with the ledger head) the entries are
-// inserted in the same pipeline and nothing is left to the caller.
+// With ac (audit_head claimed with the ledger head: the batcher's batch)
+// the entries and the pending records are written in the same pipeline and
+// it ends with COMMIT, so the head is released as soon as the writes are
+// done instead of one more round trip later; it then returns
+// errCommitted, and an answer lost after the pipeline was sent is
+// problem.OutcomeUnknown (the COMMIT may have run).
 func pipelineWrites(ctx context.Context, conn *sql.Conn, out *ledger.Outcome, h ledgerHead, ac *auditClaim, entries []audit.Record) (seq int64, prev []byte, err error) {
 	nAudit := len(entries)
 	ts := out.Created
@@ -71,6 +78,8 @@ func pipelineWrites(ctx context.Context, conn *sql.Conn, out *ledger.Outcome, h 
 			b.Queue(st.sql, st.args...)
 		}
 		b.Queue(`UPDATE audit_head SET seq = $1 WHERE id = 1`, ac.seq+int64(nAudit))
+		queuePendings(b, out)
+		b.Queue(`COMMIT`)
 	} else if nAudit > 0 {
 		b.Queue(`UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq`, nAudit)
 		b.Queue(`SELECT hash FROM audit_log WHERE seq = (SELECT seq FROM audit_head WHERE id = 1) - $1`, nAudit)
@@ -104,7 +113,19 @@ func pipelineWrites(ctx context.Context, conn *sql.Conn, out *ledger.Outcome, h 
 				if _, err := br.Exec(); err != nil {
 					return fmt.Errorf("audit head: %w", err)
 				}
-				return nil
+				for range pendingStatements(out) {
+					if _, err := br.Exec(); err != nil {
+						return fmt.Errorf("pending transfers: %w", err)
+					}
+				}
+				tag, err := br.Exec()
+				if err != nil {
+					return fmt.Errorf("commit: %w", err)
+				}
+				if tag.String() != "COMMIT" {
+					return fmt.Errorf("commit: the server answered %q", tag.String())
+				}
+				return errCommitted
 			}
 			if nAudit == 0 {
 				return nil
@@ -127,7 +148,63 @@ func pipelineWrites(ctx context.Context, conn *sql.Conn, out *ledger.Outcome, h 
 		}
 		return err
 	})
+	if ac != nil && err != nil && !errors.Is(err, errCommitted) && !definitelyRefused(err) {
+		return seq, prev, &problem.Error{Code: problem.OutcomeUnknown, Err: err, RetryAfter: RetryAfter,
+			Message: "the database did not confirm the commit: the change may or may not be applied; retry with the same ids"}
+	}
 	return seq, prev, err
+}
+
+// errCommitted is how pipelineWrites says that its pipeline committed the
+// transaction: the caller must not commit again (only release the
+// connection's transaction state).
+var errCommitted = errors.New("ledger: committed in the write pipeline")
+
+// definitelyRefused reports an error after which a pipeline that ended in
+// COMMIT certainly applied nothing: the server answered one of its
+// statements with an ERROR, which makes it skip the rest, COMMIT included.
+// Anything else (the connection dropped, the context ended while waiting
+// for answers) leaves the outcome unknown.
+func definitelyRefused(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Severity == "ERROR"
+}
+
+// pendingStatements are the writes of the pending records a batch created
+// or resolved: one statement for each kind that is there.
+func pendingStatements(out *ledger.Outcome) []statement {
+	var st []statement
+	isNew := map[ledger.ID]bool{}
+	if len(out.NewPendings) > 0 {
+		var ids [][]byte
+		var seqs, exp []int64
+		var state []string
+		for _, p := range out.NewPendings {
+			isNew[p.Transfer.ID] = true
+			ids, seqs = append(ids, p.Transfer.ID[:]), append(seqs, p.Transfer.Seq)
+			state, exp = append(state, string(p.State)), append(exp, micros(p.ExpiresAt))
+		}
+		st = append(st, statement{`INSERT INTO ledger_pending (id, seq, state, expires_at)
+			SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::text[], $4::bigint[])`, []any{ids, seqs, state, exp}})
+	}
+	var ids [][]byte
+	var state []string
+	for _, p := range out.Resolved {
+		if !isNew[p.Transfer.ID] {
+			ids, state = append(ids, p.Transfer.ID[:]), append(state, string(p.State))
+		}
+	}
+	if len(ids) > 0 {
+		st = append(st, statement{`UPDATE ledger_pending SET state = v.s FROM unnest($1::bytea[], $2::text[]) AS v(id, s)
+			WHERE ledger_pending.id = v.id`, []any{ids, state}})
+	}
+	return st
+}
+
+func queuePendings(b *pgx.Batch, out *ledger.Outcome) {
+	for _, st := range pendingStatements(out) {
+		b.Queue(st.sql, st.args...)
+	}
 }
 
 // auditClaim is audit_head claimed at the start of a ledger batch: the
@@ -174,4 +251,141 @@ func claimPipeline(ctx context.Context, conn *sql.Conn) (h ledgerHead, ac *audit
 		return err
 	})
 	return h, ac, err
+}
+
+// readPipeline is readBatch for the batcher's batch on PostgreSQL: the id
+// probe, the pending transfers and the accounts (with the accounts of
+// those pending transfers, found by a join instead of a second query) go
+// out as one pipeline, so the head is held for one round trip of reads
+// instead of up to three. Each statement runs after the head was claimed,
+// with a fresh READ COMMITTED snapshot, so it sees every batch committed
+// before this one and none can commit during it.
+func readPipeline(ctx context.Context, conn *sql.Conn, c *ledgerCache, b *ledger.Batch, reqs []ledger.Transfer, probe, pendIDs [][]byte) error {
+	b.Accounts = make(map[ledger.ID]*ledger.Account, 2*len(reqs))
+	var missing [][]byte
+	need := func(id ledger.ID) {
+		if id == ledger.Zero {
+			return
+		}
+		if _, ok := b.Accounts[id]; ok {
+			return
+		}
+		if a, ok := c.accounts[id]; ok {
+			b.Accounts[id] = a
+			return
+		}
+		b.Accounts[id] = nil
+		missing = append(missing, append([]byte(nil), id[:]...))
+	}
+	for i := range reqs {
+		need(reqs[i].DebitAccount)
+		need(reqs[i].CreditAccount)
+	}
+	pb := &pgx.Batch{}
+	if len(probe) > 0 {
+		pb.Queue(transferSelect+` WHERE t.id = ANY($1)`, probe)
+	}
+	if len(pendIDs) > 0 {
+		pb.Queue(`SELECT p.state, p.expires_at, `+strings.TrimPrefix(transferSelect, "SELECT ")+
+			` JOIN ledger_pending p ON p.seq = t.seq WHERE p.id = ANY($1)`, pendIDs)
+		pb.Queue(`SELECT `+accountCols+accountFrom+` WHERE a.row_id IN (
+			SELECT t.debit_row FROM ledger_pending p JOIN ledger_transfers t ON t.seq = p.seq WHERE p.id = ANY($1)
+			UNION SELECT t.credit_row FROM ledger_pending p JOIN ledger_transfers t ON t.seq = p.seq WHERE p.id = ANY($1))`, pendIDs)
+	}
+	if len(missing) > 0 {
+		pb.Queue(`SELECT `+accountCols+accountFrom+` WHERE a.id = ANY($1)`, missing)
+	}
+	if pb.Len() == 0 {
+		dropMissing(b)
+		return nil
+	}
+	accounts := func(rows pgx.Rows) error {
+		defer rows.Close()
+		for rows.Next() {
+			a, err := scanAccount(rows)
+			if err != nil {
+				return err
+			}
+			if old, ok := b.Accounts[a.ID]; ok && old != nil {
+				continue // from the cache, which is current
+			}
+			b.Accounts[a.ID] = &a
+			c.accounts[a.ID] = &a
+		}
+		return rows.Err()
+	}
+	err := conn.Raw(func(dc any) error {
+		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, pb)
+		err := func() error {
+			if len(probe) > 0 {
+				rows, err := br.Query()
+				if err != nil {
+					return fmt.Errorf("existing transfers: %w", err)
+				}
+				for rows.Next() {
+					t, err := scanTransfer(rows)
+					if err != nil {
+						rows.Close()
+						return fmt.Errorf("existing transfers: %w", err)
+					}
+					b.Existing[t.ID] = &t
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return fmt.Errorf("existing transfers: %w", err)
+				}
+			}
+			if len(pendIDs) > 0 {
+				rows, err := br.Query()
+				if err != nil {
+					return fmt.Errorf("pending transfers: %w", err)
+				}
+				for rows.Next() {
+					p, err := scanPending(rows)
+					if err != nil {
+						rows.Close()
+						return fmt.Errorf("pending transfers: %w", err)
+					}
+					b.Pendings[p.Transfer.ID] = p
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return fmt.Errorf("pending transfers: %w", err)
+				}
+				rows, err = br.Query()
+				if err != nil {
+					return fmt.Errorf("accounts of pending transfers: %w", err)
+				}
+				if err := accounts(rows); err != nil {
+					return fmt.Errorf("accounts of pending transfers: %w", err)
+				}
+			}
+			if len(missing) > 0 {
+				rows, err := br.Query()
+				if err != nil {
+					return fmt.Errorf("accounts: %w", err)
+				}
+				if err := accounts(rows); err != nil {
+					return fmt.Errorf("accounts: %w", err)
+				}
+			}
+			return nil
+		}()
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+	dropMissing(b)
+	return err
+}
+
+// dropMissing forgets the accounts that were asked for and do not exist,
+// so that Apply answers for them.
+func dropMissing(b *ledger.Batch) {
+	for id, a := range b.Accounts {
+		if a == nil {
+			delete(b.Accounts, id)
+		}
+	}
 }
