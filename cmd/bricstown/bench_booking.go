@@ -50,6 +50,7 @@ func benchBooking(ctx context.Context, e *env, args []string) error {
 	attempts := f.int("attempts", "BRICSTOWN_BENCH_ATTEMPTS", 20000, "booking attempts per scenario")
 	capacity := f.int("capacity", "BRICSTOWN_BENCH_CAPACITY", 1000, "places on the hot slot")
 	asJSON := f.bool("json", "BRICSTOWN_BENCH_JSON", false, "print one JSON line per scenario")
+	profile := cpuProfileFlag(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -74,6 +75,11 @@ func benchBooking(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	stop, err := startCPUProfile(*profile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	for _, sc := range runs {
 		var res bookingResult
 		if sc == "hot" {

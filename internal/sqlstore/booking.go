@@ -148,17 +148,17 @@ func scanSlotBooking(sc interface{ Scan(...any) error }) (booking.Booking, error
 
 // liveCount counts the places taken in [from, to) of a resource at now:
 // confirmed or confirming bookings, and holds within their grace.
-func liveCount(ctx context.Context, tx *sql.Tx, resource string, from, to, now time.Time) (int, error) {
+func (db *DB) liveCount(ctx context.Context, tx *sql.Tx, resource string, from, to, now time.Time) (int, error) {
 	var n int
-	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM bookings WHERE resource_id = $1 AND start_at < $2 AND end_at > $3
+	err := db.txQueryRow(ctx, tx, `SELECT COUNT(*) FROM bookings WHERE resource_id = $1 AND start_at < $2 AND end_at > $3
 		AND (status = 'confirmed' OR status = 'confirming' OR (status = 'held' AND hold_until > $4))`,
 		resource, micros(to), micros(from), micros(now.Add(-booking.Grace))).Scan(&n)
 	return n, err
 }
 
 // liveOffers lists the parties holding a live offer on a slot.
-func liveOffers(ctx context.Context, tx *sql.Tx, resource string, start, now time.Time) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT party FROM booking_waits WHERE resource_id = $1 AND start_at = $2 AND status = 'offered' AND offer_until > $3`,
+func (db *DB) liveOffers(ctx context.Context, tx *sql.Tx, resource string, start, now time.Time) ([]string, error) {
+	rows, err := db.txQuery(ctx, tx, `SELECT party FROM booking_waits WHERE resource_id = $1 AND start_at = $2 AND status = 'offered' AND offer_until > $3`,
 		resource, micros(start), micros(now))
 	if err != nil {
 		return nil, err
@@ -177,12 +177,12 @@ func liveOffers(ctx context.Context, tx *sql.Tx, resource string, start, now tim
 
 // promote offers the free places of a slot to the first parties waiting
 // for it, for offerMinutes; it answers the live offers after.
-func promote(ctx context.Context, tx *sql.Tx, resource string, start time.Time, capacity int, from, to, now time.Time, offerMinutes int) ([]string, error) {
-	offers, err := liveOffers(ctx, tx, resource, start, now)
+func (db *DB) promote(ctx context.Context, tx *sql.Tx, resource string, start time.Time, capacity int, from, to, now time.Time, offerMinutes int) ([]string, error) {
+	offers, err := db.liveOffers(ctx, tx, resource, start, now)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, party FROM booking_waits WHERE resource_id = $1 AND start_at = $2 AND status = 'waiting'
+	rows, err := db.txQuery(ctx, tx, `SELECT id, party FROM booking_waits WHERE resource_id = $1 AND start_at = $2 AND status = 'waiting'
 		ORDER BY created_at, id`, resource, micros(start))
 	if err != nil {
 		return nil, err
@@ -201,13 +201,13 @@ func promote(ctx context.Context, tx *sql.Tx, resource string, start time.Time, 
 	if err := rows.Err(); err != nil || len(queue) == 0 {
 		return offers, err
 	}
-	live, err := liveCount(ctx, tx, resource, from, to, now)
+	live, err := db.liveCount(ctx, tx, resource, from, to, now)
 	if err != nil {
 		return nil, err
 	}
 	free := capacity - live - len(offers)
 	for i := 0; i < free && i < len(queue); i++ {
-		if _, err := tx.ExecContext(ctx, `UPDATE booking_waits SET status = 'offered', offer_until = $1 WHERE id = $2`,
+		if _, err := db.txExec(ctx, tx, `UPDATE booking_waits SET status = 'offered', offer_until = $1 WHERE id = $2`,
 			micros(now.Add(time.Duration(offerMinutes)*time.Minute)), queue[i].id); err != nil {
 			return nil, err
 		}
@@ -220,8 +220,8 @@ func promote(ctx context.Context, tx *sql.Tx, resource string, start time.Time, 
 // on the resource writes its row, so under serializable isolation two that
 // both counted a free place cannot both commit: the second is refused
 // (PostgreSQL 40001, SQLite's single writer) and retried, and counts again.
-func touch(ctx context.Context, tx *sql.Tx, resource string) error {
-	res, err := tx.ExecContext(ctx, `UPDATE booking_resources SET version = version + 1 WHERE id = $1`, resource)
+func (db *DB) touch(ctx context.Context, tx *sql.Tx, resource string) error {
+	res, err := db.txExec(ctx, tx, `UPDATE booking_resources SET version = version + 1 WHERE id = $1`, resource)
 	if err != nil {
 		return err
 	}
@@ -235,32 +235,37 @@ func full() error {
 	return &problem.Error{Code: problem.Conflict, Message: "no place is left on this slot", Fields: map[string]string{"start": "full"}}
 }
 
-// BookSlot implements booking.Store.
+// BookSlot implements booking.Store. Takes are group-committed with the
+// other booking changes (see bookingOp): one transaction serves every
+// take and move that arrived while the previous batch was written, and
+// within it they run one after another, so each counts the places the
+// ones before it took.
 func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (booking.Booking, bool, error) {
 	b := t.Booking
 	var out booking.Booking
 	created, refused := false, false
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
+	op := &bookingOp{at: b.CreatedAt, run: func(ctx context.Context, tx *sql.Tx) (bool, []audit.Record, error) {
 		created, refused = false, false
-		prev, err := scanSlotBooking(tx.QueryRowContext(ctx, `SELECT `+slotBookingCols+` FROM bookings WHERE idem = $1`, b.Key))
+		prev, err := scanSlotBooking(db.txQueryRow(ctx, tx, `SELECT `+slotBookingCols+` FROM bookings WHERE idem = $1`, b.Key))
 		if err == nil {
 			out = prev
-			return nil
+			return false, nil, nil
 		}
 		if err != sql.ErrNoRows {
-			return err
+			return false, nil, err
 		}
-		before, err := liveOffers(ctx, tx, b.ResourceID, b.Start, t.Now)
+		before, err := db.liveOffers(ctx, tx, b.ResourceID, b.Start, t.Now)
 		if err != nil {
-			return err
+			return false, nil, err
 		}
-		offers, err := promote(ctx, tx, b.ResourceID, b.Start, t.Capacity, t.WindowFrom, t.WindowTo, t.Now, t.OfferMinutes)
+		offers, err := db.promote(ctx, tx, b.ResourceID, b.Start, t.Capacity, t.WindowFrom, t.WindowTo, t.Now, t.OfferMinutes)
 		if err != nil {
-			return err
+			return true, nil, err
 		}
-		live, err := liveCount(ctx, tx, b.ResourceID, t.WindowFrom, t.WindowTo, t.Now)
+		wrote := len(offers) > len(before)
+		live, err := db.liveCount(ctx, tx, b.ResourceID, t.WindowFrom, t.WindowTo, t.Now)
 		if err != nil {
-			return err
+			return wrote, nil, err
 		}
 		others, mine := 0, false
 		for _, p := range offers {
@@ -271,30 +276,31 @@ func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (b
 			}
 		}
 		if t.Capacity-live-others < 1 {
-			if len(offers) > len(before) {
+			if wrote {
 				// Keep the offers this attempt made to the queue.
 				refused = true
-				return touch(ctx, tx, b.ResourceID)
+				return true, nil, db.touch(ctx, tx, b.ResourceID)
 			}
-			return full()
+			return false, nil, full()
 		}
-		if err := touch(ctx, tx, b.ResourceID); err != nil {
-			return err
+		if err := db.touch(ctx, tx, b.ResourceID); err != nil {
+			return wrote, nil, err
 		}
 		if mine {
-			if _, err := tx.ExecContext(ctx, `UPDATE booking_waits SET status = 'accepted' WHERE resource_id = $1 AND start_at = $2 AND party = $3`,
+			if _, err := db.txExec(ctx, tx, `UPDATE booking_waits SET status = 'accepted' WHERE resource_id = $1 AND start_at = $2 AND party = $3`,
 				b.ResourceID, micros(b.Start), b.Party); err != nil {
-				return err
+				return true, nil, err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO bookings (`+slotBookingCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
+		if _, err := db.txExec(ctx, tx, `INSERT INTO bookings (`+slotBookingCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
 			b.ID, b.ResourceID, b.OwnerOrg, b.BookerOrg, b.BookerUser, b.Party, micros(b.Start), micros(b.End), string(b.Status), micros(b.HoldUntil),
 			b.PriceKZT, b.PayFrom, b.PayTo, b.Key, b.RefundKZT, b.RefundDue, micros(b.CreatedAt), micros(b.UpdatedAt)); err != nil {
-			return err
+			return true, nil, err
 		}
 		out, created = b, true
-		return appendAudit(ctx, tx, b.CreatedAt, rec)
-	})
+		return true, []audit.Record{rec}, nil
+	}}
+	err := db.bookingChange(ctx, op)
 	if err != nil && IsUniqueViolation(err) {
 		// The same key raced in: answer the booking that won.
 		prev, gerr := db.BookingByKey(ctx, b.Key)
@@ -359,9 +365,9 @@ func (db *DB) ListBookings(ctx context.Context, q booking.BookingQuery) ([]booki
 }
 
 // resourceWindow reads what promote needs of a resource inside tx.
-func resourceWindow(ctx context.Context, tx *sql.Tx, id string, start time.Time) (capacity int, from, to time.Time, err error) {
+func (db *DB) resourceWindow(ctx context.Context, tx *sql.Tx, id string, start time.Time) (capacity int, from, to time.Time, err error) {
 	var slot, before, after int
-	if err = tx.QueryRowContext(ctx, `SELECT capacity, slot_minutes, buffer_before, buffer_after FROM booking_resources WHERE id = $1`, id).
+	if err = db.txQueryRow(ctx, tx, `SELECT capacity, slot_minutes, buffer_before, buffer_after FROM booking_resources WHERE id = $1`, id).
 		Scan(&capacity, &slot, &before, &after); err != nil {
 		return 0, from, to, notFound(err, "resource")
 	}
@@ -369,51 +375,52 @@ func resourceWindow(ctx context.Context, tx *sql.Tx, id string, start time.Time)
 	return capacity, start.Add(-b), start.Add(time.Duration(slot)*time.Minute + b), nil
 }
 
-// MoveBooking implements booking.Store.
+// MoveBooking implements booking.Store, group-committed like BookSlot.
 func (db *DB) MoveBooking(ctx context.Context, m booking.Move, rec audit.Record) (booking.Booking, error) {
 	var out booking.Booking
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		b, err := scanSlotBooking(tx.QueryRowContext(ctx, `SELECT `+slotBookingCols+` FROM bookings WHERE id = $1`, m.ID))
+	op := &bookingOp{at: m.At, run: func(ctx context.Context, tx *sql.Tx) (bool, []audit.Record, error) {
+		b, err := scanSlotBooking(db.txQueryRow(ctx, tx, `SELECT `+slotBookingCols+` FROM bookings WHERE id = $1`, m.ID))
 		if err != nil {
-			return notFound(err, "booking")
+			return false, nil, notFound(err, "booking")
 		}
 		ok := false
 		for _, s := range m.From {
 			ok = ok || b.Status == s
 		}
 		if !ok || !m.LiveAt.IsZero() && !b.HoldUntil.After(m.LiveAt) {
-			return &problem.Error{Code: problem.Conflict, Message: "the booking changed meanwhile", Fields: map[string]string{"status": string(b.Status)}}
+			return false, nil, &problem.Error{Code: problem.Conflict, Message: "the booking changed meanwhile", Fields: map[string]string{"status": string(b.Status)}}
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE bookings SET status = $1, refund = $2, refund_due = $3, updated_at = $4 WHERE id = $5 AND status = $6`,
+		res, err := db.txExec(ctx, tx, `UPDATE bookings SET status = $1, refund = $2, refund_due = $3, updated_at = $4 WHERE id = $5 AND status = $6`,
 			string(m.To), m.Refund, m.Refund > 0, micros(m.At), b.ID, string(b.Status))
 		if err != nil {
-			return err
+			return true, nil, err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return problem.New(problem.Conflict, "the booking changed meanwhile")
+			return false, nil, problem.New(problem.Conflict, "the booking changed meanwhile")
 		}
 		wasLive := b.Status == booking.Confirmed || b.Status == booking.Confirming || b.Status == booking.Held
 		if wasLive && m.To == booking.Cancelled {
 			// The freed place goes to the queue first.
-			if err := touch(ctx, tx, b.ResourceID); err != nil {
-				return err
+			if err := db.touch(ctx, tx, b.ResourceID); err != nil {
+				return true, nil, err
 			}
-			capacity, from, to, err := resourceWindow(ctx, tx, b.ResourceID, b.Start)
+			capacity, from, to, err := db.resourceWindow(ctx, tx, b.ResourceID, b.Start)
 			if err != nil {
-				return err
+				return true, nil, err
 			}
 			offer := m.OfferMinutes
 			if offer <= 0 {
 				offer = 15
 			}
-			if _, err := promote(ctx, tx, b.ResourceID, b.Start, capacity, from, to, m.At, offer); err != nil {
-				return err
+			if _, err := db.promote(ctx, tx, b.ResourceID, b.Start, capacity, from, to, m.At, offer); err != nil {
+				return true, nil, err
 			}
 		}
 		b.Status, b.RefundKZT, b.RefundDue, b.UpdatedAt = m.To, m.Refund, m.Refund > 0, m.At
 		out = b
-		return appendAudit(ctx, tx, m.At, rec)
-	})
+		return true, []audit.Record{rec}, nil
+	}}
+	err := db.bookingChange(ctx, op)
 	return out, err
 }
 
@@ -469,18 +476,18 @@ func (db *DB) JoinWait(ctx context.Context, w booking.Wait, t booking.Take, rec 
 		if err != sql.ErrNoRows {
 			return err
 		}
-		offers, err := promote(ctx, tx, w.ResourceID, w.Start, t.Capacity, t.WindowFrom, t.WindowTo, t.Now, t.OfferMinutes)
+		offers, err := db.promote(ctx, tx, w.ResourceID, w.Start, t.Capacity, t.WindowFrom, t.WindowTo, t.Now, t.OfferMinutes)
 		if err != nil {
 			return err
 		}
-		live, err := liveCount(ctx, tx, w.ResourceID, t.WindowFrom, t.WindowTo, t.Now)
+		live, err := db.liveCount(ctx, tx, w.ResourceID, t.WindowFrom, t.WindowTo, t.Now)
 		if err != nil {
 			return err
 		}
 		if t.Capacity-live-len(offers) > 0 {
 			return &problem.Error{Code: problem.Conflict, Message: "places are free on this slot: book one", Fields: map[string]string{"start": "places are free"}}
 		}
-		if err := touch(ctx, tx, w.ResourceID); err != nil {
+		if err := db.touch(ctx, tx, w.ResourceID); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO booking_waits (`+bookingWaitCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,

@@ -66,6 +66,8 @@ type DB struct {
 
 	customsOnce sync.Once
 	customs     *groupcommit.Queue[*customsPending]
+	bookingOnce sync.Once
+	bookings    *groupcommit.Queue[*bookingOp]
 }
 
 // DefaultSQLitePath is where `serve` keeps its data when no --db is given.

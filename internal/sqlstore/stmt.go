@@ -37,16 +37,7 @@ func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 // txExec runs query inside tx: on its cached statement when there is one,
 // else directly on tx's connection, remembering it for prepareWanted.
 func (db *DB) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	db.stmtMu.Lock()
-	st, ok := db.stmts[query]
-	if !ok {
-		if db.wanted == nil {
-			db.wanted = map[string]bool{}
-		}
-		db.wanted[query] = true
-	}
-	db.stmtMu.Unlock()
-	if ok {
+	if st := db.cached(query); st != nil {
 		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
 	return tx.ExecContext(ctx, query, args...)
@@ -67,4 +58,35 @@ func (db *DB) prepareWanted(ctx context.Context) {
 			db.log.Warn("prepare statement", "err", err)
 		}
 	}
+}
+
+// txQuery is txExec for a query that returns rows.
+func (db *DB) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if st := db.cached(query); st != nil {
+		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, query, args...)
+}
+
+// txQueryRow is txExec for a query that returns one row.
+func (db *DB) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	if st := db.cached(query); st != nil {
+		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, query, args...)
+}
+
+// cached returns query's statement, or nil after remembering it for
+// prepareWanted.
+func (db *DB) cached(query string) *sql.Stmt {
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if st, ok := db.stmts[query]; ok {
+		return st
+	}
+	if db.wanted == nil {
+		db.wanted = map[string]bool{}
+	}
+	db.wanted[query] = true
+	return nil
 }
