@@ -67,6 +67,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	ledgerCtx, stopLedger := context.WithCancel(context.Background())
 	defer stopLedger()
 	go p.Ledger.Run(ledgerCtx)
+	go p.Booking.Run(ledgerCtx) // finishes confirmations a stopped process left half done
 	if *withDemo {
 		start := time.Now()
 		orgs, users, err := p.SeedDemo(ctx, time.Now())

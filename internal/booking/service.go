@@ -517,6 +517,48 @@ func (s *Service) post(ctx context.Context, p *identity.Principal, b Booking) (B
 	return s.shown(b), err
 }
 
+// FinishConfirmations completes the confirmations a stopped process left
+// half done: a booking confirming for longer than olderThan has its
+// reservation posted (the post's id is derived from the booking, so a
+// post that did happen is found, not repeated) and becomes confirmed, or,
+// when the reservation is gone, is cancelled and its place offered again.
+// Without it such a booking would hold its place until its owner asked
+// again. It answers how many it finished.
+func (s *Service) FinishConfirmations(ctx context.Context, olderThan time.Duration) (int, error) {
+	stale, err := s.store.StaleConfirmations(ctx, s.now().Add(-olderThan), 500)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, b := range stale {
+		if _, err := s.post(ctx, nil, b); err != nil && !problem.Is(err, problem.Conflict) {
+			return n, fmt.Errorf("booking %s: %w", b.ID, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// Run finishes stale confirmations every minute until ctx ends (see
+// FinishConfirmations); several processes may run it, each post and move
+// happens once.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := s.FinishConfirmations(ctx, time.Minute); err != nil {
+				s.cfg.Log.Warn("booking confirmations", "err", err)
+			} else if n > 0 {
+				s.cfg.Log.Info("stale booking confirmations finished", "count", n)
+			}
+		}
+	}
+}
+
 // Cancel cancels a booking of the caller's party (or, for the owner's
 // administrators, one on their resource). A hold is released; a confirmed
 // booking is refunded in full up to the resource's refund time before the

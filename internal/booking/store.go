@@ -58,6 +58,10 @@ type Store interface {
 	GetBooking(ctx context.Context, id string) (Booking, error)
 	BookingByKey(ctx context.Context, key string) (Booking, error)
 	ListBookings(ctx context.Context, q BookingQuery) ([]Booking, error)
+	// StaleConfirmations lists bookings left confirming since before
+	// before (a process stopped between the ledger's post and the
+	// booking's last move), oldest first, at most limit.
+	StaleConfirmations(ctx context.Context, before time.Time, limit int) ([]Booking, error)
 	// MoveBooking changes a booking's status from one of from to to, as
 	// one guarded statement: problem.Conflict when its status is none of
 	// them (someone else moved it first). When liveUntil is set the hold

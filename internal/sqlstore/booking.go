@@ -364,6 +364,16 @@ func (db *DB) ListBookings(ctx context.Context, q booking.BookingQuery) ([]booki
 	return collect(rows, scanSlotBooking)
 }
 
+// StaleConfirmations implements booking.Store.
+func (db *DB) StaleConfirmations(ctx context.Context, before time.Time, limit int) ([]booking.Booking, error) {
+	rows, err := db.SQL.QueryContext(ctx, `SELECT `+slotBookingCols+` FROM bookings WHERE status = 'confirming' AND updated_at < $1
+		ORDER BY updated_at, id LIMIT $2`, micros(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: stale confirmations: %w", err)
+	}
+	return collect(rows, scanSlotBooking)
+}
+
 // resourceWindow reads what promote needs of a resource inside tx.
 func (db *DB) resourceWindow(ctx context.Context, tx *sql.Tx, id string, start time.Time) (capacity int, from, to time.Time, err error) {
 	var slot, before, after int
