@@ -392,6 +392,7 @@ func (s *Service) CreateShipment(ctx context.Context, p *identity.Principal, in 
 	now := s.now()
 	f := problem.Fields{}
 	declID := strings.TrimSpace(in.DeclarationID)
+	var decl Declared
 	if declID != "" {
 		d, err := s.cfg.Customs.Declared(ctx, p, declID)
 		switch {
@@ -403,6 +404,7 @@ func (s *Service) CreateShipment(ctx context.Context, p *identity.Principal, in 
 			if err := s.prefill(ctx, &in, d, now); err != nil {
 				return Shipment{}, err
 			}
+			decl = d
 		}
 	}
 	sh := Shipment{ID: newID(), OwnerOrg: p.OrgID, Status: Open, CreatedAt: now, CreatedBy: p.UserID, UpdatedAt: now,
@@ -440,6 +442,7 @@ func (s *Service) CreateShipment(ctx context.Context, p *identity.Principal, in 
 	if err := f.Err("the shipment is not valid"); err != nil {
 		return Shipment{}, err
 	}
+	sh.SearchText = s.SearchText(&sh, decl.Reference, decl.Goods...)
 	err := s.store.CreateShipment(ctx, sh, record(p, "logistics.shipment.create", "shipment", sh.ID, sh.OwnerOrg,
 		fmt.Sprintf("%s-%s, %d TEU %d kg, by %s", sh.Origin, sh.Destination, sh.TEU, sh.Kg, sh.Deadline.Format(time.RFC3339))))
 	return sh, err
@@ -559,40 +562,10 @@ func eventsOf(all []Event, bookingID string) []Event {
 	return out
 }
 
-// Shipments lists the caller's shipments: a trader's organisation's own, a
-// carrier's those booked on its departures (both, for a logistics operator
-// that also trades); the platform administrator sees all. Newest first.
+// Shipments lists the caller's shipments in a status (SearchShipments
+// without a search).
 func (s *Service) Shipments(ctx context.Context, p *identity.Principal, status ShipmentStatus, after string, limit int) ([]Shipment, error) {
-	if p == nil {
-		return nil, problem.New(problem.Unauthenticated, "sign in")
-	}
-	q := ShipmentQuery{Status: status, After: after, Limit: limit}
-	if q.Limit <= 0 || q.Limit > 500 {
-		q.Limit = 100
-	}
-	switch {
-	case p.Has(identity.PlatformAdmin):
-	case p.Has(identity.Trader):
-		q.OwnerOrg = p.OrgID
-		if !isCarrier(p) {
-			break
-		}
-		own, err := s.store.ListShipments(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		q.OwnerOrg, q.CarrierOrg = "", p.OrgID
-		carried, err := s.store.ListShipments(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		return mergeNewest(own, carried, q.Limit), nil
-	case isCarrier(p):
-		q.CarrierOrg = p.OrgID
-	default:
-		return nil, problem.New(problem.Forbidden, "shipments are for traders and carriers")
-	}
-	return s.store.ListShipments(ctx, q)
+	return s.SearchShipments(ctx, p, ShipmentFind{Status: status, After: after, Limit: limit})
 }
 
 // mergeNewest merges two lists ordered by id descending, without repeats.
