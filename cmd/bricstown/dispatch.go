@@ -48,8 +48,8 @@ func newDispatchResult(p *dispatch.Problem, res dispatch.Result, took time.Durat
 // nothing else is read or written.
 func dispatchCmd(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "dispatch", "dispatch --departures D.csv --shipments S.csv [--nodes N.csv] [--confirmed C.csv] --out A.csv [--reasons R.csv] [--json]")
-	depPath := f.string("departures", "BRICSTOWN_DISPATCH_DEPARTURES", "", "departures CSV: id,from,to,depart_at,arrive_at,capacity_teu,capacity_kg,price_per_teu,price_per_kg")
-	shipPath := f.string("shipments", "BRICSTOWN_DISPATCH_SHIPMENTS", "", "shipments CSV: id,origin,destination,ready_at,deadline,teu,kg,penalty")
+	depPath := f.string("departures", "BRICSTOWN_DISPATCH_DEPARTURES", "", "departures CSV: id,from,to,depart_at,arrive_at,capacity_teu,capacity_kg,price_per_teu,price_per_kg[,handling] (handling: what it takes, reefer;dg, empty for none)")
+	shipPath := f.string("shipments", "BRICSTOWN_DISPATCH_SHIPMENTS", "", "shipments CSV: id,origin,destination,ready_at,deadline,teu,kg,penalty[,handling] (handling: what it needs, reefer;dg, empty for none)")
 	nodePath := f.string("nodes", "BRICSTOWN_DISPATCH_NODES", "", "optional nodes CSV: locode,min_connection_minutes (default 360)")
 	confPath := f.string("confirmed", "BRICSTOWN_DISPATCH_CONFIRMED", "", "optional confirmed bookings to keep, in the answer format shipment_id,departure_ids")
 	outPath := f.string("out", "BRICSTOWN_DISPATCH_OUT", "", "answer CSV to write: shipment_id,departure_ids")

@@ -80,3 +80,31 @@ func TestDispatchCommand(t *testing.T) {
 		t.Fatalf("missing flags: %v", err)
 	}
 }
+
+// The optional handling column: S2 needs reefer, only T2 takes it, so S2
+// goes on T2 although T1 is cheaper and has room for both; S1 (no
+// handling) takes T1.
+func TestDispatchCommandHandling(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	deps := write("d.csv", "id,from,to,depart_at,arrive_at,capacity_teu,capacity_kg,price_per_teu,price_per_kg,handling\n"+
+		"T1,KZHOR,RUMOW,2026-03-02T08:00:00Z,2026-03-06T20:00:00Z,2,30000,800,0,\n"+
+		"T2,KZHOR,RUMOW,2026-03-03T08:00:00Z,2026-03-07T20:00:00Z,1,30000,950,0,reefer\n")
+	ships := write("s.csv", "id,origin,destination,ready_at,deadline,teu,kg,penalty,handling\n"+
+		"S2,KZHOR,RUMOW,2026-03-01T00:00:00Z,2026-03-12T00:00:00Z,1,1000,5000,reefer\n"+
+		"S1,KZHOR,RUMOW,2026-03-01T00:00:00Z,2026-03-12T00:00:00Z,1,1000,5000,\n")
+	out := filepath.Join(dir, "a.csv")
+	if got, err := runCmd(t, "dispatch", "--departures", deps, "--shipments", ships, "--out", out); err != nil {
+		t.Fatalf("%v\n%s", err, got)
+	}
+	answer, _ := os.ReadFile(out)
+	if want := "shipment_id,departure_ids\nS2,T2\nS1,T1\n"; string(answer) != want {
+		t.Fatalf("answer %q, want %q", answer, want)
+	}
+}

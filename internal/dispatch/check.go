@@ -7,7 +7,8 @@ import (
 
 // Check verifies an answer independently of how it was found: one entry per
 // shipment, every route a feasible chain (origin at or after ready_at,
-// connections at least the minimum, destination by the deadline), confirmed
+// connections at least the minimum, destination by the deadline, every
+// departure taking the shipment's handling), confirmed
 // bookings unchanged, no departure over its TEU or kg capacity, the cost
 // recomputed exactly, and the bound not above it. The benchmark and the
 // tests run it on every answer.
@@ -58,6 +59,9 @@ func Check(p *Problem, res Result) error {
 			d := deps[id]
 			if d == nil {
 				return fmt.Errorf("shipment %s: unknown departure %s", s.ID, id)
+			}
+			if !d.Handling.Takes(s.Handling) {
+				return fmt.Errorf("shipment %s needs handling %q, departure %s takes %q", s.ID, s.Handling, id, d.Handling)
 			}
 			if d.From != at {
 				return fmt.Errorf("shipment %s: departure %s leaves from %s, the shipment is at %s", s.ID, id, d.From, at)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,18 +35,30 @@ var (
 	nodeHeader      = []string{"locode", "min_connection_minutes"}
 )
 
-// readRows reads a CSV file with exactly the given header and calls row for
-// each record with its line number.
-func readRows(r io.Reader, file string, header []string, row func(line int, rec []string) error) error {
+// handlingColumn is the optional last column of the departures and
+// shipments files: what a departure takes, what a shipment needs (names
+// separated by ';', see ParseHandling); a file without it has no handling.
+const handlingColumn = "handling"
+
+// readRows reads a CSV file with exactly the given header, or (when
+// optional is not empty) the header followed by the column optional, and
+// calls row for each record with its line number; rec then has the
+// optional column's value at len(header) ("" when the file lacks it).
+func readRows(r io.Reader, file string, header []string, optional string, row func(line int, rec []string) error) error {
 	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = len(header)
+	cr.FieldsPerRecord = 0 // the header's width, checked below
 	cr.ReuseRecord = true
+	extra := false
+	want := strings.Join(header, ",")
+	if optional != "" {
+		want += "[," + optional + "]"
+	}
 	first := true
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			if first {
-				return &LineError{File: file, Line: 1, Msg: "empty file: want header " + strings.Join(header, ",")}
+				return &LineError{File: file, Line: 1, Msg: "empty file: want header " + want}
 			}
 			return nil
 		}
@@ -60,16 +73,27 @@ func readRows(r io.Reader, file string, header []string, row func(line int, rec 
 
 		if first {
 			first = false
-			for i, h := range header {
-				got := strings.TrimSpace(strings.TrimPrefix(rec[i], "\xef\xbb\xbf"))
-				if !strings.EqualFold(got, h) {
-					return &LineError{File: file, Line: line, Msg: fmt.Sprintf("header column %d is %q, want %s", i+1, got, strings.Join(header, ","))}
+			cols := append(slices.Clone(header), optional)
+			extra = optional != "" && len(rec) == len(cols)
+			if !extra && len(rec) != len(header) {
+				return &LineError{File: file, Line: line, Msg: fmt.Sprintf("header has %d columns, want %s", len(rec), want)}
+			}
+			for i := range rec {
+				got := strings.TrimSpace(rec[i])
+				if i == 0 {
+					got = strings.TrimSpace(strings.TrimPrefix(rec[i], "\xef\xbb\xbf"))
+				}
+				if !strings.EqualFold(got, cols[i]) {
+					return &LineError{File: file, Line: line, Msg: fmt.Sprintf("header column %d is %q, want %s", i+1, got, want)}
 				}
 			}
 			continue
 		}
 		for i := range rec {
 			rec[i] = strings.TrimSpace(rec[i])
+		}
+		if !extra && optional != "" {
+			rec = append(rec, "")
 		}
 		if err := row(line, rec); err != nil {
 			return err
@@ -101,6 +125,14 @@ func (f *fieldReader) locode(field, s string) string {
 		f.fail(field, "%q is not a UN/LOCODE (two letters of country, three of place, e.g. KZHOR)", s)
 	}
 	return s
+}
+
+func (f *fieldReader) handling(field, s string) Handling {
+	h, err := ParseHandling(s)
+	if err != nil {
+		f.fail(field, "%v", err)
+	}
+	return h
 }
 
 func (f *fieldReader) time(field, s string) time.Time {
@@ -135,7 +167,7 @@ func (f *fieldReader) decimal(field, s string, exp int) int64 {
 func ReadNodes(r io.Reader) ([]Node, error) {
 	var out []Node
 	seen := map[string]int{}
-	err := readRows(r, "nodes", nodeHeader, func(line int, rec []string) error {
+	err := readRows(r, "nodes", nodeHeader, "", func(line int, rec []string) error {
 		f := fieldReader{file: "nodes", line: line}
 		code := f.locode("locode", rec[0])
 		m, err := strconv.ParseInt(rec[1], 10, 32)
@@ -161,12 +193,13 @@ func ReadDepartures(r io.Reader, nodes []Node) ([]Departure, error) {
 	known := nodeSet(nodes)
 	var out []Departure
 	seen := map[string]int{}
-	err := readRows(r, "departures", departureHeader, func(line int, rec []string) error {
+	err := readRows(r, "departures", departureHeader, handlingColumn, func(line int, rec []string) error {
 		f := fieldReader{file: "departures", line: line}
 		d := Departure{ID: f.id("id", rec[0]), From: f.locode("from", rec[1]), To: f.locode("to", rec[2]),
 			DepartAt: f.time("depart_at", rec[3]), ArriveAt: f.time("arrive_at", rec[4]),
 			CapacityTEU: f.decimal("capacity_teu", rec[5], QtyExp), CapacityKg: f.decimal("capacity_kg", rec[6], QtyExp),
-			PricePerTEU: f.decimal("price_per_teu", rec[7], PriceExp), PricePerKg: f.decimal("price_per_kg", rec[8], PriceExp)}
+			PricePerTEU: f.decimal("price_per_teu", rec[7], PriceExp), PricePerKg: f.decimal("price_per_kg", rec[8], PriceExp),
+			Handling: f.handling(handlingColumn, rec[9])}
 		if f.err == nil {
 			if known != nil && !known[d.From] {
 				f.fail("from", "unknown location %s (not in the nodes file)", d.From)
@@ -200,11 +233,12 @@ func ReadShipments(r io.Reader, nodes []Node) ([]Shipment, error) {
 	known := nodeSet(nodes)
 	var out []Shipment
 	seen := map[string]int{}
-	err := readRows(r, "shipments", shipmentHeader, func(line int, rec []string) error {
+	err := readRows(r, "shipments", shipmentHeader, handlingColumn, func(line int, rec []string) error {
 		f := fieldReader{file: "shipments", line: line}
 		s := Shipment{ID: f.id("id", rec[0]), Origin: f.locode("origin", rec[1]), Destination: f.locode("destination", rec[2]),
 			ReadyAt: f.time("ready_at", rec[3]), Deadline: f.time("deadline", rec[4]),
-			TEU: f.decimal("teu", rec[5], QtyExp), Kg: f.decimal("kg", rec[6], QtyExp), Penalty: f.decimal("penalty", rec[7], CostExp)}
+			TEU: f.decimal("teu", rec[5], QtyExp), Kg: f.decimal("kg", rec[6], QtyExp), Penalty: f.decimal("penalty", rec[7], CostExp),
+			Handling: f.handling(handlingColumn, rec[8])}
 		if f.err == nil {
 			if known != nil && !known[s.Origin] {
 				f.fail("origin", "unknown location %s", s.Origin)
@@ -262,7 +296,7 @@ func WriteAssignments(w io.Writer, as []Assignment) error {
 // ReadAssignments reads the answer format back (for confirmed bookings).
 func ReadAssignments(r io.Reader) ([]Assignment, error) {
 	var out []Assignment
-	err := readRows(r, "assignments", []string{"shipment_id", "departure_ids"}, func(line int, rec []string) error {
+	err := readRows(r, "assignments", []string{"shipment_id", "departure_ids"}, "", func(line int, rec []string) error {
 		if rec[0] == "" {
 			return &LineError{File: "assignments", Line: line, Field: "shipment_id", Msg: "must not be empty"}
 		}
@@ -291,22 +325,38 @@ func WriteProblem(nodes, departures, shipments io.Writer, p *Problem) error {
 	if err := cw.Error(); err != nil {
 		return err
 	}
+	// The handling column only when something has handling, so that a
+	// network without it is written exactly as before the column existed.
+	withHandling := slices.ContainsFunc(p.Departures, func(d Departure) bool { return d.Handling != 0 }) ||
+		slices.ContainsFunc(p.Shipments, func(s Shipment) bool { return s.Handling != 0 })
+	head := func(h []string) []string {
+		if withHandling {
+			return append(slices.Clone(h), handlingColumn)
+		}
+		return h
+	}
+	row := func(rec []string, h Handling) []string {
+		if withHandling {
+			return append(rec, h.String())
+		}
+		return rec
+	}
 	cw = csv.NewWriter(departures)
-	cw.Write(departureHeader)
+	cw.Write(head(departureHeader))
 	for _, d := range p.Departures {
-		cw.Write([]string{d.ID, d.From, d.To, d.DepartAt.UTC().Format(time.RFC3339), d.ArriveAt.UTC().Format(time.RFC3339),
+		cw.Write(row([]string{d.ID, d.From, d.To, d.DepartAt.UTC().Format(time.RFC3339), d.ArriveAt.UTC().Format(time.RFC3339),
 			money.FormatAmount(d.CapacityTEU, QtyExp), money.FormatAmount(d.CapacityKg, QtyExp),
-			money.FormatAmount(d.PricePerTEU, PriceExp), money.FormatAmount(d.PricePerKg, PriceExp)})
+			money.FormatAmount(d.PricePerTEU, PriceExp), money.FormatAmount(d.PricePerKg, PriceExp)}, d.Handling))
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return err
 	}
 	cw = csv.NewWriter(shipments)
-	cw.Write(shipmentHeader)
+	cw.Write(head(shipmentHeader))
 	for _, s := range p.Shipments {
-		cw.Write([]string{s.ID, s.Origin, s.Destination, s.ReadyAt.UTC().Format(time.RFC3339), s.Deadline.UTC().Format(time.RFC3339),
-			money.FormatAmount(s.TEU, QtyExp), money.FormatAmount(s.Kg, QtyExp), money.FormatAmount(s.Penalty, CostExp)})
+		cw.Write(row([]string{s.ID, s.Origin, s.Destination, s.ReadyAt.UTC().Format(time.RFC3339), s.Deadline.UTC().Format(time.RFC3339),
+			money.FormatAmount(s.TEU, QtyExp), money.FormatAmount(s.Kg, QtyExp), money.FormatAmount(s.Penalty, CostExp)}, s.Handling))
 	}
 	cw.Flush()
 	return cw.Error()

@@ -59,12 +59,22 @@ type inst struct {
 	dep, arr   []int64
 	capT, capK []int64 // residual after confirmed bookings
 	pT, pK     []int64
-	orig       []int     // sorted position -> index in Problem.Departures
-	ea         [][]int64 // per destination: earliest arrival there after boarding departure j (nil if unused)
+	hd         []Handling // what each departure can carry
+	orig       []int      // sorted position -> index in Problem.Departures
+	// ea is per destination and handling need: the earliest arrival there
+	// after boarding departure j, over departures that take the need (inf
+	// for those that do not).
+	ea         map[eaKey][]int64
 	maxList    int
 	ships      []ship
 	cheapest   []int64 // per ship: min(penalty, cheapest route at true prices, capacity aside)
 	maxT, maxK int64
+}
+
+// eaKey names a destination and a handling need.
+type eaKey struct {
+	d    int32
+	need Handling
 }
 
 // work is one worker's scratch space for shortest paths.
@@ -244,12 +254,14 @@ func build(p *Problem) (*inst, []int64, int64, error) {
 	in.from, in.to = make([]int32, D), make([]int32, D)
 	in.dep, in.arr = make([]int64, D), make([]int64, D)
 	in.capT, in.capK, in.pT, in.pK = make([]int64, D), make([]int64, D), make([]int64, D), make([]int64, D)
+	in.hd = make([]Handling, D)
 	for j, oi := range order {
 		d := &p.Departures[oi]
 		pos[oi] = int32(j)
 		in.from[j], in.to[j] = nodeIdx[d.From], nodeIdx[d.To]
 		in.dep[j], in.arr[j] = d.DepartAt.Unix(), d.ArriveAt.Unix()
 		in.capT[j], in.capK[j], in.pT[j], in.pK[j] = d.CapacityTEU, d.CapacityKg, d.PricePerTEU, d.PricePerKg
+		in.hd[j] = d.Handling
 	}
 
 	// Shipments and the overflow guard: every cost is then below inf.
@@ -320,18 +332,27 @@ func build(p *Problem) (*inst, []int64, int64, error) {
 			fixedCost += s.TEU*in.pT[j] + s.Kg*in.pK[j]
 		}
 	}
-	in.ea = make([][]int64, in.nn)
-	routes := map[[2]int32]*odRoutes{}
+	in.ea = map[eaKey][]int64{}
+	// Eligibility is settled here, once per origin, destination and
+	// handling need: a pair's list holds only departures that take the
+	// need, so every path search, the bound and the repair phases see
+	// eligible departures only, and shipments without handling share the
+	// very lists they had before handling existed.
+	type odKey struct {
+		o, d int32
+		need Handling
+	}
+	routes := map[odKey]*odRoutes{}
 	for i, s := range p.Shipments {
 		if fixed[i] != 0 {
 			continue
 		}
 		sh := ship{idx: i, o: nodeIdx[s.Origin], d: nodeIdx[s.Destination], ready: s.ReadyAt.Unix(), deadline: s.Deadline.Unix(),
 			t: s.TEU, k: s.Kg, pen: s.Penalty}
-		key := [2]int32{sh.o, sh.d}
+		key := odKey{sh.o, sh.d, s.Handling}
 		r := routes[key]
 		if r == nil {
-			r = in.odRoutes(sh.o, sh.d)
+			r = in.odRoutes(sh.o, sh.d, s.Handling)
 			routes[key] = r
 			in.maxList = max(in.maxList, len(r.list))
 		}
@@ -357,6 +378,9 @@ func priceLimit(maxT, maxK int64) int64 {
 func (in *inst) checkChain(s *Shipment, nodeIdx map[string]int32, path []int32) error {
 	at, t := nodeIdx[s.Origin], s.ReadyAt.Unix()
 	for i, j := range path {
+		if !in.hd[j].Takes(s.Handling) {
+			return fmt.Errorf("departure %d does not take the shipment's handling", i+1)
+		}
 		if in.from[j] != at {
 			return fmt.Errorf("departure %d does not leave from where the previous arrived", i+1)
 		}
@@ -752,11 +776,13 @@ func (in *inst) improve(w *work, pr *primal) {
 	}
 }
 
-// earliest computes, once per destination, the earliest arrival at d
-// after boarding each departure (inf when d cannot be reached from it).
-func (in *inst) earliest(d int) []int64 {
-	if in.ea[d] != nil {
-		return in.ea[d]
+// earliest computes, once per destination and handling need, the
+// earliest arrival at d after boarding each departure (inf when d cannot
+// be reached from it, or the departure does not take the need).
+func (in *inst) earliest(d int32, need Handling) []int64 {
+	key := eaKey{d, need}
+	if ea := in.ea[key]; ea != nil {
+		return ea
 	}
 	D := len(in.dep)
 	ea := make([]int64, D)
@@ -764,7 +790,11 @@ func (in *inst) earliest(d int) []int64 {
 	byNode := make([][]entry, in.nn) // appended in descending departure time, with running minimum
 	for j := D - 1; j >= 0; j-- {
 		v := inf
-		if int(in.to[j]) == d {
+		if !in.hd[j].Takes(need) {
+			ea[j] = inf // neither boarded nor a place to change
+			continue
+		}
+		if in.to[j] == d {
 			v = in.arr[j]
 		} else {
 			l := byNode[in.to[j]]
@@ -782,13 +812,14 @@ func (in *inst) earliest(d int) []int64 {
 		}
 		byNode[n] = append(byNode[n], entry{in.dep[j], m})
 	}
-	in.ea[d] = ea
+	in.ea[key] = ea
 	return ea
 }
 
-// odRoutes lays out the departures an origin–destination pair can use.
-func (in *inst) odRoutes(o, d int32) *odRoutes {
-	ea := in.earliest(int(d))
+// odRoutes lays out the departures an origin–destination pair can use
+// for a shipment needing need: only those that take it.
+func (in *inst) odRoutes(o, d int32, need Handling) *odRoutes {
+	ea := in.earliest(d, need)
 	// Nodes reachable from the origin at all (time aside).
 	reach := make([]bool, in.nn)
 	reach[o] = true

@@ -244,7 +244,7 @@ func bruteForce(p *Problem) int64 {
 				if !first {
 					need += conn[at]
 				}
-				if d.From == at && d.DepartAt.Unix() >= need && d.ArriveAt.Unix() <= s.Deadline.Unix() {
+				if d.From == at && d.Handling.Takes(s.Handling) && d.DepartAt.Unix() >= need && d.ArriveAt.Unix() <= s.Deadline.Unix() {
 					walk(d.To, d.ArriveAt.Unix(), false, append(path, j), cost+s.TEU*d.PricePerTEU+s.Kg*d.PricePerKg)
 				}
 			}

@@ -15,6 +15,7 @@
 package dispatch
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -46,6 +47,9 @@ type Departure struct {
 	CapacityKg         int64 // grams
 	PricePerTEU        int64 // 10^-4 currency units per whole TEU
 	PricePerKg         int64 // 10^-4 currency units per whole kg
+	// Handling is what the departure can carry beyond ordinary goods
+	// (refrigerated, dangerous goods); zero takes ordinary goods only.
+	Handling Handling
 }
 
 // Shipment is a consignment to move from Origin to Destination.
@@ -56,6 +60,65 @@ type Shipment struct {
 	TEU                 int64 // thousandths of a TEU
 	Kg                  int64 // grams
 	Penalty             int64 // 10^-7 currency units: the cost of leaving it unassigned
+	// Handling is what the shipment needs: it may only travel on
+	// departures whose Handling has every one of these bits.
+	Handling Handling
+}
+
+// Handling is a set of handling capabilities (on a departure) or needs (on
+// a shipment), one bit each. A bit set rather than a predicate so that the
+// optimiser's eligibility test is one AND, and so that departures can be
+// filtered once per kind of shipment instead of once per path search.
+type Handling uint32
+
+// The handling bits the CSV files and the logistics service name.
+const (
+	Reefer         Handling = 1 << iota // refrigerated (temperature-controlled) goods
+	DangerousGoods                      // dangerous goods (ADR/RID/IMDG classes)
+)
+
+// handlingNames are the CSV spellings, in bit order (the first is the one
+// written); "dangerous_goods" is also read for DangerousGoods.
+var handlingNames = []struct {
+	h    Handling
+	name string
+}{{Reefer, "reefer"}, {DangerousGoods, "dg"}, {DangerousGoods, "dangerous_goods"}}
+
+// Takes reports whether a departure with handling d may carry a shipment
+// needing s.
+func (d Handling) Takes(s Handling) bool { return s&^d == 0 }
+
+// String is the CSV spelling: names joined by ';', "" for none.
+func (h Handling) String() string {
+	var parts []string
+	for _, n := range handlingNames[:2] {
+		if h&n.h != 0 {
+			parts = append(parts, n.name)
+		}
+	}
+	return strings.Join(parts, ";")
+}
+
+// ParseHandling reads the CSV spelling: names separated by ';' (or
+// spaces), case-insensitive; "" and "none" are no handling.
+func ParseHandling(s string) (Handling, error) {
+	var h Handling
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ' ' || r == '|' }) {
+		if strings.EqualFold(f, "none") {
+			continue
+		}
+		found := false
+		for _, n := range handlingNames {
+			if strings.EqualFold(f, n.name) {
+				h |= n.h
+				found = true
+			}
+		}
+		if !found {
+			return 0, fmt.Errorf("%q is not a handling (reefer, dg)", f)
+		}
+	}
+	return h, nil
 }
 
 // Assignment is a shipment's route: departures in travel order, or none.

@@ -25,6 +25,9 @@ type Declared struct {
 	// ArrivalExpectedAt is when a pre-lodged declaration expects the goods
 	// at the border post (zero otherwise).
 	ArrivalExpectedAt time.Time
+	// Goods are the goods items' descriptions, for the shipments list's
+	// search (what the trader remembers a consignment by).
+	Goods []string
 }
 
 // Prefill rules for a shipment entered from a declaration.

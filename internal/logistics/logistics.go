@@ -132,6 +132,9 @@ type Shipment struct {
 	CreatedAt        time.Time `json:"created_at"`
 	CreatedBy        string    `json:"created_by"`
 	UpdatedAt        time.Time `json:"updated_at"`
+	// SearchText is what the shipments list's search looks in, lower-cased
+	// (SearchText builds it when the shipment is entered); not shown.
+	SearchText string `json:"-"`
 }
 
 // BookingStatus is a booking's life.

@@ -392,6 +392,7 @@ func (s *Service) CreateShipment(ctx context.Context, p *identity.Principal, in 
 	now := s.now()
 	f := problem.Fields{}
 	declID := strings.TrimSpace(in.DeclarationID)
+	var decl Declared
 	if declID != "" {
 		d, err := s.cfg.Customs.Declared(ctx, p, declID)
 		switch {
@@ -403,6 +404,7 @@ func (s *Service) CreateShipment(ctx context.Context, p *identity.Principal, in 
 			if err := s.prefill(ctx, &in, d, now); err != nil {
 				return Shipment{}, err
 			}
+			decl = d
 		}
 	}
 	sh := Shipment{ID: newID(), OwnerOrg: p.OrgID, Status: Open, CreatedAt: now, CreatedBy: p.UserID, UpdatedAt: now,
@@ -440,6 +442,7 @@ func (s *Service) CreateShipment(ctx context.Context, p *identity.Principal, in 
 	if err := f.Err("the shipment is not valid"); err != nil {
 		return Shipment{}, err
 	}
+	sh.SearchText = s.SearchText(&sh, decl.Reference, decl.Goods...)
 	err := s.store.CreateShipment(ctx, sh, record(p, "logistics.shipment.create", "shipment", sh.ID, sh.OwnerOrg,
 		fmt.Sprintf("%s-%s, %d TEU %d kg, by %s", sh.Origin, sh.Destination, sh.TEU, sh.Kg, sh.Deadline.Format(time.RFC3339))))
 	return sh, err
@@ -559,40 +562,10 @@ func eventsOf(all []Event, bookingID string) []Event {
 	return out
 }
 
-// Shipments lists the caller's shipments: a trader's organisation's own, a
-// carrier's those booked on its departures (both, for a logistics operator
-// that also trades); the platform administrator sees all. Newest first.
+// Shipments lists the caller's shipments in a status (SearchShipments
+// without a search).
 func (s *Service) Shipments(ctx context.Context, p *identity.Principal, status ShipmentStatus, after string, limit int) ([]Shipment, error) {
-	if p == nil {
-		return nil, problem.New(problem.Unauthenticated, "sign in")
-	}
-	q := ShipmentQuery{Status: status, After: after, Limit: limit}
-	if q.Limit <= 0 || q.Limit > 500 {
-		q.Limit = 100
-	}
-	switch {
-	case p.Has(identity.PlatformAdmin):
-	case p.Has(identity.Trader):
-		q.OwnerOrg = p.OrgID
-		if !isCarrier(p) {
-			break
-		}
-		own, err := s.store.ListShipments(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		q.OwnerOrg, q.CarrierOrg = "", p.OrgID
-		carried, err := s.store.ListShipments(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		return mergeNewest(own, carried, q.Limit), nil
-	case isCarrier(p):
-		q.CarrierOrg = p.OrgID
-	default:
-		return nil, problem.New(problem.Forbidden, "shipments are for traders and carriers")
-	}
-	return s.store.ListShipments(ctx, q)
+	return s.SearchShipments(ctx, p, ShipmentFind{Status: status, After: after, Limit: limit})
 }
 
 // mergeNewest merges two lists ordered by id descending, without repeats.
@@ -745,7 +718,7 @@ func (s *Service) problem(ships []Shipment, deps []Departure, quotes map[string]
 		q := quotes[d.ID]
 		dd := dispatch.Departure{ID: d.ID, From: d.From, To: d.To, DepartAt: d.DepartAt, ArriveAt: d.ArriveAt,
 			CapacityTEU: MaxCapacityTEU * qtyScale, CapacityKg: MaxCapacityKg,
-			PricePerTEU: q.teu, PricePerKg: q.kg}
+			PricePerTEU: q.teu, PricePerKg: q.kg, Handling: handlingOf(d.Reefer, d.DangerousGoods)}
 		if remaining {
 			dd.CapacityTEU, dd.CapacityKg = d.LeftTEU()*qtyScale, d.LeftKg()
 		}
@@ -761,7 +734,8 @@ func (s *Service) problem(ships []Shipment, deps []Departure, quotes map[string]
 			pen = solverPenalty
 		}
 		pr.Shipments = append(pr.Shipments, dispatch.Shipment{ID: sh.ID, Origin: sh.Origin, Destination: sh.Destination,
-			ReadyAt: ready, Deadline: sh.Deadline, TEU: sh.TEU * qtyScale, Kg: sh.Kg, Penalty: pen})
+			ReadyAt: ready, Deadline: sh.Deadline, TEU: sh.TEU * qtyScale, Kg: sh.Kg, Penalty: pen,
+			Handling: handlingOf(sh.Reefer, sh.DangerousGoods)})
 	}
 	if len(pr.Nodes) > 0 {
 		// Every node the network uses must be known to the optimiser.
@@ -786,6 +760,19 @@ func (s *Service) problem(ships []Shipment, deps []Departure, quotes map[string]
 		}
 	}
 	return pr
+}
+
+// handlingOf is the optimiser's handling bits for a departure's
+// capabilities or a shipment's needs.
+func handlingOf(reefer, dg bool) dispatch.Handling {
+	var h dispatch.Handling
+	if reefer {
+		h |= dispatch.Reefer
+	}
+	if dg {
+		h |= dispatch.DangerousGoods
+	}
+	return h
 }
 
 // openDepartures reads the departures still to come, in any currency.
@@ -1009,17 +996,16 @@ type PlanResult struct {
 	RateDate string     `json:"rate_date"`
 }
 
-// handling classes, most restricted first: each class is solved over the
-// departures that accept it and what earlier classes left.
-var classes = []struct{ reefer, dg bool }{{true, true}, {true, false}, {false, true}, {false, false}}
-
 // Plan runs the dispatcher: every open shipment is assigned by the
 // optimiser to chains of departures still to come, over their remaining
-// capacity, so confirmed bookings stay as they are. Shipments are solved
-// by handling class (reefer and dangerous goods first, as they have the
-// fewest departures), each over the departures accepting it. The bookings
-// and the reasons for the shipments left are written in one transaction.
-// Only the platform administrator runs it.
+// capacity, so confirmed bookings stay as they are. All shipments are
+// solved as one problem, each only over the departures that take its
+// handling (reefer, dangerous goods): a departure that takes both is
+// shared by every kind of shipment, and the optimiser decides who gets it
+// (solving the kinds one after another let whichever came first take it),
+// and its lower bound is a bound on that one problem. The bookings and the
+// reasons for the shipments left are written in one transaction. Only the
+// platform administrator runs it.
 func (s *Service) Plan(ctx context.Context, p *identity.Principal) (PlanResult, error) {
 	if !p.Has(identity.PlatformAdmin) {
 		return PlanResult{}, problem.New(problem.Forbidden, "only the platform administrator runs the dispatcher")
@@ -1060,68 +1046,30 @@ func (s *Service) Plan(ctx context.Context, p *identity.Principal) (PlanResult, 
 	for i := range deps {
 		left[deps[i].ID] = &deps[i]
 	}
-	// The classes are solved one after another, each on the room the
-	// earlier ones left, but a class's bound is taken on the room there was
-	// before the run: giving every class all of it relaxes the one problem
-	// the classes share, so the sum of those bounds is a true lower bound
-	// on the best joint plan, and the gap shown is honest. (A bound on the
-	// reduced room would not be: an earlier class may have taken room a
-	// joint optimum leaves to a later one.)
-	before := slices.Clone(deps)
-	var cost, bound int64
-	booked := false
-	for _, c := range classes {
-		var cs []Shipment
-		for _, sh := range ships {
-			if sh.Reefer == c.reefer && sh.DangerousGoods == c.dg {
-				cs = append(cs, sh)
-			}
-		}
-		if len(cs) == 0 {
+	prob := s.problem(ships, deps, quotes, now, true)
+	r, err := dispatch.Solve(ctx, &prob, dispatch.Options{})
+	if err != nil {
+		return PlanResult{}, err
+	}
+	cost, bound := r.Cost, r.LowerBound
+	for i, asg := range r.Assignments {
+		sh := &ships[i]
+		if len(asg.DepartureIDs) == 0 {
+			res.Unassigned = append(res.Unassigned, Unassigned{ShipmentID: sh.ID, Reason: string(r.Reasons[sh.ID])})
 			continue
 		}
-		var cd, full []Departure
-		for i, d := range deps {
-			if (!c.reefer || d.Reefer) && (!c.dg || d.DangerousGoods) {
-				cd = append(cd, *left[d.ID])
-				full = append(full, before[i])
-			}
+		legs := make([]Departure, len(asg.DepartureIDs))
+		for k, id := range asg.DepartureIDs {
+			d := left[id]
+			d.BookedTEU += sh.TEU
+			d.BookedKg += sh.Kg
+			legs[k] = *d
 		}
-		prob := s.problem(cs, cd, quotes, now, true)
-		r, err := dispatch.Solve(ctx, &prob, dispatch.Options{})
+		b, err := s.booking(pr, sh, legs, "dispatch", p.UserID, now)
 		if err != nil {
 			return PlanResult{}, err
 		}
-		lb := r.LowerBound
-		if booked {
-			fp := s.problem(cs, full, quotes, now, true)
-			fr, err := dispatch.Solve(ctx, &fp, dispatch.Options{})
-			if err != nil {
-				return PlanResult{}, err
-			}
-			lb = fr.LowerBound
-		}
-		cost, bound = cost+r.Cost, bound+lb
-		booked = booked || r.Assigned > 0
-		for i, asg := range r.Assignments {
-			sh := &cs[i]
-			if len(asg.DepartureIDs) == 0 {
-				res.Unassigned = append(res.Unassigned, Unassigned{ShipmentID: sh.ID, Reason: string(r.Reasons[sh.ID])})
-				continue
-			}
-			legs := make([]Departure, len(asg.DepartureIDs))
-			for k, id := range asg.DepartureIDs {
-				d := left[id]
-				d.BookedTEU += sh.TEU
-				d.BookedKg += sh.Kg
-				legs[k] = *d
-			}
-			b, err := s.booking(pr, sh, legs, "dispatch", p.UserID, now)
-			if err != nil {
-				return PlanResult{}, err
-			}
-			res.Bookings = append(res.Bookings, b)
-		}
+		res.Bookings = append(res.Bookings, b)
 	}
 	res.Assigned = len(res.Bookings)
 	res.Cost, res.LowerBound = dispatch.FormatCost(cost), dispatch.FormatCost(bound)

@@ -28,6 +28,8 @@ type ShipmentQuery struct {
 	CarrierOrg string
 	// Status keeps shipments in one status.
 	Status ShipmentStatus
+	// Search keeps shipments whose SearchText holds it (any case).
+	Search string
 	After  string // id cursor: continue after (older than) this id
 	Limit  int
 }

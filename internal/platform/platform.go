@@ -197,6 +197,7 @@ func (c customsPort) Declared(ctx context.Context, p *identity.Principal, id str
 			return logistics.Declared{}, problem.New(problem.Invalid, "the declaration's gross mass is too large")
 		}
 		out.GrossMassGrams += it.GrossMassMeasure
+		out.Goods = append(out.Goods, it.Description)
 	}
 	return out, nil
 }

@@ -118,7 +118,9 @@ func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, err)
 		return
 	}
-	list, err := s.Logistics.Shipments(r.Context(), principal(r), logistics.ShipmentStatus(r.URL.Query().Get("status")), cursor, limit+1)
+	q := r.URL.Query()
+	list, err := s.Logistics.SearchShipments(r.Context(), principal(r), logistics.ShipmentFind{Status: logistics.ShipmentStatus(q.Get("status")),
+		Q: q.Get("q"), After: cursor, Limit: limit + 1})
 	if err != nil {
 		writeProblem(w, r, s.log, err)
 		return

@@ -160,14 +160,20 @@ func (db *DB) ListDepartures(ctx context.Context, q logistics.DepartureQuery) ([
 	return collect(rows, scanDeparture)
 }
 
-// CreateShipment implements logistics.Store.
+// CreateShipment implements logistics.Store. The search text is the
+// shipment's SearchText; a shipment written without one is still found by
+// its reference, id and locodes.
 func (db *DB) CreateShipment(ctx context.Context, s logistics.Shipment, rec audit.Record) error {
+	search := s.SearchText
+	if search == "" {
+		search = strings.ToLower(strings.Join([]string{s.Reference, s.ID, s.Origin, s.Destination}, "\n"))
+	}
 	return db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO logistics_shipments (`+shipmentCols+`)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO logistics_shipments (`+shipmentCols+`, search_text)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)`,
 			s.ID, s.OwnerOrg, s.Reference, s.Origin, s.Destination, micros(s.ReadyAt), micros(s.Deadline), s.TEU, s.Kg, s.Reefer,
 			s.DangerousGoods, s.DeclarationID, s.PenaltyMinor, string(s.Status), s.UnassignedReason, s.EventCount,
-			micros(s.CreatedAt), s.CreatedBy, micros(s.UpdatedAt)); err != nil {
+			micros(s.CreatedAt), s.CreatedBy, micros(s.UpdatedAt), search); err != nil {
 			if IsUniqueViolation(err) {
 				return problem.New(problem.Conflict, "the shipment exists")
 			}
@@ -202,6 +208,9 @@ func (db *DB) ListShipments(ctx context.Context, q logistics.ShipmentQuery) ([]l
 	}
 	if q.Status != "" {
 		add("status = $n", string(q.Status))
+	}
+	if q.Search != "" {
+		add(`search_text LIKE $n ESCAPE '\'`, likePattern(q.Search))
 	}
 	if q.After != "" {
 		add("id < $n", q.After)

@@ -123,18 +123,18 @@ func (p *Pages) holdText(v *View, reason string) string {
 	return v.T("logistics.hold.status", st)
 }
 
-// shipFind is the shipments list's filters: the status (the service's
-// filter), or one of the work lists the homes count (held at the border,
-// awaiting the carrier's event), and the cursor.
+// shipFind is the shipments list's filters: the status and the search
+// text (the service's filters), or one of the work lists the homes count
+// (held at the border, awaiting the carrier's event), and the cursor.
 type shipFind struct {
-	Status, View, After string
+	Q, Status, View, After string
 }
 
-func (f shipFind) Filtered() bool { return f.Status != "" || f.View != "" }
+func (f shipFind) Filtered() bool { return f.Q != "" || f.Status != "" || f.View != "" }
 
 func (f shipFind) link(after string) string {
 	q := url.Values{}
-	for k, x := range map[string]string{"status": f.Status, "view": f.View, "after": after} {
+	for k, x := range map[string]string{"q": f.Q, "status": f.Status, "view": f.View, "after": after} {
 		if x != "" {
 			q.Set(k, x)
 		}
@@ -196,7 +196,7 @@ func (p *Pages) renderLogistics(w http.ResponseWriter, r *http.Request, status i
 	q := r.URL.Query()
 	data := map[string]any{"Carrier": carrier, "Trader": trader, "Which": which, "Currency": p.Logistics.Currency(),
 		"Modes": logistics.Modes, "Statuses": []logistics.ShipmentStatus{logistics.Open, logistics.Booked, logistics.InTransit, logistics.Delivered}}
-	sf := shipFind{Status: q.Get("status"), View: q.Get("view"), After: q.Get("after")}
+	sf := shipFind{Q: strings.TrimSpace(q.Get("q")), Status: q.Get("status"), View: q.Get("view"), After: q.Get("after")}
 	if !slices.Contains([]string{"", "open", "booked", "in_transit", "delivered"}, sf.Status) {
 		sf.Status = ""
 	}
@@ -276,8 +276,14 @@ func (p *Pages) renderLogistics(w http.ResponseWriter, r *http.Request, status i
 			}
 		} else {
 			var err error
-			list, err = p.Logistics.Shipments(ctx, pr, logistics.ShipmentStatus(sf.Status), sf.After, logisticsPageSize+1)
-			if err != nil {
+			list, err = p.Logistics.SearchShipments(ctx, pr, logistics.ShipmentFind{Status: logistics.ShipmentStatus(sf.Status), Q: sf.Q,
+				After: sf.After, Limit: logisticsPageSize + 1})
+			switch {
+			case problem.CodeOf(err) == problem.Invalid:
+				// A search the service refuses is the reader's to correct,
+				// beside its box; the rest of the page stands.
+				status = p.formFail(v, err, "logistics.field.", nil)
+			case err != nil:
 				p.Error(w, r, statusOfErr(err), err)
 				return
 			}
