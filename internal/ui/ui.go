@@ -24,6 +24,7 @@ import (
 	"bricstown/internal/audit"
 	"bricstown/internal/booking"
 	"bricstown/internal/customs"
+	"bricstown/internal/deal"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
 	"bricstown/internal/home"
@@ -83,6 +84,8 @@ type Deps struct {
 	ShipmentChanged func(ctx context.Context, p *identity.Principal, action, shipmentID string)
 	// Booking is the booking engine of the town's services.
 	Booking *booking.Service
+	// Deal is the signing of investment agreements.
+	Deal *deal.Service
 
 	// Home gathers each user's "what needs me now" (internal/home).
 	Home *home.Service
