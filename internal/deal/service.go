@@ -373,3 +373,6 @@ func checks(es []BundleEntry, digest string) []CheckEntry {
 	}
 	return out
 }
+
+// VerifyBundle checks a document against a bundle for anyone (see the package function).
+func (s *Service) VerifyBundle(doc []byte, b Bundle) Check { return VerifyBundle(doc, b) }

@@ -278,7 +278,7 @@ func newCustoms(db *sqlstore.DB, ref *refdata.Data, duties dutyledger.Payments, 
 
 // DemoParts selects parts of the demo town; the organisations and users
 // are always seeded.
-type DemoParts uint8
+type DemoParts uint16
 
 // The parts of the demo town, in the order they are seeded.
 const (
@@ -290,7 +290,8 @@ const (
 	DemoMarket
 	DemoLogistics // the corridor network, shipments (some from the customs part's declarations), a dispatcher run
 	DemoBooking
-	DemoAll = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics | DemoBooking
+	DemoDeal // investment agreements: one signed by both parties, one awaiting a signature
+	DemoAll  = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics | DemoBooking | DemoDeal
 )
 
 // SeedDemo seeds the whole demo town (idempotent). The ledger must be
@@ -323,6 +324,7 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 			return demo.SeedLogistics(ctx, p.Identity, p.Logistics, p.Customs, p.Ref.MoneyExponent, now)
 		}},
 		{DemoBooking, "booking", func() error { return demo.SeedBooking(ctx, p.Identity, p.Ledger, p.Booking, now) }},
+		{DemoDeal, "deal", func() error { return demo.SeedDeal(ctx, p.Identity, p.Deal, now) }},
 	}
 	for _, s := range steps {
 		if parts&s.part == 0 {

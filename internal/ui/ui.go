@@ -177,6 +177,7 @@ var navigation = []NavItem{
 	{Path: "/market", Key: "market.nav"},
 	{Path: "/logistics/dispatch", Key: "logistics.dispatch_nav"},
 	{Path: "/booking", Key: "booking.nav"},
+	{Path: "/deal", Key: "deal.nav"},
 	{Path: "/ledger/issuance", Key: "issuance.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
