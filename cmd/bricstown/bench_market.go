@@ -91,8 +91,16 @@ func benchMarket(ctx context.Context, e *env, args []string) error {
 	seed := f.int("seed", "BRICSTOWN_BENCH_SEED", 1, "generator seed")
 	asJSON := f.bool("json", "BRICSTOWN_BENCH_JSON", false, "print one JSON object")
 	cpuProfile := cpuProfileFlag(f)
+	scenario := f.string("scenario", "BRICSTOWN_BENCH_SCENARIO", "search", "search (the catalogue) or matchmaking (the expo's meeting scheduler)")
+	mm := matchmakingFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
+	}
+	if *scenario == "matchmaking" {
+		return benchMatchmaking(e, mm, uint64(*seed), *asJSON)
+	}
+	if *scenario != "search" {
+		return usageError{fmt.Sprintf("bench market: unknown scenario %q", *scenario)}
 	}
 	p, cleanup, err := benchPlatform(ctx, *dsn, "")
 	if err != nil {

@@ -40,6 +40,7 @@ func commands() []command {
 		{"bench", "benchmarks: 'bench ledger', 'bench settlement', 'bench clearing', 'bench customs', 'bench dispatch' (see docs/PERFORMANCE.md)", benchCmd},
 		{"dispatch", "logistics dispatch of a CSV network of departures and shipments, with a lower bound", dispatchCmd},
 		{"clear", "obligation clearing (MTCS) of a CSV network, with an optimality certificate", clearCmd},
+		{"deal", "agreement signatures offline: 'deal keygen' makes an Ed25519 key pair, 'deal sign' signs a document, 'deal verify' checks a document against its bundle", dealCmd},
 		{"import", "import reference tables: 'import tariff --csv FILE' validates a customs tariff", importCmd},
 		{"version", "print the version", versionCmd},
 	}

@@ -123,6 +123,9 @@ func Describe(r Record) (Event, bool) {
 	if strings.HasPrefix(r.Action, "booking.") {
 		return describeBooking(r.Action, d)
 	}
+	if strings.HasPrefix(r.Action, "deal.") {
+		return describeDeal(r.Action, d)
+	}
 	switch r.Action {
 	case "market.product.publish", "market.product.update": // "<HS> <origin>"
 		if hs, origin, ok := strings.Cut(d, " "); ok && len(hs) == 6 && len(origin) == 2 {
@@ -431,6 +434,24 @@ func describeBooking(action, d string) (Event, bool) {
 	case "booking.wait":
 		if t, ok := at(d); ok {
 			return Event{Kind: "booking_wait", Args: []Arg{t}}, true
+		}
+	}
+	return Event{}, false
+}
+
+// describeDeal reads the details the agreement-signing service (internal/deal) writes: a key's
+// label, an agreement's title, and at creation the title with the document's SHA-256.
+func describeDeal(action, d string) (Event, bool) {
+	switch action {
+	case "deal.key.register", "deal.agreement.sign", "deal.agreement.signed":
+		if d != "" {
+			return Event{Kind: "named", Args: []Arg{text(d)}}, true
+		}
+	case "deal.agreement.create": // "<title> · SHA-256 <hex>"
+		if i := strings.LastIndex(d, " · SHA-256 "); i > 0 {
+			if h := d[i+len(" · SHA-256 "):]; len(h) == 64 && !strings.ContainsRune(h, ' ') {
+				return Event{Kind: "deal_created", Args: []Arg{text(d[:i]), code(h)}}, true
+			}
 		}
 	}
 	return Event{}, false

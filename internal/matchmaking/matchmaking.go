@@ -57,10 +57,6 @@ func Greedy(p Problem) []Meeting {
 	return out
 }
 
-// Schedule returns a conflict-free timetable. For now it is the greedy baseline; the optimiser
-// replaces it behind the same signature.
-func Schedule(p Problem) []Meeting { return Greedy(p) }
-
 // occupancy tracks who is busy in which slot and how many tables each slot has used.
 type occupancy struct {
 	p      Problem

@@ -15,6 +15,7 @@ import (
 
 	"bricstown/internal/booking"
 	"bricstown/internal/customs"
+	"bricstown/internal/deal"
 	"bricstown/internal/demo"
 	"bricstown/internal/dutyledger"
 	"bricstown/internal/fx"
@@ -78,6 +79,8 @@ type Platform struct {
 	Market *market.Service
 	// Booking is the booking engine of the town's services (issue 12).
 	Booking *booking.Service
+	// Deal is the signing of investment agreements (issue 11).
+	Deal *deal.Service
 	// Home gathers each user's "what needs me now" from the services above.
 	Home *home.Service
 }
@@ -169,7 +172,14 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	}
 	// The catalogue shows prices at the official reference rates.
 	mkt := market.NewService(db, market.Config{Log: log, Ref: ref, Rates: fxs.ReferenceSet, Org: idsvc.Org})
-	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
+	dealSvc := deal.NewService(db, deal.Config{Log: log, OrgExists: func(ctx context.Context, id string) (bool, error) {
+		_, err := idsvc.Org(ctx, id)
+		if problem.Is(err, problem.NotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	}})
+	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust, Deal: dealSvc,
 		Guarantees: gsvc, Logistics: lsvc, Market: mkt, Booking: booking.NewService(db, booking.Config{Log: log, Ledger: led}), Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc})}, nil
 }
 
@@ -269,7 +279,7 @@ func newCustoms(db *sqlstore.DB, ref *refdata.Data, duties dutyledger.Payments, 
 
 // DemoParts selects parts of the demo town; the organisations and users
 // are always seeded.
-type DemoParts uint8
+type DemoParts uint16
 
 // The parts of the demo town, in the order they are seeded.
 const (
@@ -281,7 +291,8 @@ const (
 	DemoMarket
 	DemoLogistics // the corridor network, shipments (some from the customs part's declarations), a dispatcher run
 	DemoBooking
-	DemoAll = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics | DemoBooking
+	DemoDeal // investment agreements: one signed by both parties, one awaiting a signature
+	DemoAll  = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics | DemoBooking | DemoDeal
 )
 
 // SeedDemo seeds the whole demo town (idempotent). The ledger must be
@@ -314,6 +325,7 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 			return demo.SeedLogistics(ctx, p.Identity, p.Logistics, p.Customs, p.Ref.MoneyExponent, now)
 		}},
 		{DemoBooking, "booking", func() error { return demo.SeedBooking(ctx, p.Identity, p.Ledger, p.Booking, now) }},
+		{DemoDeal, "deal", func() error { return demo.SeedDeal(ctx, p.Identity, p.Deal, now) }},
 	}
 	for _, s := range steps {
 		if parts&s.part == 0 {

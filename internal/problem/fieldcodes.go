@@ -169,6 +169,17 @@ var fieldFormats = []struct{ code, format string }{
 	{"at_most_spans", "at most %d spans"},
 	{"rfc3339", "must be a date and time (RFC 3339)"},
 	{"no_such_resource", "no such resource"},
+	// Agreement signing (internal/deal).
+	{"deal_doc_once", "give the document once: as a file or as text"},
+	{"deal_base64", "must be standard base64"},
+	{"deal_doc_too_large", "the document is larger than 2 MiB"},
+	{"deal_other_party", "name at least one other organisation"},
+	{"deal_parties", "must be registered organisations"},
+	{"deal_max_parties", "at most %d parties"},
+	{"deal_own_key", "must be a signing key of your organisation"},
+	{"deal_bad_signature", "does not verify: not this document's SHA-256 signed with this key"},
+	{"deal_public_key", "must be an Ed25519 public key: base64 of 32 bytes or PEM"},
+	{"deal_digest", "give the document or its SHA-256 (64 hex digits)"},
 }
 
 type fieldPattern struct {

@@ -86,6 +86,14 @@ var bookingUse = roles(orgAdmin, identity.Trader, identity.Resident)
 // service checks it is the owning organisation).
 var bookingOwner = roles(orgAdmin)
 
+// dealUse drafts and reads agreements: an organisation's traders and administrators (the
+// service shows each only its own organisation's agreements); dealSign registers keys and signs:
+// administrators, the organisation's authorised signatories.
+var (
+	dealUse  = roles(orgAdmin, identity.Trader)
+	dealSign = roles(orgAdmin)
+)
+
 // logisticsRead may read the schedule and the shipments it is party to:
 // the service shows a trader its own, a carrier those on its departures.
 var logisticsRead = roles(admin, identity.Carrier, identity.Trader)
@@ -279,6 +287,17 @@ func (s *Server) routes() []Route {
 		api("GET", "/api/v1/market/products/{id}/contract-prices", marketSeller, s.listContractPrices),
 		api("POST", "/api/v1/market/products/{id}/contract-prices", marketSeller, s.setContractPrice),
 		api("GET", "/api/v1/market/mine", marketSeller, s.myProducts),
+		// Investment agreements: parties draft, their administrators sign with Ed25519 keys
+		// registered beforehand; anyone verifies a document against signatures and keys.
+		api("GET", "/api/v1/deal/keys", dealUse, s.listDealKeys),
+		api("POST", "/api/v1/deal/keys", dealSign, s.registerDealKey),
+		{Method: "POST", Pattern: "/api/v1/deal/agreements", Access: dealUse, Handler: s.createAgreement, BodyLimit: dealBodyLimit},
+		api("GET", "/api/v1/deal/agreements", dealUse, s.listAgreements),
+		api("GET", "/api/v1/deal/agreements/{id}", dealUse, s.getAgreement),
+		api("GET", "/api/v1/deal/agreements/{id}/document", dealUse, s.agreementDocument),
+		api("GET", "/api/v1/deal/agreements/{id}/bundle", dealUse, s.agreementBundle),
+		api("POST", "/api/v1/deal/agreements/{id}/signatures", dealSign, s.signAgreement),
+		{Method: "POST", Pattern: "/api/v1/deal/verify", Access: public, Handler: s.verifyAgreement, BodyLimit: dealBodyLimit},
 		// Status push: webhooks of an organisation and their delivery log.
 		api("POST", "/api/v1/notify/webhooks", notifyAdmin, s.createWebhook),
 		api("GET", "/api/v1/notify/webhooks", notifyAdmin, s.listWebhooks),
@@ -390,6 +409,16 @@ func (s *Server) routes() []Route {
 		page("GET", "/booking/manage", bookingOwner, s.ui.BookingManagePage),
 		page("POST", "/booking/manage", bookingOwner, s.ui.BookingCreate),
 		page("GET", "/booking/manage/{id}", bookingOwner, s.ui.BookingUsagePage),
+		// Agreements: draft, sign, download; the verification page is public.
+		page("GET", "/deal", dealUse, s.ui.DealPage),
+		{Method: "POST", Pattern: "/deal/agreements", Access: dealUse, Handler: s.ui.DealCreate, Page: true, BodyLimit: dealBodyLimit},
+		page("POST", "/deal/keys", dealSign, s.ui.DealRegisterKey),
+		page("GET", "/deal/agreements/{id}", dealUse, s.ui.DealAgreementPage),
+		page("GET", "/deal/agreements/{id}/document", dealUse, s.ui.DealDocument),
+		page("GET", "/deal/agreements/{id}/bundle", dealUse, s.ui.DealBundle),
+		page("POST", "/deal/agreements/{id}/sign", dealSign, s.ui.DealSign),
+		page("GET", "/deal/verify", public, s.ui.DealVerifyPage),
+		{Method: "POST", Pattern: "/deal/verify", Access: public, Handler: s.ui.DealVerify, Page: true, BodyLimit: dealBodyLimit},
 		// Logistics: carriers publish departures, traders enter and book shipments.
 		page("GET", "/logistics", roles(identity.Carrier, identity.Trader), s.ui.LogisticsPage),
 		page("POST", "/logistics/departures", roles(identity.Carrier), s.ui.LogisticsPublish),

@@ -34,16 +34,18 @@ var auditActions = []string{
 	"market.product.publish", "market.product.update", "market.contract_price.set",
 	"booking.resource.create", "booking.resource.update", "booking.hold", "booking.reserve", "booking.drop", "booking.confirm", "booking.pay",
 	"booking.confirmed", "booking.expire", "booking.cancel", "booking.release", "booking.refund", "booking.refunded", "booking.wait",
+	"deal.key.register", "deal.agreement.create", "deal.agreement.sign", "deal.agreement.signed",
 }
 
 // auditDomains are the prefixes the filter offers ("everything in the
 // ledger"), in the catalogue as names.domain.<prefix>.
-var auditDomains = []string{"org", "user", "session", "api_token", "ledger", "fx", "settlement", "obligations", "guarantee", "customs", "notify", "logistics", "market", "booking"}
+var auditDomains = []string{"org", "user", "session", "api_token", "ledger", "fx", "settlement", "obligations", "guarantee", "customs", "notify", "logistics", "market", "booking", "deal"}
 
 // auditSubjects are the record kinds, in the catalogue as names.subject.<kind>.
 var auditSubjects = []string{"org", "user", "api_token", "ledger_account", "ledger_transfers", "saved_counterparty", "fx_rate", "fx_fee",
 	"fx_quote", "fx_reference", "settlement_instruction", "settlement_instructions", "settlement_cycle", "invoice", "obligation_run",
-	"guarantee", "customs_declaration", "webhook", "departure", "shipment", "dispatch_run", "product", "booking", "booking_resource", "booking_wait"}
+	"guarantee", "customs_declaration", "webhook", "departure", "shipment", "dispatch_run", "product", "booking", "booking_resource", "booking_wait",
+	"agreement", "deal_key"}
 
 // actionText is an audit action in the reader's language, or "" when no
 // catalogue names it (the page then shows the code).
