@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"bricstown/internal/browsertest"
+	"bricstown/internal/testenv"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
@@ -177,7 +178,9 @@ func TestBrowserLayout(t *testing.T) {
 	if testing.Short() {
 		t.Skip("opens every page in a browser")
 	}
-	ctx := browsertest.New(t, browsertest.WithTimeout(10*time.Minute), browsertest.WithWindowSize(wideW, wideH))
+	if _, err := browsertest.Chromium(); err != nil && !testenv.CI() {
+		t.Skipf("browsertest: skipping, %v", err)
+	}
 	dsn := filepath.Join(t.TempDir(), "layout.db")
 	srv := startServer(t, dsn, "--demo")
 	seedLogistics(t, srv, dsn) // a booked shipment, so the logistics detail pages are reached
@@ -188,173 +191,41 @@ func TestBrowserLayout(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	problems := map[string][]string{} // problem → where it was seen
-	note := func(role, path, where, problem string) {
-		key := role + " " + path + ": " + problem
-		problems[key] = append(problems[key], where)
+	st := &layoutState{
+		problems: map[string][]string{},
+		links:    &linkChecker{base: srv.url, seen: map[string]int{}},
+		checked:  map[string]bool{},
+		details:  map[string]bool{},
 	}
-	links := &linkChecker{base: srv.url, seen: map[string]int{}}
-	pages, skipped := 0, 0
-	checked := map[string]bool{} // language and fingerprint of a page's main part
-	details := map[string]bool{} // shapes of detail pages queued for some role
-	var tNav, tMeasure, tAxe time.Duration
-
+	// The roles are shared out between two browsers that run at once
+	// (each its own profile, so each its own session cookie): the pages
+	// of one are rendered while the other's are measured, which keeps both
+	// cores busy and the test well inside the package's ten minutes.
+	var roles []layoutRole
 	for _, role := range layoutRoles {
 		if only := os.Getenv("BRICSTOWN_LAYOUT_ROLES"); only != "" && !slices.Contains(strings.Split(only, ","), role.name) {
 			continue
 		}
-		viewport := func(w, h int64) {
-			if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, h)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		viewport(wideW, wideH)
-		if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
-			t.Fatal(err)
-		}
-		if err := chromedp.Do(ctx,
-			chromedp.Navigate(srv.url+"/login"),
-			chromedp.WaitVisible(chromedp.CSS(`#email`)),
-			chromedp.SendKeys(chromedp.CSS(`#email`), role.email),
-			chromedp.SendKeys(chromedp.CSS(`#password`), "bricstown-demo"),
-			chromedp.Click(chromedp.CSS(`#login`)),
-			chromedp.WaitVisible(chromedp.CSS(`header.top nav.main`)),
-		); err != nil {
-			browsertest.Screenshot(ctx, t, "sign in "+role.name)
-			t.Fatalf("sign in as %s: %v", role.email, err)
-		}
-		cookies, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{srv.url}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var session []string
-		for _, c := range cookies.Cookies {
-			session = append(session, c.Name+"="+c.Value)
-		}
-		nav, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('header.top nav.main a')].map(a => a.getAttribute('href'))`))
-		if err != nil || len(nav) == 0 {
-			t.Fatalf("%s: no navigation: %v", role.name, err)
-		}
-		queue := slices.Clone(nav)
-		shapes := map[string]bool{}
-		for _, p := range nav {
-			shapes[pathShape(p)] = true
-		}
-		roleLinks := map[string]string{} // link → a page that has it
-
-		langs := layoutLangs
-		if only := os.Getenv("BRICSTOWN_LAYOUT_LANGS"); only != "" {
-			langs = strings.Split(only, ",")
-		}
-		for li, lang := range langs {
-			for i := 0; i < len(queue); i++ {
-				path := queue[i]
-				// The server's HTML first: its links, and whether
-				// another role has had the same page checked already.
-				status, body := fetchPage(t, srv.url+path+sep(path)+"lang="+lang, session)
-				if status >= 400 {
-					// A page the navigation offers must open; a link
-					// found on a page is reported by the link check.
-					if slices.Contains(nav, path) {
-						note(role.name, path, lang, fmt.Sprintf("the page answers %d", status))
-					}
-					continue
-				}
-				for _, l := range pageLinks(body) {
-					if _, ok := roleLinks[l]; !ok {
-						roleLinks[l] = path
-					}
-					// One of each detail page that the navigation's
-					// pages link to, found in the first language; a kind
-					// of detail page that another role had checked is
-					// not checked again.
-					if li == 0 && slices.Contains(nav, path) && isPage(l) && !shapes[pathShape(l)] && !details[pathShape(l)] {
-						shapes[pathShape(l)], details[pathShape(l)] = true, true
-						queue = append(queue, l)
-					}
-				}
-				// Every role's home is checked (its navigation differs);
-				// another page whose main part is the same HTML as one
-				// checked for another role is not checked again.
-				sum := lang + " " + mainFingerprint(body)
-				if path != "/" && checked[sum] {
-					skipped++
-					continue
-				}
-				checked[sum] = true
-
-				t0 := time.Now()
-				if err := chromedp.Do(ctx, chromedp.Navigate(srv.url+path+sep(path)+"lang="+lang)); err != nil {
-					t.Fatalf("%s: open %s: %v", role.name, path, err)
-				}
-				tNav += time.Since(t0)
-				pages++
-				if shots != "" && path == "/" {
-					png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(filepath.Join(shots, role.name+"-"+lang+".png"), png, 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				for _, w := range []struct {
-					name string
-					w, h int64
-				}{{"1366", wideW, wideH}, {"390", narrowW, narrowH}} {
-					viewport(w.w, w.h)
-					// The page's script reacts to the resize before the
-					// next frame.
-					if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`new Promise(r => requestAnimationFrame(() => r()))`, chromedp.EvalAwaitPromise)); err != nil {
-						t.Fatal(err)
-					}
-					where := lang + "@" + w.name
-					t0 := time.Now()
-					found, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](layoutMeasure))
-					tMeasure += time.Since(t0)
-					if err != nil {
-						t.Fatalf("%s %s: measuring: %v", role.name, path, err)
-					}
-					if path == "/" {
-						menu, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](layoutMenu))
-						if err != nil {
-							t.Fatalf("%s %s: the menu: %v", role.name, path, err)
-						}
-						found = append(found, menu...)
-					}
-					for _, p := range found {
-						note(role.name, path, where, p)
-					}
-					// axe-core checks every page in the first language,
-					// and each role's home in the others: what it checks
-					// (names, roles, contrast, focus) rarely changes with
-					// the words, and it is the slow part of the run. At
-					// 390 px it checks again what the width can change.
-					if li > 0 && (w.w == narrowW || path != "/") {
-						continue
-					}
-					t0 = time.Now()
-					var violations []browsertest.AxeViolation
-					if w.w == narrowW {
-						violations, err = browsertest.AxeRules(ctx, axeNarrowRules...)
-					} else {
-						violations, err = browsertest.Axe(ctx, browsertest.WCAG22AA...)
-					}
-					tAxe += time.Since(t0)
-					if err != nil {
-						t.Fatalf("%s %s: %v", role.name, path, err)
-					}
-					for _, v := range violations {
-						note(role.name, path, where, "axe "+v.String())
-					}
-				}
-				viewport(wideW, wideH)
-			}
-		}
-		for l, from := range roleLinks {
-			links.add(role.name, l, from, session)
-		}
+		roles = append(roles, layoutRole(role))
 	}
+	const browsers = 2
+	t.Run("roles", func(t *testing.T) {
+		for b := range browsers {
+			t.Run(fmt.Sprint("browser", b+1), func(t *testing.T) {
+				t.Parallel()
+				ctx := browsertest.New(t, browsertest.WithTimeout(10*time.Minute), browsertest.WithWindowSize(wideW, wideH))
+				for i := b; i < len(roles); i += browsers {
+					checkRoleLayout(t, ctx, srv, shots, roles[i], st)
+				}
+			})
+		}
+	})
+	if t.Failed() {
+		return
+	}
+	problems, links, pages, skipped := st.problems, st.links, st.pages, st.skipped
+	note := st.note
+	tNav, tMeasure, tAxe := st.tNav, st.tMeasure, st.tAxe
 	for _, bad := range links.check(t) {
 		note(bad.role, bad.from, "link", fmt.Sprintf("link %s answers %d", bad.link, bad.status))
 	}
@@ -379,6 +250,219 @@ func TestBrowserLayout(t *testing.T) {
 		if !used[i] && os.Getenv("BRICSTOWN_LAYOUT_ROLES")+os.Getenv("BRICSTOWN_LAYOUT_LANGS") == "" {
 			t.Errorf("allowlist entry no longer needed (remove it): %s %s %q", a.role, a.path, a.problem)
 		}
+	}
+}
+
+// layoutRole is one role of layoutRoles.
+type layoutRole struct{ name, email string }
+
+// layoutState is what the browsers of TestBrowserLayout share.
+type layoutState struct {
+	mu                   sync.Mutex
+	problems             map[string][]string // problem → where it was seen
+	links                *linkChecker
+	checked              map[string]bool // language and fingerprint of a page's main part
+	details              map[string]bool // shapes of detail pages queued for some role
+	pages, skipped       int
+	tNav, tMeasure, tAxe time.Duration
+}
+
+func (st *layoutState) note(role, path, where, problem string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	key := role + " " + path + ": " + problem
+	st.problems[key] = append(st.problems[key], where)
+}
+
+// firstCheck reports whether a page is to be checked: every role's home
+// is (its navigation differs); another page whose main part is the same
+// HTML as one checked for another role is not checked again.
+func (st *layoutState) firstCheck(path, sum string) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if path != "/" && st.checked[sum] {
+		st.skipped++
+		return false
+	}
+	st.checked[sum] = true
+	return true
+}
+
+// newDetail claims a kind of detail page for the first role that finds it.
+func (st *layoutState) newDetail(shape string) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.details[shape] {
+		return false
+	}
+	st.details[shape] = true
+	return true
+}
+
+func (st *layoutState) add(d *time.Duration, by time.Duration) {
+	st.mu.Lock()
+	*d += by
+	st.mu.Unlock()
+}
+
+func (st *layoutState) count(n *int) {
+	st.mu.Lock()
+	*n++
+	st.mu.Unlock()
+}
+
+// checkRoleLayout signs in as role in ctx's browser and checks every page
+// its navigation reaches, and one of each detail page they link to, in
+// every language at both widths.
+func checkRoleLayout(t *testing.T, ctx context.Context, srv *running, shots string, role layoutRole, st *layoutState) {
+	viewport := func(w, h int64) {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, h)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	viewport(wideW, wideH)
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.url+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#email`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), role.email),
+		chromedp.SendKeys(chromedp.CSS(`#password`), "bricstown-demo"),
+		chromedp.Click(chromedp.CSS(`#login`)),
+		chromedp.WaitVisible(chromedp.CSS(`header.top nav.main`)),
+	); err != nil {
+		browsertest.Screenshot(ctx, t, "sign in "+role.name)
+		t.Fatalf("sign in as %s: %v", role.email, err)
+	}
+	cookies, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{srv.url}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var session []string
+	for _, c := range cookies.Cookies {
+		session = append(session, c.Name+"="+c.Value)
+	}
+	nav, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('header.top nav.main a')].map(a => a.getAttribute('href'))`))
+	if err != nil || len(nav) == 0 {
+		t.Fatalf("%s: no navigation: %v", role.name, err)
+	}
+	queue := slices.Clone(nav)
+	shapes := map[string]bool{}
+	for _, p := range nav {
+		shapes[pathShape(p)] = true
+	}
+	roleLinks := map[string]string{} // link → a page that has it
+
+	langs := layoutLangs
+	if only := os.Getenv("BRICSTOWN_LAYOUT_LANGS"); only != "" {
+		langs = strings.Split(only, ",")
+	}
+	for li, lang := range langs {
+		for i := 0; i < len(queue); i++ {
+			path := queue[i]
+			// The server's HTML first: its links, and whether
+			// another role has had the same page checked already.
+			status, body := fetchPage(t, srv.url+path+sep(path)+"lang="+lang, session)
+			if status >= 400 {
+				// A page the navigation offers must open; a link
+				// found on a page is reported by the link check.
+				if slices.Contains(nav, path) {
+					st.note(role.name, path, lang, fmt.Sprintf("the page answers %d", status))
+				}
+				continue
+			}
+			for _, l := range pageLinks(body) {
+				if _, ok := roleLinks[l]; !ok {
+					roleLinks[l] = path
+				}
+				// One of each detail page that the navigation's
+				// pages link to, found in the first language; a kind
+				// of detail page that another role had checked is
+				// not checked again.
+				if li == 0 && slices.Contains(nav, path) && isPage(l) && !shapes[pathShape(l)] && st.newDetail(pathShape(l)) {
+					shapes[pathShape(l)] = true
+					queue = append(queue, l)
+				}
+			}
+			// Every role's home is checked (its navigation differs);
+			// another page whose main part is the same HTML as one
+			// checked for another role is not checked again.
+			sum := lang + " " + mainFingerprint(body)
+			if !st.firstCheck(path, sum) {
+				continue
+			}
+
+			t0 := time.Now()
+			if err := chromedp.Do(ctx, chromedp.Navigate(srv.url+path+sep(path)+"lang="+lang)); err != nil {
+				t.Fatalf("%s: open %s: %v", role.name, path, err)
+			}
+			st.add(&st.tNav, time.Since(t0))
+			st.count(&st.pages)
+			if shots != "" && path == "/" {
+				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(shots, role.name+"-"+lang+".png"), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, w := range []struct {
+				name string
+				w, h int64
+			}{{"1366", wideW, wideH}, {"390", narrowW, narrowH}} {
+				viewport(w.w, w.h)
+				// The page's script reacts to the resize before the
+				// next frame.
+				if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`new Promise(r => requestAnimationFrame(() => r()))`, chromedp.EvalAwaitPromise)); err != nil {
+					t.Fatal(err)
+				}
+				where := lang + "@" + w.name
+				t0 := time.Now()
+				found, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](layoutMeasure))
+				st.add(&st.tMeasure, time.Since(t0))
+				if err != nil {
+					t.Fatalf("%s %s: measuring: %v", role.name, path, err)
+				}
+				if path == "/" {
+					menu, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](layoutMenu))
+					if err != nil {
+						t.Fatalf("%s %s: the menu: %v", role.name, path, err)
+					}
+					found = append(found, menu...)
+				}
+				for _, p := range found {
+					st.note(role.name, path, where, p)
+				}
+				// axe-core checks every page in the first language,
+				// and each role's home in the others: what it checks
+				// (names, roles, contrast, focus) rarely changes with
+				// the words, and it is the slow part of the run. At
+				// 390 px it checks again what the width can change.
+				if li > 0 && (w.w == narrowW || path != "/") {
+					continue
+				}
+				t0 = time.Now()
+				var violations []browsertest.AxeViolation
+				if w.w == narrowW {
+					violations, err = browsertest.AxeRules(ctx, axeNarrowRules...)
+				} else {
+					violations, err = browsertest.Axe(ctx, browsertest.WCAG22AA...)
+				}
+				st.add(&st.tAxe, time.Since(t0))
+				if err != nil {
+					t.Fatalf("%s %s: %v", role.name, path, err)
+				}
+				for _, v := range violations {
+					st.note(role.name, path, where, "axe "+v.String())
+				}
+			}
+			viewport(wideW, wideH)
+		}
+	}
+	for l, from := range roleLinks {
+		st.links.add(role.name, l, from, session)
 	}
 }
 
@@ -450,6 +534,8 @@ type brokenLink struct {
 }
 
 func (c *linkChecker) add(role, link, from string, cookie []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.fetch = append(c.fetch, brokenLink{role: role, link: link, from: from, cookie: cookie})
 }
 
