@@ -30,7 +30,7 @@ type Config struct {
 // administrators (the venue administrators) make festivals and their
 // programmes; everyone signed in reads the programme; residents and
 // company users buy tickets, each party seeing only its own; the
-// organiser's door staff (its organisers and administrators) admit the
+// organiser's door staff (its users with the organiser role) admit the
 // tickets of its performances.
 type Service struct {
 	store Store
@@ -72,9 +72,10 @@ func IsVenueAdmin(p *identity.Principal) bool {
 	return p != nil && p.Has(identity.OrgAdmin) && p.OrgKind == identity.KindEventOrganiser
 }
 
-// isDoorStaff: the organiser's own organisers and administrators admit.
+// isDoorStaff: the organiser's own staff (its users with the organiser
+// role) admit tickets and read sales.
 func isDoorStaff(p *identity.Principal, org string) bool {
-	return p != nil && p.OrgID == org && p.HasAny(identity.Organiser, identity.OrgAdmin)
+	return p != nil && p.OrgID == org && p.Has(identity.Organiser)
 }
 
 // MayBuy: residents and the users of organisations who may book.

@@ -17,6 +17,7 @@ import (
 	"bricstown/internal/customs"
 	"bricstown/internal/demo"
 	"bricstown/internal/dutyledger"
+	"bricstown/internal/festival"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
 	"bricstown/internal/home"
@@ -78,6 +79,8 @@ type Platform struct {
 	Market *market.Service
 	// Booking is the booking engine of the town's services (issue 12).
 	Booking *booking.Service
+	// Festival is the art zone on the booking engine (issue 12).
+	Festival *festival.Service
 	// Home gathers each user's "what needs me now" from the services above.
 	Home *home.Service
 }
@@ -169,8 +172,10 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	}
 	// The catalogue shows prices at the official reference rates.
 	mkt := market.NewService(db, market.Config{Log: log, Ref: ref, Rates: fxs.ReferenceSet, Org: idsvc.Org})
+	bsvc := booking.NewService(db, booking.Config{Log: log, Ledger: led})
+	fest := festival.NewService(db, festival.Config{Log: log, Ledger: led, Booking: bsvc})
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
-		Guarantees: gsvc, Logistics: lsvc, Market: mkt, Booking: booking.NewService(db, booking.Config{Log: log, Ledger: led}), Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc})}, nil
+		Guarantees: gsvc, Logistics: lsvc, Market: mkt, Booking: bsvc, Festival: fest, Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc})}, nil
 }
 
 // customsPort is the customs service as logistics asks it: whose a

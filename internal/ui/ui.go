@@ -24,6 +24,7 @@ import (
 	"bricstown/internal/audit"
 	"bricstown/internal/booking"
 	"bricstown/internal/customs"
+	"bricstown/internal/festival"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
 	"bricstown/internal/home"
@@ -83,6 +84,8 @@ type Deps struct {
 	ShipmentChanged func(ctx context.Context, p *identity.Principal, action, shipmentID string)
 	// Booking is the booking engine of the town's services.
 	Booking *booking.Service
+	// Festival is the art zone's festivals and tickets.
+	Festival *festival.Service
 
 	// Home gathers each user's "what needs me now" (internal/home).
 	Home *home.Service
@@ -174,6 +177,9 @@ var navigation = []NavItem{
 	{Path: "/market", Key: "market.nav"},
 	{Path: "/logistics/dispatch", Key: "logistics.dispatch_nav"},
 	{Path: "/booking", Key: "booking.nav"},
+	{Path: "/festivals", Key: "fest_nav"},
+	{Path: "/festival/tickets", Key: "fest_nav_tickets"},
+	{Path: "/festival/door", Key: "fest_nav_door"},
 	{Path: "/ledger/issuance", Key: "issuance.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
