@@ -318,6 +318,8 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 			return demo.SeedLogistics(ctx, p.Identity, p.Logistics, p.Customs, p.Ref.MoneyExponent, now)
 		}},
 		{DemoBooking, "booking", func() error { return demo.SeedBooking(ctx, p.Identity, p.Ledger, p.Booking, now) }},
+		// The art zone is built on the booking engine and seeded with it.
+		{DemoBooking, "festival", func() error { return demo.SeedFestival(ctx, p.Identity, p.Ledger, p.Festival, now) }},
 	}
 	for _, s := range steps {
 		if parts&s.part == 0 {
