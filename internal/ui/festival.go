@@ -32,6 +32,24 @@ func (p *Pages) festivalOff(w http.ResponseWriter, r *http.Request) bool {
 
 type festRow struct {
 	ID, Name, Kind, Organiser, Description string
+	// Next are the coming performances, for the list.
+	Next []perfRow
+}
+
+// comingPerformances are up to n performances of f that have not ended,
+// soonest first.
+func (p *Pages) comingPerformances(r *http.Request, v *View, pr *identity.Principal, id string, n int) []perfRow {
+	_, list, err := p.Festival.Festival(r.Context(), pr, id)
+	if err != nil {
+		return nil
+	}
+	var out []perfRow
+	for _, perf := range list {
+		if perf.End.After(time.Now()) && len(out) < n {
+			out = append(out, p.perfRow(v, perf))
+		}
+	}
+	return out
 }
 
 type perfRow struct {
@@ -89,7 +107,8 @@ func (p *Pages) renderFestivals(w http.ResponseWriter, r *http.Request, v *View,
 	names := p.orgNames(r)
 	rows := make([]festRow, 0, len(list))
 	for _, f := range list {
-		rows = append(rows, festRow{ID: f.ID, Name: f.Name, Kind: v.T("fest_kind_" + f.Kind), Organiser: names.Name(f.OrgID), Description: f.Description})
+		rows = append(rows, festRow{ID: f.ID, Name: f.Name, Kind: v.T("fest_kind_" + f.Kind), Organiser: names.Name(f.OrgID), Description: f.Description,
+			Next: p.comingPerformances(r, v, pr, f.ID, 3)})
 	}
 	var kinds []optionView
 	for _, k := range festival.Kinds {
@@ -362,8 +381,25 @@ func (p *Pages) DoorPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := p.view(w, r, "fest_door", nil)
-	v.Data = map[string]any{}
+	v.Data = map[string]any{"Coming": p.doorPerformances(r, v)}
 	p.render(w, r, http.StatusOK, "fdoor", v)
+}
+
+// doorPerformances are the caller's organiser's coming performances, with
+// their sales pages, below the door's form.
+func (p *Pages) doorPerformances(r *http.Request, v *View) []perfRow {
+	pr := identity.FromContext(r.Context())
+	list, err := p.Festival.Festivals(r.Context(), pr)
+	if err != nil {
+		return nil
+	}
+	var out []perfRow
+	for _, f := range list {
+		if f.OrgID == pr.OrgID {
+			out = append(out, p.comingPerformances(r, v, pr, f.ID, 3)...)
+		}
+	}
+	return out
 }
 
 // DoorCheck admits a token once and says so.
@@ -374,7 +410,7 @@ func (p *Pages) DoorCheck(w http.ResponseWriter, r *http.Request) {
 	pr := identity.FromContext(r.Context())
 	v := p.view(w, r, "fest_door", nil)
 	a, err := p.Festival.CheckIn(r.Context(), pr, r.PostFormValue("token"))
-	data := map[string]any{}
+	data := map[string]any{"Coming": p.doorPerformances(r, v)}
 	status := http.StatusOK
 	switch {
 	case err == nil && a.Admitted:
@@ -457,6 +493,31 @@ func catSlots(v *View) []catSlot {
 		f := "categories[" + n + "]."
 		out[i] = catSlot{I: n, N: strconv.Itoa(i + 1), Name: v.Typed("cat_name_" + n), Quota: v.Typed("cat_quota_" + n), Price: v.Typed("cat_price_" + n),
 			FName: f + "name", FQuota: f + "quota", FPrice: f + "price_kzt"}
+	}
+	return out
+}
+
+// festivalHome is the art zone's part of the home: a buyer's coming
+// tickets, the organiser's door and sales. Counts are the pages' own
+// reads.
+func (p *Pages) festivalHome(r *http.Request, v *View, pr *identity.Principal) []homeCount {
+	if p.Festival == nil || pr == nil {
+		return nil
+	}
+	var out []homeCount
+	if festival.MayBuy(pr) && pr.HasAny(identity.Resident, identity.Trader) {
+		if list, err := p.Festival.MyTickets(r.Context(), pr); err == nil && len(list) > 0 {
+			n := 0
+			for _, t := range list {
+				if t.Status == festival.Valid && t.AdmittedAt.IsZero() {
+					n++
+				}
+			}
+			out = append(out, counted(v, "h-fest-tickets", "fest_home_tickets_n", n, false, p.href(pr, "/festival/tickets", "/festival/tickets"), false))
+		}
+	}
+	if href := p.href(pr, "/festival/door", "/festival/door"); href != "" && pr.Has(identity.Organiser) {
+		out = append(out, homeCount{ID: "h-fest-door", Text: v.T("fest_home_door"), Href: href})
 	}
 	return out
 }
