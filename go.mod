@@ -13,6 +13,7 @@ require (
 	golang.org/x/crypto v0.59.0 // argon2id password hashing
 	golang.org/x/text v0.44.0 // CLDR: Accept-Language matching, plural forms, collation of names (UI)
 	modernc.org/sqlite v1.62.0 // SQLite without cgo: `go run` works with only Go installed
+	rsc.io/qr v0.2.0 // QR codes of festival tickets (level M), drawn as SVG by internal/festival
 )
 
 require (

@@ -126,6 +126,9 @@ func Describe(r Record) (Event, bool) {
 	if strings.HasPrefix(r.Action, "deal.") {
 		return describeDeal(r.Action, d)
 	}
+	if strings.HasPrefix(r.Action, "festival.") {
+		return describeFestival(r.Action, d)
+	}
 	switch r.Action {
 	case "market.product.publish", "market.product.update": // "<HS> <origin>"
 		if hs, origin, ok := strings.Cut(d, " "); ok && len(hs) == 6 && len(origin) == 2 {
@@ -434,6 +437,39 @@ func describeBooking(action, d string) (Event, bool) {
 	case "booking.wait":
 		if t, ok := at(d); ok {
 			return Event{Kind: "booking_wait", Args: []Arg{t}}, true
+		}
+	}
+	return Event{}, false
+}
+
+// describeFestival reads the details the festival service writes.
+func describeFestival(action, d string) (Event, bool) {
+	// "<text> <RFC 3339 time>": a performance's English title or a
+	// ticket's category, then the performance's start.
+	split := func() (Arg, Arg, bool) {
+		i := strings.LastIndexByte(d, ' ')
+		if i <= 0 {
+			return Arg{}, Arg{}, false
+		}
+		t, err := time.Parse(time.RFC3339, d[i+1:])
+		return text(d[:i]), Arg{Type: ArgTime, T: t}, err == nil
+	}
+	switch action {
+	case "festival.create":
+		if d != "" {
+			return Event{Kind: "named", Args: []Arg{text(d)}}, true
+		}
+	case "festival.performance.create":
+		if a, t, ok := split(); ok {
+			return Event{Kind: "fest_performance", Args: []Arg{a, t}}, true
+		}
+	case "festival.ticket.issue":
+		if a, t, ok := split(); ok {
+			return Event{Kind: "fest_ticket", Args: []Arg{a, t}}, true
+		}
+	case "festival.ticket.admit", "festival.ticket.cancel":
+		if d == "" {
+			return Event{}, true
 		}
 	}
 	return Event{}, false

@@ -18,6 +18,7 @@ import (
 	"bricstown/internal/deal"
 	"bricstown/internal/demo"
 	"bricstown/internal/dutyledger"
+	"bricstown/internal/festival"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
 	"bricstown/internal/home"
@@ -81,6 +82,8 @@ type Platform struct {
 	Booking *booking.Service
 	// Deal is the signing of investment agreements (issue 11).
 	Deal *deal.Service
+	// Festival is the art zone on the booking engine (issue 12).
+	Festival *festival.Service
 	// Home gathers each user's "what needs me now" from the services above.
 	Home *home.Service
 }
@@ -179,8 +182,18 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 		}
 		return err == nil, err
 	}})
-	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust, Deal: dealSvc,
-		Guarantees: gsvc, Logistics: lsvc, Market: mkt, Booking: booking.NewService(db, booking.Config{Log: log, Ledger: led}), Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc})}, nil
+	bsvc := booking.NewService(db, booking.Config{Log: log, Ledger: led})
+	fest := festival.NewService(db, festival.Config{Log: log, Ledger: led, Booking: bsvc})
+	hs := home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc}
+	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
+		Guarantees: gsvc,
+		Logistics:  lsvc,
+		Market:     mkt,
+		Booking:    bsvc,
+		Deal:       dealSvc,
+		Festival:   fest,
+		Home:       home.New(hs),
+	}, nil
 }
 
 // customsPort is the customs service as logistics asks it: whose a
@@ -326,6 +339,8 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 		}},
 		{DemoBooking, "booking", func() error { return demo.SeedBooking(ctx, p.Identity, p.Ledger, p.Booking, now) }},
 		{DemoDeal, "deal", func() error { return demo.SeedDeal(ctx, p.Identity, p.Deal, now) }},
+		// The art zone is built on the booking engine and seeded with it.
+		{DemoBooking, "festival", func() error { return demo.SeedFestival(ctx, p.Identity, p.Ledger, p.Festival, now) }},
 	}
 	for _, s := range steps {
 		if parts&s.part == 0 {

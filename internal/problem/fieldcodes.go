@@ -180,6 +180,20 @@ var fieldFormats = []struct{ code, format string }{
 	{"deal_bad_signature", "does not verify: not this document's SHA-256 signed with this key"},
 	{"deal_public_key", "must be an Ed25519 public key: base64 of 32 bytes or PEM"},
 	{"deal_digest", "give the document or its SHA-256 (64 hex digits)"},
+	// The art zone (internal/festival).
+	{"fest_kind", "must be music, dance, drama or exhibition"},
+	{"fest_language", "must be one of en, ru, zh, kk, pt"},
+	{"fest_end_after", "must end after it starts"},
+	{"fest_same_day", "must end on the day it starts (local time)"},
+	{"fest_whole_minute", "must be a whole minute"},
+	{"fest_named_twice", "named twice"},
+	{"fest_max_categories", "at most %d categories"},
+	{"fest_no_category", "no such category"},
+	{"fest_no_performance", "no such performance"},
+	{"fest_no_wallet", "you have no KZT wallet"},
+	{"fest_no_ticket", "no such ticket"},
+	{"fest_ticket_cancelled", "the ticket is cancelled"},
+	{"fest_performance_over", "the performance is over"},
 }
 
 type fieldPattern struct {

@@ -262,6 +262,21 @@ func (s *Server) routes() []Route {
 		api("GET", "/api/v1/booking/waits", bookingUse, s.listBookingWaits),
 		api("POST", "/api/v1/booking/waits", bookingUse, s.joinBookingWait),
 		api("GET", "/api/v1/booking/calendar.ics", bookingUse, s.bookingCalendar),
+		// Art zone (issue 12): festivals on the booking engine; the
+		// programme is public within the platform, tickets are each
+		// party's own, the door is the organiser's.
+		api("GET", "/api/v1/festivals", anyUser, s.listFestivals),
+		api("POST", "/api/v1/festivals", festivalVenue, s.createFestival),
+		api("GET", "/api/v1/festivals/{id}", anyUser, s.getFestival),
+		api("POST", "/api/v1/festivals/{id}/performances", festivalVenue, s.addPerformance),
+		api("GET", "/api/v1/festival/performances/{id}", anyUser, s.getPerformance),
+		api("GET", "/api/v1/festival/performances/{id}/sales", festivalDoor, s.performanceSales),
+		api("GET", "/api/v1/festival/tickets", festivalBuy, s.myTickets),
+		api("POST", "/api/v1/festival/tickets", festivalBuy, s.buyTicket),
+		api("GET", "/api/v1/festival/tickets/{id}", festivalBuy, s.getTicket),
+		api("GET", "/api/v1/festival/tickets/{id}/qr.svg", festivalBuy, s.ticketQR),
+		api("POST", "/api/v1/festival/tickets/{id}/cancel", festivalBuy, s.cancelTicket),
+		api("POST", "/api/v1/festival/checkin", festivalDoor, s.checkInTicket),
 		// Logistics dispatch: carriers publish departures on their legs,
 		// traders enter and book shipments, the carrier of a departure
 		// reports the journey on it, the platform administrator runs the
@@ -419,6 +434,19 @@ func (s *Server) routes() []Route {
 		page("POST", "/deal/agreements/{id}/sign", dealSign, s.ui.DealSign),
 		page("GET", "/deal/verify", public, s.ui.DealVerifyPage),
 		{Method: "POST", Pattern: "/deal/verify", Access: public, Handler: s.ui.DealVerify, Page: true, BodyLimit: dealBodyLimit},
+		// Art zone: programme, performance, buy, my tickets, the door, sales.
+		page("GET", "/festivals", anyUser, s.ui.FestivalsPage),
+		page("POST", "/festivals", festivalVenue, s.ui.FestivalCreate),
+		page("GET", "/festivals/{id}", anyUser, s.ui.FestivalPage),
+		page("POST", "/festivals/{id}/performances", festivalVenue, s.ui.FestivalAddPerformance),
+		page("GET", "/festival/performances/{id}", anyUser, s.ui.PerformancePage),
+		page("POST", "/festival/performances/{id}/buy", festivalBuy, s.ui.FestivalBuy),
+		page("GET", "/festival/performances/{id}/sales", festivalDoor, s.ui.FestivalSalesPage),
+		page("GET", "/festival/tickets", festivalBuy, s.ui.MyTicketsPage),
+		page("GET", "/festival/tickets/{id}", festivalBuy, s.ui.TicketPage),
+		page("POST", "/festival/tickets/{id}/cancel", festivalBuy, s.ui.FestivalCancel),
+		page("GET", "/festival/door", festivalDoor, s.ui.DoorPage),
+		page("POST", "/festival/door", festivalDoor, s.ui.DoorCheck),
 		// Logistics: carriers publish departures, traders enter and book shipments.
 		page("GET", "/logistics", roles(identity.Carrier, identity.Trader), s.ui.LogisticsPage),
 		page("POST", "/logistics/departures", roles(identity.Carrier), s.ui.LogisticsPublish),

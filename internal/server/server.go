@@ -18,6 +18,7 @@ import (
 	"bricstown/internal/booking"
 	"bricstown/internal/customs"
 	"bricstown/internal/deal"
+	"bricstown/internal/festival"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
 	"bricstown/internal/home"
@@ -67,6 +68,8 @@ type Deps struct {
 	Booking *booking.Service
 	// Deal is the signing of investment agreements.
 	Deal *deal.Service
+	// Festival is the art zone's festivals and tickets.
+	Festival *festival.Service
 	// Notify pushes status changes to streams and webhooks. Without one, New
 	// makes a hub on DB (when DB is a notify.Store) whose webhook worker is
 	// not started: deliveries queue until a worker runs (Hub.Start).
@@ -82,7 +85,12 @@ type Deps struct {
 func PlatformDeps(p *platform.Platform) Deps {
 	return Deps{Log: p.Log, DB: p.DB, DBStats: p.DB.SQL.Stats, Identity: p.Identity, Audit: p.DB, Ref: p.Ref, Stats: p.DB,
 		Ledger: p.Ledger, FX: p.FX, Settlement: p.Settlement, Obligations: p.Obligations, Customs: p.Customs, Guarantees: p.Guarantees, Home: p.Home,
-		Logistics: p.Logistics, Market: p.Market, Booking: p.Booking, Deal: p.Deal}
+		Logistics: p.Logistics,
+		Market:    p.Market,
+		Booking:   p.Booking,
+		Deal:      p.Deal,
+		Festival:  p.Festival,
+	}
 }
 
 // Pinger is what /readyz asks.
@@ -146,7 +154,12 @@ func New(d Deps) (*Server, error) {
 	s.Home = d.Home
 	pages, err := ui.New(ui.Deps{Home: d.Home, Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit,
 		Ledger: d.Ledger, FX: d.FX, Settlement: d.Settlement, Obligations: d.Obligations, Customs: d.Customs, Guarantees: d.Guarantees,
-		Logistics: d.Logistics, Market: d.Market, Booking: d.Booking, Deal: d.Deal})
+		Logistics: d.Logistics,
+		Market:    d.Market,
+		Booking:   d.Booking,
+		Deal:      d.Deal,
+		Festival:  d.Festival,
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -63,6 +63,9 @@ type homeView struct {
 	LatestHref  string
 
 	Town map[string]any
+	// Art is the art zone's part: a buyer's coming tickets, the
+	// organiser's door (festival.go).
+	Art []homeCount
 }
 
 // Home answers "what needs me now" for the signed-in user's roles: the
@@ -81,6 +84,7 @@ func (p *Pages) Home(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	hv := p.homeView(v, pr, sum)
+	hv.Art = p.festivalHome(r, v, pr)
 	if !hv.Trader && !hv.Bank && !hv.Centre && !hv.Customs && !hv.Quarantine && !hv.Admin && !hv.Carrier {
 		town, err := p.townView(r, v)
 		if err != nil {

@@ -25,6 +25,7 @@ import (
 	"bricstown/internal/booking"
 	"bricstown/internal/customs"
 	"bricstown/internal/deal"
+	"bricstown/internal/festival"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
 	"bricstown/internal/home"
@@ -86,6 +87,8 @@ type Deps struct {
 	Booking *booking.Service
 	// Deal is the signing of investment agreements.
 	Deal *deal.Service
+	// Festival is the art zone's festivals and tickets.
+	Festival *festival.Service
 
 	// Home gathers each user's "what needs me now" (internal/home).
 	Home *home.Service
@@ -178,6 +181,9 @@ var navigation = []NavItem{
 	{Path: "/logistics/dispatch", Key: "logistics.dispatch_nav"},
 	{Path: "/booking", Key: "booking.nav"},
 	{Path: "/deal", Key: "deal.nav"},
+	{Path: "/festivals", Key: "fest_nav"},
+	{Path: "/festival/tickets", Key: "fest_nav_tickets"},
+	{Path: "/festival/door", Key: "fest_nav_door"},
 	{Path: "/ledger/issuance", Key: "issuance.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
