@@ -123,6 +123,9 @@ func Describe(r Record) (Event, bool) {
 	if strings.HasPrefix(r.Action, "booking.") {
 		return describeBooking(r.Action, d)
 	}
+	if strings.HasPrefix(r.Action, "clinic.") {
+		return describeClinic(r.Action, d)
+	}
 	switch r.Action {
 	case "market.product.publish", "market.product.update": // "<HS> <origin>"
 		if hs, origin, ok := strings.Cut(d, " "); ok && len(hs) == 6 && len(origin) == 2 {
@@ -431,6 +434,27 @@ func describeBooking(action, d string) (Event, bool) {
 	case "booking.wait":
 		if t, ok := at(d); ok {
 			return Event{Kind: "booking_wait", Args: []Arg{t}}, true
+		}
+	}
+	return Event{}, false
+}
+
+// describeClinic reads the details the clinic service writes: a doctor's
+// or a package's name, a consultation's start; notes and prescriptions
+// carry no detail at all, so no medical content reaches the audit log.
+func describeClinic(action, d string) (Event, bool) {
+	switch action {
+	case "clinic.doctor.add", "clinic.package.add":
+		if d != "" {
+			return Event{Kind: "named", Args: []Arg{text(d)}}, true
+		}
+	case "clinic.consultation.book":
+		if t, err := time.Parse(time.RFC3339, d); err == nil {
+			return Event{Kind: "clinic_consultation", Args: []Arg{{Type: ArgTime, T: t}}}, true
+		}
+	case "clinic.consultation.cancel", "clinic.note.add", "clinic.prescription.add":
+		if d == "" {
+			return Event{}, true
 		}
 	}
 	return Event{}, false

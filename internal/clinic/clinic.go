@@ -143,7 +143,9 @@ func text(f problem.Fields, field, s string, max int, required, multiline bool) 
 		f.Add(field, "must be valid UTF-8")
 	case utf8.RuneCountInString(s) > max:
 		f.Addf(field, "at most %d characters", max)
-	case strings.ContainsFunc(s, func(c rune) bool { return (c < 0x20 && !(multiline && (c == '\n' || c == '\r' || c == '\t'))) || c == 0x7f }):
+	case strings.ContainsFunc(s, func(c rune) bool {
+		return (c < 0x20 && !(multiline && (c == '\n' || c == '\r' || c == '\t'))) || c == 0x7f
+	}):
 		f.Add(field, "must not contain control characters")
 	}
 	return s

@@ -62,8 +62,8 @@ func isAdmin(p *identity.Principal, clinicOrg string) bool {
 	return p != nil && p.OrgID == clinicOrg && p.Has(identity.OrgAdmin) && p.OrgKind == identity.KindClinic
 }
 
-// relation is how p stands to a consultation.
-func relation(p *identity.Principal, c *Consultation) (patient, doctor, admin bool) {
+// Relation is how p stands to a consultation.
+func Relation(p *identity.Principal, c *Consultation) (patient, doctor, admin bool) {
 	if p == nil {
 		return
 	}
@@ -375,7 +375,7 @@ func (s *Service) load(ctx context.Context, p *identity.Principal, id string) (C
 	if err != nil {
 		return Consultation{}, err
 	}
-	if pa, do, ad := relation(p, &c); !pa && !do && !ad {
+	if pa, do, ad := Relation(p, &c); !pa && !do && !ad {
 		return Consultation{}, notFound()
 	}
 	return c, nil
@@ -488,7 +488,7 @@ func (s *Service) Cancel(ctx context.Context, p *identity.Principal, id string) 
 	if err != nil {
 		return Consultation{}, err
 	}
-	pa, _, ad := relation(p, &c)
+	pa, _, ad := Relation(p, &c)
 	if !pa && !ad {
 		return Consultation{}, problem.New(problem.Forbidden, "only the patient or the clinic's administrators cancel")
 	}
@@ -507,7 +507,7 @@ func (s *Service) treating(ctx context.Context, p *identity.Principal, id string
 	if err != nil {
 		return Consultation{}, err
 	}
-	if _, do, _ := relation(p, &c); !do {
+	if _, do, _ := Relation(p, &c); !do {
 		return Consultation{}, problem.New(problem.Forbidden, "only the treating doctor writes the record")
 	}
 	if c.Status != Booked {
@@ -587,7 +587,7 @@ func (s *Service) RoomOf(ctx context.Context, p *identity.Principal, id string) 
 	if err != nil {
 		return Room{}, err
 	}
-	pa, do, _ := relation(p, &c)
+	pa, do, _ := Relation(p, &c)
 	if !pa && !do {
 		return Room{}, problem.New(problem.Forbidden, "only the patient and the treating doctor enter the room")
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"bricstown/internal/booking"
+	"bricstown/internal/clinic"
 	"bricstown/internal/customs"
 	"bricstown/internal/demo"
 	"bricstown/internal/dutyledger"
@@ -78,6 +79,8 @@ type Platform struct {
 	Market *market.Service
 	// Booking is the booking engine of the town's services (issue 12).
 	Booking *booking.Service
+	// Clinic is the medical and wellness zone on the booking engine.
+	Clinic *clinic.Service
 	// Home gathers each user's "what needs me now" from the services above.
 	Home *home.Service
 }
@@ -169,8 +172,9 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	}
 	// The catalogue shows prices at the official reference rates.
 	mkt := market.NewService(db, market.Config{Log: log, Ref: ref, Rates: fxs.ReferenceSet, Org: idsvc.Org})
+	bks := booking.NewService(db, booking.Config{Log: log, Ledger: led})
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
-		Guarantees: gsvc, Logistics: lsvc, Market: mkt, Booking: booking.NewService(db, booking.Config{Log: log, Ledger: led}), Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc})}, nil
+		Guarantees: gsvc, Logistics: lsvc, Market: mkt, Booking: bks, Clinic: clinic.NewService(db, clinic.Config{Log: log, Booking: bks, User: idsvc.UserByID}), Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc})}, nil
 }
 
 // customsPort is the customs service as logistics asks it: whose a

@@ -23,6 +23,7 @@ import (
 
 	"bricstown/internal/audit"
 	"bricstown/internal/booking"
+	"bricstown/internal/clinic"
 	"bricstown/internal/customs"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
@@ -83,6 +84,8 @@ type Deps struct {
 	ShipmentChanged func(ctx context.Context, p *identity.Principal, action, shipmentID string)
 	// Booking is the booking engine of the town's services.
 	Booking *booking.Service
+	// Clinic is the medical and wellness zone on the booking engine.
+	Clinic *clinic.Service
 
 	// Home gathers each user's "what needs me now" (internal/home).
 	Home *home.Service
@@ -174,6 +177,9 @@ var navigation = []NavItem{
 	{Path: "/market", Key: "market.nav"},
 	{Path: "/logistics/dispatch", Key: "logistics.dispatch_nav"},
 	{Path: "/booking", Key: "booking.nav"},
+	{Path: "/clinic", Key: "clinic.nav"},
+	{Path: "/clinic/day", Key: "clinic.nav_day"},
+	{Path: "/clinic/records", Key: "clinic.nav_records"},
 	{Path: "/ledger/issuance", Key: "issuance.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
