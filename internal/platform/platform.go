@@ -272,7 +272,7 @@ func newCustoms(db *sqlstore.DB, ref *refdata.Data, duties dutyledger.Payments, 
 
 // DemoParts selects parts of the demo town; the organisations and users
 // are always seeded.
-type DemoParts uint8
+type DemoParts uint16
 
 // The parts of the demo town, in the order they are seeded.
 const (
@@ -284,7 +284,8 @@ const (
 	DemoMarket
 	DemoLogistics // the corridor network, shipments (some from the customs part's declarations), a dispatcher run
 	DemoBooking
-	DemoAll = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics | DemoBooking
+	DemoClinic // the medical centre's doctors and packages, consultations booked and past (needs the finance part's accounts for the paid package)
+	DemoAll = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics | DemoBooking | DemoClinic
 )
 
 // SeedDemo seeds the whole demo town (idempotent). The ledger must be
@@ -317,6 +318,14 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 			return demo.SeedLogistics(ctx, p.Identity, p.Logistics, p.Customs, p.Ref.MoneyExponent, now)
 		}},
 		{DemoBooking, "booking", func() error { return demo.SeedBooking(ctx, p.Identity, p.Ledger, p.Booking, now) }},
+		{DemoClinic, "clinic", func() error {
+			// The past consultation is booked as it was a week ago: the
+			// engine books only future slots.
+			then := func() time.Time { return now.AddDate(0, 0, -7) }
+			past := clinic.NewService(p.DB, clinic.Config{Log: p.Log, User: p.Identity.UserByID, Now: then,
+				Booking: booking.NewService(p.DB, booking.Config{Log: p.Log, Ledger: p.Ledger, Now: then})})
+			return demo.SeedClinic(ctx, p.Identity, p.Ledger, p.Clinic, past, now)
+		}},
 	}
 	for _, s := range steps {
 		if parts&s.part == 0 {
