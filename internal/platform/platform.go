@@ -285,7 +285,7 @@ const (
 	DemoLogistics // the corridor network, shipments (some from the customs part's declarations), a dispatcher run
 	DemoBooking
 	DemoClinic // the medical centre's doctors and packages, consultations booked and past (needs the finance part's accounts for the paid package)
-	DemoAll = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics | DemoBooking | DemoClinic
+	DemoAll    = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics | DemoBooking | DemoClinic
 )
 
 // SeedDemo seeds the whole demo town (idempotent). The ledger must be
