@@ -272,7 +272,7 @@ func TestClinicPages(t *testing.T) {
 	_, patient := f.newUser(t, "Town Residents", identity.Resident)
 	r := patient.get(t, "/clinic")
 	wantIn(t, r, 200, "Dr. Aliya Bekova", "Cardiology", "Zharkent hot springs day", `id="no-consultations"`)
-	r = patient.get(t, "/clinic/doctors/" + doctor)
+	r = patient.get(t, "/clinic/doctors/"+doctor)
 	wantIn(t, r, 200, `id="book-form"`, `value="telemedicine"`)
 	key := regexp.MustCompile(`name="key" value="([0-9a-f-]{36})"`).FindStringSubmatch(string(r.body))
 	starts := regexp.MustCompile(`name="start" value="([^"]+)">`).FindAllStringSubmatch(string(r.body), -1)
