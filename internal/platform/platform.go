@@ -173,8 +173,9 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	// The catalogue shows prices at the official reference rates.
 	mkt := market.NewService(db, market.Config{Log: log, Ref: ref, Rates: fxs.ReferenceSet, Org: idsvc.Org})
 	bks := booking.NewService(db, booking.Config{Log: log, Ledger: led})
+	cls := clinic.NewService(db, clinic.Config{Log: log, Booking: bks, User: idsvc.UserByID})
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
-		Guarantees: gsvc, Logistics: lsvc, Market: mkt, Booking: bks, Clinic: clinic.NewService(db, clinic.Config{Log: log, Booking: bks, User: idsvc.UserByID}), Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc})}, nil
+		Guarantees: gsvc, Logistics: lsvc, Market: mkt, Booking: bks, Clinic: cls, Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc, Clinic: cls})}, nil
 }
 
 // customsPort is the customs service as logistics asks it: whose a

@@ -268,6 +268,9 @@ func TestClinicPages(t *testing.T) {
 	f := getFixture(t)
 	wantIn(t, f.browser(t, "officer@customs.kz").get(t, "/clinic"), 403)
 	wantIn(t, f.browser(t, "tcm@medcentre.town.kz").get(t, "/clinic/day"), 200, "Doctor&#39;s day")
+	// Homes: the doctor's consultations today, the patient's to come.
+	wantIn(t, f.browser(t, "tcm@medcentre.town.kz").get(t, "/"), 200, `id="h-clinic"`, `id="h-clinic-today"`, `href="/clinic/day"`)
+	wantIn(t, f.browser(t, "resident@residents.town.kz").get(t, "/"), 200, `id="h-clinic-upcoming"`, `href="/clinic"`)
 	doctor, _ := f.quickDoctor(t)
 	_, patient := f.newUser(t, "Town Residents", identity.Resident)
 	r := patient.get(t, "/clinic")
