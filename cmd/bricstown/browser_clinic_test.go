@@ -72,10 +72,11 @@ func TestBrowserClinic(t *testing.T) {
 		if !strings.Contains(body, "Your consultation is booked") || !strings.Contains(body, "Dr. Aliya Bekova") || !strings.Contains(body, "Video consultation") {
 			t.Fatalf("after booking: %s", body)
 		}
-		// Two consultations now: the demo's and this one, each with its room.
-		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#my-consultations a.room-link').length`))
+		// Two consultations now, the demo's and this one, each saying when
+		// its room opens.
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#my-consultations .room-opens, #my-consultations a.room-link').length`))
 		if err != nil || n < 2 {
-			t.Fatalf("room links %d %v", n, err)
+			t.Fatalf("rooms shown %d %v", n, err)
 		}
 	})
 

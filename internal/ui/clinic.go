@@ -27,7 +27,9 @@ type clinicDoctorRow struct {
 
 type clinicConsultRow struct {
 	ID, When, Doctor, Patient, Clinic, Mode, Status, StatusClass string
-	Room, Cancelled                                              bool
+	// Room: the room is open now (a link); RoomOpens: when it will open.
+	Room, Cancelled bool
+	RoomOpens       string
 }
 
 type clinicPackageRow struct {
@@ -79,11 +81,17 @@ func (p *Pages) consultRows(ctx context.Context, v *View, list []clinic.Consulta
 	names := map[string]string{}
 	orgs := p.Identity.OrgNames(ctx, shortID)
 	out := make([]clinicConsultRow, 0, len(list))
+	now := time.Now()
 	for _, c := range list {
-		out = append(out, clinicConsultRow{ID: c.ID, When: localTime(c.Start, booking.DefaultTimeZone) + "–" + localTime(c.End, booking.DefaultTimeZone)[11:],
+		tele := c.Mode == clinic.Telemedicine && c.Status == clinic.Booked
+		opens := ""
+		if tele && c.RoomState(now) == "not yet open" {
+			opens = localTime(c.Start.Add(-clinic.RoomOpensBefore), booking.DefaultTimeZone)
+		}
+		out = append(out, clinicConsultRow{RoomOpens: opens, ID: c.ID, When: localTime(c.Start, booking.DefaultTimeZone) + "–" + localTime(c.End, booking.DefaultTimeZone)[11:],
 			Doctor: p.userName(ctx, c.DoctorUser, names), Patient: p.userName(ctx, c.PatientUser, names), Clinic: orgs.Name(c.ClinicOrg),
 			Mode: v.T("clinic.mode." + c.Mode), Status: v.T("clinic.status." + c.Status), StatusClass: c.Status,
-			Room: c.Mode == clinic.Telemedicine && c.Status == clinic.Booked, Cancelled: c.Status == clinic.Cancelled})
+			Room: tele && c.RoomState(now) == "", Cancelled: c.Status == clinic.Cancelled})
 	}
 	return out
 }
@@ -305,8 +313,9 @@ func (p *Pages) renderRecord(w http.ResponseWriter, r *http.Request, v *View, st
 	for _, x := range rec.Prescriptions {
 		rx = append(rx, rxRow{At: localTime(x.CreatedAt, booking.DefaultTimeZone), Medicine: x.Medicine, Dose: x.Dose, Duration: x.Duration})
 	}
-	v.Data = map[string]any{"C": p.consultRows(ctx, v, []clinic.Consultation{c})[0], "Notes": notes, "Rx": rx,
-		"Write": doctor && c.Status == clinic.Booked, "Room": (patient || doctor) && c.Mode == clinic.Telemedicine && c.Status == clinic.Booked,
+	row := p.consultRows(ctx, v, []clinic.Consultation{c})[0]
+	v.Data = map[string]any{"C": row, "Notes": notes, "Rx": rx, "Participant": patient || doctor,
+		"Write": doctor && c.Status == clinic.Booked, "Room": (patient || doctor) && row.Room,
 		"Cancel": (patient || admin) && c.Status == clinic.Booked && c.Start.After(time.Now())}
 	p.render(w, r, status, "clinicrecord", v)
 }
