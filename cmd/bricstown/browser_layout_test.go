@@ -52,6 +52,8 @@ var layoutRoles = []struct{ name, email string }{
 	{"carrier", "dispatch@khorgosgw.kz"},
 	{"resident", "resident@residents.town.kz"},
 	{"venue", "events@expo.town.kz"},
+	{"doctor", "tcm@medcentre.town.kz"},
+	{"clinicadmin", "director@medcentre.town.kz"},
 }
 
 // axeNarrowRules are the WCAG rules of axe-core whose outcome can change

@@ -123,6 +123,9 @@ func Describe(r Record) (Event, bool) {
 	if strings.HasPrefix(r.Action, "booking.") {
 		return describeBooking(r.Action, d)
 	}
+	if strings.HasPrefix(r.Action, "clinic.") {
+		return describeClinic(r.Action, d)
+	}
 	if strings.HasPrefix(r.Action, "deal.") {
 		return describeDeal(r.Action, d)
 	}
@@ -488,6 +491,27 @@ func describeDeal(action, d string) (Event, bool) {
 			if h := d[i+len(" · SHA-256 "):]; len(h) == 64 && !strings.ContainsRune(h, ' ') {
 				return Event{Kind: "deal_created", Args: []Arg{text(d[:i]), code(h)}}, true
 			}
+		}
+	}
+	return Event{}, false
+}
+
+// describeClinic reads the details the clinic service writes: a doctor's
+// or a package's name, a consultation's start; notes and prescriptions
+// carry no detail at all, so no medical content reaches the audit log.
+func describeClinic(action, d string) (Event, bool) {
+	switch action {
+	case "clinic.doctor.add", "clinic.package.add":
+		if d != "" {
+			return Event{Kind: "named", Args: []Arg{text(d)}}, true
+		}
+	case "clinic.consultation.book":
+		if t, err := time.Parse(time.RFC3339, d); err == nil {
+			return Event{Kind: "clinic_consultation", Args: []Arg{{Type: ArgTime, T: t}}}, true
+		}
+	case "clinic.consultation.cancel", "clinic.note.add", "clinic.prescription.add":
+		if d == "" {
+			return Event{}, true
 		}
 	}
 	return Event{}, false

@@ -93,6 +93,10 @@ var Town = []OrgSpec{
 		{"dean", "Gulnara Temirova", []identity.Role{identity.Educator, identity.OrgAdmin}, "ru"}}},
 	{"Town Medical Service Centre", identity.KindClinic, "KZ", "22084000098", "clinic.town.kz", []UserSpec{
 		{"doctor", "Dr. Arman Zhunusov", []identity.Role{identity.Clinician, identity.OrgAdmin}, "ru"}}},
+	{"BRICS Town Medical Centre", identity.KindClinic, "KZ", "23054000187", "medcentre.town.kz", []UserSpec{
+		{"director", "Dr. Gulnara Omarova", []identity.Role{identity.OrgAdmin}, "kk"},
+		{"cardiology", "Dr. Aliya Bekova", []identity.Role{identity.Clinician}, "ru"},
+		{"tcm", "Dr. Zhang Wei", []identity.Role{identity.Clinician}, "zh"}}},
 	{"Town Residents", identity.KindResidents, "KZ", "23094000109", "residents.town.kz", []UserSpec{
 		{"resident", "Maria Santos", []identity.Role{identity.Resident}, "pt"}}},
 }

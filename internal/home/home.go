@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"bricstown/internal/clinic"
 	"bricstown/internal/customs"
 	"bricstown/internal/fx"
 	"bricstown/internal/identity"
@@ -29,6 +30,7 @@ type Services struct {
 	Customs     *customs.Service
 	Obligations *obligations.Service
 	Logistics   *logistics.Service
+	Clinic      *clinic.Service
 }
 
 // Service builds homes.
@@ -46,6 +48,7 @@ type Summary struct {
 	Quarantine *customs.QuarantineCounts `json:"quarantine,omitempty"`
 	Admin      *Admin                    `json:"admin,omitempty"`
 	Carrier    *Carrier                  `json:"carrier,omitempty"`
+	Clinic     *Clinic                   `json:"clinic,omitempty"`
 }
 
 // Trader is a trading firm's work: declarations by what they need,
@@ -157,6 +160,13 @@ func (h *Service) For(ctx context.Context, p *identity.Principal) (Summary, erro
 			return Summary{}, err
 		}
 		out.Carrier = &c
+	}
+	if s.Clinic != nil {
+		c, err := ClinicWork(ctx, s.Clinic, p, time.Now())
+		if err != nil {
+			return Summary{}, err
+		}
+		out.Clinic = c
 	}
 	if p.Has(identity.PlatformAdmin) && s.Identity != nil {
 		a, err := h.admin(ctx)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"bricstown/internal/booking"
+	"bricstown/internal/clinic"
 	"bricstown/internal/customs"
 	"bricstown/internal/deal"
 	"bricstown/internal/demo"
@@ -84,6 +85,8 @@ type Platform struct {
 	Deal *deal.Service
 	// Festival is the art zone on the booking engine (issue 12).
 	Festival *festival.Service
+	// Clinic is the medical and wellness zone on the booking engine.
+	Clinic *clinic.Service
 	// Home gathers each user's "what needs me now" from the services above.
 	Home *home.Service
 }
@@ -184,7 +187,8 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	}})
 	bsvc := booking.NewService(db, booking.Config{Log: log, Ledger: led})
 	fest := festival.NewService(db, festival.Config{Log: log, Ledger: led, Booking: bsvc})
-	hs := home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc}
+	cls := clinic.NewService(db, clinic.Config{Log: log, Booking: bsvc, User: idsvc.UserByID})
+	hs := home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc, Clinic: cls}
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
 		Guarantees: gsvc,
 		Logistics:  lsvc,
@@ -192,6 +196,7 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 		Booking:    bsvc,
 		Deal:       dealSvc,
 		Festival:   fest,
+		Clinic:     cls,
 		Home:       home.New(hs),
 	}, nil
 }
@@ -304,8 +309,9 @@ const (
 	DemoMarket
 	DemoLogistics // the corridor network, shipments (some from the customs part's declarations), a dispatcher run
 	DemoBooking
-	DemoDeal // investment agreements: one signed by both parties, one awaiting a signature
-	DemoAll  = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics | DemoBooking | DemoDeal
+	DemoDeal   // investment agreements: one signed by both parties, one awaiting a signature
+	DemoClinic // the medical centre's doctors and packages, consultations booked and past (needs the finance part's accounts for the paid package)
+	DemoAll    = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics | DemoBooking | DemoDeal | DemoClinic
 )
 
 // SeedDemo seeds the whole demo town (idempotent). The ledger must be
@@ -341,6 +347,14 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 		{DemoDeal, "deal", func() error { return demo.SeedDeal(ctx, p.Identity, p.Deal, now) }},
 		// The art zone is built on the booking engine and seeded with it.
 		{DemoBooking, "festival", func() error { return demo.SeedFestival(ctx, p.Identity, p.Ledger, p.Festival, now) }},
+		{DemoClinic, "clinic", func() error {
+			// The past consultation is booked as it was a week ago: the
+			// engine books only future slots.
+			then := func() time.Time { return now.AddDate(0, 0, -7) }
+			past := clinic.NewService(p.DB, clinic.Config{Log: p.Log, User: p.Identity.UserByID, Now: then,
+				Booking: booking.NewService(p.DB, booking.Config{Log: p.Log, Ledger: p.Ledger, Now: then})})
+			return demo.SeedClinic(ctx, p.Identity, p.Ledger, p.Clinic, past, now)
+		}},
 	}
 	for _, s := range steps {
 		if parts&s.part == 0 {

@@ -213,7 +213,9 @@ func TestHomeAPIPartsPerRole(t *testing.T) {
 		"officer@customs.kz":            {"customs"},
 		"inspector@sps.kz":              {"quarantine"},
 		"admin@town.kz":                 {"admin", "centre"},
-		"resident@residents.town.kz":    {},
+		"resident@residents.town.kz":    {"clinic"}, // the demo's consultation to come
+		"tcm@medcentre.town.kz":         {"clinic"},
+		"director@medcentre.town.kz":    {},
 	}
 	for email, parts := range want {
 		h := myHome(t, f.browser(t, email))

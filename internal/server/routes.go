@@ -277,6 +277,27 @@ func (s *Server) routes() []Route {
 		api("GET", "/api/v1/festival/tickets/{id}/qr.svg", festivalBuy, s.ticketQR),
 		api("POST", "/api/v1/festival/tickets/{id}/cancel", festivalBuy, s.cancelTicket),
 		api("POST", "/api/v1/festival/checkin", festivalDoor, s.checkInTicket),
+		// Medical and wellness zone (issue 12): doctors and packages on the
+		// booking engine; records only to the patient, the treating doctor
+		// and the clinic's administrators (the service answers not_found to
+		// everyone else); the room only to the patient and the doctor.
+		api("GET", "/api/v1/clinic/doctors", clinicBook, s.listClinicDoctors),
+		api("POST", "/api/v1/clinic/doctors", clinicAdmin, s.addClinicDoctor),
+		api("GET", "/api/v1/clinic/doctors/{id}", clinicBook, s.getClinicDoctor),
+		api("GET", "/api/v1/clinic/doctors/{id}/availability", clinicBook, s.clinicAvailability),
+		api("GET", "/api/v1/clinic/packages", clinicBook, s.listClinicPackages),
+		api("POST", "/api/v1/clinic/packages", clinicAdmin, s.addClinicPackage),
+		api("POST", "/api/v1/clinic/package-bookings", clinicBook, s.bookClinicPackage),
+		api("POST", "/api/v1/clinic/consultations", clinicBook, s.bookConsultation),
+		api("GET", "/api/v1/clinic/consultations", clinicRecords, s.listConsultations),
+		api("GET", "/api/v1/clinic/consultations/{id}", clinicRecords, s.getConsultation),
+		api("POST", "/api/v1/clinic/consultations/{id}/cancel", clinicRecords, s.cancelConsultation),
+		api("POST", "/api/v1/clinic/consultations/{id}/notes", clinicDoctor, s.addConsultationNote),
+		api("POST", "/api/v1/clinic/consultations/{id}/prescriptions", clinicDoctor, s.addConsultationPrescription),
+		api("GET", "/api/v1/clinic/consultations/{id}/room", clinicRecords, s.consultationRoom),
+		api("POST", "/api/v1/clinic/consultations/{id}/signals", clinicRecords, s.sendRoomSignal),
+		api("GET", "/api/v1/clinic/consultations/{id}/signals", clinicRecords, s.roomSignals),
+		api("GET", "/api/v1/clinic/day", clinicDoctor, s.doctorDay),
 		// Logistics dispatch: carriers publish departures on their legs,
 		// traders enter and book shipments, the carrier of a departure
 		// reports the journey on it, the platform administrator runs the
@@ -447,6 +468,18 @@ func (s *Server) routes() []Route {
 		page("POST", "/festival/tickets/{id}/cancel", festivalBuy, s.ui.FestivalCancel),
 		page("GET", "/festival/door", festivalDoor, s.ui.DoorPage),
 		page("POST", "/festival/door", festivalDoor, s.ui.DoorCheck),
+		// Clinics: doctors and packages, booking, records, the room.
+		page("GET", "/clinic", clinicRecords, s.ui.ClinicPage),
+		page("GET", "/clinic/doctors/{id}", clinicBook, s.ui.ClinicDoctorPage),
+		page("POST", "/clinic/doctors/{id}/book", clinicBook, s.ui.ClinicBook),
+		page("POST", "/clinic/packages/{id}/book", clinicBook, s.ui.ClinicBookPackage),
+		page("GET", "/clinic/day", clinicDoctor, s.ui.ClinicDayPage),
+		page("GET", "/clinic/records", clinicRecords, s.ui.ClinicRecordsPage),
+		page("GET", "/clinic/consultations/{id}", clinicRecords, s.ui.ClinicRecordPage),
+		page("POST", "/clinic/consultations/{id}/notes", clinicDoctor, s.ui.ClinicAddNote),
+		page("POST", "/clinic/consultations/{id}/prescriptions", clinicDoctor, s.ui.ClinicAddPrescription),
+		page("POST", "/clinic/consultations/{id}/cancel", clinicRecords, s.ui.ClinicCancel),
+		page("GET", "/clinic/consultations/{id}/room", clinicRecords, s.ui.ClinicRoomPage),
 		// Logistics: carriers publish departures, traders enter and book shipments.
 		page("GET", "/logistics", roles(identity.Carrier, identity.Trader), s.ui.LogisticsPage),
 		page("POST", "/logistics/departures", roles(identity.Carrier), s.ui.LogisticsPublish),

@@ -16,6 +16,7 @@ import (
 
 	"bricstown/internal/audit"
 	"bricstown/internal/booking"
+	"bricstown/internal/clinic"
 	"bricstown/internal/customs"
 	"bricstown/internal/deal"
 	"bricstown/internal/festival"
@@ -70,6 +71,8 @@ type Deps struct {
 	Deal *deal.Service
 	// Festival is the art zone's festivals and tickets.
 	Festival *festival.Service
+	// Clinic is the medical and wellness zone on the booking engine.
+	Clinic *clinic.Service
 	// Notify pushes status changes to streams and webhooks. Without one, New
 	// makes a hub on DB (when DB is a notify.Store) whose webhook worker is
 	// not started: deliveries queue until a worker runs (Hub.Start).
@@ -90,6 +93,7 @@ func PlatformDeps(p *platform.Platform) Deps {
 		Booking:   p.Booking,
 		Deal:      p.Deal,
 		Festival:  p.Festival,
+		Clinic:    p.Clinic,
 	}
 }
 
@@ -159,6 +163,7 @@ func New(d Deps) (*Server, error) {
 		Booking:   d.Booking,
 		Deal:      d.Deal,
 		Festival:  d.Festival,
+		Clinic:    d.Clinic,
 	})
 	if err != nil {
 		return nil, err

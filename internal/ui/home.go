@@ -47,6 +47,9 @@ type homeView struct {
 	// shipments waiting for its tracking events (CarrierWork).
 	Carrier     bool
 	CarrierWork []homeCount
+	// Clinic is a doctor's consultations today and a patient's to come.
+	Clinic     bool
+	ClinicWork []homeCount
 
 	Declarations, Settlement, Directory, Queue []homeCount
 	Balances                                   []homeBalance
@@ -144,6 +147,15 @@ func (p *Pages) homeView(v *View, pr *identity.Principal, s home.Summary) homeVi
 	}
 	if c := s.Carrier; c != nil && v.CanOpen("/logistics") {
 		hv.Carrier, hv.CarrierWork = true, homeIDs(p.carrierCounts(v, c))
+	}
+	if c := s.Clinic; c != nil {
+		hv.Clinic = true
+		if pr.Has(identity.Clinician) {
+			hv.ClinicWork = append(hv.ClinicWork, counted(v, "h-clinic-today", "clinic.home.today", len(c.Today), false, p.href(pr, "/clinic/day", "/clinic/day"), len(c.Today) > 0))
+		}
+		if len(c.Upcoming) > 0 {
+			hv.ClinicWork = append(hv.ClinicWork, counted(v, "h-clinic-upcoming", "clinic.home.upcoming", len(c.Upcoming), false, p.href(pr, "/clinic", "/clinic"), true))
+		}
 	}
 	if b := s.Bank; b != nil {
 		hv.Bank = true

@@ -23,6 +23,7 @@ import (
 
 	"bricstown/internal/audit"
 	"bricstown/internal/booking"
+	"bricstown/internal/clinic"
 	"bricstown/internal/customs"
 	"bricstown/internal/deal"
 	"bricstown/internal/festival"
@@ -89,6 +90,8 @@ type Deps struct {
 	Deal *deal.Service
 	// Festival is the art zone's festivals and tickets.
 	Festival *festival.Service
+	// Clinic is the medical and wellness zone on the booking engine.
+	Clinic *clinic.Service
 
 	// Home gathers each user's "what needs me now" (internal/home).
 	Home *home.Service
@@ -184,6 +187,9 @@ var navigation = []NavItem{
 	{Path: "/festivals", Key: "fest_nav"},
 	{Path: "/festival/tickets", Key: "fest_nav_tickets"},
 	{Path: "/festival/door", Key: "fest_nav_door"},
+	{Path: "/clinic", Key: "clinic.nav"},
+	{Path: "/clinic/day", Key: "clinic.nav_day"},
+	{Path: "/clinic/records", Key: "clinic.nav_records"},
 	{Path: "/ledger/issuance", Key: "issuance.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
