@@ -723,3 +723,12 @@ func (s *Service) Calendar(ctx context.Context, p *identity.Principal, expoID st
 	}
 	return ICalendar(e, ms, p.OrgID, name, s.now()), nil
 }
+
+// Timetable is the whole timetable of an expo, for its organisers.
+func (s *Service) Timetable(ctx context.Context, p *identity.Principal, expoID string) ([]Meeting, error) {
+	e, err := s.organised(ctx, p, expoID)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.ListExpoMeetings(ctx, e.ID, "")
+}

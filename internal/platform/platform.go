@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"bricstown/internal/booking"
+	"bricstown/internal/expo"
 	"bricstown/internal/customs"
 	"bricstown/internal/demo"
 	"bricstown/internal/dutyledger"
@@ -78,6 +79,8 @@ type Platform struct {
 	Market *market.Service
 	// Booking is the booking engine of the town's services (issue 12).
 	Booking *booking.Service
+	// Expo runs the commodity expos and their B2B meetings (issue 11).
+	Expo *expo.Service
 	// Home gathers each user's "what needs me now" from the services above.
 	Home *home.Service
 }
@@ -170,7 +173,8 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	// The catalogue shows prices at the official reference rates.
 	mkt := market.NewService(db, market.Config{Log: log, Ref: ref, Rates: fxs.ReferenceSet, Org: idsvc.Org})
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
-		Guarantees: gsvc, Logistics: lsvc, Market: mkt, Booking: booking.NewService(db, booking.Config{Log: log, Ledger: led}), Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc})}, nil
+		Guarantees: gsvc, Logistics: lsvc, Market: mkt, Booking: booking.NewService(db, booking.Config{Log: log, Ledger: led}),
+		Expo: expo.NewService(db, expo.Config{Log: log, Ledger: led, Catalogue: mkt}), Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc})}, nil
 }
 
 // customsPort is the customs service as logistics asks it: whose a
@@ -268,7 +272,7 @@ func newCustoms(db *sqlstore.DB, ref *refdata.Data, duties dutyledger.Payments, 
 
 // DemoParts selects parts of the demo town; the organisations and users
 // are always seeded.
-type DemoParts uint8
+type DemoParts uint16
 
 // The parts of the demo town, in the order they are seeded.
 const (
@@ -280,7 +284,8 @@ const (
 	DemoMarket
 	DemoLogistics // the corridor network, shipments (some from the customs part's declarations), a dispatcher run
 	DemoBooking
-	DemoAll = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics | DemoBooking
+	DemoExpo // the commodity expo: halls, booths, exhibitors, showcases, meetings and a timetable
+	DemoAll  = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics | DemoBooking | DemoExpo
 )
 
 // SeedDemo seeds the whole demo town (idempotent). The ledger must be
@@ -313,6 +318,7 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 			return demo.SeedLogistics(ctx, p.Identity, p.Logistics, p.Customs, p.Ref.MoneyExponent, now)
 		}},
 		{DemoBooking, "booking", func() error { return demo.SeedBooking(ctx, p.Identity, p.Ledger, p.Booking, now) }},
+		{DemoExpo, "expo", func() error { return demo.SeedExpo(ctx, p.Identity, p.Ledger, p.Market, p.Expo, now) }},
 	}
 	for _, s := range steps {
 		if parts&s.part == 0 {

@@ -16,6 +16,7 @@ import (
 
 	"bricstown/internal/audit"
 	"bricstown/internal/booking"
+	"bricstown/internal/expo"
 	"bricstown/internal/customs"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
@@ -64,6 +65,8 @@ type Deps struct {
 	Market *market.Service
 	// Booking is the booking engine of the town's services.
 	Booking *booking.Service
+	// Expo runs the commodity expos and their B2B meetings.
+	Expo *expo.Service
 	// Notify pushes status changes to streams and webhooks. Without one, New
 	// makes a hub on DB (when DB is a notify.Store) whose webhook worker is
 	// not started: deliveries queue until a worker runs (Hub.Start).
@@ -79,7 +82,7 @@ type Deps struct {
 func PlatformDeps(p *platform.Platform) Deps {
 	return Deps{Log: p.Log, DB: p.DB, DBStats: p.DB.SQL.Stats, Identity: p.Identity, Audit: p.DB, Ref: p.Ref, Stats: p.DB,
 		Ledger: p.Ledger, FX: p.FX, Settlement: p.Settlement, Obligations: p.Obligations, Customs: p.Customs, Guarantees: p.Guarantees, Home: p.Home,
-		Logistics: p.Logistics, Market: p.Market, Booking: p.Booking}
+		Logistics: p.Logistics, Market: p.Market, Booking: p.Booking, Expo: p.Expo}
 }
 
 // Pinger is what /readyz asks.
@@ -143,7 +146,7 @@ func New(d Deps) (*Server, error) {
 	s.Home = d.Home
 	pages, err := ui.New(ui.Deps{Home: d.Home, Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit,
 		Ledger: d.Ledger, FX: d.FX, Settlement: d.Settlement, Obligations: d.Obligations, Customs: d.Customs, Guarantees: d.Guarantees,
-		Logistics: d.Logistics, Market: d.Market, Booking: d.Booking})
+		Logistics: d.Logistics, Market: d.Market, Booking: d.Booking, Expo: d.Expo})
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ import (
 
 	"bricstown/internal/audit"
 	"bricstown/internal/booking"
+	"bricstown/internal/expo"
 	"bricstown/internal/customs"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
@@ -83,6 +84,8 @@ type Deps struct {
 	ShipmentChanged func(ctx context.Context, p *identity.Principal, action, shipmentID string)
 	// Booking is the booking engine of the town's services.
 	Booking *booking.Service
+	// Expo runs the commodity expos and their B2B meetings.
+	Expo *expo.Service
 
 	// Home gathers each user's "what needs me now" (internal/home).
 	Home *home.Service
@@ -174,6 +177,7 @@ var navigation = []NavItem{
 	{Path: "/market", Key: "market.nav"},
 	{Path: "/logistics/dispatch", Key: "logistics.dispatch_nav"},
 	{Path: "/booking", Key: "booking.nav"},
+	{Path: "/expo", Key: "expo_nav"},
 	{Path: "/ledger/issuance", Key: "issuance.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
