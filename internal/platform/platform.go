@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"bricstown/internal/booking"
-	"bricstown/internal/expo"
 	"bricstown/internal/customs"
 	"bricstown/internal/demo"
 	"bricstown/internal/dutyledger"
+	"bricstown/internal/expo"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
 	"bricstown/internal/home"

@@ -170,11 +170,15 @@ func (s *Server) declineExpoRequest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) runExpoSchedule(w http.ResponseWriter, r *http.Request) {
-	expoCall(s, w, r, nil, http.StatusOK, func(p *identity.Principal) (expo.Run, error) { return s.Expo.Schedule(r.Context(), p, r.PathValue("id")) })
+	expoCall(s, w, r, nil, http.StatusOK, func(p *identity.Principal) (expo.Run, error) {
+		return s.Expo.Schedule(r.Context(), p, r.PathValue("id"))
+	})
 }
 
 func (s *Server) getExpoSchedule(w http.ResponseWriter, r *http.Request) {
-	expoCall(s, w, r, nil, http.StatusOK, func(p *identity.Principal) (expo.Run, error) { return s.Expo.LastRun(r.Context(), p, r.PathValue("id")) })
+	expoCall(s, w, r, nil, http.StatusOK, func(p *identity.Principal) (expo.Run, error) {
+		return s.Expo.LastRun(r.Context(), p, r.PathValue("id"))
+	})
 }
 
 func (s *Server) expoAgenda(w http.ResponseWriter, r *http.Request) {

@@ -23,8 +23,8 @@ import (
 
 	"bricstown/internal/audit"
 	"bricstown/internal/booking"
-	"bricstown/internal/expo"
 	"bricstown/internal/customs"
+	"bricstown/internal/expo"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
 	"bricstown/internal/home"
