@@ -732,3 +732,85 @@ func (s *Service) Timetable(ctx context.Context, p *identity.Principal, expoID s
 	}
 	return s.store.ListExpoMeetings(ctx, e.ID, "")
 }
+
+// Work is what an expo organiser's home shows: across the expos its
+// organisation runs, the applications waiting for a decision, the booths
+// given whose fee is not paid yet, and the accepted meeting requests.
+type Work struct {
+	Expos           int `json:"expos"`
+	Pending         int `json:"pending_applications"`
+	FeesDue         int `json:"fees_due"`
+	AcceptedMeeting int `json:"accepted_requests"`
+	// First is the expo to open from the home (the first organised).
+	First string `json:"first_expo,omitempty"`
+}
+
+// OrganiserWork counts an organiser's work (nil for anyone else).
+func (s *Service) OrganiserWork(ctx context.Context, p *identity.Principal) (*Work, error) {
+	if p == nil || !p.Has(identity.Organiser) {
+		return nil, nil
+	}
+	list, err := s.store.ListExpos(ctx, 500)
+	if err != nil {
+		return nil, err
+	}
+	w := &Work{}
+	for i := range list {
+		e := &list[i]
+		if !IsOrganiser(p, e) {
+			continue
+		}
+		if w.Expos++; w.First == "" {
+			w.First = e.ID
+		}
+		apps, err := s.store.ListExpoApplications(ctx, e.ID, "")
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range apps {
+			switch {
+			case a.Status == Pending:
+				w.Pending++
+			case a.BoothID != "" && !a.Paid:
+				w.FeesDue++
+			}
+		}
+		reqs, err := s.store.ListMeetingRequests(ctx, e.ID, "")
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range reqs {
+			if m.Status == Accepted {
+				w.AcceptedMeeting++
+			}
+		}
+	}
+	return w, nil
+}
+
+// RequestsToAnswer counts the meeting requests addressed to the caller's
+// company, across expos, still waiting for its answer; first is an expo
+// where one waits.
+func (s *Service) RequestsToAnswer(ctx context.Context, p *identity.Principal) (n int, first string, err error) {
+	if !IsCompany(p) {
+		return 0, "", nil
+	}
+	list, err := s.store.ListExpos(ctx, 500)
+	if err != nil {
+		return 0, "", err
+	}
+	for _, e := range list {
+		reqs, err := s.store.ListMeetingRequests(ctx, e.ID, p.OrgID)
+		if err != nil {
+			return 0, "", err
+		}
+		for _, m := range reqs {
+			if m.ToOrg == p.OrgID && m.Status == Requested {
+				if n++; first == "" {
+					first = e.ID
+				}
+			}
+		}
+	}
+	return n, first, nil
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"bricstown/internal/customs"
+	"bricstown/internal/expo"
 	"bricstown/internal/fx"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
@@ -29,6 +30,7 @@ type Services struct {
 	Customs     *customs.Service
 	Obligations *obligations.Service
 	Logistics   *logistics.Service
+	Expo        *expo.Service
 }
 
 // Service builds homes.
@@ -46,6 +48,7 @@ type Summary struct {
 	Quarantine *customs.QuarantineCounts `json:"quarantine,omitempty"`
 	Admin      *Admin                    `json:"admin,omitempty"`
 	Carrier    *Carrier                  `json:"carrier,omitempty"`
+	Organiser  *expo.Work                `json:"organiser,omitempty"`
 }
 
 // Trader is a trading firm's work: declarations by what they need,
@@ -56,6 +59,10 @@ type Trader struct {
 	InvoicesMore      bool                     `json:"invoices_more,omitempty"`
 	Accounts          []Balance                `json:"accounts"`
 	Shipping          *Shipping                `json:"shipping,omitempty"`
+	// MeetingRequests are expo meeting requests waiting for its answer, at
+	// the expo MeetingsExpo.
+	MeetingRequests int    `json:"meeting_requests,omitempty"`
+	MeetingsExpo    string `json:"meetings_expo,omitempty"`
 }
 
 // Balance is one open account as its owner sees it: posted balance and
@@ -158,6 +165,13 @@ func (h *Service) For(ctx context.Context, p *identity.Principal) (Summary, erro
 		}
 		out.Carrier = &c
 	}
+	if s.Expo != nil {
+		w, err := s.Expo.OrganiserWork(ctx, p)
+		if err != nil {
+			return Summary{}, err
+		}
+		out.Organiser = w
+	}
 	if p.Has(identity.PlatformAdmin) && s.Identity != nil {
 		a, err := h.admin(ctx)
 		if err != nil {
@@ -188,6 +202,13 @@ func (h *Service) trader(ctx context.Context, p *identity.Principal, t *Trader) 
 			return err
 		}
 		t.Shipping = &sh
+	}
+	if h.s.Expo != nil {
+		n, first, err := h.s.Expo.RequestsToAnswer(ctx, p)
+		if err != nil {
+			return err
+		}
+		t.MeetingRequests, t.MeetingsExpo = n, first
 	}
 	accts, err := h.balances(ctx, p)
 	t.Accounts = accts

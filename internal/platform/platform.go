@@ -172,9 +172,10 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	}
 	// The catalogue shows prices at the official reference rates.
 	mkt := market.NewService(db, market.Config{Log: log, Ref: ref, Rates: fxs.ReferenceSet, Org: idsvc.Org})
+	expos := expo.NewService(db, expo.Config{Log: log, Ledger: led, Catalogue: mkt})
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
 		Guarantees: gsvc, Logistics: lsvc, Market: mkt, Booking: booking.NewService(db, booking.Config{Log: log, Ledger: led}),
-		Expo: expo.NewService(db, expo.Config{Log: log, Ledger: led, Catalogue: mkt}), Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc})}, nil
+		Expo: expos, Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc, Expo: expos})}, nil
 }
 
 // customsPort is the customs service as logistics asks it: whose a

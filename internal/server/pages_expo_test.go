@@ -46,11 +46,15 @@ func TestExpoPages(t *testing.T) {
 	wantIn(t, venue.get(t, "/expo/"+id+"/meetings"), 403)
 	wantIn(t, trader.get(t, "/expo/0194c1f2-0000-7000-8000-000000000000"), 404)
 
+	// The homes: the organiser's queue, the exhibitor's request to answer.
+	wantIn(t, venue.get(t, "/"), 200, `id="h-organiser"`, `id="h-expo-pending"`, "applications waiting for a decision", "/expo/"+id+"/manage")
+	wantIn(t, trader.get(t, "/"), 200, `id="h-expo-requests"`, "expo meeting request to answer", "/expo/"+id+"/meetings")
+
 	wantIn(t, venue.get(t, "/expo"), 200, demo.DemoExpoName, `id="expo-form"`)
 	wantIn(t, venue.get(t, "/expo/"+id), 200, `class="booth-map"`, `class="booth paid"`, `class="booth allocated"`, `class="booth free"`, "Kazakh Grain Export", `id="manage-link"`)
 	wantIn(t, venue.get(t, "/expo/"+id+"/manage"), 200, `id="applications"`, `id="run-report"`, "greedy baseline", `id="timetable"`, "Sidamo Coffee Union")
 
-	r := trader.get(t, "/expo/" + id)
+	r := trader.get(t, "/expo/"+id)
 	wantIn(t, r, 200, `id="my-application"`, `id="meetings-link"`, `id="showcase-form"`)
 	if strings.Contains(string(r.body), `id="expo-form"`) || strings.Contains(string(r.body), `id="manage-link"`) {
 		t.Fatal("a company is offered the organiser's forms")
