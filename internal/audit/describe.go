@@ -413,8 +413,11 @@ func describeExpo(action, d string) (Event, bool) {
 			a, _ := decimal(m[1], "KZT")
 			return Event{Kind: "amount", Args: []Arg{a}}, true
 		}
-	case "expo.paid": // the ledger transfer's id
-		if d != "" && !strings.ContainsRune(d, ' ') {
+	case "expo.paid": // the ledger transfer's id; none for a free booth
+		if d == "" {
+			return Event{}, true
+		}
+		if !strings.ContainsRune(d, ' ') {
 			return Event{Kind: "booking_transfer", Args: []Arg{code(d)}}, true
 		}
 	case "expo.showcase": // "<HS> <origin>"

@@ -208,7 +208,10 @@ func (s *Service) AddHall(ctx context.Context, p *identity.Principal, expoID str
 	if err := f.Err("the hall is not valid"); err != nil {
 		return Hall{}, err
 	}
-	return h, s.store.CreateExpoHall(ctx, h, s.now(), s.record(p, "expo.hall.create", "expo_hall", h.ID, e.OrganiserOrg, h.Name))
+	if err := s.store.CreateExpoHall(ctx, h, s.now(), s.record(p, "expo.hall.create", "expo_hall", h.ID, e.OrganiserOrg, h.Name)); err != nil {
+		return Hall{}, err
+	}
+	return h, nil
 }
 
 // BoothInput is a new booth.
@@ -249,8 +252,11 @@ func (s *Service) AddBooth(ctx context.Context, p *identity.Principal, expoID st
 	if err := f.Err("the booth is not valid"); err != nil {
 		return Booth{}, err
 	}
-	return b, s.store.CreateExpoBooth(ctx, b, s.now(), s.record(p, "expo.booth.create", "expo_booth", b.ID, e.OrganiserOrg,
-		b.Code+" "+money.FormatAmount(b.PriceKZT, 2)+" KZT"))
+	if err := s.store.CreateExpoBooth(ctx, b, s.now(), s.record(p, "expo.booth.create", "expo_booth", b.ID, e.OrganiserOrg,
+		b.Code+" "+money.FormatAmount(b.PriceKZT, 2)+" KZT")); err != nil {
+		return Booth{}, err
+	}
+	return b, nil
 }
 
 // ApplyInput is a company's application.
@@ -388,8 +394,9 @@ func (s *Service) PayFee(ctx context.Context, p *identity.Principal, expoID, id 
 	if err := f.Err("the payment is not valid"); err != nil {
 		return Application{}, err
 	}
-	fee := FeeID(a.ID)
+	fee, transfer := FeeID(a.ID), ""
 	if a.FeeKZT > 0 {
+		transfer = fee.String()
 		to, err := uuid.Parse(e.Account)
 		if err != nil {
 			return Application{}, problem.New(problem.Conflict, "the organiser has no account to be paid into")
@@ -412,7 +419,8 @@ func (s *Service) PayFee(ctx context.Context, p *identity.Principal, expoID, id 
 			return Application{}, refusal(c)
 		}
 	}
-	return s.store.MarkFeePaid(ctx, a.ID, from.ID.String(), fee.String(), s.now(), s.record(p, "expo.paid", "expo_application", a.ID, e.OrganiserOrg, fee.String()))
+	// A free booth is paid with no transfer: nothing moved.
+	return s.store.MarkFeePaid(ctx, a.ID, from.ID.String(), transfer, s.now(), s.record(p, "expo.paid", "expo_application", a.ID, e.OrganiserOrg, transfer))
 }
 
 func refusal(c ledger.Code) error {

@@ -51,7 +51,7 @@ func TestExpoPages(t *testing.T) {
 	wantIn(t, trader.get(t, "/"), 200, `id="h-expo-requests"`, "expo meeting request to answer", "/expo/"+id+"/meetings")
 
 	wantIn(t, venue.get(t, "/expo"), 200, demo.DemoExpoName, `id="expo-form"`)
-	wantIn(t, venue.get(t, "/expo/"+id), 200, `class="booth-map"`, `class="booth paid"`, `class="booth allocated"`, `class="booth free"`, "Kazakh Grain Export", `id="manage-link"`)
+	wantIn(t, venue.get(t, "/expo/"+id), 200, `class="chart booth-map"`, `class="booth paid"`, `class="booth allocated"`, `class="booth free"`, "Kazakh Grain Export", `id="manage-link"`)
 	wantIn(t, venue.get(t, "/expo/"+id+"/manage"), 200, `id="applications"`, `id="run-report"`, "greedy baseline", `id="timetable"`, "Sidamo Coffee Union")
 
 	r := trader.get(t, "/expo/"+id)

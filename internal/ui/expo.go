@@ -125,7 +125,7 @@ func boothMap(v *View, h expo.Hall, booths []expo.Booth, names *identity.OrgName
 	}
 	esc := template.HTMLEscapeString
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg class="booth-map" id="map-%s" role="img" aria-label="%s" viewBox="0 0 %d %d" width="%d" height="%d" xmlns="http://www.w3.org/2000/svg">`,
+	fmt.Fprintf(&sb, `<svg class="chart booth-map" id="map-%s" role="img" aria-label="%s" viewBox="0 0 %d %d" width="%d" height="%d" xmlns="http://www.w3.org/2000/svg">`,
 		esc(h.ID), esc(v.T("expo_map_of")+" "+h.Name), width, height, width, height)
 	fill := map[expo.BoothStatus]string{expo.BoothFree: "#d7f0dd", expo.BoothAllocated: "#ffe6a6", expo.BoothPaid: "#a9c8f5"}
 	for r := 1; r <= h.Rows; r++ {
