@@ -123,6 +123,9 @@ func Describe(r Record) (Event, bool) {
 	if strings.HasPrefix(r.Action, "booking.") {
 		return describeBooking(r.Action, d)
 	}
+	if strings.HasPrefix(r.Action, "expo.") {
+		return describeExpo(r.Action, d)
+	}
 	if strings.HasPrefix(r.Action, "clinic.") {
 		return describeClinic(r.Action, d)
 	}
@@ -516,3 +519,54 @@ func describeClinic(action, d string) (Event, bool) {
 	}
 	return Event{}, false
 }
+
+// describeExpo reads the details the expo service writes.
+func describeExpo(action, d string) (Event, bool) {
+	switch action {
+	case "expo.create", "expo.hall.create", "expo.apply":
+		if d != "" {
+			return Event{Kind: "named", Args: []Arg{text(d)}}, true
+		}
+	case "expo.booth.create": // "<code> <price> KZT"
+		if m := reExpoBooth.FindStringSubmatch(d); m != nil {
+			if a, ok := decimal(m[2], "KZT"); ok {
+				return Event{Kind: "expo_booth", Args: []Arg{code(m[1]), a}}, true
+			}
+		}
+	case "expo.allocate": // "booth <code>"
+		if c, ok := strings.CutPrefix(d, "booth "); ok && c != "" && !strings.ContainsRune(c, ' ') {
+			return Event{Kind: "expo_booth_given", Args: []Arg{code(c)}}, true
+		}
+	case "expo.fee":
+		if m := reKZT.FindStringSubmatch(d); m != nil {
+			a, _ := decimal(m[1], "KZT")
+			return Event{Kind: "amount", Args: []Arg{a}}, true
+		}
+	case "expo.paid": // the ledger transfer's id; none for a free booth
+		if d == "" {
+			return Event{}, true
+		}
+		if !strings.ContainsRune(d, ' ') {
+			return Event{Kind: "booking_transfer", Args: []Arg{code(d)}}, true
+		}
+	case "expo.showcase": // "<HS> <origin>"
+		if hs, origin, ok := strings.Cut(d, " "); ok && len(hs) == 6 && len(origin) == 2 {
+			return Event{Kind: "product", Args: []Arg{code(hs), code(origin)}}, true
+		}
+	case "expo.approve", "expo.reject", "expo.register", "expo.meeting.request", "expo.meeting.accept", "expo.meeting.decline":
+		if d == "" {
+			return Event{}, true
+		}
+	case "expo.schedule":
+		if m := reExpoSchedule.FindStringSubmatch(d); m != nil {
+			n := func(s string) Arg { v, _ := strconv.ParseInt(s, 10, 64); return number(v) }
+			return Event{Kind: "expo_schedule", Args: []Arg{n(m[1]), n(m[2]), n(m[3])}}, true
+		}
+	}
+	return Event{}, false
+}
+
+var (
+	reExpoBooth    = regexp.MustCompile(`^([A-Z0-9-]{1,16}) (-?[0-9]+(?:\.[0-9]+)?) KZT$`)
+	reExpoSchedule = regexp.MustCompile(`^(\d+) of (\d+) placed, greedy (\d+)$`)
+)

@@ -13,6 +13,7 @@ import (
 
 	"bricstown/internal/clinic"
 	"bricstown/internal/customs"
+	"bricstown/internal/expo"
 	"bricstown/internal/fx"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
@@ -31,6 +32,7 @@ type Services struct {
 	Obligations *obligations.Service
 	Logistics   *logistics.Service
 	Clinic      *clinic.Service
+	Expo        *expo.Service
 }
 
 // Service builds homes.
@@ -49,6 +51,7 @@ type Summary struct {
 	Admin      *Admin                    `json:"admin,omitempty"`
 	Carrier    *Carrier                  `json:"carrier,omitempty"`
 	Clinic     *Clinic                   `json:"clinic,omitempty"`
+	Organiser  *expo.Work                `json:"organiser,omitempty"`
 }
 
 // Trader is a trading firm's work: declarations by what they need,
@@ -59,6 +62,10 @@ type Trader struct {
 	InvoicesMore      bool                     `json:"invoices_more,omitempty"`
 	Accounts          []Balance                `json:"accounts"`
 	Shipping          *Shipping                `json:"shipping,omitempty"`
+	// MeetingRequests are expo meeting requests waiting for its answer, at
+	// the expo MeetingsExpo.
+	MeetingRequests int    `json:"meeting_requests,omitempty"`
+	MeetingsExpo    string `json:"meetings_expo,omitempty"`
 }
 
 // Balance is one open account as its owner sees it: posted balance and
@@ -168,6 +175,13 @@ func (h *Service) For(ctx context.Context, p *identity.Principal) (Summary, erro
 		}
 		out.Clinic = c
 	}
+	if s.Expo != nil {
+		w, err := s.Expo.OrganiserWork(ctx, p)
+		if err != nil {
+			return Summary{}, err
+		}
+		out.Organiser = w
+	}
 	if p.Has(identity.PlatformAdmin) && s.Identity != nil {
 		a, err := h.admin(ctx)
 		if err != nil {
@@ -198,6 +212,13 @@ func (h *Service) trader(ctx context.Context, p *identity.Principal, t *Trader) 
 			return err
 		}
 		t.Shipping = &sh
+	}
+	if h.s.Expo != nil {
+		n, first, err := h.s.Expo.RequestsToAnswer(ctx, p)
+		if err != nil {
+			return err
+		}
+		t.MeetingRequests, t.MeetingsExpo = n, first
 	}
 	accts, err := h.balances(ctx, p)
 	t.Accounts = accts

@@ -19,6 +19,7 @@ import (
 	"bricstown/internal/deal"
 	"bricstown/internal/demo"
 	"bricstown/internal/dutyledger"
+	"bricstown/internal/expo"
 	"bricstown/internal/festival"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
@@ -87,6 +88,8 @@ type Platform struct {
 	Festival *festival.Service
 	// Clinic is the medical and wellness zone on the booking engine.
 	Clinic *clinic.Service
+	// Expo runs the commodity expos and their B2B meetings (issue 11).
+	Expo *expo.Service
 	// Home gathers each user's "what needs me now" from the services above.
 	Home *home.Service
 }
@@ -188,7 +191,8 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	bsvc := booking.NewService(db, booking.Config{Log: log, Ledger: led})
 	fest := festival.NewService(db, festival.Config{Log: log, Ledger: led, Booking: bsvc})
 	cls := clinic.NewService(db, clinic.Config{Log: log, Booking: bsvc, User: idsvc.UserByID})
-	hs := home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc, Clinic: cls}
+	expos := expo.NewService(db, expo.Config{Log: log, Ledger: led, Catalogue: mkt})
+	hs := home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc, Clinic: cls, Expo: expos}
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
 		Guarantees: gsvc,
 		Logistics:  lsvc,
@@ -197,6 +201,7 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 		Deal:       dealSvc,
 		Festival:   fest,
 		Clinic:     cls,
+		Expo:       expos,
 		Home:       home.New(hs),
 	}, nil
 }
@@ -311,7 +316,8 @@ const (
 	DemoBooking
 	DemoDeal   // investment agreements: one signed by both parties, one awaiting a signature
 	DemoClinic // the medical centre's doctors and packages, consultations booked and past (needs the finance part's accounts for the paid package)
-	DemoAll    = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics | DemoBooking | DemoDeal | DemoClinic
+	DemoExpo   // the commodity expo: halls, booths, exhibitors, showcases, meetings and a timetable
+	DemoAll    = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics | DemoBooking | DemoDeal | DemoClinic | DemoExpo
 )
 
 // SeedDemo seeds the whole demo town (idempotent). The ledger must be
@@ -355,6 +361,7 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 				Booking: booking.NewService(p.DB, booking.Config{Log: p.Log, Ledger: p.Ledger, Now: then})})
 			return demo.SeedClinic(ctx, p.Identity, p.Ledger, p.Clinic, past, now)
 		}},
+		{DemoExpo, "expo", func() error { return demo.SeedExpo(ctx, p.Identity, p.Ledger, p.Market, p.Expo, now) }},
 	}
 	for _, s := range steps {
 		if parts&s.part == 0 {

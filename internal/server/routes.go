@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"bricstown/internal/customs"
+	"bricstown/internal/expo"
 	"bricstown/internal/identity"
 	"bricstown/internal/obligations"
 )
@@ -93,6 +94,21 @@ var (
 	dealUse  = roles(orgAdmin, identity.Trader)
 	dealSign = roles(orgAdmin)
 )
+
+// expoRead may see the expos, their halls and booth maps: the town's
+// organisations (the service shows each its own applications, requests and
+// agenda, and the organiser its expo's).
+var expoRead = roles(admin, orgAdmin, identity.Trader, identity.Organiser)
+
+// expoOrganise runs an expo: an event organiser's organisers (the service
+// checks it is the expo's organising organisation).
+var expoOrganise = roles(identity.Organiser)
+
+// expoCompany exhibits and buys: a company's traders and administrators
+// (expo.IsCompany), not a bank's or an authority's administrator.
+var expoCompany = narrowed(roles(identity.Trader, orgAdmin), func(_ context.Context, p *identity.Principal) bool {
+	return expo.IsCompany(p)
+})
 
 // logisticsRead may read the schedule and the shipments it is party to:
 // the service shows a trader its own, a carrier those on its departures.
@@ -298,6 +314,30 @@ func (s *Server) routes() []Route {
 		api("POST", "/api/v1/clinic/consultations/{id}/signals", clinicRecords, s.sendRoomSignal),
 		api("GET", "/api/v1/clinic/consultations/{id}/signals", clinicRecords, s.roomSignals),
 		api("GET", "/api/v1/clinic/day", clinicDoctor, s.doctorDay),
+		// Expos (issue 11): organisers run them, companies exhibit and buy;
+		// the service checks whose application, fee, request and agenda.
+		api("GET", "/api/v1/expos", expoRead, s.listExpos),
+		api("POST", "/api/v1/expos", expoOrganise, s.createExpo),
+		api("GET", "/api/v1/expos/{id}", expoRead, s.getExpo),
+		api("POST", "/api/v1/expos/{id}/halls", expoOrganise, s.addExpoHall),
+		api("POST", "/api/v1/expos/{id}/booths", expoOrganise, s.addExpoBooth),
+		api("GET", "/api/v1/expos/{id}/applications", expoRead, s.listExpoApplications),
+		api("POST", "/api/v1/expos/{id}/applications", expoCompany, s.applyExpo),
+		api("POST", "/api/v1/expos/{id}/applications/{app}/approve", expoOrganise, s.approveExpoApplication),
+		api("POST", "/api/v1/expos/{id}/applications/{app}/reject", expoOrganise, s.rejectExpoApplication),
+		api("POST", "/api/v1/expos/{id}/applications/{app}/allocate", expoOrganise, s.allocateExpoBooth),
+		api("POST", "/api/v1/expos/{id}/applications/{app}/pay", expoCompany, s.payExpoFee),
+		api("GET", "/api/v1/expos/{id}/showcase", expoRead, s.listExpoShowcase),
+		api("POST", "/api/v1/expos/{id}/showcase", expoCompany, s.addExpoShowcase),
+		api("POST", "/api/v1/expos/{id}/buyers", expoCompany, s.registerExpoBuyer),
+		api("GET", "/api/v1/expos/{id}/meeting-requests", expoCompany, s.listExpoRequests),
+		api("POST", "/api/v1/expos/{id}/meeting-requests", expoCompany, s.requestExpoMeeting),
+		api("POST", "/api/v1/expos/{id}/meeting-requests/{req}/accept", expoCompany, s.acceptExpoRequest),
+		api("POST", "/api/v1/expos/{id}/meeting-requests/{req}/decline", expoCompany, s.declineExpoRequest),
+		api("GET", "/api/v1/expos/{id}/schedule", expoOrganise, s.getExpoSchedule),
+		api("POST", "/api/v1/expos/{id}/schedule", expoOrganise, s.runExpoSchedule),
+		api("GET", "/api/v1/expos/{id}/agenda", expoCompany, s.expoAgenda),
+		api("GET", "/api/v1/expos/{id}/agenda.ics", expoCompany, s.expoCalendar),
 		// Logistics dispatch: carriers publish departures on their legs,
 		// traders enter and book shipments, the carrier of a departure
 		// reports the journey on it, the platform administrator runs the
@@ -480,6 +520,24 @@ func (s *Server) routes() []Route {
 		page("POST", "/clinic/consultations/{id}/prescriptions", clinicDoctor, s.ui.ClinicAddPrescription),
 		page("POST", "/clinic/consultations/{id}/cancel", clinicRecords, s.ui.ClinicCancel),
 		page("GET", "/clinic/consultations/{id}/room", clinicRecords, s.ui.ClinicRoomPage),
+		// Expos: the list and floor plans, applications and fees, showcases,
+		// the organiser's queue and scheduler, meetings and agendas.
+		page("GET", "/expo", expoRead, s.ui.ExpoPage),
+		page("POST", "/expo", expoOrganise, s.ui.ExpoCreate),
+		page("GET", "/expo/{id}", expoRead, s.ui.ExpoDetail),
+		page("POST", "/expo/{id}/apply", expoCompany, s.ui.ExpoApply),
+		page("POST", "/expo/{id}/register", expoCompany, s.ui.ExpoRegister),
+		page("POST", "/expo/{id}/pay", expoCompany, s.ui.ExpoPay),
+		page("POST", "/expo/{id}/showcase", expoCompany, s.ui.ExpoShowcase),
+		page("GET", "/expo/{id}/manage", expoOrganise, s.ui.ExpoManage),
+		page("POST", "/expo/{id}/halls", expoOrganise, s.ui.ExpoHall),
+		page("POST", "/expo/{id}/booths", expoOrganise, s.ui.ExpoBooth),
+		page("POST", "/expo/{id}/applications/{app}/decide", expoOrganise, s.ui.ExpoDecide),
+		page("POST", "/expo/{id}/applications/{app}/allocate", expoOrganise, s.ui.ExpoAllocate),
+		page("POST", "/expo/{id}/schedule", expoOrganise, s.ui.ExpoSchedule),
+		page("GET", "/expo/{id}/meetings", expoCompany, s.ui.ExpoMeetings),
+		page("POST", "/expo/{id}/meetings", expoCompany, s.ui.ExpoRequest),
+		page("POST", "/expo/{id}/meetings/{req}/answer", expoCompany, s.ui.ExpoAnswer),
 		// Logistics: carriers publish departures, traders enter and book shipments.
 		page("GET", "/logistics", roles(identity.Carrier, identity.Trader), s.ui.LogisticsPage),
 		page("POST", "/logistics/departures", roles(identity.Carrier), s.ui.LogisticsPublish),

@@ -19,6 +19,7 @@ import (
 	"bricstown/internal/clinic"
 	"bricstown/internal/customs"
 	"bricstown/internal/deal"
+	"bricstown/internal/expo"
 	"bricstown/internal/festival"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
@@ -73,6 +74,8 @@ type Deps struct {
 	Festival *festival.Service
 	// Clinic is the medical and wellness zone on the booking engine.
 	Clinic *clinic.Service
+	// Expo runs the commodity expos and their B2B meetings.
+	Expo *expo.Service
 	// Notify pushes status changes to streams and webhooks. Without one, New
 	// makes a hub on DB (when DB is a notify.Store) whose webhook worker is
 	// not started: deliveries queue until a worker runs (Hub.Start).
@@ -94,6 +97,7 @@ func PlatformDeps(p *platform.Platform) Deps {
 		Deal:      p.Deal,
 		Festival:  p.Festival,
 		Clinic:    p.Clinic,
+		Expo:      p.Expo,
 	}
 }
 
@@ -164,6 +168,7 @@ func New(d Deps) (*Server, error) {
 		Deal:      d.Deal,
 		Festival:  d.Festival,
 		Clinic:    d.Clinic,
+		Expo:      d.Expo,
 	})
 	if err != nil {
 		return nil, err

@@ -50,6 +50,9 @@ type homeView struct {
 	// Clinic is a doctor's consultations today and a patient's to come.
 	Clinic     bool
 	ClinicWork []homeCount
+	// Organiser is an expo organiser's queue (expo.Work).
+	Organiser     bool
+	OrganiserWork []homeCount
 
 	Declarations, Settlement, Directory, Queue []homeCount
 	Balances                                   []homeBalance
@@ -88,7 +91,7 @@ func (p *Pages) Home(w http.ResponseWriter, r *http.Request) {
 	}
 	hv := p.homeView(v, pr, sum)
 	hv.Art = p.festivalHome(r, v, pr)
-	if !hv.Trader && !hv.Bank && !hv.Centre && !hv.Customs && !hv.Quarantine && !hv.Admin && !hv.Carrier {
+	if !hv.Trader && !hv.Bank && !hv.Centre && !hv.Customs && !hv.Quarantine && !hv.Admin && !hv.Carrier && !hv.Organiser {
 		town, err := p.townView(r, v)
 		if err != nil {
 			p.Error(w, r, statusOfErr(err), err)
@@ -144,6 +147,18 @@ func (p *Pages) homeView(v *View, pr *identity.Principal, s home.Summary) homeVi
 			hv.Declarations = append(hv.Declarations, homeIDs(p.shippingCounts(v, sh))...)
 		}
 		hv.Balances = p.homeBalances(v, pr, t.Accounts)
+	}
+	if o := s.Organiser; o != nil && o.Expos > 0 && v.CanOpen("/expo") {
+		link := p.href(pr, "/expo", "/expo/"+o.First+"/manage")
+		hv.Organiser, hv.OrganiserWork = true, []homeCount{
+			counted(v, "h-expo-pending", "expo_home_pending", o.Pending, false, link, o.Pending > 0),
+			counted(v, "h-expo-fees", "expo_home_fees_due", o.FeesDue, false, link, false),
+			counted(v, "h-expo-meetings", "expo_home_accepted", o.AcceptedMeeting, false, link, false),
+		}
+	}
+	if t := s.Trader; t != nil && t.MeetingRequests > 0 && v.CanOpen("/expo") {
+		hv.Declarations = append(hv.Declarations, counted(v, "h-expo-requests", "expo_home_requests", t.MeetingRequests, false,
+			p.href(pr, "/expo", "/expo/"+t.MeetingsExpo+"/meetings"), true))
 	}
 	if c := s.Carrier; c != nil && v.CanOpen("/logistics") {
 		hv.Carrier, hv.CarrierWork = true, homeIDs(p.carrierCounts(v, c))

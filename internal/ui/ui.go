@@ -26,6 +26,7 @@ import (
 	"bricstown/internal/clinic"
 	"bricstown/internal/customs"
 	"bricstown/internal/deal"
+	"bricstown/internal/expo"
 	"bricstown/internal/festival"
 	"bricstown/internal/fx"
 	"bricstown/internal/guarantee"
@@ -92,6 +93,8 @@ type Deps struct {
 	Festival *festival.Service
 	// Clinic is the medical and wellness zone on the booking engine.
 	Clinic *clinic.Service
+	// Expo runs the commodity expos and their B2B meetings.
+	Expo *expo.Service
 
 	// Home gathers each user's "what needs me now" (internal/home).
 	Home *home.Service
@@ -190,6 +193,7 @@ var navigation = []NavItem{
 	{Path: "/clinic", Key: "clinic.nav"},
 	{Path: "/clinic/day", Key: "clinic.nav_day"},
 	{Path: "/clinic/records", Key: "clinic.nav_records"},
+	{Path: "/expo", Key: "expo_nav"},
 	{Path: "/ledger/issuance", Key: "issuance.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
