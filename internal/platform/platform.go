@@ -25,6 +25,7 @@ import (
 	"bricstown/internal/logistics"
 	"bricstown/internal/market"
 	"bricstown/internal/obligations"
+	"bricstown/internal/order"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
 	"bricstown/internal/settlement"
@@ -78,6 +79,8 @@ type Platform struct {
 	Market *market.Service
 	// Booking is the booking engine of the town's services (issue 12).
 	Booking *booking.Service
+	// Order is buying on the marketplace: RFQs, orders and their escrow.
+	Order *order.Service
 	// Home gathers each user's "what needs me now" from the services above.
 	Home *home.Service
 }
@@ -169,7 +172,11 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	}
 	// The catalogue shows prices at the official reference rates.
 	mkt := market.NewService(db, market.Config{Log: log, Ref: ref, Rates: fxs.ReferenceSet, Org: idsvc.Org})
-	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
+	// Orders: escrow in the town administration's system accounts, the
+	// declaration and the shipment drafted by customs and logistics.
+	ord := order.NewService(db, order.Config{Log: log, Ref: ref, Ledger: led, Product: db.GetProduct, ContractPrices: db.ContractPrices, Org: idsvc.Org,
+		Operator: OrgOfKind(idsvc, identity.KindTownAdministration), Declarations: cust, Shipments: lsvc})
+	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust, Order: ord,
 		Guarantees: gsvc, Logistics: lsvc, Market: mkt, Booking: booking.NewService(db, booking.Config{Log: log, Ledger: led}), Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc})}, nil
 }
 

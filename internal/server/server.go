@@ -27,6 +27,7 @@ import (
 	"bricstown/internal/metrics"
 	"bricstown/internal/notify"
 	"bricstown/internal/obligations"
+	"bricstown/internal/order"
 	"bricstown/internal/platform"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
@@ -64,6 +65,8 @@ type Deps struct {
 	Market *market.Service
 	// Booking is the booking engine of the town's services.
 	Booking *booking.Service
+	// Order is buying on the marketplace: RFQs, orders, escrow.
+	Order *order.Service
 	// Notify pushes status changes to streams and webhooks. Without one, New
 	// makes a hub on DB (when DB is a notify.Store) whose webhook worker is
 	// not started: deliveries queue until a worker runs (Hub.Start).
@@ -79,7 +82,7 @@ type Deps struct {
 func PlatformDeps(p *platform.Platform) Deps {
 	return Deps{Log: p.Log, DB: p.DB, DBStats: p.DB.SQL.Stats, Identity: p.Identity, Audit: p.DB, Ref: p.Ref, Stats: p.DB,
 		Ledger: p.Ledger, FX: p.FX, Settlement: p.Settlement, Obligations: p.Obligations, Customs: p.Customs, Guarantees: p.Guarantees, Home: p.Home,
-		Logistics: p.Logistics, Market: p.Market, Booking: p.Booking}
+		Logistics: p.Logistics, Market: p.Market, Booking: p.Booking, Order: p.Order}
 }
 
 // Pinger is what /readyz asks.
