@@ -80,6 +80,9 @@ func (s *Server) orderRoutes() []Route {
 	api := func(method, pattern string, a Access, h http.HandlerFunc) Route {
 		return Route{Method: method, Pattern: pattern, Access: a, Handler: h}
 	}
+	page := func(method, pattern string, a Access, h http.HandlerFunc) Route {
+		return Route{Method: method, Pattern: pattern, Access: a, Handler: h, Page: true}
+	}
 	o := s.Order
 	call := func(f func(ctx context.Context, p *identity.Principal, id string) (order.View, error)) http.HandlerFunc {
 		return orderCall(s, http.StatusOK, func(ctx context.Context, p *identity.Principal, id string, _ noBody) (order.View, error) {
@@ -136,6 +139,13 @@ func (s *Server) orderRoutes() []Route {
 			list, err := o.Disputes(ctx, p)
 			return orderItems(list), err
 		})),
+		page("GET", "/market/rfqs", orderTrader, s.ui.OrderHome),
+		page("POST", "/market/rfqs", orderTrader, s.ui.OrderPostRFQ),
+		page("GET", "/market/rfqs/{id}", orderTrader, s.ui.OrderRFQPage),
+		page("POST", "/market/rfqs/{id}/quote", orderTrader, s.ui.OrderQuote),
+		page("POST", "/market/quotes/{id}/accept", orderTrader, s.ui.OrderAccept),
+		page("GET", "/market/orders/{id}", orderRead, s.ui.OrderPage),
+		page("POST", "/market/orders/{id}/{act}", orderRead, s.ui.OrderAct),
 		api("GET", "/api/v1/market/sellers/{id}/reviews", orderTrader, orderCall(s, http.StatusOK, func(ctx context.Context, p *identity.Principal, id string, _ noBody) (listOf[order.Review], error) {
 			list, err := o.SellerReviews(ctx, p, id)
 			return orderItems(list), err

@@ -91,7 +91,10 @@ func TestAPIOrderForbidden(t *testing.T) {
 		if path == "" {
 			method = "GET"
 		}
-		if r := f.call(t, method, "/api/v1/market/orders/"+id+path, other, map[string]any{"pay_from": f.kztOperating(t, orderOther).ID.String(), "reason": "x", "stars": 5}); r.status != 404 {
+		body := map[string]any{"/pay": map[string]any{"pay_from": f.kztOperating(t, orderBuyer).ID.String()}, "/dispute": map[string]any{"reason": "x"},
+			"/cancel": map[string]any{"reason": "x"}, "/review": map[string]any{"stars": 5},
+			"/confirm": map[string]any{"pay_to": f.kztOperating(t, orderSeller).ID.String(), "ship_from": "KZALA", "border_post": "KZHOR", "mode": "road", "gross_kg": 1, "net_kg": 1}}[path]
+		if r := f.call(t, method, "/api/v1/market/orders/"+id+path, other, body); r.status != 404 {
 			t.Fatalf("another company %s %s: %d %s", method, path, r.status, r.body)
 		}
 	}

@@ -146,7 +146,7 @@ func New(d Deps) (*Server, error) {
 	s.Home = d.Home
 	pages, err := ui.New(ui.Deps{Home: d.Home, Log: d.Log, Identity: d.Identity, Audit: d.Audit, Ref: d.Ref, Stats: d.Stats, CanVisit: s.CanVisit,
 		Ledger: d.Ledger, FX: d.FX, Settlement: d.Settlement, Obligations: d.Obligations, Customs: d.Customs, Guarantees: d.Guarantees,
-		Logistics: d.Logistics, Market: d.Market, Booking: d.Booking})
+		Logistics: d.Logistics, Market: d.Market, Booking: d.Booking, Order: d.Order})
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,7 @@ import (
 	"bricstown/internal/market"
 	"bricstown/internal/money"
 	"bricstown/internal/obligations"
+	"bricstown/internal/order"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
 	"bricstown/internal/settlement"
@@ -83,6 +84,8 @@ type Deps struct {
 	ShipmentChanged func(ctx context.Context, p *identity.Principal, action, shipmentID string)
 	// Booking is the booking engine of the town's services.
 	Booking *booking.Service
+	// Order is buying on the marketplace: RFQs, orders, escrow.
+	Order *order.Service
 
 	// Home gathers each user's "what needs me now" (internal/home).
 	Home *home.Service
@@ -174,6 +177,7 @@ var navigation = []NavItem{
 	{Path: "/market", Key: "market.nav"},
 	{Path: "/logistics/dispatch", Key: "logistics.dispatch_nav"},
 	{Path: "/booking", Key: "booking.nav"},
+	{Path: "/market/rfqs", Key: "order_nav"},
 	{Path: "/ledger/issuance", Key: "issuance.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
