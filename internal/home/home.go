@@ -17,6 +17,7 @@ import (
 	"bricstown/internal/ledger"
 	"bricstown/internal/logistics"
 	"bricstown/internal/obligations"
+	"bricstown/internal/order"
 	"bricstown/internal/settlement"
 )
 
@@ -29,6 +30,7 @@ type Services struct {
 	Customs     *customs.Service
 	Obligations *obligations.Service
 	Logistics   *logistics.Service
+	Order       *order.Service
 }
 
 // Service builds homes.
@@ -56,6 +58,8 @@ type Trader struct {
 	InvoicesMore      bool                     `json:"invoices_more,omitempty"`
 	Accounts          []Balance                `json:"accounts"`
 	Shipping          *Shipping                `json:"shipping,omitempty"`
+	// Buying is the company's marketplace work (internal/order).
+	Buying *order.Work `json:"buying,omitempty"`
 }
 
 // Balance is one open account as its owner sees it: posted balance and
@@ -188,6 +192,13 @@ func (h *Service) trader(ctx context.Context, p *identity.Principal, t *Trader) 
 			return err
 		}
 		t.Shipping = &sh
+	}
+	if h.s.Order != nil && order.CanTrade(p) {
+		w, err := h.s.Order.Work(ctx, p)
+		if err != nil {
+			return err
+		}
+		t.Buying = &w
 	}
 	accts, err := h.balances(ctx, p)
 	t.Accounts = accts

@@ -1292,3 +1292,49 @@ func (s *Service) SellerReviews(ctx context.Context, p *identity.Principal, sell
 	}
 	return s.store.SellerReviews(ctx, seller, 200)
 }
+
+// Work is what waits for a trading company on the marketplace, for its
+// home: orders to pay and deliveries to confirm as buyer, orders to
+// confirm and to ship as seller, and open RFQs of others to quote on.
+type Work struct {
+	ToPay     int `json:"to_pay"`
+	ToReceive int `json:"to_receive"`
+	ToConfirm int `json:"to_confirm"`
+	ToShip    int `json:"to_ship"`
+	OpenRFQs  int `json:"open_rfqs"`
+}
+
+// Work counts the caller's company's buying and selling work.
+func (s *Service) Work(ctx context.Context, p *identity.Principal) (Work, error) {
+	var w Work
+	if !CanTrade(p) {
+		return w, nil
+	}
+	bought, err := s.store.ListOrders(ctx, OrderQuery{Buyer: p.OrgID, Limit: 200})
+	if err != nil {
+		return w, err
+	}
+	for _, o := range bought {
+		switch o.Status {
+		case Accepted:
+			w.ToPay++
+		case Shipped:
+			w.ToReceive++
+		}
+	}
+	sold, err := s.store.ListOrders(ctx, OrderQuery{Seller: p.OrgID, Limit: 200})
+	if err != nil {
+		return w, err
+	}
+	for _, o := range sold {
+		switch o.Status {
+		case Paid:
+			w.ToConfirm++
+		case Confirmed:
+			w.ToShip++
+		}
+	}
+	open, err := s.OpenRFQs(ctx, p)
+	w.OpenRFQs = len(open)
+	return w, err
+}

@@ -177,7 +177,7 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	ord := order.NewService(db, order.Config{Log: log, Ref: ref, Ledger: led, Product: db.GetProduct, ContractPrices: db.ContractPrices, Org: idsvc.Org,
 		Operator: OrgOfKind(idsvc, identity.KindTownAdministration), Declarations: cust, Shipments: lsvc})
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust, Order: ord,
-		Guarantees: gsvc, Logistics: lsvc, Market: mkt, Booking: booking.NewService(db, booking.Config{Log: log, Ledger: led}), Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc})}, nil
+		Guarantees: gsvc, Logistics: lsvc, Market: mkt, Booking: booking.NewService(db, booking.Config{Log: log, Ledger: led}), Home: home.New(home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc, Order: ord})}, nil
 }
 
 // customsPort is the customs service as logistics asks it: whose a
@@ -315,7 +315,13 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 		{DemoObligations, "obligations", func() error { return demo.SeedObligations(ctx, p.Identity, p.Obligations, now) }},
 		{DemoGuarantees, "guarantees", func() error { return demo.SeedGuarantees(ctx, p.Identity, p.Ledger, p.Guarantees, now) }},
 		{DemoCustoms, "customs", func() error { return demo.SeedCustoms(ctx, p.Identity, p.Ledger, p.Customs, p.Guarantees, now) }},
-		{DemoMarket, "market", func() error { return demo.SeedMarket(ctx, p.Identity, p.Market, now) }},
+		{DemoMarket, "market", func() error {
+			// Buying (RFQs, an order released, one in escrow) follows the catalogue.
+			if err := demo.SeedMarket(ctx, p.Identity, p.Market, now); err != nil {
+				return err
+			}
+			return demo.SeedOrders(ctx, p.Identity, p.Ledger, p.Order, now)
+		}},
 		{DemoLogistics, "logistics", func() error {
 			return demo.SeedLogistics(ctx, p.Identity, p.Logistics, p.Customs, p.Ref.MoneyExponent, now)
 		}},

@@ -323,3 +323,14 @@ func (p *Pages) OrderAct(w http.ResponseWriter, r *http.Request) {
 	}
 	p.redirectDone(w, r, "/market/orders/"+id, "order_done_"+r.PathValue("act"))
 }
+
+// orderCounts are the buying and selling work on a trader's home.
+func (p *Pages) orderCounts(v *View, w *order.Work) []homeCount {
+	return []homeCount{
+		counted(v, "h-order-pay", "order_home_to_pay", w.ToPay, false, "/market/rfqs#bought-h", w.ToPay > 0),
+		counted(v, "h-order-receive", "order_home_to_receive", w.ToReceive, false, "/market/rfqs#bought-h", w.ToReceive > 0),
+		counted(v, "h-order-confirm", "order_home_to_confirm", w.ToConfirm, false, "/market/rfqs#sold-h", w.ToConfirm > 0),
+		counted(v, "h-order-ship", "order_home_to_ship", w.ToShip, false, "/market/rfqs#sold-h", w.ToShip > 0),
+		counted(v, "h-order-rfqs", "order_home_open_rfqs", w.OpenRFQs, false, "/market/rfqs#open-h", false),
+	}
+}
