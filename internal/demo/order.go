@@ -12,11 +12,11 @@ import (
 
 // The demo's buying (issue 11): an open request for quotation with two
 // quotes, one order delivered and its escrow released to the seller, and
-// one paid and waiting in escrow for the seller's confirmation. Amounts
-// are small sample lots so the buyer's KZT account keeps most of its money.
+// one paid and waiting in escrow for the seller's confirmation: a Kazakh
+// grain exporter buys Russian nitrogen fertiliser for its farms.
 const (
-	orderBuyer  = "Siberian Energy Trading" // holds a KZT operating account
-	orderSeller = "Kazakh Grain Export"
+	orderBuyer  = "Kazakh Grain Export"     // pays from its KZT operating account
+	orderSeller = "Siberian Energy Trading" // an EAEU exporter paid into its KZT account
 	orderAsker  = "Shenzhen Smart Devices"
 	orderOther  = "Cerrado Agro Exportadora"
 )
@@ -67,7 +67,7 @@ func SeedOrders(ctx context.Context, ids *identity.Service, led *ledger.Service,
 	if err != nil {
 		return fmt.Errorf("demo: rfq: %w", err)
 	}
-	if _, err := os.SubmitQuote(ctx, seller, open.ID, order.QuoteInput{UnitPrice: "545000.00", Currency: "KZT", MOQ: 10, Incoterm: "FCA",
+	if _, err := os.SubmitQuote(ctx, buyer, open.ID, order.QuoteInput{UnitPrice: "545000.00", Currency: "KZT", MOQ: 10, Incoterm: "FCA",
 		Origin: "KZ", ValidUntil: at(7 * day), Note: "Loading at Almaty-1, 5 working days"}); err != nil {
 		return fmt.Errorf("demo: quote: %w", err)
 	}
@@ -85,13 +85,13 @@ func SeedOrders(ctx context.Context, ids *identity.Service, led *ledger.Service,
 	if err != nil {
 		return err
 	}
-	// One order delivered and released: a sample lot of wheat.
-	rfq, err := os.PostRFQ(ctx, buyer, order.RFQInput{Goods: "Milling wheat, class 3 (sample lot)", HS: "100199", Quantity: 500, Unit: "kg",
-		Destination: "RUOMS", Incoterm: "FCA", Deadline: at(5 * day)})
+	// One order delivered and released: granular urea.
+	rfq, err := os.PostRFQ(ctx, buyer, order.RFQInput{Goods: "Urea (carbamide), granular, N 46%", HS: "310210", Quantity: 20, Unit: "t",
+		Destination: "KZAST", Incoterm: "FCA", Deadline: at(5 * day)})
 	if err != nil {
 		return fmt.Errorf("demo: rfq: %w", err)
 	}
-	q, err := os.SubmitQuote(ctx, seller, rfq.ID, order.QuoteInput{UnitPrice: "110.00", Currency: "KZT", MOQ: 100, Incoterm: "FCA", Origin: "KZ",
+	q, err := os.SubmitQuote(ctx, seller, rfq.ID, order.QuoteInput{UnitPrice: "165000.00", Currency: "KZT", MOQ: 10, Incoterm: "FCA", Origin: "RU",
 		ValidUntil: at(3 * day)})
 	if err != nil {
 		return fmt.Errorf("demo: quote: %w", err)
@@ -103,8 +103,8 @@ func SeedOrders(ctx context.Context, ids *identity.Service, led *ledger.Service,
 	if _, err := os.Pay(ctx, buyer, o.ID, order.PayInput{PayFrom: acct}); err != nil {
 		return fmt.Errorf("demo: pay: %w", err)
 	}
-	if _, err := os.Confirm(ctx, seller, o.ID, order.ConfirmInput{PayTo: sellerAcct, ShipFrom: "KZAST", BorderPost: "KZPPK", Mode: "road",
-		GrossKg: 510, NetKg: 500}); err != nil {
+	if _, err := os.Confirm(ctx, seller, o.ID, order.ConfirmInput{PayTo: sellerAcct, ShipFrom: "RUOMS", BorderPost: "KZPPK", Mode: "road",
+		GrossKg: 20_100, NetKg: 20_000}); err != nil {
 		return fmt.Errorf("demo: confirm: %w", err)
 	}
 	if _, err := os.Ship(ctx, seller, o.ID); err != nil {
@@ -113,17 +113,17 @@ func SeedOrders(ctx context.Context, ids *identity.Service, led *ledger.Service,
 	if _, err := os.ConfirmDelivery(ctx, buyer, o.ID); err != nil {
 		return fmt.Errorf("demo: deliver: %w", err)
 	}
-	if _, err := os.AddReview(ctx, buyer, o.ID, order.ReviewInput{Stars: 5, Text: "Clean grain, documents in order."}); err != nil {
+	if _, err := os.AddReview(ctx, buyer, o.ID, order.ReviewInput{Stars: 5, Text: "On time, bags intact, documents in order."}); err != nil {
 		return fmt.Errorf("demo: review: %w", err)
 	}
 
-	// One order in escrow: red lentils, paid, waiting for the seller.
-	rfq, err = os.PostRFQ(ctx, buyer, order.RFQInput{Goods: "Red lentils, whole", HS: "071340", Quantity: 200, Unit: "kg",
-		Destination: "RUOMS", Incoterm: "FCA", Deadline: at(6 * day)})
+	// One order in escrow: ammonium nitrate, paid, waiting for the seller.
+	rfq, err = os.PostRFQ(ctx, buyer, order.RFQInput{Goods: "Ammonium nitrate, N 34.4%", HS: "310230", Quantity: 10, Unit: "t",
+		Destination: "KZAST", Incoterm: "FCA", Deadline: at(6 * day)})
 	if err != nil {
 		return fmt.Errorf("demo: rfq: %w", err)
 	}
-	q, err = os.SubmitQuote(ctx, seller, rfq.ID, order.QuoteInput{UnitPrice: "150.00", Currency: "KZT", MOQ: 100, Incoterm: "FCA", Origin: "KZ",
+	q, err = os.SubmitQuote(ctx, seller, rfq.ID, order.QuoteInput{UnitPrice: "140000.00", Currency: "KZT", MOQ: 5, Incoterm: "FCA", Origin: "RU",
 		ValidUntil: at(4 * day)})
 	if err != nil {
 		return fmt.Errorf("demo: quote: %w", err)

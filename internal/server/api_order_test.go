@@ -11,23 +11,23 @@ import (
 )
 
 const (
-	orderSeller = apiKGE                     // Kazakh Grain Export, KZ
-	orderBuyer  = "Siberian Energy Trading"  // RU, holds KZT
+	orderSeller = "Siberian Energy Trading"  // RU, an EAEU exporter
+	orderBuyer  = apiKGE                     // Kazakh Grain Export, KZ, holds KZT
 	orderOther  = "Cerrado Agro Exportadora" // BR, a third company
 )
 
-// orderRFQ posts an RFQ of the buyer (40 t of wheat to Moscow) and the
+// orderRFQ posts an RFQ of the buyer (40 t of urea to Nur-Sultan) and the
 // seller's quote at 95.00 KZT a tonne (a sample lot); it answers their ids.
 func (f *fixture) orderRFQ(t *testing.T, buyer, seller string) (rfq, quote string) {
 	t.Helper()
-	r := f.call(t, "POST", "/api/v1/market/rfqs", buyer, map[string]any{"goods": "Milling wheat, class 3", "hs": "1001.99", "quantity": 40, "unit": "t",
-		"destination": "RUMOW", "incoterm": "FCA", "deadline": time.Now().Add(72 * time.Hour).UTC().Format(time.RFC3339)})
+	r := f.call(t, "POST", "/api/v1/market/rfqs", buyer, map[string]any{"goods": "Urea (carbamide), granular", "hs": "3102.10", "quantity": 40, "unit": "t",
+		"destination": "KZAST", "incoterm": "FCA", "deadline": time.Now().Add(72 * time.Hour).UTC().Format(time.RFC3339)})
 	if r.status != 201 {
 		t.Fatalf("post rfq: %d %s", r.status, r.body)
 	}
 	rfq = r.json(t)["id"].(string)
 	q := f.call(t, "POST", "/api/v1/market/rfqs/"+rfq+"/quotes", seller, map[string]any{"unit_price": "95.00", "currency": "KZT", "moq": 20,
-		"incoterm": "FCA", "origin": "KZ", "valid_until": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)})
+		"incoterm": "FCA", "origin": "RU", "valid_until": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)})
 	if q.status != 201 {
 		t.Fatalf("quote: %d %s", q.status, q.body)
 	}
@@ -93,7 +93,7 @@ func TestAPIOrderForbidden(t *testing.T) {
 		}
 		body := map[string]any{"/pay": map[string]any{"pay_from": f.kztOperating(t, orderBuyer).ID.String()}, "/dispute": map[string]any{"reason": "x"},
 			"/cancel": map[string]any{"reason": "x"}, "/review": map[string]any{"stars": 5},
-			"/confirm": map[string]any{"pay_to": f.kztOperating(t, orderSeller).ID.String(), "ship_from": "KZALA", "border_post": "KZHOR", "mode": "road", "gross_kg": 1, "net_kg": 1}}[path]
+			"/confirm": map[string]any{"pay_to": f.kztOperating(t, orderSeller).ID.String(), "ship_from": "RUOMS", "border_post": "KZPPK", "mode": "road", "gross_kg": 1, "net_kg": 1}}[path]
 		if r := f.call(t, method, "/api/v1/market/orders/"+id+path, other, body); r.status != 404 {
 			t.Fatalf("another company %s %s: %d %s", method, path, r.status, r.body)
 		}
@@ -150,7 +150,7 @@ func TestAPIOrderEndToEnd(t *testing.T) {
 	if a := f.ledgerAccount(t, buyerAcc.ID.String()); a.DebitsPending != buyerBefore.DebitsPending+amount {
 		t.Fatalf("escrow not held: pending %d", a.DebitsPending)
 	}
-	v = step(seller, "/confirm", map[string]any{"pay_to": sellerAcc.ID.String(), "ship_from": "KZALA", "border_post": "KZHOR", "mode": "road",
+	v = step(seller, "/confirm", map[string]any{"pay_to": sellerAcc.ID.String(), "ship_from": "RUOMS", "border_post": "KZPPK", "mode": "road",
 		"gross_kg": 40_200, "net_kg": 40_000})
 	decl, ship := v["declaration_id"].(string), v["shipment_id"].(string)
 	d := f.call(t, "GET", "/api/v1/customs/declarations/"+decl, seller, nil)
@@ -159,12 +159,12 @@ func TestAPIOrderEndToEnd(t *testing.T) {
 	}
 	dj := d.json(t)
 	item := dj["goods_items"].([]any)[0].(map[string]any)
-	if dj["status"] != "draft" || item["classification_id"] != "100199" || int64(item["customs_value_amount"].(float64)) != amount ||
+	if dj["status"] != "draft" || item["classification_id"] != "310210" || int64(item["customs_value_amount"].(float64)) != amount ||
 		dj["trade_terms_condition_code"] != "FCA" || dj["procedure"] != "export" {
 		t.Fatalf("declaration drafted: %s", d.body)
 	}
 	s := f.call(t, "GET", "/api/v1/logistics/shipments/"+ship, seller, nil)
-	if s.status != 200 || s.json(t)["declaration_id"] != decl || s.json(t)["destination"] != "RUMOW" {
+	if s.status != 200 || s.json(t)["declaration_id"] != decl || s.json(t)["destination"] != "KZAST" {
 		t.Fatalf("shipment: %d %s", s.status, s.body)
 	}
 	// The buyer sees the same order page data.
@@ -189,7 +189,7 @@ func TestAPIOrderEndToEnd(t *testing.T) {
 	if rep, err := f.db.Verify(ctx); err != nil || len(rep.Problems) > 0 {
 		t.Fatalf("ledger verify: %v %v", rep.Problems, err)
 	}
-	if r := f.call(t, "POST", "/api/v1/market/orders/"+id+"/review", buyer, map[string]any{"stars": 5, "text": "Clean grain, on time"}); r.status != 201 {
+	if r := f.call(t, "POST", "/api/v1/market/orders/"+id+"/review", buyer, map[string]any{"stars": 5, "text": "Bags intact, on time"}); r.status != 201 {
 		t.Fatalf("review: %d %s", r.status, r.body)
 	}
 	if r := f.call(t, "POST", "/api/v1/market/orders/"+id+"/review", buyer, map[string]any{"stars": 1}); r.status != 409 {
