@@ -123,6 +123,9 @@ func Describe(r Record) (Event, bool) {
 	if strings.HasPrefix(r.Action, "booking.") {
 		return describeBooking(r.Action, d)
 	}
+	if strings.HasPrefix(r.Action, "market.rfq.") || strings.HasPrefix(r.Action, "market.quote.") || strings.HasPrefix(r.Action, "market.order.") {
+		return describeOrder(r.Action, d)
+	}
 	if strings.HasPrefix(r.Action, "expo.") {
 		return describeExpo(r.Action, d)
 	}
@@ -570,3 +573,62 @@ var (
 	reExpoBooth    = regexp.MustCompile(`^([A-Z0-9-]{1,16}) (-?[0-9]+(?:\.[0-9]+)?) KZT$`)
 	reExpoSchedule = regexp.MustCompile(`^(\d+) of (\d+) placed, greedy (\d+)$`)
 )
+
+// describeOrder reads the details the order service (internal/order)
+// writes: amounts "<decimal> <CCY>", ledger ids, people's own reasons.
+func describeOrder(action, d string) (Event, bool) {
+	amount := func(s string) (Arg, bool) {
+		amt, ccy, ok := strings.Cut(s, " ")
+		if !ok || len(ccy) != 3 {
+			return Arg{}, false
+		}
+		return decimal(amt, ccy)
+	}
+	single := d != "" && !strings.ContainsRune(d, ' ')
+	switch action {
+	case "market.rfq.post": // "<HS> <quantity> <unit>"
+		if f := strings.Fields(d); len(f) == 3 {
+			return Event{Kind: "order_rfq", Args: []Arg{code(f[0]), text(f[1] + " " + f[2])}}, true
+		}
+	case "market.quote.submit", "market.order.paying", "market.order.escrow", "market.order.release", "market.order.void":
+		if a, ok := amount(d); ok {
+			return Event{Kind: "amount", Args: []Arg{a}}, true
+		}
+	case "market.order.create": // "<HS> <decimal> <CCY>"
+		if hs, rest, ok := strings.Cut(d, " "); ok {
+			if a, ok := amount(rest); ok {
+				return Event{Kind: "order_created", Args: []Arg{code(hs), a}}, true
+			}
+		}
+	case "market.order.paid", "market.order.released", "market.order.voided": // the ledger transfer's id
+		if single {
+			return Event{Kind: "order_transfer", Args: []Arg{code(d)}}, true
+		}
+	case "market.order.confirmed": // "<declaration> <shipment>"
+		if decl, ship, ok := strings.Cut(d, " "); ok {
+			return Event{Kind: "order_confirmed", Args: []Arg{code(decl), code(ship)}}, true
+		}
+	case "market.order.payment_refused": // the ledger's result code
+		if single {
+			return Event{Kind: "refused", Args: []Arg{state(d)}}, true
+		}
+	case "market.order.confirming", "market.order.shipped", "market.order.delivered", "market.order.window_ended":
+		if d == "" {
+			return Event{}, true
+		}
+	case "market.order.cancelled", "market.order.cancelling", "market.order.disputed", "market.order.confirm_failed":
+		if d == "" {
+			return Event{}, true
+		}
+		return Event{Kind: "order_reason", Args: []Arg{text(d)}}, true
+	case "market.order.ruled":
+		if d == "buyer" || d == "seller" {
+			return Event{Kind: "order_ruled_" + d}, true
+		}
+	case "market.order.review":
+		if n, err := strconv.Atoi(d); err == nil && n >= 1 && n <= 5 {
+			return Event{Kind: "order_stars", Args: []Arg{number(int64(n))}}, true
+		}
+	}
+	return Event{}, false
+}

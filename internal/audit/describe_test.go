@@ -13,6 +13,14 @@ func TestDescribe(t *testing.T) {
 		args int
 	}{
 		{Record{Action: "org.create", After: "x", Detail: "Firm"}, "", 0},
+		{Record{Action: "market.rfq.post", Detail: "100199 40 t"}, "order_rfq", 2},
+		{Record{Action: "market.order.create", Detail: "100199 3800.00 KZT"}, "order_created", 2},
+		{Record{Action: "market.order.paid", Detail: "0190f0c8-0000-5000-8000-000000000000"}, "order_transfer", 1},
+		{Record{Action: "market.order.confirmed", Detail: "d1 s1"}, "order_confirmed", 2},
+		{Record{Action: "market.order.disputed", Detail: "Half the jars broken"}, "order_reason", 1},
+		{Record{Action: "market.order.ruled", Detail: "buyer"}, "order_ruled_buyer", 0},
+		{Record{Action: "market.order.review", Detail: "4"}, "order_stars", 1},
+		{Record{Action: "market.order.release", Detail: "3743.00 KZT"}, "amount", 1},
 		{Record{Action: "user.create", After: "trader org_admin", Detail: "a@b.kz"}, "user_created", 2},
 		{Record{Action: "user.disable", Before: "false", After: "true", Detail: "a@b.kz"}, "user_disabled", 1},
 		{Record{Action: "settlement.instructions", Detail: "3 submitted (pacs.008)"}, "instructions_submitted", 1},

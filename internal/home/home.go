@@ -19,6 +19,7 @@ import (
 	"bricstown/internal/ledger"
 	"bricstown/internal/logistics"
 	"bricstown/internal/obligations"
+	"bricstown/internal/order"
 	"bricstown/internal/settlement"
 )
 
@@ -33,6 +34,7 @@ type Services struct {
 	Logistics   *logistics.Service
 	Clinic      *clinic.Service
 	Expo        *expo.Service
+	Order       *order.Service
 }
 
 // Service builds homes.
@@ -66,6 +68,8 @@ type Trader struct {
 	// the expo MeetingsExpo.
 	MeetingRequests int    `json:"meeting_requests,omitempty"`
 	MeetingsExpo    string `json:"meetings_expo,omitempty"`
+	// Buying is the company's marketplace work (internal/order).
+	Buying *order.Work `json:"buying,omitempty"`
 }
 
 // Balance is one open account as its owner sees it: posted balance and
@@ -219,6 +223,13 @@ func (h *Service) trader(ctx context.Context, p *identity.Principal, t *Trader) 
 			return err
 		}
 		t.MeetingRequests, t.MeetingsExpo = n, first
+	}
+	if h.s.Order != nil && order.CanTrade(p) {
+		w, err := h.s.Order.Work(ctx, p)
+		if err != nil {
+			return err
+		}
+		t.Buying = &w
 	}
 	accts, err := h.balances(ctx, p)
 	t.Accounts = accts

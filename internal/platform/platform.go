@@ -29,6 +29,7 @@ import (
 	"bricstown/internal/logistics"
 	"bricstown/internal/market"
 	"bricstown/internal/obligations"
+	"bricstown/internal/order"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
 	"bricstown/internal/settlement"
@@ -90,6 +91,8 @@ type Platform struct {
 	Clinic *clinic.Service
 	// Expo runs the commodity expos and their B2B meetings (issue 11).
 	Expo *expo.Service
+	// Order is buying on the marketplace: RFQs, orders and their escrow.
+	Order *order.Service
 	// Home gathers each user's "what needs me now" from the services above.
 	Home *home.Service
 }
@@ -192,7 +195,11 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	fest := festival.NewService(db, festival.Config{Log: log, Ledger: led, Booking: bsvc})
 	cls := clinic.NewService(db, clinic.Config{Log: log, Booking: bsvc, User: idsvc.UserByID})
 	expos := expo.NewService(db, expo.Config{Log: log, Ledger: led, Catalogue: mkt})
-	hs := home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc, Clinic: cls, Expo: expos}
+	// Orders: escrow in the town administration's system accounts, the
+	// declaration and the shipment drafted by customs and logistics.
+	ord := order.NewService(db, order.Config{Log: log, Ref: ref, Ledger: led, Product: db.GetProduct, ContractPrices: db.ContractPrices, Org: idsvc.Org,
+		Operator: OrgOfKind(idsvc, identity.KindTownAdministration), Declarations: cust, Shipments: lsvc})
+	hs := home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc, Clinic: cls, Expo: expos, Order: ord}
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,
 		Guarantees: gsvc,
 		Logistics:  lsvc,
@@ -202,6 +209,7 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 		Festival:   fest,
 		Clinic:     cls,
 		Expo:       expos,
+		Order:      ord,
 		Home:       home.New(hs),
 	}, nil
 }
@@ -345,7 +353,13 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 		{DemoObligations, "obligations", func() error { return demo.SeedObligations(ctx, p.Identity, p.Obligations, now) }},
 		{DemoGuarantees, "guarantees", func() error { return demo.SeedGuarantees(ctx, p.Identity, p.Ledger, p.Guarantees, now) }},
 		{DemoCustoms, "customs", func() error { return demo.SeedCustoms(ctx, p.Identity, p.Ledger, p.Customs, p.Guarantees, now) }},
-		{DemoMarket, "market", func() error { return demo.SeedMarket(ctx, p.Identity, p.Market, now) }},
+		{DemoMarket, "market", func() error {
+			// Buying (RFQs, an order released, one in escrow) follows the catalogue.
+			if err := demo.SeedMarket(ctx, p.Identity, p.Market, now); err != nil {
+				return err
+			}
+			return demo.SeedOrders(ctx, p.Identity, p.Ledger, p.Order, now)
+		}},
 		{DemoLogistics, "logistics", func() error {
 			return demo.SeedLogistics(ctx, p.Identity, p.Logistics, p.Customs, p.Ref.MoneyExponent, now)
 		}},

@@ -194,6 +194,22 @@ var fieldFormats = []struct{ code, format string }{
 	{"fest_no_ticket", "no such ticket"},
 	{"fest_ticket_cancelled", "the ticket is cancelled"},
 	{"fest_performance_over", "the performance is over"},
+	// Buying on the marketplace (internal/order).
+	{"order_moq_over_quantity", "must not exceed the requested quantity of %d"},
+	{"order_below_moq", "below the minimum order quantity of %d"},
+	{"order_rfq_closed", "no longer takes quotes"},
+	{"order_quote_expired", "the quote has expired"},
+	{"order_own_account", "must be the id of one of your accounts"},
+	{"order_currency", "must be an account in %s, the order's currency"},
+	{"order_other_product", "must be another company's product"},
+	{"order_incoterm_offered", "must be one the seller offers: %s"},
+	{"order_incoterm", "must be an Incoterms 2020 rule: %s"},
+	{"order_hs6", "must be an HS 2022 subheading (6 digits)"},
+	{"order_ruling", "must be buyer or seller"},
+	{"order_reviewed", "already reviewed"},
+	{"order_window_open", "dispute window open"},
+	{"order_window_ended", "dispute window ended"},
+	{"order_changed", "changed meanwhile"},
 }
 
 type fieldPattern struct {

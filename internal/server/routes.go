@@ -144,7 +144,7 @@ func (s *Server) routes() []Route {
 	page := func(method, pattern string, a Access, h http.HandlerFunc) Route {
 		return Route{Method: method, Pattern: pattern, Access: a, Handler: h, Page: true}
 	}
-	return []Route{
+	return append([]Route{
 		// Operations.
 		api("GET", "/healthz", public, s.healthz),
 		api("GET", "/readyz", public, s.readyz),
@@ -559,5 +559,5 @@ func (s *Server) routes() []Route {
 		page("POST", "/logistics/shipments/{id}/events", roles(identity.Carrier), s.ui.LogisticsEvent),
 		page("GET", "/logistics/dispatch", roles(admin), s.ui.LogisticsDispatch),
 		page("POST", "/logistics/dispatch", roles(admin), s.ui.LogisticsPlan),
-	}
+	}, s.orderRoutes()...)
 }

@@ -31,6 +31,7 @@ import (
 	"bricstown/internal/metrics"
 	"bricstown/internal/notify"
 	"bricstown/internal/obligations"
+	"bricstown/internal/order"
 	"bricstown/internal/platform"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
@@ -76,6 +77,8 @@ type Deps struct {
 	Clinic *clinic.Service
 	// Expo runs the commodity expos and their B2B meetings.
 	Expo *expo.Service
+	// Order is buying on the marketplace: RFQs, orders, escrow.
+	Order *order.Service
 	// Notify pushes status changes to streams and webhooks. Without one, New
 	// makes a hub on DB (when DB is a notify.Store) whose webhook worker is
 	// not started: deliveries queue until a worker runs (Hub.Start).
@@ -98,6 +101,7 @@ func PlatformDeps(p *platform.Platform) Deps {
 		Festival:  p.Festival,
 		Clinic:    p.Clinic,
 		Expo:      p.Expo,
+		Order:     p.Order,
 	}
 }
 
@@ -169,6 +173,7 @@ func New(d Deps) (*Server, error) {
 		Festival:  d.Festival,
 		Clinic:    d.Clinic,
 		Expo:      d.Expo,
+		Order:     d.Order,
 	})
 	if err != nil {
 		return nil, err

@@ -146,6 +146,9 @@ func (p *Pages) homeView(v *View, pr *identity.Principal, s home.Summary) homeVi
 		if sh := t.Shipping; sh != nil && v.CanOpen("/logistics") {
 			hv.Declarations = append(hv.Declarations, homeIDs(p.shippingCounts(v, sh))...)
 		}
+		if b := t.Buying; b != nil && v.CanOpen("/market/rfqs") {
+			hv.Declarations = append(hv.Declarations, p.orderCounts(v, b)...)
+		}
 		hv.Balances = p.homeBalances(v, pr, t.Accounts)
 	}
 	if o := s.Organiser; o != nil && o.Expos > 0 && v.CanOpen("/expo") {

@@ -37,6 +37,7 @@ import (
 	"bricstown/internal/market"
 	"bricstown/internal/money"
 	"bricstown/internal/obligations"
+	"bricstown/internal/order"
 	"bricstown/internal/problem"
 	"bricstown/internal/refdata"
 	"bricstown/internal/settlement"
@@ -95,6 +96,8 @@ type Deps struct {
 	Clinic *clinic.Service
 	// Expo runs the commodity expos and their B2B meetings.
 	Expo *expo.Service
+	// Order is buying on the marketplace: RFQs, orders, escrow.
+	Order *order.Service
 
 	// Home gathers each user's "what needs me now" (internal/home).
 	Home *home.Service
@@ -194,6 +197,7 @@ var navigation = []NavItem{
 	{Path: "/clinic/day", Key: "clinic.nav_day"},
 	{Path: "/clinic/records", Key: "clinic.nav_records"},
 	{Path: "/expo", Key: "expo_nav"},
+	{Path: "/market/rfqs", Key: "order_nav"},
 	{Path: "/ledger/issuance", Key: "issuance.nav"},
 	{Path: "/org", Key: "nav.my_org"},
 	{Path: "/admin/orgs", Key: "nav.orgs"},
