@@ -85,8 +85,11 @@ func (db *DB) CreateProduct(ctx context.Context, p market.Product, rec audit.Rec
 	})
 }
 
-// ImportProducts implements market.Store: rows go in multi-row statements
-// of 100 products (1,900 parameters), far below both engines' limits.
+// productBulk writes products in multi-row statements of up to 100 rows
+// (1,900 parameters, far below both engines' limits).
+var productBulk = bulkSpec{"market_products", productInsert[:strings.Index(productInsert, "VALUES")+len("VALUES ")], "", 19, []int{100, 25, 5, 1}}
+
+// ImportProducts implements market.Store.
 func (db *DB) ImportProducts(ctx context.Context, ps []market.Product, recs []audit.Record) error {
 	if len(ps) == 0 {
 		return nil
@@ -97,35 +100,14 @@ func (db *DB) ImportProducts(ctx context.Context, ps []market.Product, recs []au
 			return err
 		}
 		seq := last - int64(len(ps))
-		const perProducts = 100
-		head, _, _ := strings.Cut(productInsert, "VALUES")
-		for start := 0; start < len(ps); start += perProducts {
-			chunk := ps[start:min(start+perProducts, len(ps))]
-			var b strings.Builder
-			b.WriteString(head + "VALUES ")
-			args := make([]any, 0, len(chunk)*19)
-			for i := range chunk {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				b.WriteByte('(')
-				seq++
-				for j, a := range append(productArgs(&chunk[i]), seq) {
-					if j > 0 {
-						b.WriteByte(',')
-					}
-					args = append(args, a)
-					b.WriteByte('$')
-					b.WriteString(strconv.Itoa(len(args)))
-				}
-				b.WriteByte(')')
+		if err := bulkWrite(ctx, db, tx, productBulk, ps, func(args []any, p market.Product) []any {
+			seq++
+			return append(append(args, productArgs(&p)...), seq)
+		}); err != nil {
+			if IsUniqueViolation(err) {
+				return problem.New(problem.Conflict, "a product exists")
 			}
-			if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-				if IsUniqueViolation(err) {
-					return problem.New(problem.Conflict, "a product exists")
-				}
-				return fmt.Errorf("sqlstore: import products: %w", err)
-			}
+			return fmt.Errorf("sqlstore: import products: %w", err)
 		}
 		return appendAudits(ctx, tx, db.Engine, time.Now().UTC(), recs)
 	})
