@@ -35,7 +35,7 @@ type marketBenchResult struct {
 	// heap it holds (measured after a collection).
 	IndexSeconds float64 `json:"index_seconds"`
 	IndexMB      float64 `json:"index_mb"`
-	LoadAverage string  `json:"load_average"`
+	LoadAverage  string  `json:"load_average"`
 }
 
 // marketGood is one kind of goods the generator names products after, in
