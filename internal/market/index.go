@@ -155,7 +155,7 @@ func (x *index) find(id [16]byte) (uint32, bool) {
 // add applies one written product: its previous version, if any, dies and
 // the new one gets the next ordinal. fresh skips the lookup (a build reads
 // each product once).
-func (x *index) add(p *Product, fresh bool) {
+func (x *index) add(p *IndexEntry, fresh bool) {
 	u, err := uuid.Parse(p.ID)
 	if err != nil {
 		return // every product id is a uuid (Publish makes them)
@@ -168,7 +168,7 @@ func (x *index) add(p *Product, fresh bool) {
 		}
 	}
 	o := uint32(len(x.ids))
-	a := attrs{price: p.ListPrice(), incoterms: uint16(p.IncotermMask()), origin: x.originOf(p.Origin), section: x.sectionOf(p.Section),
+	a := attrs{price: p.ListPrice, incoterms: uint16(p.Incoterms), origin: x.originOf(p.Origin), section: x.sectionOf(p.Section),
 		currency: x.currencyOf(p.Currency), moq: uint8(MOQBucket(p.MOQ))}
 	if len(x.ids) > 0 && bytes.Compare(id[:], x.maxID[:]) <= 0 {
 		a.flags |= flagStray
@@ -179,7 +179,7 @@ func (x *index) add(p *Product, fresh bool) {
 	x.ids = append(x.ids, id)
 	x.at = append(x.at, a)
 	x.live++
-	for _, t := range IndexTerms(p) {
+	for _, t := range IndexTerms(&Product{Names: p.Names, Descriptions: p.Descriptions, HS: p.HS}) {
 		x.postings[t] = append(x.postings[t], o)
 	}
 }
@@ -205,9 +205,9 @@ func (x *index) compact() {
 func buildIndex(ctx context.Context, st Store) (*index, error) {
 	x := newIndex()
 	x.seq = 0
-	err := st.ProductChanges(ctx, -1, true, func(p Product, seq int64) error {
-		x.add(&p, true)
-		x.seq = max(x.seq, seq)
+	err := st.ProductChanges(ctx, -1, true, func(e *IndexEntry) error {
+		x.add(e, true)
+		x.seq = max(x.seq, e.Seq)
 		return nil
 	})
 	if err != nil {
@@ -222,13 +222,9 @@ func (x *index) refresh(ctx context.Context, st Store) error {
 	x.mu.RLock()
 	last := x.seq
 	x.mu.RUnlock()
-	type change struct {
-		p   Product
-		seq int64
-	}
-	var changes []change
-	if err := st.ProductChanges(ctx, last, false, func(p Product, seq int64) error {
-		changes = append(changes, change{p, seq})
+	var changes []IndexEntry
+	if err := st.ProductChanges(ctx, last, false, func(e *IndexEntry) error {
+		changes = append(changes, *e)
 		return nil
 	}); err != nil {
 		return err
@@ -239,9 +235,9 @@ func (x *index) refresh(ctx context.Context, st Store) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for i := range changes {
-		if changes[i].seq > x.seq { // another search may have applied it
-			x.add(&changes[i].p, false)
-			x.seq = changes[i].seq
+		if changes[i].Seq > x.seq { // another search may have applied it
+			x.add(&changes[i], false)
+			x.seq = changes[i].Seq
 		}
 	}
 	return nil

@@ -66,7 +66,8 @@ func TestMarketIndexMatchesScan(t *testing.T) {
 			Section: []string{"II", "XVI"}[rng.IntN(2)], Origin: origins[rng.IntN(len(origins))], MOQ: int64(1 + rng.IntN(5000)), Currency: "KZT",
 			Tiers: []Tier{{UnitPrice: int64(1 + rng.IntN(10_000_00))}}, Incoterms: IncotermsOf(rng.Int64N(1<<11-1) + 1)}
 		latest[id] = p
-		x.add(&p, false)
+		x.add(&IndexEntry{ID: p.ID, Names: p.Names, HS: p.HS, Section: p.Section, Origin: p.Origin, MOQ: p.MOQ, Currency: p.Currency,
+			ListPrice: p.ListPrice(), Incoterms: p.IncotermMask()}, false)
 	}
 	bounds := map[string][PriceBuckets - 1]int64{"KZT": {1000, 10000, 100000, 1000000, 10000000}}
 	for range 400 {

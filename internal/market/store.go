@@ -7,6 +7,19 @@ import (
 	"bricstown/internal/audit"
 )
 
+// IndexEntry is what the search index reads of a product: its words and
+// its facet attributes, with the change sequence number of its last write.
+type IndexEntry struct {
+	ID                  string
+	Names, Descriptions map[string]string
+	HS, Section, Origin string
+	MOQ                 int64
+	Currency            string
+	ListPrice           int64
+	Incoterms           int64 // mask (see Incoterms)
+	Seq                 int64
+}
+
 // Store is the catalogue's storage. Lookups answer problem.NotFound when
 // nothing matches; every write appends its audit record in the same
 // transaction.
@@ -29,12 +42,12 @@ type Store interface {
 	CreateContractPrice(ctx context.Context, c ContractPrice, rec audit.Record) error
 	// ContractPrices lists a product's contract prices, newest first.
 	ContractPrices(ctx context.Context, productID string) ([]ContractPrice, error)
-	// ProductChanges hands every product written with a change sequence
-	// number above after to fn with that number: in id order when byID (an
-	// index build reads the whole catalogue so), else in sequence order.
-	// It reads one snapshot, so the numbers seen are a gapless prefix of
-	// every committed change above after.
-	ProductChanges(ctx context.Context, after int64, byID bool, fn func(p Product, seq int64) error) error
+	// ProductChanges hands what the search index needs of every product
+	// written with a change sequence number above after to fn: in id order
+	// when byID (an index build reads the whole catalogue so), else in
+	// sequence order. It reads one snapshot, so the numbers seen are a
+	// gapless prefix of every committed change above after.
+	ProductChanges(ctx context.Context, after int64, byID bool, fn func(e *IndexEntry) error) error
 	// ProductsByID reads the listed products (a page of search results);
 	// ids not found are left out, order is not kept.
 	ProductsByID(ctx context.Context, ids []string) ([]Product, error)

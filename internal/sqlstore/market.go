@@ -202,23 +202,32 @@ func (db *DB) ContractPrices(ctx context.Context, productID string) ([]market.Co
 // ProductChanges implements market.Store: one statement, so one snapshot
 // on both engines (SQLite's WAL read transaction, PostgreSQL's statement
 // snapshot).
-func (db *DB) ProductChanges(ctx context.Context, after int64, byID bool, fn func(p market.Product, seq int64) error) error {
-	order := "p.change_seq"
+func (db *DB) ProductChanges(ctx context.Context, after int64, byID bool, fn func(e *market.IndexEntry) error) error {
+	order := "change_seq"
 	if byID {
-		order = "p.id"
+		order = "id"
 	}
-	rows, err := db.SQL.QueryContext(ctx, `SELECT `+productCols+`, p.change_seq FROM market_products p WHERE p.change_seq > $1 ORDER BY `+order, after)
+	rows, err := db.SQL.QueryContext(ctx, `SELECT id, names, descriptions, hs, section, origin, moq, currency, list_price, incoterms, change_seq
+		FROM market_products WHERE change_seq > $1 ORDER BY `+order, after)
 	if err != nil {
 		return fmt.Errorf("sqlstore: product changes: %w", err)
 	}
 	defer rows.Close()
+	var names, descs []byte
 	for rows.Next() {
-		var seq int64
-		p, err := scanProduct(rows, &seq)
-		if err != nil {
+		var e market.IndexEntry
+		if err := rows.Scan(&e.ID, &names, &descs, &e.HS, &e.Section, &e.Origin, &e.MOQ, &e.Currency, &e.ListPrice, &e.Incoterms, &e.Seq); err != nil {
 			return fmt.Errorf("sqlstore: product changes: %w", err)
 		}
-		if err := fn(p, seq); err != nil {
+		if err := json.Unmarshal(names, &e.Names); err != nil {
+			return fmt.Errorf("sqlstore: product %s names: %w", e.ID, err)
+		}
+		if len(descs) > 2 {
+			if err := json.Unmarshal(descs, &e.Descriptions); err != nil {
+				return fmt.Errorf("sqlstore: product %s descriptions: %w", e.ID, err)
+			}
+		}
+		if err := fn(&e); err != nil {
 			return err
 		}
 	}
