@@ -182,7 +182,18 @@ func (x *index) add(p *IndexEntry, fresh bool) {
 	for _, t := range IndexTerms(&Product{Names: p.Names, Descriptions: p.Descriptions, HS: p.HS}) {
 		x.postings[t] = append(x.postings[t], o)
 	}
+	for _, t := range []string{originKey + p.Origin, sectionKey + p.Section} {
+		x.postings[t] = append(x.postings[t], o)
+	}
 }
+
+// A country's and an HS section's products are lists too, under keys no
+// search text can produce (a term is letters and digits), so that a
+// country pavilion walks its tenth of the catalogue, not all of it.
+const (
+	originKey  = "\x00origin:"
+	sectionKey = "\x00section:"
+)
 
 // compact copies every posting list into one shared array with no spare
 // capacity: appending to a list later copies that list alone.
@@ -317,12 +328,20 @@ func (x *index) search(q *indexQuery) indexResult {
 		}
 	}
 
-	// Candidates: the intersection of the terms' lists, or every product.
+	// Candidates: the intersection of the lists of the terms, the country
+	// and the section, or every product.
+	keys := q.terms
+	if q.origin != "" {
+		keys = append(slices.Clip(keys), originKey+q.origin)
+	}
+	if q.section != "" {
+		keys = append(slices.Clip(keys), sectionKey+q.section)
+	}
 	var cands []uint32
-	all := len(q.terms) == 0
+	all := len(keys) == 0
 	if !all {
-		lists := make([][]uint32, 0, len(q.terms))
-		for _, t := range q.terms {
+		lists := make([][]uint32, 0, len(keys))
+		for _, t := range keys {
 			l := x.postings[t]
 			if len(l) == 0 {
 				return res
@@ -341,29 +360,38 @@ func (x *index) search(q *indexQuery) indexResult {
 	sectionCnt := make([]int, len(x.sections))
 	var maskCnt [1 << 11]int
 	ring := make([]uint32, q.limit)
-	ringN := 0
+	ringN, ri := 0, 0 // matches put in the ring, the next slot
 	var strays []uint32
-	visit := func(o uint32) {
+	m := len(cands)
+	if all {
+		m = n
+	}
+	incoterm, moq, price := uint16(q.incoterm), q.moq-1, q.price-1
+	for k := range m {
+		o := uint32(k)
+		if !all {
+			o = cands[k]
+		}
 		a := &x.at[o]
 		if a.flags&flagDead != 0 || origin >= 0 && int(a.origin) != origin || section >= 0 && int(a.section) != section ||
-			q.incoterm != 0 && int64(a.incoterms)&q.incoterm == 0 || q.moq > 0 && int(a.moq) != q.moq-1 {
-			return
+			incoterm != 0 && a.incoterms&incoterm == 0 || moq >= 0 && int(a.moq) != moq {
+			continue
 		}
 		bucket := -1
 		if b := bounds[a.currency]; b != nil {
-			price := a.price
+			p := a.price
 			if contract != nil {
 				if c, ok := contract[o]; ok {
-					price = c
+					p = c
 				}
 			}
 			bucket = 0
-			for bucket < PriceBuckets-1 && price >= b[bucket] {
+			for bucket < PriceBuckets-1 && p >= b[bucket] {
 				bucket++
 			}
 		}
-		if q.price > 0 && bucket != q.price-1 {
-			return
+		if price >= 0 && bucket != price {
+			continue
 		}
 		res.total++
 		originCnt[a.origin]++
@@ -379,17 +407,11 @@ func (x *index) search(q *indexQuery) indexResult {
 				strays = append(strays, o)
 			}
 		case int(o) < below && q.limit > 0:
-			ring[ringN%q.limit] = o
+			ring[ri] = o
+			if ri++; ri == len(ring) {
+				ri = 0
+			}
 			ringN++
-		}
-	}
-	if all {
-		for o := range n {
-			visit(uint32(o))
-		}
-	} else {
-		for _, o := range cands {
-			visit(o)
 		}
 	}
 
@@ -417,8 +439,11 @@ func (x *index) search(q *indexQuery) indexResult {
 	// The page: the newest non-strays (the ring, oldest first) merged with
 	// the strays by id, newest first.
 	page := make([]uint32, 0, q.limit+len(strays))
-	for i := ringN - 1; i >= 0 && i >= ringN-q.limit; i-- {
-		page = append(page, ring[i%q.limit])
+	for range min(ringN, len(ring)) {
+		if ri--; ri < 0 {
+			ri = len(ring) - 1
+		}
+		page = append(page, ring[ri])
 	}
 	if len(strays) > 0 {
 		page = append(page, strays...)

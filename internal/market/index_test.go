@@ -82,6 +82,9 @@ func TestMarketIndexMatchesScan(t *testing.T) {
 			q.moq = 1 + rng.IntN(MOQBuckets)
 		}
 		if rng.IntN(4) == 0 {
+			q.section = []string{"II", "XVI", "XXI"}[rng.IntN(3)]
+		}
+		if rng.IntN(4) == 0 {
 			q.price = 1 + rng.IntN(PriceBuckets)
 		}
 		if rng.IntN(2) == 0 {
@@ -91,7 +94,7 @@ func TestMarketIndexMatchesScan(t *testing.T) {
 		origin := map[string]int{}
 		for id, p := range latest {
 			terms := IndexTerms(&p)
-			ok := (q.origin == "" || p.Origin == q.origin) && (q.moq == 0 || MOQBucket(p.MOQ) == q.moq-1)
+			ok := (q.origin == "" || p.Origin == q.origin) && (q.section == "" || p.Section == q.section) && (q.moq == 0 || MOQBucket(p.MOQ) == q.moq-1)
 			for _, t := range q.terms {
 				ok = ok && slices.Contains(terms, t)
 			}
