@@ -101,6 +101,13 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	go sweepSessions(ctx, log, p.Identity)
+	// The catalogue's search index is built now rather than by the first
+	// search (which would wait for it); a failure is retried by that search.
+	go func() {
+		if err := p.Market.BuildSearchIndex(ctx); err != nil {
+			log.Warn("market search index not built at start", "err", err)
+		}
+	}()
 	go p.Settlement.Schedule(ctx, every)
 	go p.Obligations.RunEvery(ctx, time.Duration(*clearingHours)*time.Hour)
 	if checkpoints != nil {

@@ -123,14 +123,12 @@ func bucketParam(f problem.Fields, field, s string, n int) int {
 	return v + 1
 }
 
-// filter checks a query and turns it into the store's filter.
-func (s *Service) filter(ctx context.Context, p *identity.Principal, q Query) (Filter, *Converter, int, error) {
+// filter checks a query and turns it into the index's query (without
+// the buyer's contract prices and the price bounds, which need the index).
+func (s *Service) filter(ctx context.Context, p *identity.Principal, q Query) (*indexQuery, *Converter, int, error) {
 	f := problem.Fields{}
 	ref := s.cfg.Ref
-	flt := Filter{Terms: QueryTerms(q.Text), At: s.now()}
-	if p != nil {
-		flt.Buyer = p.OrgID
-	}
+	iq := &indexQuery{terms: QueryTerms(q.Text)}
 	if len([]rune(q.Text)) > 200 {
 		f.Add("q", "at most 200 characters")
 	}
@@ -138,25 +136,27 @@ func (s *Service) filter(ctx context.Context, p *identity.Principal, q Query) (F
 		if c, ok := ref.Country(o); !ok || len(o) != 2 {
 			f.Addf("origin", "unknown ISO 3166 country %q", q.Origin)
 		} else {
-			flt.Origin = c.Alpha2
+			iq.origin = c.Alpha2
 		}
 	}
 	if sec := strings.ToUpper(strings.TrimSpace(q.Section)); sec != "" {
 		if !slices.ContainsFunc(ref.HSSections(), func(h refdata.HSSection) bool { return h.Section == sec }) {
 			f.Add("section", "must be an HS section I to XXI")
 		}
-		flt.Section = sec
+		iq.section = sec
 	}
 	if t := strings.ToUpper(strings.TrimSpace(q.Incoterm)); t != "" {
-		if flt.Incoterm = IncotermBit(t); flt.Incoterm == 0 {
+		if iq.incoterm = IncotermBit(t); iq.incoterm == 0 {
 			f.Add("incoterm", "must be an Incoterms 2020 rule: "+strings.Join(Incoterms, ", "))
 		}
 	}
-	flt.MOQ = bucketParam(f, "moq", q.MOQ, MOQBuckets)
-	flt.Price = bucketParam(f, "price", q.Price, PriceBuckets)
+	iq.moq = bucketParam(f, "moq", q.MOQ, MOQBuckets)
+	iq.price = bucketParam(f, "price", q.Price, PriceBuckets)
 	if q.Cursor != "" {
-		if _, err := uuid.Parse(q.Cursor); err != nil {
+		if u, err := uuid.Parse(q.Cursor); err != nil {
 			f.Add("cursor", "not a cursor of this listing")
+		} else {
+			iq.cursor, iq.hasCursor = [16]byte(u), true
 		}
 	}
 	limit := q.Limit
@@ -168,50 +168,60 @@ func (s *Service) filter(ctx context.Context, p *identity.Principal, q Query) (F
 	}
 	ccy, exp := s.currencyOf(ctx, p, q.Currency, f)
 	if len(f) > 0 {
-		return Filter{}, nil, 0, f.Err("invalid search")
+		return nil, nil, 0, f.Err("invalid search")
 	}
-	refs, err := s.cfg.Rates(ctx, flt.At)
+	at := s.now()
+	refs, err := s.cfg.Rates(ctx, at)
 	if err != nil {
-		return Filter{}, nil, 0, err
+		return nil, nil, 0, err
 	}
-	conv := NewConverter(refs, ccy, exp, ref.MoneyExponent)
-	used, err := s.store.MarketCurrencies(ctx)
-	if err != nil {
-		return Filter{}, nil, 0, err
-	}
-	flt.Bounds = conv.BucketBounds(used)
-	if flt.Buyer != "" {
-		if flt.HasContracts, err = s.store.BuyerHasContracts(ctx, flt.Buyer, flt.At); err != nil {
-			return Filter{}, nil, 0, err
+	// Only the caller's own contract prices are read: the store's query
+	// names the buyer.
+	if p != nil && p.OrgID != "" {
+		if iq.contracts, err = s.store.BuyerContractPrices(ctx, p.OrgID, at); err != nil {
+			return nil, nil, 0, err
 		}
 	}
-	return flt, conv, limit, nil
+	iq.limit = limit + 1
+	return iq, NewConverter(refs, ccy, exp, ref.MoneyExponent), limit, nil
 }
 
 // Search finds products for any signed-in user: the words in any of the
 // five languages, narrowed by the facets chosen, newest first, with facet
-// counts of the whole result and prices in the caller's currency.
+// counts of the whole result and prices in the caller's currency. The
+// index (index.go) finds the page and counts the facets; the page's
+// products are read from the store.
 func (s *Service) Search(ctx context.Context, p *identity.Principal, q Query) (Results, error) {
-	flt, conv, limit, err := s.filter(ctx, p, q)
+	iq, conv, limit, err := s.filter(ctx, p, q)
 	if err != nil {
 		return Results{}, err
 	}
-	hits, err := s.store.SearchProducts(ctx, flt, q.Cursor, limit+1)
+	x, err := s.searchIndex(ctx)
 	if err != nil {
 		return Results{}, err
 	}
-	rows, err := s.store.ProductFacets(ctx, flt)
+	iq.bounds = conv.BucketBounds(x.currencyList())
+	r := x.search(iq)
+	prods, err := s.store.ProductsByID(ctx, r.ids)
 	if err != nil {
 		return Results{}, err
 	}
-	res := Results{Currency: conv.To, RatesDate: conv.Date, Facets: facetsOf(rows, flt)}
-	if len(hits) > limit {
-		hits = hits[:limit]
-		res.NextCursor = hits[limit-1].ID
+	byID := make(map[string]*Product, len(prods))
+	for i := range prods {
+		byID[prods[i].ID] = &prods[i]
 	}
-	res.Items = make([]Offer, len(hits))
-	for i, h := range hits {
-		res.Items[i] = offerOf(h.Product, h.ContractPrice, conv)
+	res := Results{Currency: conv.To, RatesDate: conv.Date, Facets: facetsOf(&r, iq)}
+	for _, id := range r.ids {
+		if prod := byID[id]; prod != nil {
+			res.Items = append(res.Items, offerOf(*prod, r.contract[id], conv))
+		}
+	}
+	if len(res.Items) > limit {
+		res.Items = res.Items[:limit]
+		res.NextCursor = res.Items[limit-1].ID
+	}
+	if res.Items == nil {
+		res.Items = []Offer{}
 	}
 	return res, nil
 }
@@ -237,28 +247,8 @@ func offerOf(p Product, contract int64, conv *Converter) Offer {
 	return o
 }
 
-func facetsOf(rows []FacetRow, flt Filter) Facets {
-	origins, sections := map[string]int{}, map[string]int{}
-	var prices [PriceBuckets]int
-	var moq [MOQBuckets]int
-	terms := make([]int, len(Incoterms))
-	var out Facets
-	for _, r := range rows {
-		out.Total += r.Count
-		origins[r.Origin] += r.Count
-		sections[r.Section] += r.Count
-		if r.PriceBucket >= 0 && r.PriceBucket < PriceBuckets {
-			prices[r.PriceBucket] += r.Count
-		}
-		if r.MOQBucket >= 0 && r.MOQBucket < MOQBuckets {
-			moq[r.MOQBucket] += r.Count
-		}
-		for i := range Incoterms {
-			if r.Incoterms&(1<<i) != 0 {
-				terms[i] += r.Count
-			}
-		}
-	}
+func facetsOf(r *indexResult, q *indexQuery) Facets {
+	out := Facets{Total: r.total}
 	keys := func(m map[string]int, sel string) []Facet {
 		out := make([]Facet, 0, len(m))
 		for k, n := range m {
@@ -272,20 +262,20 @@ func facetsOf(rows []FacetRow, flt Filter) Facets {
 		})
 		return out
 	}
-	out.Origins, out.Sections = keys(origins, flt.Origin), keys(sections, flt.Section)
-	for i, n := range prices {
+	out.Origins, out.Sections = keys(r.origins, q.origin), keys(r.sections, q.section)
+	for i, n := range r.prices {
 		if n > 0 {
-			out.Prices = append(out.Prices, Facet{Value: strconv.Itoa(i), Count: n, Selected: flt.Price == i+1})
+			out.Prices = append(out.Prices, Facet{Value: strconv.Itoa(i), Count: n, Selected: q.price == i+1})
 		}
 	}
-	for i, n := range moq {
+	for i, n := range r.moq {
 		if n > 0 {
-			out.MOQ = append(out.MOQ, Facet{Value: strconv.Itoa(i), Count: n, Selected: flt.MOQ == i+1})
+			out.MOQ = append(out.MOQ, Facet{Value: strconv.Itoa(i), Count: n, Selected: q.moq == i+1})
 		}
 	}
-	for i, n := range terms {
+	for i, n := range r.incoterms {
 		if n > 0 {
-			out.Incoterms = append(out.Incoterms, Facet{Value: Incoterms[i], Count: n, Selected: flt.Incoterm == 1<<i})
+			out.Incoterms = append(out.Incoterms, Facet{Value: Incoterms[i], Count: n, Selected: q.incoterm == 1<<i})
 		}
 	}
 	return out

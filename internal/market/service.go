@@ -39,8 +39,9 @@ type Config struct {
 // signed-in user searches; a contract price is seen by its seller and its
 // buyer and by nobody else.
 type Service struct {
-	store Store
-	cfg   Config
+	store  Store
+	cfg    Config
+	search searchState // the search index (index.go)
 }
 
 // NewService returns a service on store.
@@ -261,7 +262,7 @@ func (s *Service) Publish(ctx context.Context, p *identity.Principal, in NewProd
 	prod.ID, prod.SellerOrg, prod.CreatedAt, prod.CreatedBy, prod.UpdatedAt = uuid.Must(uuid.NewV7()).String(), p.OrgID, now, p.UserID, now
 	rec := audit.Record{ActorUser: p.UserID, ActorOrg: p.OrgID, OrgID: p.OrgID, Action: "market.product.publish", SubjectType: "product",
 		SubjectID: prod.ID, Detail: prod.HS + " " + prod.Origin}
-	if err := s.store.CreateProduct(ctx, prod, IndexTerms(&prod), rec); err != nil {
+	if err := s.store.CreateProduct(ctx, prod, rec); err != nil {
 		return Product{}, err
 	}
 	return prod, nil
@@ -284,7 +285,7 @@ func (s *Service) Update(ctx context.Context, p *identity.Principal, id string, 
 	prod.ID, prod.SellerOrg, prod.CreatedAt, prod.CreatedBy, prod.UpdatedAt = old.ID, old.SellerOrg, old.CreatedAt, old.CreatedBy, s.now()
 	rec := audit.Record{ActorUser: p.UserID, ActorOrg: p.OrgID, OrgID: p.OrgID, Action: "market.product.update", SubjectType: "product",
 		SubjectID: prod.ID, Detail: prod.HS + " " + prod.Origin}
-	if err := s.store.UpdateProduct(ctx, prod, IndexTerms(&prod), rec); err != nil {
+	if err := s.store.UpdateProduct(ctx, prod, rec); err != nil {
 		return Product{}, err
 	}
 	return prod, nil
