@@ -91,7 +91,7 @@ func (db *DB) UpdateResource(ctx context.Context, r booking.Resource, rec audit.
 
 // GetResource implements booking.Store.
 func (db *DB) GetResource(ctx context.Context, id string) (booking.Resource, error) {
-	r, err := scanBookingResource(db.SQL.QueryRowContext(ctx, `SELECT `+bookingResourceCols+` FROM booking_resources WHERE id = $1`, id))
+	r, err := scanBookingResource(db.queryRow(ctx, `SELECT `+bookingResourceCols+` FROM booking_resources WHERE id = $1`, id))
 	return r, notFound(err, "resource")
 }
 
@@ -314,13 +314,13 @@ func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (b
 
 // GetBooking implements booking.Store.
 func (db *DB) GetBooking(ctx context.Context, id string) (booking.Booking, error) {
-	b, err := scanSlotBooking(db.SQL.QueryRowContext(ctx, `SELECT `+slotBookingCols+` FROM bookings WHERE id = $1`, id))
+	b, err := scanSlotBooking(db.queryRow(ctx, `SELECT `+slotBookingCols+` FROM bookings WHERE id = $1`, id))
 	return b, notFound(err, "booking")
 }
 
 // BookingByKey implements booking.Store.
 func (db *DB) BookingByKey(ctx context.Context, key string) (booking.Booking, error) {
-	b, err := scanSlotBooking(db.SQL.QueryRowContext(ctx, `SELECT `+slotBookingCols+` FROM bookings WHERE idem = $1`, key))
+	b, err := scanSlotBooking(db.queryRow(ctx, `SELECT `+slotBookingCols+` FROM bookings WHERE idem = $1`, key))
 	return b, notFound(err, "booking")
 }
 
