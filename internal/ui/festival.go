@@ -114,7 +114,8 @@ func (p *Pages) renderFestivals(w http.ResponseWriter, r *http.Request, v *View,
 	for _, k := range festival.Kinds {
 		kinds = append(kinds, optionView{ID: k, Text: v.T("fest_kind_" + k)})
 	}
-	data := map[string]any{"Festivals": rows, "Venue": festival.IsVenueAdmin(pr), "Kinds": kinds}
+	data := map[string]any{"Festivals": rows, "Venue": festival.IsVenueAdmin(pr), "Kinds": kinds,
+		"Tickets": p.CanVisit == nil || p.CanVisit(pr, "/festival/tickets")}
 	if festival.IsVenueAdmin(pr) {
 		data["Accounts"] = p.bookingAccounts(r, pr, v.Lang, false)
 	}

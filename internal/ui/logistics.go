@@ -788,7 +788,8 @@ func (p *Pages) shipmentData(r *http.Request, v *View) (map[string]any, error) {
 	data := map[string]any{"S": sv, "Owner": owner, "Route": p.routeText(sv.Origin, sv.Destination),
 		"Origin": p.placeFull(sv.Origin, v.Lang), "Destination": p.placeFull(sv.Destination, v.Lang),
 		"Size": v.T("logistics.size", sv.TEU, sv.Kg), "Status": v.T("logistics.status." + string(sv.Status)),
-		"Ready": when(sv.ReadyAt), "Deadline": when(sv.Deadline), "OwnerName": names.Name(sv.OwnerOrg)}
+		"Ready": when(sv.ReadyAt), "Deadline": when(sv.Deadline), "OwnerName": names.Name(sv.OwnerOrg),
+		"ListLink": p.CanVisit == nil || p.CanVisit(pr, "/logistics")}
 	if sv.Reference != "" {
 		data["Reference"] = sv.Reference
 	}
