@@ -119,7 +119,11 @@ func (in ResourceInput) resource() Resource {
 // may be paid into (field account_id) or out of (pay_from: it must also be
 // one that cannot go below zero). Another organisation's account answers
 // exactly like an unknown one.
-func (s *Service) ownAccount(ctx context.Context, org, id, field string, payer bool, f problem.Fields) ledger.Account {
+//
+// Residents share one organisation, so for a resident the organisation is
+// not the owner: a resident pays only from the wallet that carries the
+// resident's own id (ledger.WalletCode), never from a neighbour's.
+func (s *Service) ownAccount(ctx context.Context, p *identity.Principal, org, id, field string, payer bool, f problem.Fields) ledger.Account {
 	u, err := uuid.Parse(strings.TrimSpace(id))
 	if err != nil {
 		f.Add(field, "must be the id of one of your KZT accounts")
@@ -131,6 +135,8 @@ func (s *Service) ownAccount(ctx context.Context, org, id, field string, payer b
 		f.Add(field, "must be the id of one of your KZT accounts")
 	case a.Currency != "KZT":
 		f.Add(field, "must be a KZT account")
+	case payer && p != nil && p.OrgKind == identity.KindResidents && a.Code != ledger.WalletCode(p.UserID):
+		f.Add(field, "must be the id of one of your KZT accounts")
 	case a.Closed:
 		f.Add(field, "the account is closed")
 	case payer && (a.Flags&ledger.DebitsMustNotExceedCredits == 0 || a.Kind.DebitNormal()):
@@ -160,7 +166,7 @@ func (s *Service) checkResource(ctx context.Context, r *Resource) error {
 	f := problem.Fields{}
 	r.Check(f)
 	if r.PriceKZT > 0 || r.Account != "" {
-		s.ownAccount(ctx, r.OwnerOrg, r.Account, "account_id", false, f)
+		s.ownAccount(ctx, nil, r.OwnerOrg, r.Account, "account_id", false, f)
 	}
 	return f.Err("the resource is not valid")
 }
@@ -365,7 +371,7 @@ func (s *Service) Book(ctx context.Context, p *identity.Principal, in BookInput)
 		PriceKZT: r.PriceKZT, Key: scoped, CreatedAt: now, UpdatedAt: now}
 	var from ledger.Account
 	if r.PriceKZT > 0 {
-		from = s.ownAccount(ctx, p.OrgID, in.PayFrom, "pay_from", true, f)
+		from = s.ownAccount(ctx, p, p.OrgID, in.PayFrom, "pay_from", true, f)
 		if err := f.Err("the booking is not valid"); err != nil {
 			return Booking{}, false, err
 		}

@@ -83,16 +83,8 @@ func MayBuy(p *identity.Principal) bool {
 	return p != nil && p.HasAny(identity.Resident, identity.Trader, identity.OrgAdmin)
 }
 
-// WalletCode is the code of a resident's own KZT account: residents share
-// one organisation, so a resident pays only from the account that carries
-// the resident's id, never from another resident's.
-func WalletCode(userID string) string {
-	c := "wallet-" + userID
-	if len(c) > 40 {
-		c = c[:40]
-	}
-	return c
-}
+// WalletCode is the code of a resident's own KZT account (ledger.WalletCode).
+func WalletCode(userID string) string { return ledger.WalletCode(userID) }
 
 // CreateFestival makes a festival of the caller's organiser.
 func (s *Service) CreateFestival(ctx context.Context, p *identity.Principal, in FestivalInput) (Festival, error) {

@@ -189,6 +189,19 @@ type PendingRecord struct {
 	ExpiresAt time.Time // zero: never
 }
 
+// WalletCode is the code of a resident's own KZT account. Residents share
+// one organisation (the town's residents), so an account of that
+// organisation is not proof that it is the caller's: the services that
+// let a resident pay take the money only from the account whose code
+// carries the resident's user id.
+func WalletCode(userID string) string {
+	c := "wallet-" + userID
+	if len(c) > 40 {
+		c = c[:40]
+	}
+	return c
+}
+
 // ScopedID is the ledger's id for the id a client of org sent. A client id
 // is an idempotency key within its own organisation: two organisations may
 // send the same id and get two transfers, and neither can learn of the
