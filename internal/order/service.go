@@ -1000,9 +1000,10 @@ func (s *Service) ConfirmDelivery(ctx context.Context, p *identity.Principal, id
 	return s.release(ctx, p, o)
 }
 
-// ReleaseDue lets the seller take the escrow once the dispute window of a
-// shipped order has passed without a dispute.
-func (s *Service) ReleaseDue(ctx context.Context, p *identity.Principal, id string) (View, error) {
+// SellerRelease lets the seller take the escrow once the dispute window
+// of a shipped order has passed without a dispute (ReleaseDue does the
+// same for every such order without being asked).
+func (s *Service) SellerRelease(ctx context.Context, p *identity.Principal, id string) (View, error) {
 	if err := s.mustTrade(p); err != nil {
 		return View{}, err
 	}
@@ -1013,24 +1014,95 @@ func (s *Service) ReleaseDue(ctx context.Context, p *identity.Principal, id stri
 	if o.SellerOrg != p.OrgID {
 		return View{}, problem.New(problem.Forbidden, "only the seller asks for release")
 	}
+	v, _, err := s.windowEnded(ctx, p, o)
+	return v, err
+}
+
+// windowEnded releases a shipped order whose dispute window has passed
+// (or finishes one left releasing): the path of the seller's request and
+// of the automatic release, so both ask the ledger for the same derived
+// ids and an order is paid out once whoever comes first. mine says this
+// call recorded the release.
+func (s *Service) windowEnded(ctx context.Context, p *identity.Principal, o Order) (v View, mine bool, err error) {
+	id := o.ID
 	switch o.Status {
 	case Releasing:
-		return s.release(ctx, p, o)
+		return s.releaseMine(ctx, p, o)
 	case Shipped:
 	default:
-		return View{}, statusErr(o)
+		return View{}, false, statusErr(o)
 	}
 	if !s.now().After(o.DisputeUntil) {
-		return View{}, fieldErr(problem.Conflict, "the buyer's dispute window is still open", "status", "dispute window open")
+		return View{}, false, fieldErr(problem.Conflict, "the buyer's dispute window is still open", "status", "dispute window open")
 	}
 	o, err = s.move(ctx, p, o, Releasing, "window_ended", "")
 	if problem.Is(err, problem.Conflict) {
-		return s.settle(ctx, p, id, Released, Releasing)
+		v, err = s.settle(ctx, p, id, Released, Releasing)
+		return v, false, err
 	}
 	if err != nil {
-		return View{}, err
+		return View{}, false, err
 	}
-	return s.release(ctx, p, o)
+	return s.releaseMine(ctx, p, o)
+}
+
+// platform is the actor of what the marketplace does by itself (the
+// automatic release): audit records and order events name "system".
+var platform = &identity.Principal{UserID: "system"}
+
+// releaseBatch bounds one pass of ReleaseDue per status.
+const releaseBatch = 500
+
+// ReleaseDue releases every shipped order whose dispute window has ended
+// without a dispute (a disputed order is no longer shipped, so it waits
+// for the operator's ruling), and finishes orders a stopped process left
+// releasing. It takes the seller's path (windowEnded), so a seller asking
+// at the same moment, or a second ReleaseDue, meets the same ledger
+// transfers and nothing is paid twice. It answers how many orders it
+// released; an order another caller released first is not counted.
+func (s *Service) ReleaseDue(ctx context.Context) (int, error) {
+	n := 0
+	now := s.now()
+	for _, st := range []Status{Releasing, Shipped} {
+		list, err := s.store.ListOrders(ctx, OrderQuery{Status: st, Limit: releaseBatch})
+		if err != nil {
+			return n, err
+		}
+		for _, o := range list {
+			if o.Status == Shipped && !now.After(o.DisputeUntil) {
+				continue
+			}
+			_, mine, err := s.windowEnded(ctx, platform, o)
+			switch {
+			case problem.Is(err, problem.Conflict):
+				// moved by someone else meanwhile (released, disputed,
+				// cancelled): nothing to do here.
+			case err != nil:
+				return n, err
+			case mine:
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+// Run releases due orders every minute until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := s.ReleaseDue(ctx); err != nil {
+				s.cfg.Log.Warn("order automatic release", "err", err)
+			} else if n > 0 {
+				s.cfg.Log.Info("orders released at the end of their dispute window", "count", n)
+			}
+		}
+	}
 }
 
 // release posts the escrow and pays it out, one linked chain: the hold is
@@ -1038,6 +1110,13 @@ func (s *Service) ReleaseDue(ctx context.Context, p *identity.Principal, id stri
 // seller's account, the fee to the operator's fee account. All ids derive
 // from the order: a retry meets the same transfers (exists).
 func (s *Service) release(ctx context.Context, p *identity.Principal, o Order) (View, error) {
+	v, _, err := s.releaseMine(ctx, p, o)
+	return v, err
+}
+
+// releaseMine is release; mine says this call recorded the order
+// released (not a twin that came first).
+func (s *Service) releaseMine(ctx context.Context, p *identity.Principal, o Order) (View, bool, error) {
 	id := o.ID
 	batch := []ledger.Transfer{
 		{ID: PostID(o.ID), PendingID: HoldID(o.ID), Amount: o.Amount, Currency: o.Currency, Flags: ledger.PostPending | ledger.Linked, Code: CodeEscrow, Reference: o.ID},
@@ -1051,21 +1130,23 @@ func (s *Service) release(ctx context.Context, p *identity.Principal, o Order) (
 	}
 	res, err := s.cfg.Ledger.SubmitSystem(ctx, batch, s.record(p, "market.order.release", "order", o.ID, o.SellerOrg, s.amount(o.Amount-o.Fee, o.Currency)))
 	if err != nil {
-		return View{}, err
+		return View{}, false, err
 	}
 	for _, r := range res {
 		if !r.Code.Created() {
-			return View{}, refusal(r.Code, "status")
+			return View{}, false, refusal(r.Code, "status")
 		}
 	}
 	o, err = s.move(ctx, p, o, Released, "released", PostID(o.ID).String())
 	if problem.Is(err, problem.Conflict) {
-		return s.settle(ctx, p, id, Released)
+		v, err := s.settle(ctx, p, id, Released)
+		return v, false, err
 	}
 	if err != nil {
-		return View{}, err
+		return View{}, false, err
 	}
-	return s.view(ctx, p, o)
+	v, err := s.view(ctx, p, o)
+	return v, err == nil, err
 }
 
 // CancelInput says why.

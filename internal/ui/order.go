@@ -298,7 +298,7 @@ func (p *Pages) OrderAct(w http.ResponseWriter, r *http.Request) {
 	case "deliver":
 		_, err = p.Order.ConfirmDelivery(ctx, pr, id)
 	case "release":
-		_, err = p.Order.ReleaseDue(ctx, pr, id)
+		_, err = p.Order.SellerRelease(ctx, pr, id)
 	case "cancel":
 		_, err = p.Order.Cancel(ctx, pr, id, order.CancelInput{Reason: r.PostFormValue("reason")})
 	case "dispute":
