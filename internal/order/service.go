@@ -824,12 +824,12 @@ func (s *Service) hold(ctx context.Context, p *identity.Principal, o Order) (Vie
 	if i, c := firstFailure(res); i >= 0 {
 		back := o
 		back.PayFrom, back.FX = "", nil
-		if i > 0 {
-			// A provider's leg: its inventory cannot fill the conversion now.
-			c = ledger.Code("fx_" + string(c))
-		}
 		if _, merr := s.move(ctx, p, back, Accepted, "payment_refused", string(c)); merr != nil && !problem.Is(merr, problem.Conflict) {
 			return View{}, merr
+		}
+		if i > 0 {
+			// A provider's leg: its inventory cannot fill the conversion now.
+			return View{}, noConversion(o.Currency, fmt.Errorf("ledger: %s", c))
 		}
 		return View{}, refusal(c, "pay_from")
 	}
@@ -869,8 +869,7 @@ func firstFailure(res []ledger.Result) (int, ledger.Code) {
 func (s *Service) conversion(ctx context.Context, p *identity.Principal, o Order, from ledger.Account) (Conversion, error) {
 	q, err := s.cfg.FX.Quote(ctx, p, fx.QuoteRequest{Sell: from.Currency, Buy: o.Currency, BuyAmount: o.Amount})
 	if err != nil {
-		return Conversion{}, &problem.Error{Code: problem.Conflict, Err: err, Message: "no conversion from " + from.Currency + " to " + o.Currency + ": " + problem.MessageOf(err),
-			Fields: map[string]string{"pay_from": "no conversion to " + o.Currency + " available"}}
+		return Conversion{}, noConversion(o.Currency, err)
 	}
 	if len(q.Legs) == 0 || q.BuyAmount != o.Amount || q.Sell != from.Currency || q.Buy != o.Currency {
 		return Conversion{}, fmt.Errorf("order: quote %s does not deliver %d %s", q.ID, o.Amount, o.Currency)
@@ -878,8 +877,7 @@ func (s *Service) conversion(ctx context.Context, p *identity.Principal, o Order
 	inv := func(provider, ccy string) (string, error) {
 		a, err := s.cfg.Ledger.AccountByCode(ctx, provider, ccy, fx.InventoryCode)
 		if err != nil {
-			return "", &problem.Error{Code: problem.Conflict, Err: err, Message: "the FX provider cannot fill the conversion",
-				Fields: map[string]string{"pay_from": "no conversion to " + o.Currency + " available"}}
+			return "", noConversion(o.Currency, err)
 		}
 		return a.ID.String(), nil
 	}
@@ -921,14 +919,19 @@ func (s *Service) conversion(ctx context.Context, p *identity.Principal, o Order
 	return c, nil
 }
 
+// noConversion refuses paying across currencies when the FX desk has no
+// executable price or a provider cannot fill it now.
+func noConversion(ccy string, cause error) error {
+	return &problem.Error{Code: problem.Conflict, Err: cause, Message: "the FX desk cannot convert to " + ccy + " now: " + problem.MessageOf(cause),
+		Fields: map[string]string{"pay_from": fmt.Sprintf("no conversion to %s available", ccy)}}
+}
+
 func refusal(c ledger.Code, field string) error {
 	switch c {
 	case ledger.ExceedsCredits:
 		return fieldErr(problem.Conflict, "the account does not hold enough funds", field, "not enough funds")
 	case ledger.DebitAccountClosed, ledger.CreditAccountClosed:
 		return fieldErr(problem.Conflict, "an account of the order is closed", field, "the account is closed")
-	case ledger.Code("fx_" + string(ledger.ExceedsCredits)):
-		return fieldErr(problem.Conflict, "the FX provider cannot fill the conversion now", field, "no conversion to the order's currency available")
 	default:
 		return fieldErr(problem.Conflict, "the ledger refused: "+string(c), field, string(c))
 	}
