@@ -68,6 +68,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	defer stopLedger()
 	go p.Ledger.Run(ledgerCtx)
 	go p.Booking.Run(ledgerCtx) // finishes confirmations a stopped process left half done
+	go p.Order.Run(ledgerCtx)   // releases escrows whose dispute window ended without a dispute
 	if *withDemo {
 		start := time.Now()
 		orgs, users, err := p.SeedDemo(ctx, time.Now())

@@ -14,6 +14,7 @@
 package order
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -150,6 +151,10 @@ type Order struct {
 	PayTo      string `json:"pay_to,omitempty"`
 	Escrow     string `json:"escrow_account,omitempty"`
 	FeeAccount string `json:"fee_account,omitempty"`
+	// FX is set when the buyer paid from an account in another currency:
+	// the quote that priced the conversion and the pending chain that
+	// carries it into the escrow (see Service.Pay).
+	FX *Conversion `json:"fx,omitempty"`
 
 	DeclarationID string    `json:"declaration_id,omitempty"`
 	ShipmentID    string    `json:"shipment_id,omitempty"`
@@ -162,6 +167,31 @@ type Order struct {
 	CreatedAt time.Time `json:"created_at"`
 	CreatedBy string    `json:"created_by"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Conversion is how an order paid from an account in another currency
+// reaches the escrow: the FX quote (claimed, so it is filled once) and its
+// legs as pending ledger transfers, from the buyer's account through the
+// providers' FX inventories; the last leg, the provider's inventory in the
+// order's currency to the escrow account, is the hold (HoldID). Release
+// posts every leg, voiding voids every leg: the buyer gets back exactly
+// what left its account, in its currency, and the providers' inventories
+// are untouched.
+type Conversion struct {
+	QuoteID    string     `json:"quote_id"`
+	Sell       string     `json:"sell"`        // the buyer's account's currency
+	SellAmount int64      `json:"sell_amount"` // what leaves the buyer's account
+	Rate       string     `json:"rate"`        // effective, order currency per sell unit (a report)
+	Legs       []ChainLeg `json:"legs"`
+	HoldFrom   string     `json:"hold_from"` // the last provider\'s inventory in the order\'s currency
+}
+
+// ChainLeg is one pending transfer of a conversion before the hold.
+type ChainLeg struct {
+	Debit    string `json:"debit"`
+	Credit   string `json:"credit"`
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
 }
 
 // Review is a buyer's review of the seller of a released order: one per
@@ -195,3 +225,19 @@ func FeeID(id string) uuid.UUID { return uuid.NewSHA1(ns, []byte(id+"/fee")) }
 
 // VoidID releases the hold back to the buyer.
 func VoidID(id string) uuid.UUID { return uuid.NewSHA1(ns, []byte(id+"/void")) }
+
+// LegID is the i-th pending leg of a conversion (0-based); LegPostID and
+// LegVoidID resolve it at release and cancellation.
+func LegID(id string, i int) uuid.UUID {
+	return uuid.NewSHA1(ns, []byte(fmt.Sprintf("%s/fx-%d", id, i)))
+}
+
+// LegPostID posts the i-th leg at release.
+func LegPostID(id string, i int) uuid.UUID {
+	return uuid.NewSHA1(ns, []byte(fmt.Sprintf("%s/fx-%d/post", id, i)))
+}
+
+// LegVoidID voids the i-th leg at cancellation.
+func LegVoidID(id string, i int) uuid.UUID {
+	return uuid.NewSHA1(ns, []byte(fmt.Sprintf("%s/fx-%d/void", id, i)))
+}

@@ -12,6 +12,7 @@ import (
 
 	"bricstown/internal/audit"
 	"bricstown/internal/customs"
+	"bricstown/internal/fx"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
 	"bricstown/internal/logistics"
@@ -50,7 +51,17 @@ type Config struct {
 	Operator     func(ctx context.Context) (string, error)
 	Declarations Declarations
 	Shipments    Shipments
-	Now          func() time.Time
+	// FX prices and claims the conversion when the buyer pays from an
+	// account in another currency (fx.Service); nil refuses such payments.
+	FX  FX
+	Now func() time.Time
+}
+
+// FX is what paying across currencies needs of the FX desk: a firm quote
+// for the payer's org, and claiming it so that it is filled once.
+type FX interface {
+	Quote(ctx context.Context, p *identity.Principal, req fx.QuoteRequest) (fx.Quote, error)
+	Claim(ctx context.Context, p *identity.Principal, id string) (fx.Quote, error)
 }
 
 // Rules of the marketplace.
@@ -72,6 +83,9 @@ const (
 	CodeEscrow = "market_escrow"
 	CodePayout = "market_payout"
 	CodeFee    = "market_fee"
+	// CodeEscrowFX is the code of the pending conversion legs of an
+	// order paid from an account in another currency.
+	CodeEscrowFX = "market_escrow_fx"
 	// System account codes of the operator.
 	EscrowAccount = "market_escrow"
 	FeeAccount    = "market_fees"
@@ -713,9 +727,9 @@ func (s *Service) ownAccount(ctx context.Context, org, ccy, id, field string, pa
 	switch {
 	case err != nil || a.OrgID != org || a.Flags&ledger.System != 0:
 		f.Add(field, "must be the id of one of your accounts")
-	case a.Currency != ccy:
-		// A conversion would go through the FX desk first; the escrow
-		// is kept in the order's currency.
+	case a.Currency != ccy && !(payer && s.cfg.FX != nil):
+		// Only the payer's side converts (through the FX desk, see Pay);
+		// the escrow and the payout are in the order's currency.
 		f.Addf(field, "must be an account in %s, the order's currency", ccy)
 	case a.Closed:
 		f.Add(field, "the account is closed")
@@ -768,8 +782,17 @@ func (s *Service) Pay(ctx context.Context, p *identity.Principal, id string, in 
 	if err != nil {
 		return View{}, err
 	}
-	o.PayFrom, o.Escrow, o.FeeAccount = from.ID.String(), escrow.ID.String(), fee.ID.String()
-	o, err = s.move(ctx, p, o, Paying, "paying", s.amount(o.Amount, o.Currency))
+	o.PayFrom, o.Escrow, o.FeeAccount, o.FX = from.ID.String(), escrow.ID.String(), fee.ID.String(), nil
+	detail := s.amount(o.Amount, o.Currency)
+	if from.Currency != o.Currency {
+		c, err := s.conversion(ctx, p, o, from)
+		if err != nil {
+			return View{}, err
+		}
+		o.FX = &c
+		detail += " ← " + s.amount(c.SellAmount, c.Sell) + " (FX " + c.QuoteID + ")"
+	}
+	o, err = s.move(ctx, p, o, Paying, "paying", detail)
 	if problem.Is(err, problem.Conflict) {
 		return s.settle(ctx, p, id, Paid)
 	}
@@ -783,17 +806,30 @@ func (s *Service) Pay(ctx context.Context, p *identity.Principal, id string, in 
 // answer: paid, or back to accepted with the ledger's reason.
 func (s *Service) hold(ctx context.Context, p *identity.Principal, o Order) (View, error) {
 	id := o.ID
-	res, err := s.cfg.Ledger.SubmitSystem(ctx, []ledger.Transfer{{ID: HoldID(o.ID), DebitAccount: uuid.MustParse(o.PayFrom),
-		CreditAccount: uuid.MustParse(o.Escrow), Amount: o.Amount, Currency: o.Currency, Code: CodeEscrow, Reference: o.ID, Flags: ledger.Pending}},
-		s.record(p, "market.order.escrow", "order", o.ID, o.BuyerOrg, s.amount(o.Amount, o.Currency)))
+	hold := ledger.Transfer{ID: HoldID(o.ID), DebitAccount: uuid.MustParse(o.PayFrom),
+		CreditAccount: uuid.MustParse(o.Escrow), Amount: o.Amount, Currency: o.Currency, Code: CodeEscrow, Reference: o.ID, Flags: ledger.Pending}
+	batch := []ledger.Transfer{}
+	if o.FX != nil {
+		for i, l := range o.FX.Legs {
+			batch = append(batch, ledger.Transfer{ID: LegID(o.ID, i), DebitAccount: uuid.MustParse(l.Debit), CreditAccount: uuid.MustParse(l.Credit),
+				Amount: l.Amount, Currency: l.Currency, Code: CodeEscrowFX, Reference: o.ID, Flags: ledger.Pending | ledger.Linked})
+		}
+		hold.DebitAccount = uuid.MustParse(o.FX.HoldFrom)
+	}
+	batch = append(batch, hold)
+	res, err := s.cfg.Ledger.SubmitSystem(ctx, batch, s.record(p, "market.order.escrow", "order", o.ID, o.BuyerOrg, s.amount(o.Amount, o.Currency)))
 	if err != nil {
 		return View{}, err
 	}
-	if c := res[0].Code; !c.Created() {
+	if i, c := firstFailure(res); i >= 0 {
 		back := o
-		back.PayFrom = ""
+		back.PayFrom, back.FX = "", nil
 		if _, merr := s.move(ctx, p, back, Accepted, "payment_refused", string(c)); merr != nil && !problem.Is(merr, problem.Conflict) {
 			return View{}, merr
+		}
+		if i > 0 {
+			// A provider's leg: its inventory cannot fill the conversion now.
+			return View{}, noConversion(o.Currency, fmt.Errorf("ledger: %s", c))
 		}
 		return View{}, refusal(c, "pay_from")
 	}
@@ -805,6 +841,89 @@ func (s *Service) hold(ctx context.Context, p *identity.Principal, o Order) (Vie
 		return View{}, err
 	}
 	return s.view(ctx, p, o)
+}
+
+// firstFailure is the index and code of the transfer that caused a
+// batch's refusal (-1 when every transfer exists).
+func firstFailure(res []ledger.Result) (int, ledger.Code) {
+	for i, r := range res {
+		if !r.Code.Created() && r.Code != ledger.LinkedEventFailed {
+			return i, r.Code
+		}
+	}
+	for i, r := range res {
+		if !r.Code.Created() {
+			return i, r.Code
+		}
+	}
+	return -1, ""
+}
+
+// conversion prices paying the order's amount from an account in another
+// currency: a firm quote of the FX desk for a fixed buy amount (the
+// order's amount exactly; the providers' rates and rounding decide the
+// sell amount, as on the FX page), claimed at once so it is filled only
+// here, and its legs laid out as the pending chain hold submits: buyer →
+// first provider's inventory, hand-overs between providers, and the last
+// provider's inventory in the order's currency → escrow (the hold).
+func (s *Service) conversion(ctx context.Context, p *identity.Principal, o Order, from ledger.Account) (Conversion, error) {
+	q, err := s.cfg.FX.Quote(ctx, p, fx.QuoteRequest{Sell: from.Currency, Buy: o.Currency, BuyAmount: o.Amount})
+	if err != nil {
+		return Conversion{}, noConversion(o.Currency, err)
+	}
+	if len(q.Legs) == 0 || q.BuyAmount != o.Amount || q.Sell != from.Currency || q.Buy != o.Currency {
+		return Conversion{}, fmt.Errorf("order: quote %s does not deliver %d %s", q.ID, o.Amount, o.Currency)
+	}
+	inv := func(provider, ccy string) (string, error) {
+		a, err := s.cfg.Ledger.AccountByCode(ctx, provider, ccy, fx.InventoryCode)
+		if err != nil {
+			return "", noConversion(o.Currency, err)
+		}
+		return a.ID.String(), nil
+	}
+	c := Conversion{QuoteID: q.ID, Sell: q.Sell, SellAmount: q.SellAmount, Rate: q.EffectiveRate.String()}
+	first := q.Legs[0]
+	in0, err := inv(first.Provider, first.InCurrency)
+	if err != nil {
+		return Conversion{}, err
+	}
+	c.Legs = append(c.Legs, ChainLeg{Debit: from.ID.String(), Credit: in0, Amount: first.In, Currency: first.InCurrency})
+	for i := 1; i < len(q.Legs); i++ {
+		prev, l := q.Legs[i-1], q.Legs[i]
+		if prev.OutCurrency != l.InCurrency || prev.Out != l.In {
+			return Conversion{}, fmt.Errorf("order: quote %s: legs %d and %d do not chain", q.ID, i-1, i)
+		}
+		if prev.Provider == l.Provider {
+			continue
+		}
+		dr, err := inv(prev.Provider, prev.OutCurrency)
+		if err != nil {
+			return Conversion{}, err
+		}
+		cr, err := inv(l.Provider, l.InCurrency)
+		if err != nil {
+			return Conversion{}, err
+		}
+		c.Legs = append(c.Legs, ChainLeg{Debit: dr, Credit: cr, Amount: l.In, Currency: l.InCurrency})
+	}
+	last := q.Legs[len(q.Legs)-1]
+	if last.Out != o.Amount || last.OutCurrency != o.Currency {
+		return Conversion{}, fmt.Errorf("order: quote %s: last leg delivers %d %s", q.ID, last.Out, last.OutCurrency)
+	}
+	if c.HoldFrom, err = inv(last.Provider, last.OutCurrency); err != nil {
+		return Conversion{}, err
+	}
+	if _, err := s.cfg.FX.Claim(ctx, p, q.ID); err != nil {
+		return Conversion{}, err
+	}
+	return c, nil
+}
+
+// noConversion refuses paying across currencies when the FX desk has no
+// executable price or a provider cannot fill it now.
+func noConversion(ccy string, cause error) error {
+	return &problem.Error{Code: problem.Conflict, Err: cause, Message: "the FX desk cannot convert to " + ccy + " now: " + problem.MessageOf(cause),
+		Fields: map[string]string{"pay_from": fmt.Sprintf("no conversion to %s available", ccy)}}
 }
 
 func refusal(c ledger.Code, field string) error {
@@ -1000,9 +1119,10 @@ func (s *Service) ConfirmDelivery(ctx context.Context, p *identity.Principal, id
 	return s.release(ctx, p, o)
 }
 
-// ReleaseDue lets the seller take the escrow once the dispute window of a
-// shipped order has passed without a dispute.
-func (s *Service) ReleaseDue(ctx context.Context, p *identity.Principal, id string) (View, error) {
+// SellerRelease lets the seller take the escrow once the dispute window
+// of a shipped order has passed without a dispute (ReleaseDue does the
+// same for every such order without being asked).
+func (s *Service) SellerRelease(ctx context.Context, p *identity.Principal, id string) (View, error) {
 	if err := s.mustTrade(p); err != nil {
 		return View{}, err
 	}
@@ -1013,24 +1133,95 @@ func (s *Service) ReleaseDue(ctx context.Context, p *identity.Principal, id stri
 	if o.SellerOrg != p.OrgID {
 		return View{}, problem.New(problem.Forbidden, "only the seller asks for release")
 	}
+	v, _, err := s.windowEnded(ctx, p, o)
+	return v, err
+}
+
+// windowEnded releases a shipped order whose dispute window has passed
+// (or finishes one left releasing): the path of the seller's request and
+// of the automatic release, so both ask the ledger for the same derived
+// ids and an order is paid out once whoever comes first. mine says this
+// call recorded the release.
+func (s *Service) windowEnded(ctx context.Context, p *identity.Principal, o Order) (v View, mine bool, err error) {
+	id := o.ID
 	switch o.Status {
 	case Releasing:
-		return s.release(ctx, p, o)
+		return s.releaseMine(ctx, p, o)
 	case Shipped:
 	default:
-		return View{}, statusErr(o)
+		return View{}, false, statusErr(o)
 	}
 	if !s.now().After(o.DisputeUntil) {
-		return View{}, fieldErr(problem.Conflict, "the buyer's dispute window is still open", "status", "dispute window open")
+		return View{}, false, fieldErr(problem.Conflict, "the buyer's dispute window is still open", "status", "dispute window open")
 	}
 	o, err = s.move(ctx, p, o, Releasing, "window_ended", "")
 	if problem.Is(err, problem.Conflict) {
-		return s.settle(ctx, p, id, Released, Releasing)
+		v, err = s.settle(ctx, p, id, Released, Releasing)
+		return v, false, err
 	}
 	if err != nil {
-		return View{}, err
+		return View{}, false, err
 	}
-	return s.release(ctx, p, o)
+	return s.releaseMine(ctx, p, o)
+}
+
+// platform is the actor of what the marketplace does by itself (the
+// automatic release): audit records and order events name "system".
+var platform = &identity.Principal{UserID: "system"}
+
+// releaseBatch bounds one pass of ReleaseDue per status.
+const releaseBatch = 500
+
+// ReleaseDue releases every shipped order whose dispute window has ended
+// without a dispute (a disputed order is no longer shipped, so it waits
+// for the operator's ruling), and finishes orders a stopped process left
+// releasing. It takes the seller's path (windowEnded), so a seller asking
+// at the same moment, or a second ReleaseDue, meets the same ledger
+// transfers and nothing is paid twice. It answers how many orders it
+// released; an order another caller released first is not counted.
+func (s *Service) ReleaseDue(ctx context.Context) (int, error) {
+	n := 0
+	now := s.now()
+	for _, st := range []Status{Releasing, Shipped} {
+		list, err := s.store.ListOrders(ctx, OrderQuery{Status: st, Limit: releaseBatch})
+		if err != nil {
+			return n, err
+		}
+		for _, o := range list {
+			if o.Status == Shipped && !now.After(o.DisputeUntil) {
+				continue
+			}
+			_, mine, err := s.windowEnded(ctx, platform, o)
+			switch {
+			case problem.Is(err, problem.Conflict):
+				// moved by someone else meanwhile (released, disputed,
+				// cancelled): nothing to do here.
+			case err != nil:
+				return n, err
+			case mine:
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+// Run releases due orders every minute until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := s.ReleaseDue(ctx); err != nil {
+				s.cfg.Log.Warn("order automatic release", "err", err)
+			} else if n > 0 {
+				s.cfg.Log.Info("orders released at the end of their dispute window", "count", n)
+			}
+		}
+	}
 }
 
 // release posts the escrow and pays it out, one linked chain: the hold is
@@ -1038,34 +1229,49 @@ func (s *Service) ReleaseDue(ctx context.Context, p *identity.Principal, id stri
 // seller's account, the fee to the operator's fee account. All ids derive
 // from the order: a retry meets the same transfers (exists).
 func (s *Service) release(ctx context.Context, p *identity.Principal, o Order) (View, error) {
+	v, _, err := s.releaseMine(ctx, p, o)
+	return v, err
+}
+
+// releaseMine is release; mine says this call recorded the order
+// released (not a twin that came first).
+func (s *Service) releaseMine(ctx context.Context, p *identity.Principal, o Order) (View, bool, error) {
 	id := o.ID
-	batch := []ledger.Transfer{
+	batch := []ledger.Transfer{}
+	if o.FX != nil {
+		for i, l := range o.FX.Legs {
+			batch = append(batch, ledger.Transfer{ID: LegPostID(o.ID, i), PendingID: LegID(o.ID, i), Amount: l.Amount, Currency: l.Currency,
+				Flags: ledger.PostPending | ledger.Linked, Code: CodeEscrowFX, Reference: o.ID})
+		}
+	}
+	n := len(batch)
+	batch = append(batch, []ledger.Transfer{
 		{ID: PostID(o.ID), PendingID: HoldID(o.ID), Amount: o.Amount, Currency: o.Currency, Flags: ledger.PostPending | ledger.Linked, Code: CodeEscrow, Reference: o.ID},
 		{ID: PayoutID(o.ID), DebitAccount: uuid.MustParse(o.Escrow), CreditAccount: uuid.MustParse(o.PayTo), Amount: o.Amount - o.Fee,
 			Currency: o.Currency, Code: CodePayout, Reference: o.ID},
-	}
+	}...)
 	if o.Fee > 0 {
-		batch[1].Flags = ledger.Linked
+		batch[n+1].Flags = ledger.Linked
 		batch = append(batch, ledger.Transfer{ID: FeeID(o.ID), DebitAccount: uuid.MustParse(o.Escrow), CreditAccount: uuid.MustParse(o.FeeAccount),
 			Amount: o.Fee, Currency: o.Currency, Code: CodeFee, Reference: o.ID})
 	}
 	res, err := s.cfg.Ledger.SubmitSystem(ctx, batch, s.record(p, "market.order.release", "order", o.ID, o.SellerOrg, s.amount(o.Amount-o.Fee, o.Currency)))
 	if err != nil {
-		return View{}, err
+		return View{}, false, err
 	}
-	for _, r := range res {
-		if !r.Code.Created() {
-			return View{}, refusal(r.Code, "status")
-		}
+	if i, c := firstFailure(res); i >= 0 {
+		return View{}, false, refusal(c, "status")
 	}
 	o, err = s.move(ctx, p, o, Released, "released", PostID(o.ID).String())
 	if problem.Is(err, problem.Conflict) {
-		return s.settle(ctx, p, id, Released)
+		v, err := s.settle(ctx, p, id, Released)
+		return v, false, err
 	}
 	if err != nil {
-		return View{}, err
+		return View{}, false, err
 	}
-	return s.view(ctx, p, o)
+	v, err := s.view(ctx, p, o)
+	return v, err == nil, err
 }
 
 // CancelInput says why.
@@ -1126,12 +1332,19 @@ func (s *Service) Cancel(ctx context.Context, p *identity.Principal, id string, 
 // cancelled (a dispute ruled for the buyer ends the same way).
 func (s *Service) void(ctx context.Context, p *identity.Principal, o Order) (View, error) {
 	id := o.ID
-	res, err := s.cfg.Ledger.SubmitSystem(ctx, []ledger.Transfer{{ID: VoidID(o.ID), PendingID: HoldID(o.ID), Flags: ledger.VoidPending,
-		Code: CodeEscrow, Reference: o.ID}}, s.record(p, "market.order.void", "order", o.ID, o.BuyerOrg, s.amount(o.Amount, o.Currency)))
+	batch := []ledger.Transfer{}
+	if o.FX != nil {
+		for i := range o.FX.Legs {
+			batch = append(batch, ledger.Transfer{ID: LegVoidID(o.ID, i), PendingID: LegID(o.ID, i), Flags: ledger.VoidPending | ledger.Linked,
+				Code: CodeEscrowFX, Reference: o.ID})
+		}
+	}
+	batch = append(batch, ledger.Transfer{ID: VoidID(o.ID), PendingID: HoldID(o.ID), Flags: ledger.VoidPending, Code: CodeEscrow, Reference: o.ID})
+	res, err := s.cfg.Ledger.SubmitSystem(ctx, batch, s.record(p, "market.order.void", "order", o.ID, o.BuyerOrg, s.amount(o.Amount, o.Currency)))
 	if err != nil {
 		return View{}, err
 	}
-	if c := res[0].Code; !c.Created() && c != ledger.PendingTransferAlreadyVoided {
+	if i, c := firstFailure(res); i >= 0 && (len(res) > 1 || c != ledger.PendingTransferAlreadyVoided) {
 		return View{}, refusal(c, "status")
 	}
 	o, err = s.move(ctx, p, o, Cancelled, "voided", VoidID(o.ID).String())

@@ -201,6 +201,7 @@ var fieldFormats = []struct{ code, format string }{
 	{"order_quote_expired", "the quote has expired"},
 	{"order_own_account", "must be the id of one of your accounts"},
 	{"order_currency", "must be an account in %s, the order's currency"},
+	{"order_no_conversion", "no conversion to %s available"},
 	{"order_other_product", "must be another company's product"},
 	{"order_incoterm_offered", "must be one the seller offers: %s"},
 	{"order_incoterm", "must be an Incoterms 2020 rule: %s"},

@@ -130,7 +130,7 @@ func (s *Server) orderRoutes() []Route {
 		api("POST", "/api/v1/market/orders/{id}/confirm", orderTrader, orderCall(s, http.StatusOK, o.Confirm)),
 		api("POST", "/api/v1/market/orders/{id}/ship", orderTrader, call(o.Ship)),
 		api("POST", "/api/v1/market/orders/{id}/deliver", orderTrader, call(o.ConfirmDelivery)),
-		api("POST", "/api/v1/market/orders/{id}/release", orderTrader, call(o.ReleaseDue)),
+		api("POST", "/api/v1/market/orders/{id}/release", orderTrader, call(o.SellerRelease)),
 		api("POST", "/api/v1/market/orders/{id}/cancel", orderTrader, orderCall(s, http.StatusOK, o.Cancel)),
 		api("POST", "/api/v1/market/orders/{id}/dispute", orderTrader, orderCall(s, http.StatusOK, o.OpenDispute)),
 		api("POST", "/api/v1/market/orders/{id}/rule", orderOperator, orderCall(s, http.StatusOK, o.Rule)),

@@ -388,7 +388,7 @@ func TestOrderDisputeAndDirect(t *testing.T) {
 		if _, err := w.svc.Ship(ctx, w.seller, o.ID); err != nil {
 			t.Fatal(err)
 		}
-		_, err = w.svc.ReleaseDue(ctx, w.seller, o.ID)
+		_, err = w.svc.SellerRelease(ctx, w.seller, o.ID)
 		wantOrderCode(t, err, problem.Conflict, "status")
 		if _, err := w.svc.OpenDispute(ctx, w.buyer, o.ID, order.DisputeInput{Reason: "Half the jars broken"}); err != nil {
 			t.Fatal(err)

@@ -206,7 +206,8 @@ func (p *Pages) OrderPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // orderAccounts are the caller's own accounts in ccy (payer: those that
-// cannot go below zero).
+// cannot go below zero, the order's currency first, then the others, which
+// the FX desk converts from).
 func (p *Pages) orderAccounts(r *http.Request, pr *identity.Principal, lang, ccy string, payer bool) []optionView {
 	if p.Ledger == nil {
 		return nil
@@ -215,10 +216,10 @@ func (p *Pages) orderAccounts(r *http.Request, pr *identity.Principal, lang, ccy
 	if err != nil {
 		return nil
 	}
-	var out []optionView
+	var out, others []optionView
 	for i := range list {
 		a := &list[i]
-		if a.Currency != ccy || a.Closed || a.OrgID != pr.OrgID || a.Flags&ledger.System != 0 {
+		if (a.Currency != ccy && !payer) || a.Closed || a.OrgID != pr.OrgID || a.Flags&ledger.System != 0 {
 			continue
 		}
 		if payer && (a.Flags&ledger.DebitsMustNotExceedCredits == 0 || a.Kind.DebitNormal()) {
@@ -228,9 +229,14 @@ func (p *Pages) orderAccounts(r *http.Request, pr *identity.Principal, lang, ccy
 		if a.Name != "" {
 			text = a.Name
 		}
-		out = append(out, optionView{ID: a.ID.String(), Text: text + " — " + p.money(lang, a.Available(), ccy)})
+		opt := optionView{ID: a.ID.String(), Text: text + " — " + p.money(lang, a.Available(), a.Currency)}
+		if a.Currency != ccy {
+			others = append(others, opt)
+			continue
+		}
+		out = append(out, opt)
 	}
-	return out
+	return append(out, others...)
 }
 
 func (p *Pages) renderOrder(w http.ResponseWriter, r *http.Request, v *View, status int) {
@@ -250,7 +256,7 @@ func (p *Pages) renderOrder(w http.ResponseWriter, r *http.Request, v *View, sta
 	now := time.Now()
 	data := map[string]any{"O": o, "Role": v.T("order_role_" + o.Role), "Buyer": names.Name(o.BuyerOrg), "Seller": names.Name(o.SellerOrg),
 		"Status": v.T("order_status_" + string(o.Status)), "Amount": p.money(v.Lang, o.Amount, o.Currency), "Fee": p.money(v.Lang, o.Fee, o.Currency),
-		"Payout": p.money(v.Lang, o.Amount-o.Fee, o.Currency), "UnitName": v.T("market.unit." + o.Unit), "Unit": p.money(v.Lang, o.UnitPrice, o.Currency), "Events": events,
+		"Payout": p.money(v.Lang, o.Amount-o.Fee, o.Currency), "FXPaid": fxPaid(p, v.Lang, o.FX), "UnitName": v.T("market.unit." + o.Unit), "Unit": p.money(v.Lang, o.UnitPrice, o.Currency), "Events": events,
 		"Escrow": v.T("order_escrow_" + o.Escrow.State), "Modes": []string{"road", "rail", "air", "sea", "multimodal"},
 		"CanPay":     buyer && o.Status == order.Accepted,
 		"CanConfirm": seller && o.Status == order.Paid && pr.Has(identity.Trader),
@@ -298,7 +304,7 @@ func (p *Pages) OrderAct(w http.ResponseWriter, r *http.Request) {
 	case "deliver":
 		_, err = p.Order.ConfirmDelivery(ctx, pr, id)
 	case "release":
-		_, err = p.Order.ReleaseDue(ctx, pr, id)
+		_, err = p.Order.SellerRelease(ctx, pr, id)
 	case "cancel":
 		_, err = p.Order.Cancel(ctx, pr, id, order.CancelInput{Reason: r.PostFormValue("reason")})
 	case "dispute":
@@ -333,4 +339,13 @@ func (p *Pages) orderCounts(v *View, w *order.Work) []homeCount {
 		counted(v, "h-order-ship", "order_home_to_ship", w.ToShip, false, "/market/rfqs#sold-h", w.ToShip > 0),
 		counted(v, "h-order-rfqs", "order_home_open_rfqs", w.OpenRFQs, false, "/market/rfqs#open-h", false),
 	}
+}
+
+// fxPaid is what left the buyer's account of an order paid across
+// currencies ("" otherwise).
+func fxPaid(p *Pages, lang string, c *order.Conversion) string {
+	if c == nil {
+		return ""
+	}
+	return p.money(lang, c.SellAmount, c.Sell)
 }
