@@ -191,7 +191,7 @@ func (s *Service) validate(in NewProduct) (Product, error) {
 			}
 			var price int64
 			if ok {
-				price = parsePrice(f, at+"unit_price", t.UnitPrice, exp)
+				price = money.FieldPrice(f, at+"unit_price", t.UnitPrice, exp)
 			}
 			p.Tiers = append(p.Tiers, Tier{MinQty: t.MinQty, UnitPrice: price})
 		}
@@ -216,30 +216,6 @@ func (s *Service) validate(in NewProduct) (Product, error) {
 		return Product{}, f.Err("invalid product")
 	}
 	return p, nil
-}
-
-// parsePrice reads a positive price with at most the currency's decimals.
-// Too many decimals is refused (never rounded) with a message that has a
-// field code (decimals_n, decimals_none).
-func parsePrice(f problem.Fields, field, s string, exp int) int64 {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		f.Add(field, "required")
-		return 0
-	}
-	v, err := money.ParsePositive(s, exp)
-	if err != nil {
-		if _, frac, ok := strings.Cut(s, "."); ok && len(frac) > exp && strings.Trim(s, "0123456789.") == "" {
-			if exp == 0 {
-				f.Add(field, "no decimal places allowed (whole units only)")
-			} else {
-				f.Addf(field, "at most %d decimal places allowed", exp)
-			}
-		} else {
-			f.Add(field, problem.MessageOf(err))
-		}
-	}
-	return v
 }
 
 func (s *Service) mustSell(p *identity.Principal) error {
@@ -360,7 +336,7 @@ func (s *Service) SetContractPrice(ctx context.Context, p *identity.Principal, p
 		}
 	}
 	exp, _ := s.cfg.Ref.MoneyExponent(prod.Currency)
-	price := parsePrice(f, "unit_price", in.UnitPrice, exp)
+	price := money.FieldPrice(f, "unit_price", in.UnitPrice, exp)
 	from, errF := time.Parse(time.DateOnly, strings.TrimSpace(in.ValidFrom))
 	to, errT := time.Parse(time.DateOnly, strings.TrimSpace(in.ValidTo))
 	if errF != nil {

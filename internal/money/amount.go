@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"strings"
 
 	"bricstown/internal/problem"
 )
@@ -315,4 +316,30 @@ func Sum(xs ...Amount) (Amount, bool) {
 		return 0, false
 	}
 	return int64(lo), true
+}
+
+// FieldPrice reads a positive price of a form or request field with at most
+// exp decimals (the currency's minor unit) and records what is wrong with it
+// in f under field: "required", the decimals allowed (a price with one digit
+// too many is refused, never rounded), or ParsePositive's message. The
+// catalogue and the order read prices through it, so both refuse alike.
+func FieldPrice(f problem.Fields, field, s string, exp int) int64 {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		f.Add(field, "required")
+		return 0
+	}
+	v, err := ParsePositive(s, exp)
+	if err != nil {
+		if _, frac, ok := strings.Cut(s, "."); ok && len(frac) > exp && strings.Trim(s, "0123456789.") == "" {
+			if exp == 0 {
+				f.Add(field, "no decimal places allowed (whole units only)")
+			} else {
+				f.Addf(field, "at most %d decimal places allowed", exp)
+			}
+		} else {
+			f.Add(field, problem.MessageOf(err))
+		}
+	}
+	return v
 }

@@ -196,29 +196,6 @@ func instant(f problem.Fields, field, s string) time.Time {
 	return time.Time{}
 }
 
-// parsePrice reads a positive price with at most the currency's decimals;
-// too many decimals is refused, never rounded.
-func parsePrice(f problem.Fields, field, s string, exp int) int64 {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		f.Add(field, "required")
-		return 0
-	}
-	v, err := money.ParsePositive(s, exp)
-	if err != nil {
-		if _, frac, ok := strings.Cut(s, "."); ok && len(frac) > exp && strings.Trim(s, "0123456789.") == "" {
-			if exp == 0 {
-				f.Add(field, "no decimal places allowed (whole units only)")
-			} else {
-				f.Addf(field, "at most %d decimal places allowed", exp)
-			}
-		} else {
-			f.Add(field, problem.MessageOf(err))
-		}
-	}
-	return v
-}
-
 // ---- RFQs ----
 
 // RFQInput is what a buyer fills in: a catalogue product or free text with
@@ -413,7 +390,7 @@ func (s *Service) SubmitQuote(ctx context.Context, p *identity.Principal, rfqID 
 	case !ok:
 		f.Add("currency", "must be an ISO 4217 currency that holds money")
 	default:
-		q.UnitPrice = parsePrice(f, "unit_price", in.UnitPrice, exp)
+		q.UnitPrice = money.FieldPrice(f, "unit_price", in.UnitPrice, exp)
 	}
 	quantity(f, "moq", in.MOQ)
 	if in.MOQ > r.Quantity {
