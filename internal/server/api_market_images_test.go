@@ -152,4 +152,10 @@ func TestMarketImages(t *testing.T) {
 	if n := len(regexp.MustCompile(`/images/[0-9a-f-]{36}/delete`).FindAll(page.body, -1)); n != 4 {
 		t.Fatalf("%d delete buttons", n)
 	}
+	// The demo coffee has its generated tile.
+	coffee := f.firstProduct(t, grain, "arabica")["id"].(string)
+	r = f.call(t, "GET", "/api/v1/market/products/"+coffee+"/images", grain, nil)
+	if items := r.json(t)["items"].([]any); r.status != 200 || len(items) != 1 || items[0].(map[string]any)["width"].(float64) != 240 {
+		t.Fatalf("demo coffee images: %d %s", r.status, r.body)
+	}
 }
