@@ -97,11 +97,14 @@ func sniffImage(f problem.Fields, b []byte) (ct string, w, h int) {
 // lossless (VP8L) or extended (VP8X), as the WebP container specification
 // lays them out.
 func webpSize(b []byte) (w, h int, ok bool) {
-	if len(b) < 30 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WEBP" {
+	if len(b) < 25 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WEBP" {
 		return 0, 0, false
 	}
 	switch string(b[12:16]) {
 	case "VP8 ":
+		if len(b) < 30 {
+			return 0, 0, false
+		}
 		// Frame tag (3 bytes), start code 9d 01 2a, then 14-bit sizes.
 		if b[23] != 0x9d || b[24] != 0x01 || b[25] != 0x2a {
 			return 0, 0, false
@@ -114,6 +117,9 @@ func webpSize(b []byte) (w, h int, ok bool) {
 		v := binary.LittleEndian.Uint32(b[21:])
 		return int(v&0x3fff) + 1, int(v>>14&0x3fff) + 1, true
 	case "VP8X":
+		if len(b) < 30 {
+			return 0, 0, false
+		}
 		w = int(b[24]) | int(b[25])<<8 | int(b[26])<<16
 		h = int(b[27]) | int(b[28])<<8 | int(b[29])<<16
 		return w + 1, h + 1, true
