@@ -143,6 +143,10 @@ func Describe(r Record) (Event, bool) {
 		if hs, origin, ok := strings.Cut(d, " "); ok && len(hs) == 6 && len(origin) == 2 {
 			return Event{Kind: "product", Args: []Arg{code(hs), code(origin)}}, true
 		}
+	case "market.image.add", "market.image.delete": // "<image id>"
+		if len(d) == 36 {
+			return Event{Kind: "product_image", Args: []Arg{code(d)}}, true
+		}
 	case "market.contract_price.set":
 		if buyer, ok := strings.CutPrefix(d, "buyer "); ok && buyer != "" {
 			return Event{Kind: "contract_price", Args: []Arg{{Type: ArgOrg, S: buyer}}}, true

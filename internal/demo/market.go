@@ -128,6 +128,11 @@ func SeedMarket(ctx context.Context, ids *identity.Service, m *market.Service, n
 		if d.HS == "842952" {
 			excavator = prod.ID
 		}
+		if c, ok := demoTiles[d.HS]; ok {
+			if _, err := m.AddImage(ctx, p, prod.ID, productTile(c)); err != nil {
+				return fmt.Errorf("demo: image of %q: %w", d.EN, err)
+			}
+		}
 	}
 	if excavator != "" {
 		p, _ := seller("Shenzhen Smart Devices")

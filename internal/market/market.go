@@ -6,8 +6,8 @@
 // prices in their own currency at the official reference rates.
 //
 // This is the first slice of issue 11 (the catalogue and its search);
-// buying, escrow and expos build on it. Product images are not part of it
-// yet.
+// buying, escrow and expos build on it. Sellers attach a few images to
+// their products (images.go).
 package market
 
 import (

@@ -54,4 +54,18 @@ type Store interface {
 	// BuyerContractPrices are a buyer's contract prices in force at a time,
 	// by product id: only that buyer's, never another organisation's.
 	BuyerContractPrices(ctx context.Context, buyer string, at time.Time) (map[string]int64, error)
+	// AddImage stores an image of a product with the next seq of that
+	// product (set in img); problem.Invalid with field "file" when the
+	// product already has max images, counted in the same transaction.
+	AddImage(ctx context.Context, img *Image, content []byte, max int, rec audit.Record) error
+	// DeleteImage removes an image of a product; problem.NotFound when the
+	// product has no such image.
+	DeleteImage(ctx context.Context, productID, imageID string, at time.Time, rec audit.Record) error
+	// ProductImages lists a product's images in seq order.
+	ProductImages(ctx context.Context, productID string) ([]Image, error)
+	// FirstImages is the lowest-seq image of each listed product that has
+	// one.
+	FirstImages(ctx context.Context, productIDs []string) (map[string]Image, error)
+	// ImageData reads an image with its bytes.
+	ImageData(ctx context.Context, id string) (Image, []byte, error)
 }

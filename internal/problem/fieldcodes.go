@@ -50,6 +50,13 @@ var fieldFormats = []struct{ code, format string }{
 	{"lab_empty", "leave empty when no samples were taken"},
 	{"document_kind", "must be one of commercial_invoice, packing_list, certificate_of_origin, phytosanitary_certificate, veterinary_certificate, other"},
 	{"media_type", "must be application/pdf, image/png, image/jpeg or application/xml"},
+	// Product images of the marketplace (internal/market, images.go).
+	{"image_empty", "the image is empty"},
+	{"image_too_large", "the image is larger than 2 MiB"},
+	{"image_type", "must be a JPEG, PNG or WebP image"},
+	{"image_broken", "the image cannot be read"},
+	{"image_side", "at most %d×%d pixels"},
+	{"max_images", "at most %d images per product"},
 	{"content_not", "the content is not %s"},
 	{"filename_path", "must be a file name without a path"},
 	{"document_empty", "the document is empty"},

@@ -363,6 +363,11 @@ func (s *Server) routes() []Route {
 		api("GET", "/api/v1/market/products/{id}/contract-prices", marketSeller, s.listContractPrices),
 		api("POST", "/api/v1/market/products/{id}/contract-prices", marketSeller, s.setContractPrice),
 		api("GET", "/api/v1/market/mine", marketSeller, s.myProducts),
+		// Product images: the seller adds (raw body, sniffed) and deletes;
+		// everyone signed in lists them and loads them from /market/images.
+		{Method: "POST", Pattern: "/api/v1/market/products/{id}/images", Access: marketSeller, Handler: s.addProductImage, BodyLimit: marketImageBodyLimit},
+		api("GET", "/api/v1/market/products/{id}/images", anyUser, s.listProductImages),
+		api("DELETE", "/api/v1/market/products/{id}/images/{image}", marketSeller, s.deleteProductImage),
 		// Investment agreements: parties draft, their administrators sign with Ed25519 keys
 		// registered beforehand; anyone verifies a document against signatures and keys.
 		api("GET", "/api/v1/deal/keys", dealUse, s.listDealKeys),
@@ -552,6 +557,9 @@ func (s *Server) routes() []Route {
 		page("POST", "/market/mine", marketSeller, s.ui.MarketPublish),
 		page("POST", "/market/mine/{id}", marketSeller, s.ui.MarketUpdate),
 		page("POST", "/market/mine/{id}/contract", marketSeller, s.ui.MarketContract),
+		page("GET", "/market/images/{id}", anyUser, s.serveMarketImage),
+		{Method: "POST", Pattern: "/market/mine/{id}/images", Access: marketSeller, Handler: s.ui.MarketAddImage, Page: true, BodyLimit: marketImageBodyLimit},
+		page("POST", "/market/mine/{id}/images/{image}/delete", marketSeller, s.ui.MarketDeleteImage),
 		page("GET", "/logistics/departures/{id}", roles(identity.Carrier), s.ui.LogisticsDeparture),
 		page("POST", "/logistics/departures/{id}", roles(identity.Carrier), s.ui.LogisticsUpdate),
 		page("GET", "/logistics/shipments/{id}", logisticsRead, s.ui.LogisticsShipmentPage),

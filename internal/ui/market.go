@@ -34,6 +34,7 @@ type offerRow struct {
 	Price, Shown, ShownCurrency                     string
 	Contract, Own                                   bool
 	Incoterms                                       []string
+	Img                                             *imageView // the first image, if any (market_images.go)
 }
 
 type facetLink struct {
@@ -140,6 +141,7 @@ func (p *Pages) MarketPage(w http.ResponseWriter, r *http.Request) {
 	for i := range res.Items {
 		rows[i] = p.offerRow(v, &res.Items[i], names)
 	}
+	p.firstImages(ctx, v, rows)
 	var groups []facetGroup
 	add := func(id, title, key string, fs []market.Facet, text func(string) string) {
 		if len(fs) == 0 {
@@ -204,6 +206,10 @@ func (p *Pages) MarketProduct(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	row := p.offerRow(v, &o, p.orgNames(r))
+	imgs, _ := p.Market.Images(ctx, pr, o.ID)
+	if len(imgs) > 0 {
+		row.Img = fitImage(imgs[0], row.Name, 480)
+	}
 	type tierRow struct{ From, Price, Shown string }
 	var tiers []tierRow
 	for i, t := range o.Tiers {
@@ -309,7 +315,14 @@ func (p *Pages) renderMine(w http.ResponseWriter, r *http.Request, v *View, stat
 	for _, l := range market.Languages {
 		langs = append(langs, langOption{l, refdata.LanguageName(l, v.Lang)})
 	}
-	v.Data = map[string]any{"Rows": rows, "Form": form, "Which": which, "Units": units, "Langs": langs, "Currencies": p.townCurrencies(),
+	var images []*imageView
+	if form.ID != "" {
+		imgs, _ := p.Market.Images(ctx, pr, form.ID)
+		for _, img := range imgs {
+			images = append(images, fitImage(img, nameIn(form.Names, v.Lang), 120))
+		}
+	}
+	v.Data = map[string]any{"Rows": rows, "Form": form, "Which": which, "Images": images, "MaxImages": market.MaxImages, "Units": units, "Langs": langs, "Currencies": p.townCurrencies(),
 		"Incoterms": market.Incoterms, "Contracts": contracts, "Buyers": buyers}
 	p.render(w, r, status, "marketmine", v)
 }
