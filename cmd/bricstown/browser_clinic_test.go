@@ -191,6 +191,11 @@ func clinicCallSetup(t *testing.T, dsn string) (consultation, doctorEmail string
 				if err != nil {
 					t.Fatal(err)
 				}
+				// In the last 20 s before a slot boundary the next slot's room
+				// opens only at that boundary: wait for the clock.
+				if wait := time.Until(s.Start.Add(-clinic.RoomOpensBefore)); wait > 0 {
+					time.Sleep(wait + 100*time.Millisecond)
+				}
 				return c.ID, doctorEmail
 			}
 		}

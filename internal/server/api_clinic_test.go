@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bricstown/internal/clinic"
 	"bufio"
 	"context"
 	"encoding/json"
@@ -213,6 +214,18 @@ func TestClinicBookingAndRoomSignals(t *testing.T) {
 	}
 	in["key"] = uuid.NewString()
 	wantIn(t, resident.api(t, "POST", "/api/v1/clinic/consultations", in), 409, `"start"`)
+
+	// The room opens RoomOpensBefore the start. The first bookable slot is
+	// at most one slot (10 min) and 30 s away, so it is open unless the test
+	// runs in the last 30 s before a slot boundary: then wait those seconds
+	// for the clock (a time, not an event, so nothing else could be awaited).
+	at, err := time.Parse(time.RFC3339, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wait := time.Until(at.Add(-clinic.RoomOpensBefore)); wait > 0 {
+		time.Sleep(wait + 100*time.Millisecond)
+	}
 
 	// The room: the two participants, nobody else.
 	wantIn(t, director.api(t, "GET", "/api/v1/clinic/consultations/"+id+"/room", nil), 403)
