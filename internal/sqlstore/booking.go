@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -156,71 +157,66 @@ func (db *DB) liveCount(ctx context.Context, tx *sql.Tx, resource string, from, 
 	return n, err
 }
 
-// liveOffers lists the parties holding a live offer on a slot.
-func (db *DB) liveOffers(ctx context.Context, tx *sql.Tx, resource string, start, now time.Time) ([]string, error) {
-	rows, err := db.txQuery(ctx, tx, `SELECT party FROM booking_waits WHERE resource_id = $1 AND start_at = $2 AND status = 'offered' AND offer_until > $3`,
-		resource, micros(start), micros(now))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
-}
-
 // promote offers the free places of a slot to the first parties waiting
-// for it, for offerMinutes; it answers the live offers after.
-func (db *DB) promote(ctx context.Context, tx *sql.Tx, resource string, start time.Time, capacity int, from, to, now time.Time, offerMinutes int) ([]string, error) {
-	offers, err := db.liveOffers(ctx, tx, resource, start, now)
+// for it, for offerMinutes. It answers the live offers after, and whether
+// it made new ones. One read serves both the live offers and the queue:
+// every take runs it inside the booking batch, where each statement
+// counts against the single writer.
+func (db *DB) promote(ctx context.Context, tx *sql.Tx, resource string, start time.Time, capacity int, from, to, now time.Time, offerMinutes int) ([]string, bool, error) {
+	rows, err := db.txQuery(ctx, tx, `SELECT id, party, status, offer_until FROM booking_waits
+		WHERE resource_id = $1 AND start_at = $2 AND status IN ('waiting', 'offered') ORDER BY created_at, id`, resource, micros(start))
 	if err != nil {
-		return nil, err
-	}
-	rows, err := db.txQuery(ctx, tx, `SELECT id, party FROM booking_waits WHERE resource_id = $1 AND start_at = $2 AND status = 'waiting'
-		ORDER BY created_at, id`, resource, micros(start))
-	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	type waiter struct{ id, party string }
+	var offers []string
 	var queue []waiter
 	for rows.Next() {
 		var w waiter
-		if err := rows.Scan(&w.id, &w.party); err != nil {
+		var status string
+		var until int64
+		if err := rows.Scan(&w.id, &w.party, &status, &until); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, false, err
 		}
-		queue = append(queue, w)
+		switch {
+		case status == "waiting":
+			queue = append(queue, w)
+		case fromMicros(until).After(now):
+			offers = append(offers, w.party)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil || len(queue) == 0 {
-		return offers, err
+		return offers, false, err
 	}
 	live, err := db.liveCount(ctx, tx, resource, from, to, now)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	free := capacity - live - len(offers)
+	made := false
 	for i := 0; i < free && i < len(queue); i++ {
 		if _, err := db.txExec(ctx, tx, `UPDATE booking_waits SET status = 'offered', offer_until = $1 WHERE id = $2`,
 			micros(now.Add(time.Duration(offerMinutes)*time.Minute)), queue[i].id); err != nil {
-			return nil, err
+			return nil, true, err
 		}
-		offers = append(offers, queue[i].party)
+		offers, made = append(offers, queue[i].party), true
 	}
-	return offers, nil
+	return offers, made, nil
 }
 
 // touch moves a resource's version. Every transaction that takes a place
 // on the resource writes its row, so under serializable isolation two that
 // both counted a free place cannot both commit: the second is refused
-// (PostgreSQL 40001, SQLite's single writer) and retried, and counts again.
+// (PostgreSQL 40001) and retried, and counts again. SQLite needs no such
+// write: its transactions begin IMMEDIATE (see Open), so writers already
+// run one at a time, and the update would cost the single writer a
+// statement on every take.
 func (db *DB) touch(ctx context.Context, tx *sql.Tx, resource string) error {
+	if db.Engine == SQLite {
+		return nil
+	}
 	res, err := db.txExec(ctx, tx, `UPDATE booking_resources SET version = version + 1 WHERE id = $1`, resource)
 	if err != nil {
 		return err
@@ -254,15 +250,10 @@ func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (b
 		if err != sql.ErrNoRows {
 			return false, nil, err
 		}
-		before, err := db.liveOffers(ctx, tx, b.ResourceID, b.Start, t.Now)
+		offers, wrote, err := db.promote(ctx, tx, b.ResourceID, b.Start, t.Capacity, t.WindowFrom, t.WindowTo, t.Now, t.OfferMinutes)
 		if err != nil {
-			return false, nil, err
+			return wrote, nil, err
 		}
-		offers, err := db.promote(ctx, tx, b.ResourceID, b.Start, t.Capacity, t.WindowFrom, t.WindowTo, t.Now, t.OfferMinutes)
-		if err != nil {
-			return true, nil, err
-		}
-		wrote := len(offers) > len(before)
 		live, err := db.liveCount(ctx, tx, b.ResourceID, t.WindowFrom, t.WindowTo, t.Now)
 		if err != nil {
 			return wrote, nil, err
@@ -385,28 +376,57 @@ func (db *DB) resourceWindow(ctx context.Context, tx *sql.Tx, id string, start t
 	return capacity, start.Add(-b), start.Add(time.Duration(slot)*time.Minute + b), nil
 }
 
+// moveOne changes one booking's status in tx and answers it as it was
+// before. The usual move (one status it may leave, as every move of the
+// service names) is one UPDATE … RETURNING: a confirmation costs the
+// batch's single writer one statement, not a read and a write. Only
+// when nothing matched does it read the booking, to say why.
+func (db *DB) moveOne(ctx context.Context, tx *sql.Tx, m booking.Move) (booking.Booking, bool, error) {
+	if len(m.From) == 1 {
+		live := int64(math.MinInt64)
+		if !m.LiveAt.IsZero() {
+			live = micros(m.LiveAt)
+		}
+		b, err := scanSlotBooking(db.txQueryRow(ctx, tx, `UPDATE bookings SET status = $1, refund = $2, refund_due = $3, updated_at = $4
+			WHERE id = $5 AND status = $6 AND hold_until > $7 RETURNING `+slotBookingCols,
+			string(m.To), m.Refund, m.Refund > 0, micros(m.At), m.ID, string(m.From[0]), live))
+		if err == nil {
+			b.Status = m.From[0]
+			return b, true, nil
+		}
+		if err != sql.ErrNoRows {
+			return b, false, err
+		}
+	}
+	b, err := scanSlotBooking(db.txQueryRow(ctx, tx, `SELECT `+slotBookingCols+` FROM bookings WHERE id = $1`, m.ID))
+	if err != nil {
+		return b, false, notFound(err, "booking")
+	}
+	ok := false
+	for _, s := range m.From {
+		ok = ok || b.Status == s
+	}
+	if !ok || !m.LiveAt.IsZero() && !b.HoldUntil.After(m.LiveAt) || len(m.From) == 1 {
+		return b, false, &problem.Error{Code: problem.Conflict, Message: "the booking changed meanwhile", Fields: map[string]string{"status": string(b.Status)}}
+	}
+	res, err := db.txExec(ctx, tx, `UPDATE bookings SET status = $1, refund = $2, refund_due = $3, updated_at = $4 WHERE id = $5 AND status = $6`,
+		string(m.To), m.Refund, m.Refund > 0, micros(m.At), b.ID, string(b.Status))
+	if err != nil {
+		return b, false, err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return b, false, problem.New(problem.Conflict, "the booking changed meanwhile")
+	}
+	return b, true, nil
+}
+
 // MoveBooking implements booking.Store, group-committed like BookSlot.
 func (db *DB) MoveBooking(ctx context.Context, m booking.Move, rec audit.Record) (booking.Booking, error) {
 	var out booking.Booking
 	op := &bookingOp{at: m.At, run: func(ctx context.Context, tx *sql.Tx) (bool, []audit.Record, error) {
-		b, err := scanSlotBooking(db.txQueryRow(ctx, tx, `SELECT `+slotBookingCols+` FROM bookings WHERE id = $1`, m.ID))
-		if err != nil {
-			return false, nil, notFound(err, "booking")
-		}
-		ok := false
-		for _, s := range m.From {
-			ok = ok || b.Status == s
-		}
-		if !ok || !m.LiveAt.IsZero() && !b.HoldUntil.After(m.LiveAt) {
-			return false, nil, &problem.Error{Code: problem.Conflict, Message: "the booking changed meanwhile", Fields: map[string]string{"status": string(b.Status)}}
-		}
-		res, err := db.txExec(ctx, tx, `UPDATE bookings SET status = $1, refund = $2, refund_due = $3, updated_at = $4 WHERE id = $5 AND status = $6`,
-			string(m.To), m.Refund, m.Refund > 0, micros(m.At), b.ID, string(b.Status))
-		if err != nil {
-			return true, nil, err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return false, nil, problem.New(problem.Conflict, "the booking changed meanwhile")
+		b, moved, err := db.moveOne(ctx, tx, m)
+		if err != nil || !moved {
+			return false, nil, err
 		}
 		wasLive := b.Status == booking.Confirmed || b.Status == booking.Confirming || b.Status == booking.Held
 		if wasLive && m.To == booking.Cancelled {
@@ -422,7 +442,7 @@ func (db *DB) MoveBooking(ctx context.Context, m booking.Move, rec audit.Record)
 			if offer <= 0 {
 				offer = 15
 			}
-			if _, err := db.promote(ctx, tx, b.ResourceID, b.Start, capacity, from, to, m.At, offer); err != nil {
+			if _, _, err := db.promote(ctx, tx, b.ResourceID, b.Start, capacity, from, to, m.At, offer); err != nil {
 				return true, nil, err
 			}
 		}
@@ -486,7 +506,7 @@ func (db *DB) JoinWait(ctx context.Context, w booking.Wait, t booking.Take, rec 
 		if err != sql.ErrNoRows {
 			return err
 		}
-		offers, err := db.promote(ctx, tx, w.ResourceID, w.Start, t.Capacity, t.WindowFrom, t.WindowTo, t.Now, t.OfferMinutes)
+		offers, _, err := db.promote(ctx, tx, w.ResourceID, w.Start, t.Capacity, t.WindowFrom, t.WindowTo, t.Now, t.OfferMinutes)
 		if err != nil {
 			return err
 		}
