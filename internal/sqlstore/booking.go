@@ -231,6 +231,27 @@ func full() error {
 	return &problem.Error{Code: problem.Conflict, Message: "no place is left on this slot", Fields: map[string]string{"start": "full"}}
 }
 
+// takeFastSQL is a take as one PostgreSQL statement (see bookingFast): it
+// inserts the booking and moves the resource's version (see touch) only
+// when the key is new, nobody waits for the slot and a place is free in
+// the window, counted as liveCount does; otherwise it answers no row and
+// the take runs step by step, which tells which of the three it was.
+const takeFastSQL = `WITH ins AS (
+	INSERT INTO bookings (` + slotBookingCols + `)
+	SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::bigint, $8::bigint, $9::text, $10::bigint, $11::bigint,
+		$12::text, $13::text, $14::text, $15::bigint, $16::boolean, $17::bigint, $18::bigint
+	WHERE NOT EXISTS (SELECT 1 FROM bookings WHERE idem = $14)
+		AND NOT EXISTS (SELECT 1 FROM booking_waits WHERE resource_id = $2 AND start_at = $7 AND status IN ('waiting', 'offered'))
+		AND (SELECT COUNT(*) FROM bookings WHERE resource_id = $2 AND start_at < $19 AND end_at > $20
+			AND (status = 'confirmed' OR status = 'confirming' OR (status = 'held' AND hold_until > $21))) < $22
+	RETURNING ` + slotBookingCols + `),
+touched AS (UPDATE booking_resources SET version = version + 1 WHERE id IN (SELECT resource_id FROM ins))
+SELECT ` + slotBookingCols + ` FROM ins`
+
+// moveFastSQL is a move as one PostgreSQL statement: moveOne's UPDATE.
+const moveFastSQL = `UPDATE bookings SET status = $1, refund = $2, refund_due = $3, updated_at = $4
+	WHERE id = $5 AND status = $6 AND hold_until > $7 RETURNING ` + slotBookingCols
+
 // BookSlot implements booking.Store. Takes are group-committed with the
 // other booking changes (see bookingOp): one transaction serves every
 // take and move that arrived while the previous batch was written, and
@@ -291,6 +312,15 @@ func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (b
 		out, created = b, true
 		return true, []audit.Record{rec}, nil
 	}}
+	if db.Engine == Postgres {
+		op.fast = &bookingFast{sql: takeFastSQL, args: []any{b.ID, b.ResourceID, b.OwnerOrg, b.BookerOrg, b.BookerUser, b.Party, micros(b.Start),
+			micros(b.End), string(b.Status), micros(b.HoldUntil), b.PriceKZT, b.PayFrom, b.PayTo, b.Key, b.RefundKZT, b.RefundDue, micros(b.CreatedAt),
+			micros(b.UpdatedAt), micros(t.WindowTo), micros(t.WindowFrom), micros(t.Now.Add(-booking.Grace)), t.Capacity},
+			done: func(got booking.Booking) []audit.Record {
+				out, created, refused = got, true, false
+				return []audit.Record{rec}
+			}}
+	}
 	err := db.bookingChange(ctx, op)
 	if err != nil && IsUniqueViolation(err) {
 		// The same key raced in: answer the booking that won.
@@ -383,13 +413,7 @@ func (db *DB) resourceWindow(ctx context.Context, tx *sql.Tx, id string, start t
 // when nothing matched does it read the booking, to say why.
 func (db *DB) moveOne(ctx context.Context, tx *sql.Tx, m booking.Move) (booking.Booking, bool, error) {
 	if len(m.From) == 1 {
-		live := int64(math.MinInt64)
-		if !m.LiveAt.IsZero() {
-			live = micros(m.LiveAt)
-		}
-		b, err := scanSlotBooking(db.txQueryRow(ctx, tx, `UPDATE bookings SET status = $1, refund = $2, refund_due = $3, updated_at = $4
-			WHERE id = $5 AND status = $6 AND hold_until > $7 RETURNING `+slotBookingCols,
-			string(m.To), m.Refund, m.Refund > 0, micros(m.At), m.ID, string(m.From[0]), live))
+		b, err := scanSlotBooking(db.txQueryRow(ctx, tx, moveFastSQL, moveArgs(m)...))
 		if err == nil {
 			b.Status = m.From[0]
 			return b, true, nil
@@ -450,8 +474,24 @@ func (db *DB) MoveBooking(ctx context.Context, m booking.Move, rec audit.Record)
 		out = b
 		return true, []audit.Record{rec}, nil
 	}}
+	if db.Engine == Postgres && len(m.From) == 1 && m.To != booking.Cancelled {
+		// Moves that free no place (a confirmation) need no waiting list.
+		op.fast = &bookingFast{sql: moveFastSQL, args: moveArgs(m), done: func(b booking.Booking) []audit.Record {
+			out = b
+			return []audit.Record{rec}
+		}}
+	}
 	err := db.bookingChange(ctx, op)
 	return out, err
+}
+
+// moveArgs are moveFastSQL's arguments for m, which names one status.
+func moveArgs(m booking.Move) []any {
+	live := int64(math.MinInt64) // no hold to be live: every row passes
+	if !m.LiveAt.IsZero() {
+		live = micros(m.LiveAt)
+	}
+	return []any{string(m.To), m.Refund, m.Refund > 0, micros(m.At), m.ID, string(m.From[0]), live}
 }
 
 // DropBooking implements booking.Store.

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -496,5 +497,97 @@ func TestBookingPaidHoldExpires(t *testing.T) {
 			t.Fatalf("owner paid %d for an expired hold", bal)
 		}
 		verifyLedger(t, db)
+	})
+}
+
+// One key sent by many at once (a client retrying after lost answers) is
+// one booking, and its retries get that booking even once the slot is
+// full, while new keys are refused: on PostgreSQL the batch's takes run as
+// one pipeline whose statements must leave these cases to the step-by-step
+// path, and this proves they do.
+func TestBookingSameKeyRaceAndFullSlot(t *testing.T) {
+	engines(t, func(t *testing.T, db *DB) {
+		w := newBookingWorld(t, db)
+		ctx := context.Background()
+		r := w.room(t, 2, 0, false)
+		key := uuid.NewString()
+		in := booking.BookInput{ResourceID: r.ID, Start: slotAt(11), Key: key}
+		race := func(n int, f func(i int) error) {
+			t.Helper()
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					if err := f(i); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			close(start)
+			wg.Wait()
+		}
+		var mu sync.Mutex
+		ids, created := map[string]bool{}, 0
+		race(20, func(int) error {
+			b, c, err := w.svc.Book(ctx, w.acme, in)
+			mu.Lock()
+			defer mu.Unlock()
+			ids[b.ID] = true
+			if c {
+				created++
+			}
+			return err
+		})
+		if len(ids) != 1 || created != 1 {
+			t.Fatalf("20 sends of one key: %d bookings, %d created; want 1 and 1", len(ids), created)
+		}
+		if _, _, err := w.svc.Book(ctx, w.other, booking.BookInput{ResourceID: r.ID, Start: slotAt(11), Key: uuid.NewString()}); err != nil {
+			t.Fatal(err)
+		}
+		var again, full atomic.Int32
+		race(20, func(i int) error {
+			if i%2 == 0 {
+				b, c, err := w.svc.Book(ctx, w.acme, in)
+				if err != nil || c || !ids[b.ID] {
+					return fmt.Errorf("retry of the key: %v created %v id %s", err, c, b.ID)
+				}
+				again.Add(1)
+				return nil
+			}
+			_, _, err := w.svc.Book(ctx, w.other, booking.BookInput{ResourceID: r.ID, Start: slotAt(11), Key: uuid.NewString()})
+			if !problem.Is(err, problem.Conflict) {
+				return fmt.Errorf("a new key on a full slot: %v", err)
+			}
+			full.Add(1)
+			return nil
+		})
+		if again.Load() != 10 || full.Load() != 10 {
+			t.Fatalf("%d retries answered, %d refused", again.Load(), full.Load())
+		}
+		var id string
+		for id = range ids {
+		}
+		var confirmed atomic.Int32
+		race(10, func(int) error {
+			_, err := w.svc.Confirm(ctx, w.acme, id)
+			switch {
+			case err == nil:
+				confirmed.Add(1)
+			case !problem.Is(err, problem.Conflict):
+				return err
+			}
+			return nil
+		})
+		b, err := w.svc.Get(ctx, w.acme, id)
+		if err != nil || b.Status != booking.Confirmed || confirmed.Load() < 1 {
+			t.Fatalf("after 10 confirmations: %v %v, %d answered ok", b.Status, err, confirmed.Load())
+		}
+		list, err := w.svc.OnResource(ctx, w.owner, r.ID, time.Time{}, time.Time{})
+		if err != nil || len(list) != 2 {
+			t.Fatalf("bookings on the slot: %d %v", len(list), err)
+		}
 	})
 }
