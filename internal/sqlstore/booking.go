@@ -234,19 +234,24 @@ func full() error {
 // takeFastSQL is a take as one PostgreSQL statement (see bookingFast): it
 // inserts the booking and moves the resource's version (see touch) only
 // when the key is new, nobody waits for the slot and a place is free in
-// the window, counted as liveCount does; otherwise it answers no row and
-// the take runs step by step, which tells which of the three it was.
-const takeFastSQL = `WITH ins AS (
+// the window, counted as liveCount does. It answers whether it took the
+// place, and whether the slot was simply full (a new key, no waiting
+// list): the refusal. A used key or a waiting list is left to the take's
+// step-by-step run, which answers the earlier booking or deals with the
+// list.
+const takeFastSQL = `WITH c AS (
+	SELECT EXISTS (SELECT 1 FROM bookings WHERE idem = $14) AS used,
+		EXISTS (SELECT 1 FROM booking_waits WHERE resource_id = $2 AND start_at = $7 AND status IN ('waiting', 'offered')) AS waits,
+		(SELECT COUNT(*) FROM bookings WHERE resource_id = $2 AND start_at < $19 AND end_at > $20
+			AND (status = 'confirmed' OR status = 'confirming' OR (status = 'held' AND hold_until > $21))) AS live),
+ins AS (
 	INSERT INTO bookings (` + slotBookingCols + `)
 	SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::bigint, $8::bigint, $9::text, $10::bigint, $11::bigint,
 		$12::text, $13::text, $14::text, $15::bigint, $16::boolean, $17::bigint, $18::bigint
-	WHERE NOT EXISTS (SELECT 1 FROM bookings WHERE idem = $14)
-		AND NOT EXISTS (SELECT 1 FROM booking_waits WHERE resource_id = $2 AND start_at = $7 AND status IN ('waiting', 'offered'))
-		AND (SELECT COUNT(*) FROM bookings WHERE resource_id = $2 AND start_at < $19 AND end_at > $20
-			AND (status = 'confirmed' OR status = 'confirming' OR (status = 'held' AND hold_until > $21))) < $22
-	RETURNING ` + slotBookingCols + `),
+	FROM c WHERE NOT c.used AND NOT c.waits AND c.live < $22
+	RETURNING resource_id),
 touched AS (UPDATE booking_resources SET version = version + 1 WHERE id IN (SELECT resource_id FROM ins))
-SELECT ` + slotBookingCols + ` FROM ins`
+SELECT (SELECT COUNT(*) FROM ins) > 0, NOT c.used AND NOT c.waits AND c.live >= $22 FROM c`
 
 // moveFastSQL is a move as one PostgreSQL statement: moveOne's UPDATE.
 const moveFastSQL = `UPDATE bookings SET status = $1, refund = $2, refund_due = $3, updated_at = $4
@@ -316,9 +321,20 @@ func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (b
 		op.fast = &bookingFast{sql: takeFastSQL, args: []any{b.ID, b.ResourceID, b.OwnerOrg, b.BookerOrg, b.BookerUser, b.Party, micros(b.Start),
 			micros(b.End), string(b.Status), micros(b.HoldUntil), b.PriceKZT, b.PayFrom, b.PayTo, b.Key, b.RefundKZT, b.RefundDue, micros(b.CreatedAt),
 			micros(b.UpdatedAt), micros(t.WindowTo), micros(t.WindowFrom), micros(t.Now.Add(-booking.Grace)), t.Capacity},
-			done: func(got booking.Booking) []audit.Record {
-				out, created, refused = got, true, false
-				return []audit.Record{rec}
+			answer: func(row interface{ Scan(...any) error }) (bool, []audit.Record, error, error) {
+				var took, isFull bool
+				if err := row.Scan(&took, &isFull); err != nil {
+					return false, nil, nil, err
+				}
+				created, refused = false, false
+				switch {
+				case took:
+					out, created = b, true
+					return true, []audit.Record{rec}, nil, nil
+				case isFull:
+					return false, nil, full(), nil
+				}
+				return false, nil, nil, nil
 			}}
 	}
 	err := db.bookingChange(ctx, op)
@@ -476,9 +492,13 @@ func (db *DB) MoveBooking(ctx context.Context, m booking.Move, rec audit.Record)
 	}}
 	if db.Engine == Postgres && len(m.From) == 1 && m.To != booking.Cancelled {
 		// Moves that free no place (a confirmation) need no waiting list.
-		op.fast = &bookingFast{sql: moveFastSQL, args: moveArgs(m), done: func(b booking.Booking) []audit.Record {
+		op.fast = &bookingFast{sql: moveFastSQL, args: moveArgs(m), answer: func(row interface{ Scan(...any) error }) (bool, []audit.Record, error, error) {
+			b, err := scanSlotBooking(row)
+			if err != nil {
+				return false, nil, nil, err
+			}
 			out = b
-			return []audit.Record{rec}
+			return true, []audit.Record{rec}, nil, nil
 		}}
 	}
 	err := db.bookingChange(ctx, op)

@@ -3,8 +3,6 @@ package sqlstore
 import (
 	"slices"
 
-	"bricstown/internal/booking"
-
 	"context"
 	"database/sql"
 	"errors"
@@ -43,12 +41,14 @@ type bookingOp struct {
 	err  error
 }
 
-// bookingFast is a change's single statement and what to do once it ran.
+// bookingFast is a change's single statement and how to read its answer.
 type bookingFast struct {
 	sql  string
 	args []any
-	// done records the change as made; b is the row the statement answered.
-	done func(b booking.Booking) []audit.Record
+	// answer reads the statement's row: made (with the change's audit
+	// entries), or refused (the caller's answer, nothing written), or
+	// neither (run must look). No row at all also means run must look.
+	answer func(row interface{ Scan(...any) error }) (made bool, recs []audit.Record, refused error, err error)
 }
 
 // bookingMaxBatch bounds one group commit, like customsMaxBatch.
@@ -102,7 +102,7 @@ func (db *DB) writeBookingBatch(take func() []*bookingOp) error {
 			if db.Engine == Postgres {
 				var k int
 				var err error
-				slow, k, err = db.writeBookingFast(ctx, conn, batch, todo, keep)
+				slow, k, err = db.writeBookingFast(ctx, conn, batch, todo, keep, func(i int, err error) { errs[i] = err })
 				switch {
 				case err != nil && (db.retryable(err) || k < 0):
 					return err
@@ -161,14 +161,15 @@ func (db *DB) writeBookingBatch(take func() []*bookingOp) error {
 // places the ones before it took, as run does. It answers the changes
 // still to be run (no fast statement, or one that found nothing to do),
 // in batch order; on an error, the position in todo of the change that
-// failed.
+// failed. A change its statement refused (a full slot) is answered here
+// like one run refused before writing.
 //
 // Why: PostgreSQL answers each statement after a network round trip, and
 // a batch's statements run one after another on the single writer, so
 // running every change statement by statement held the batch (and every
 // client waiting for it) for hundreds of round trips: 195 confirmed
 // bookings a second on PostgreSQL (docs/PERFORMANCE.md, session 6).
-func (db *DB) writeBookingFast(ctx context.Context, conn *sql.Conn, batch []*bookingOp, todo []int, keep func(int, []audit.Record)) (slow []int, failed int, err error) {
+func (db *DB) writeBookingFast(ctx context.Context, conn *sql.Conn, batch []*bookingOp, todo []int, keep func(int, []audit.Record), refuse func(int, error)) (slow []int, failed int, err error) {
 	var fast []int
 	b := &pgx.Batch{}
 	for _, i := range todo {
@@ -180,7 +181,7 @@ func (db *DB) writeBookingFast(ctx context.Context, conn *sql.Conn, batch []*boo
 	if len(fast) == 0 {
 		return todo, -1, nil
 	}
-	made := make(map[int]bool, len(fast))
+	done := make(map[int]bool, len(fast))
 	failed = -1
 	err = conn.Raw(func(dc any) error {
 		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, b)
@@ -191,24 +192,26 @@ func (db *DB) writeBookingFast(ctx context.Context, conn *sql.Conn, batch []*boo
 				failed = slices.Index(todo, i)
 				return err
 			}
-			var got booking.Booking
-			found := false
+			made, recs, refused := false, []audit.Record(nil), error(nil)
 			if rows.Next() {
-				if got, err = scanSlotBooking(rows); err != nil {
+				if made, recs, refused, err = batch[i].fast.answer(rows); err != nil {
 					rows.Close()
 					failed = slices.Index(todo, i)
 					return err
 				}
-				found = true
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
 				failed = slices.Index(todo, i)
 				return err
 			}
-			if found {
-				keep(i, batch[i].fast.done(got))
-				made[i] = true
+			switch {
+			case made:
+				keep(i, recs)
+				done[i] = true
+			case refused != nil:
+				refuse(i, refused)
+				done[i] = true
 			}
 		}
 		return br.Close()
@@ -217,7 +220,7 @@ func (db *DB) writeBookingFast(ctx context.Context, conn *sql.Conn, batch []*boo
 		return nil, failed, err
 	}
 	for _, i := range todo {
-		if !made[i] {
+		if !done[i] {
 			slow = append(slow, i)
 		}
 	}
