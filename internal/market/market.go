@@ -155,20 +155,25 @@ func pick(m map[string]string, lang string) string {
 }
 
 // ContractPrice is a seller's price of one product for one buyer
-// organisation from ValidFrom (inclusive) to ValidTo (exclusive). Only the
-// seller and that buyer ever see it; while it is in force it replaces the
-// list price for that buyer (all tiers: a contract price is one price).
+// organisation (BuyerOrg) or for every member of one of the seller's buyer
+// groups (BuyerGroup), exactly one of the two, from ValidFrom (inclusive)
+// to ValidTo (exclusive). Only the seller and the buyers it applies to
+// ever see it; while it is in force it replaces the list price for them
+// (all tiers: a contract price is one price). When several are in force
+// for one buyer, the buyer's own wins over a group's and among groups' the
+// lowest wins (EffectivePrices).
 type ContractPrice struct {
-	ID        string    `json:"id"`
-	ProductID string    `json:"product_id"`
-	SellerOrg string    `json:"seller_org"`
-	BuyerOrg  string    `json:"buyer_org"`
-	UnitPrice int64     `json:"unit_price"`
-	Currency  string    `json:"currency"`
-	ValidFrom time.Time `json:"valid_from"`
-	ValidTo   time.Time `json:"valid_to"`
-	CreatedAt time.Time `json:"created_at"`
-	CreatedBy string    `json:"created_by"`
+	ID         string    `json:"id"`
+	ProductID  string    `json:"product_id"`
+	SellerOrg  string    `json:"seller_org"`
+	BuyerOrg   string    `json:"buyer_org,omitempty"`
+	BuyerGroup string    `json:"buyer_group,omitempty"`
+	UnitPrice  int64     `json:"unit_price"`
+	Currency   string    `json:"currency"`
+	ValidFrom  time.Time `json:"valid_from"`
+	ValidTo    time.Time `json:"valid_to"`
+	CreatedAt  time.Time `json:"created_at"`
+	CreatedBy  string    `json:"created_by"`
 }
 
 // InForce reports whether the contract price applies at t.
