@@ -1,7 +1,8 @@
 // Package market is the town's cross-border catalogue: companies publish
 // products (names in any of the five UI languages, HS 2022 code, origin,
 // unit, minimum order, price tiers in their own currency, Incoterms 2020,
-// stock), may give one buyer organisation a contract price for a period,
+// stock), may give one buyer organisation, or a named group of buyers
+// (groups.go), a contract price for a period,
 // and every signed-in user searches the catalogue with facets, seeing
 // prices in their own currency at the official reference rates.
 //
