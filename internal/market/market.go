@@ -2,9 +2,9 @@
 // products (names in any of the five UI languages, HS 2022 code, origin,
 // unit, minimum order, price tiers in their own currency, Incoterms 2020,
 // stock), may give one buyer organisation, or a named group of buyers
-// (groups.go), a contract price for a period,
-// and every signed-in user searches the catalogue with facets, seeing
-// prices in their own currency at the official reference rates.
+// (groups.go), a contract price for a period, and every signed-in user
+// searches the catalogue with facets, seeing prices in their own currency
+// at the official reference rates.
 //
 // This is the first slice of issue 11 (the catalogue and its search);
 // buying, escrow and expos build on it. Sellers attach a few images to
