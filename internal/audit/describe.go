@@ -151,6 +151,18 @@ func Describe(r Record) (Event, bool) {
 		if buyer, ok := strings.CutPrefix(d, "buyer "); ok && buyer != "" {
 			return Event{Kind: "contract_price", Args: []Arg{{Type: ArgOrg, S: buyer}}}, true
 		}
+	case "market.group_price.set": // "group <buyer group id>"
+		if g, ok := strings.CutPrefix(d, "group "); ok && len(g) == 36 {
+			return Event{Kind: "group_price", Args: []Arg{code(g)}}, true
+		}
+	case "market.buyer_group.create", "market.buyer_group.rename", "market.buyer_group.delete": // "<name>"
+		if d != "" {
+			return Event{Kind: "buyer_group_" + strings.TrimPrefix(r.Action, "market.buyer_group."), Args: []Arg{text(d)}}, true
+		}
+	case "market.buyer_group.add", "market.buyer_group.remove": // "buyer <org>"
+		if buyer, ok := strings.CutPrefix(d, "buyer "); ok && buyer != "" {
+			return Event{Kind: "buyer_group_" + strings.TrimPrefix(r.Action, "market.buyer_group."), Args: []Arg{{Type: ArgOrg, S: buyer}}}, true
+		}
 	}
 	switch r.Action {
 	case "org.create", "session.create", "session.delete", "api_token.revoke", "notify.webhook.delete", "ledger.account.close":

@@ -84,8 +84,11 @@ var demoProducts = []demoProduct{
 }
 
 // SeedMarket publishes the demo companies' signature products through the
-// catalogue's service, and gives Kazakh Grain Export a contract price for
-// the excavator. It is idempotent: a seller that has products gets none.
+// catalogue's service, gives Kazakh Grain Export a contract price for the
+// excavator, and makes Cerrado's buyer group of its EAEU wholesale
+// partners (Kazakh Grain Export, Siberian Energy Trading) with a group
+// price for soybeans. It is idempotent: a seller that has products gets
+// none.
 func SeedMarket(ctx context.Context, ids *identity.Service, m *market.Service, now time.Time) error {
 	list, err := ids.Orgs(ctx, identity.Page{Limit: 1000})
 	if err != nil {
@@ -103,7 +106,7 @@ func SeedMarket(ctx context.Context, ids *identity.Service, m *market.Service, n
 		return &identity.Principal{UserID: "demo", OrgID: o.ID, OrgKind: o.Kind, Roles: []identity.Role{identity.Trader}}, nil
 	}
 	done := map[string]bool{}
-	var excavator string
+	var excavator, soybeans string
 	for _, d := range demoProducts {
 		p, err := seller(d.Seller)
 		if err != nil {
@@ -125,8 +128,11 @@ func SeedMarket(ctx context.Context, ids *identity.Service, m *market.Service, n
 		if err != nil {
 			return fmt.Errorf("demo: product %q: %w", d.EN, err)
 		}
-		if d.HS == "842952" {
+		switch d.HS {
+		case "842952":
 			excavator = prod.ID
+		case "120190":
+			soybeans = prod.ID
 		}
 		if c, ok := demoTiles[d.HS]; ok {
 			if _, err := m.AddImage(ctx, p, prod.ID, productTile(c)); err != nil {
@@ -141,6 +147,37 @@ func SeedMarket(ctx context.Context, ids *identity.Service, m *market.Service, n
 			ValidFrom: from.Format(time.DateOnly), ValidTo: from.AddDate(1, 0, 0).Format(time.DateOnly)}); err != nil {
 			return fmt.Errorf("demo: contract price: %w", err)
 		}
+	}
+	if soybeans != "" {
+		if err := seedBuyerGroup(ctx, m, seller, orgs, soybeans, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seedBuyerGroup gives Cerrado Agro Exportadora a buyer group of two
+// wholesale partners and a group price for its soybeans (2 295.00 BRL a
+// tonne instead of 2 410.00) for a year.
+func seedBuyerGroup(ctx context.Context, m *market.Service, seller func(string) (*identity.Principal, error), orgs map[string]identity.Org,
+	soybeans string, now time.Time) error {
+	p, err := seller("Cerrado Agro Exportadora")
+	if err != nil {
+		return err
+	}
+	g, err := m.CreateBuyerGroup(ctx, p, market.NewBuyerGroup{Name: "Wholesale partners EAEU"})
+	if err != nil {
+		return fmt.Errorf("demo: buyer group: %w", err)
+	}
+	for _, b := range []string{"Kazakh Grain Export", "Siberian Energy Trading"} {
+		if _, err := m.AddGroupMember(ctx, p, g.ID, market.NewGroupMember{BuyerOrg: orgs[b].ID}); err != nil {
+			return fmt.Errorf("demo: buyer group member %s: %w", b, err)
+		}
+	}
+	from := now.UTC().AddDate(0, 0, -14)
+	if _, err := m.SetContractPrice(ctx, p, soybeans, market.NewContractPrice{BuyerGroup: g.ID, UnitPrice: "2295",
+		ValidFrom: from.Format(time.DateOnly), ValidTo: from.AddDate(1, 0, 0).Format(time.DateOnly)}); err != nil {
+		return fmt.Errorf("demo: group price: %w", err)
 	}
 	return nil
 }

@@ -31,9 +31,11 @@ import (
 // above the last one the index applied: an empty answer from an index
 // lookup when nothing changed. So any number of serve processes on one
 // database each answer with every product committed before the search
-// began, whoever wrote it. Contract prices are not in the index: a buyer's
-// own prices in force (few, and most buyers have none) are read per search
-// and replace the list price for that buyer's filter, buckets and results.
+// began, whoever wrote it. Contract prices are not in the index: the prices
+// in force for a buyer, its own and its buyer groups' (few, and most
+// buyers have none), are read per search, resolved by EffectivePrices and
+// replace the list price for that buyer's filter, buckets and results; so
+// a membership change is seen by the next search of every process.
 //
 // Products are numbered (ordinals) in the order the index learns of them.
 // The build reads the catalogue in id order, and new products get uuid v7
@@ -261,7 +263,7 @@ type indexQuery struct {
 	incoterm        int64
 	moq, price      int // bucket + 1, 0 for any
 	bounds          map[string][PriceBuckets - 1]int64
-	contracts       map[string]int64 // the buyer's own, by product id
+	contracts       map[string]int64 // those in force for the buyer, by product id
 	cursor          [16]byte
 	hasCursor       bool
 	limit           int // results wanted (a page plus one)

@@ -1,9 +1,10 @@
 // Package market is the town's cross-border catalogue: companies publish
 // products (names in any of the five UI languages, HS 2022 code, origin,
 // unit, minimum order, price tiers in their own currency, Incoterms 2020,
-// stock), may give one buyer organisation a contract price for a period,
-// and every signed-in user searches the catalogue with facets, seeing
-// prices in their own currency at the official reference rates.
+// stock), may give one buyer organisation, or a named group of buyers
+// (groups.go), a contract price for a period, and every signed-in user
+// searches the catalogue with facets, seeing prices in their own currency
+// at the official reference rates.
 //
 // This is the first slice of issue 11 (the catalogue and its search);
 // buying, escrow and expos build on it. Sellers attach a few images to
@@ -155,20 +156,25 @@ func pick(m map[string]string, lang string) string {
 }
 
 // ContractPrice is a seller's price of one product for one buyer
-// organisation from ValidFrom (inclusive) to ValidTo (exclusive). Only the
-// seller and that buyer ever see it; while it is in force it replaces the
-// list price for that buyer (all tiers: a contract price is one price).
+// organisation (BuyerOrg) or for every member of one of the seller's buyer
+// groups (BuyerGroup), exactly one of the two, from ValidFrom (inclusive)
+// to ValidTo (exclusive). Only the seller and the buyers it applies to
+// ever see it; while it is in force it replaces the list price for them
+// (all tiers: a contract price is one price). When several are in force
+// for one buyer, the buyer's own wins over a group's and among groups' the
+// lowest wins (EffectivePrices).
 type ContractPrice struct {
-	ID        string    `json:"id"`
-	ProductID string    `json:"product_id"`
-	SellerOrg string    `json:"seller_org"`
-	BuyerOrg  string    `json:"buyer_org"`
-	UnitPrice int64     `json:"unit_price"`
-	Currency  string    `json:"currency"`
-	ValidFrom time.Time `json:"valid_from"`
-	ValidTo   time.Time `json:"valid_to"`
-	CreatedAt time.Time `json:"created_at"`
-	CreatedBy string    `json:"created_by"`
+	ID         string    `json:"id"`
+	ProductID  string    `json:"product_id"`
+	SellerOrg  string    `json:"seller_org"`
+	BuyerOrg   string    `json:"buyer_org,omitempty"`
+	BuyerGroup string    `json:"buyer_group,omitempty"`
+	UnitPrice  int64     `json:"unit_price"`
+	Currency   string    `json:"currency"`
+	ValidFrom  time.Time `json:"valid_from"`
+	ValidTo    time.Time `json:"valid_to"`
+	CreatedAt  time.Time `json:"created_at"`
+	CreatedBy  string    `json:"created_by"`
 }
 
 // InForce reports whether the contract price applies at t.

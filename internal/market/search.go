@@ -39,9 +39,10 @@ type Shown struct {
 }
 
 // Offer is a product as one caller sees it. Price is the unit price at the
-// MOQ that applies to the caller (its own contract price in force, else the
-// list price) in the product's currency; ContractPrice is set only for the
-// buyer the contract names.
+// MOQ that applies to the caller (the contract price in force for it, its
+// own or a group's under EffectivePrices' rule, else the list price) in the
+// product's currency; ContractPrice is set only for the buyers a contract
+// price applies to.
 type Offer struct {
 	Product
 	Price         int64  `json:"price"`
@@ -175,12 +176,16 @@ func (s *Service) filter(ctx context.Context, p *identity.Principal, q Query) (*
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	// Only the caller's own contract prices are read: the store's query
-	// names the buyer.
+	// Only the prices that apply to the caller are read (its own and its
+	// groups'): the store's query names the buyer. They are read on every
+	// search, never kept, so a buyer taken out of a group loses the price
+	// at once in every process.
 	if p != nil && p.OrgID != "" {
-		if iq.contracts, err = s.store.BuyerContractPrices(ctx, p.OrgID, at); err != nil {
+		list, err := s.store.BuyerContractPrices(ctx, p.OrgID, "", at)
+		if err != nil {
 			return nil, nil, 0, err
 		}
+		iq.contracts = EffectivePrices(list)
 	}
 	iq.limit = limit + 1
 	return iq, NewConverter(refs, ccy, exp, ref.MoneyExponent), limit, nil
@@ -282,7 +287,8 @@ func facetsOf(r *indexResult, q *indexQuery) Facets {
 }
 
 // Product shows one product to any signed-in user, priced for the
-// caller: its own contract price in force, if any, else the list price.
+// caller: the contract price in force for it (its own, else its groups'
+// lowest), if any, else the list price.
 func (s *Service) Product(ctx context.Context, p *identity.Principal, id, currency string) (Offer, string, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return Offer{}, "", notFound()
@@ -299,14 +305,8 @@ func (s *Service) Product(ctx context.Context, p *identity.Principal, id, curren
 	now := s.now()
 	var contract int64
 	if p != nil && p.OrgID != prod.SellerOrg {
-		cs, err := s.store.ContractPrices(ctx, id)
-		if err != nil {
+		if contract, err = s.BuyerPrice(ctx, p.OrgID, id, now); err != nil {
 			return Offer{}, "", err
-		}
-		for _, c := range cs {
-			if c.BuyerOrg == p.OrgID && c.InForce(now) {
-				contract = c.UnitPrice
-			}
 		}
 	}
 	refs, err := s.cfg.Rates(ctx, now)

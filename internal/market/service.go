@@ -298,21 +298,25 @@ func clampLimit(n int) int {
 	return n
 }
 
-// NewContractPrice is a seller's price for one buyer organisation; dates
-// are YYYY-MM-DD (UTC), from inclusive, to inclusive (the whole day).
+// NewContractPrice is a seller's price for one buyer organisation or for
+// one of its buyer groups (exactly one of the two); dates are YYYY-MM-DD
+// (UTC), from inclusive, to inclusive (the whole day).
 type NewContractPrice struct {
-	BuyerOrg  string `json:"buyer_org"`
-	UnitPrice string `json:"unit_price"`
-	ValidFrom string `json:"valid_from"`
-	ValidTo   string `json:"valid_to"`
+	BuyerOrg   string `json:"buyer_org,omitempty"`
+	BuyerGroup string `json:"buyer_group,omitempty"`
+	UnitPrice  string `json:"unit_price"`
+	ValidFrom  string `json:"valid_from"`
+	ValidTo    string `json:"valid_to"`
 }
 
 // MaxContractDays bounds a contract price's period.
 const MaxContractDays = 3 * 366
 
-// SetContractPrice gives a buyer organisation its own price of one of the
-// caller's products for a period. Periods of one product and buyer never
-// overlap (409).
+// SetContractPrice gives a buyer organisation, or every member of one of
+// the caller's buyer groups, its price of one of the caller's products for
+// a period. Periods of one product and buyer (or group) never overlap
+// (409); which of several prices in force a buyer pays is EffectivePrices'
+// rule. Another seller's group answers like an unknown one.
 func (s *Service) SetContractPrice(ctx context.Context, p *identity.Principal, productID string, in NewContractPrice) (ContractPrice, error) {
 	if err := s.mustSell(p); err != nil {
 		return ContractPrice{}, err
@@ -322,16 +326,23 @@ func (s *Service) SetContractPrice(ctx context.Context, p *identity.Principal, p
 		return ContractPrice{}, err
 	}
 	f := problem.Fields{}
-	buyer := strings.TrimSpace(in.BuyerOrg)
-	switch {
-	case buyer == "":
-		f.Add("buyer_org", "required")
-	case buyer == p.OrgID:
-		f.Add("buyer_org", "must be another organisation")
-	default:
-		if _, err := s.cfg.Org(ctx, buyer); problem.Is(err, problem.NotFound) {
-			f.Add("buyer_org", "no such organisation")
+	var buyer, group string
+	switch in.BuyerGroup = strings.TrimSpace(in.BuyerGroup); {
+	case strings.TrimSpace(in.BuyerOrg) != "" && in.BuyerGroup != "":
+		f.Add("buyer_group", "name either a buyer or a buyer group, not both")
+	case in.BuyerGroup != "":
+		if _, err := uuid.Parse(in.BuyerGroup); err != nil {
+			f.Add("buyer_group", "no such buyer group")
+		} else if _, err := s.store.GetBuyerGroup(ctx, p.OrgID, in.BuyerGroup); problem.Is(err, problem.NotFound) {
+			f.Add("buyer_group", "no such buyer group")
 		} else if err != nil {
+			return ContractPrice{}, err
+		}
+		group = in.BuyerGroup
+	case strings.TrimSpace(in.BuyerOrg) == "":
+		f.Add("buyer_org", "required: a buyer or a buyer group")
+	default:
+		if buyer, err = s.checkBuyer(ctx, p, f, "buyer_org", in.BuyerOrg); err != nil {
 			return ContractPrice{}, err
 		}
 	}
@@ -359,10 +370,13 @@ func (s *Service) SetContractPrice(ctx context.Context, p *identity.Principal, p
 	if len(f) > 0 {
 		return ContractPrice{}, f.Err("invalid contract price")
 	}
-	c := ContractPrice{ID: uuid.Must(uuid.NewV7()).String(), ProductID: prod.ID, SellerOrg: prod.SellerOrg, BuyerOrg: buyer, UnitPrice: price,
-		Currency: prod.Currency, ValidFrom: from, ValidTo: to, CreatedAt: s.now(), CreatedBy: p.UserID}
+	c := ContractPrice{ID: uuid.Must(uuid.NewV7()).String(), ProductID: prod.ID, SellerOrg: prod.SellerOrg, BuyerOrg: buyer, BuyerGroup: group,
+		UnitPrice: price, Currency: prod.Currency, ValidFrom: from, ValidTo: to, CreatedAt: s.now(), CreatedBy: p.UserID}
 	rec := audit.Record{ActorUser: p.UserID, ActorOrg: p.OrgID, OrgID: p.OrgID, Action: "market.contract_price.set", SubjectType: "product",
 		SubjectID: prod.ID, Detail: "buyer " + buyer}
+	if group != "" {
+		rec.Action, rec.Detail = "market.group_price.set", "group "+group
+	}
 	if err := s.store.CreateContractPrice(ctx, c, rec); err != nil {
 		return ContractPrice{}, err
 	}

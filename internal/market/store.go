@@ -38,7 +38,9 @@ type Store interface {
 	// cursor.
 	SellerProducts(ctx context.Context, seller, after string, limit int) ([]Product, error)
 	// CreateContractPrice stores a contract price; problem.Conflict when
-	// another one of the same product and buyer overlaps its period.
+	// another one of the same product and buyer (or group) overlaps its
+	// period; problem.NotFound with field buyer_group when the group is not
+	// (any more) the seller's.
 	CreateContractPrice(ctx context.Context, c ContractPrice, rec audit.Record) error
 	// ContractPrices lists a product's contract prices, newest first.
 	ContractPrices(ctx context.Context, productID string) ([]ContractPrice, error)
@@ -51,9 +53,33 @@ type Store interface {
 	// ProductsByID reads the listed products (a page of search results);
 	// ids not found are left out, order is not kept.
 	ProductsByID(ctx context.Context, ids []string) ([]Product, error)
-	// BuyerContractPrices are a buyer's contract prices in force at a time,
-	// by product id: only that buyer's, never another organisation's.
-	BuyerContractPrices(ctx context.Context, buyer string, at time.Time) (map[string]int64, error)
+	// BuyerContractPrices are the contract prices in force at a time that
+	// apply to a buyer: its own and those of the groups it is a member of
+	// (of the group's own seller only), never another organisation's; of
+	// one product when productID is set, else of all.
+	BuyerContractPrices(ctx context.Context, buyer, productID string, at time.Time) ([]AppliedPrice, error)
+	// CreateBuyerGroup stores a group; problem.Conflict with field name
+	// when the seller has a group of that name, problem.Invalid when it
+	// has max groups already (counted in the same transaction).
+	CreateBuyerGroup(ctx context.Context, g BuyerGroup, max int, rec audit.Record) error
+	// GetBuyerGroup reads a group of seller with its members; another
+	// seller's group is problem.NotFound.
+	GetBuyerGroup(ctx context.Context, seller, id string) (BuyerGroup, error)
+	// BuyerGroups lists seller's groups by name, with their members.
+	BuyerGroups(ctx context.Context, seller string) ([]BuyerGroup, error)
+	// RenameBuyerGroup renames a group of seller (problem.NotFound,
+	// problem.Conflict as CreateBuyerGroup).
+	RenameBuyerGroup(ctx context.Context, seller, id, name string, at time.Time, rec audit.Record) error
+	// DeleteBuyerGroup deletes a group of seller with its memberships and
+	// its contract prices.
+	DeleteBuyerGroup(ctx context.Context, seller, id string, at time.Time, rec audit.Record) error
+	// AddGroupMember adds buyer to a group of seller; problem.Conflict when
+	// it is a member already, problem.Invalid when the group has max
+	// members.
+	AddGroupMember(ctx context.Context, seller, id, buyer string, at time.Time, by string, max int, rec audit.Record) error
+	// RemoveGroupMember takes buyer out of a group of seller;
+	// problem.NotFound when it is not a member.
+	RemoveGroupMember(ctx context.Context, seller, id, buyer string, at time.Time, rec audit.Record) error
 	// AddImage stores an image of a product with the next seq of that
 	// product (set in img); problem.Invalid with field "file" when the
 	// product already has max images, counted in the same transaction.

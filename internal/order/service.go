@@ -39,10 +39,12 @@ type Config struct {
 	Log    *slog.Logger
 	Ref    *refdata.Data
 	Ledger *ledger.Service
-	// Product finds a catalogue product and the contract prices of it
-	// (market.Store's GetProduct and ContractPrices).
-	Product        func(ctx context.Context, id string) (market.Product, error)
-	ContractPrices func(ctx context.Context, productID string) ([]market.ContractPrice, error)
+	// Product finds a catalogue product (market.Store's GetProduct), and
+	// ContractPrice the contract price in force for a buyer, its own or a
+	// buyer group's, 0 for none (market.Service's BuyerPrice, which holds
+	// the rule for several).
+	Product       func(ctx context.Context, id string) (market.Product, error)
+	ContractPrice func(ctx context.Context, buyer, productID string, at time.Time) (int64, error)
 	// Org finds an organisation: its name and country go into the
 	// declaration.
 	Org func(ctx context.Context, id string) (identity.Org, error)
@@ -539,15 +541,13 @@ func (s *Service) OrderDirect(ctx context.Context, p *identity.Principal, in Dir
 		return Order{}, err
 	}
 	price := prod.PriceFor(in.Quantity)
-	if s.cfg.ContractPrices != nil {
-		cs, err := s.cfg.ContractPrices(ctx, prod.ID)
+	if s.cfg.ContractPrice != nil {
+		c, err := s.cfg.ContractPrice(ctx, p.OrgID, prod.ID, now)
 		if err != nil {
 			return Order{}, err
 		}
-		for _, c := range cs {
-			if c.BuyerOrg == p.OrgID && c.InForce(now) {
-				price = c.UnitPrice
-			}
+		if c > 0 {
+			price = c
 		}
 	}
 	amt, ok := money.Mul(price, in.Quantity)

@@ -197,7 +197,7 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	expos := expo.NewService(db, expo.Config{Log: log, Ledger: led, Catalogue: mkt})
 	// Orders: escrow in the town administration's system accounts, the
 	// declaration and the shipment drafted by customs and logistics.
-	ord := order.NewService(db, order.Config{Log: log, Ref: ref, Ledger: led, Product: db.GetProduct, ContractPrices: db.ContractPrices, Org: idsvc.Org,
+	ord := order.NewService(db, order.Config{Log: log, Ref: ref, Ledger: led, Product: db.GetProduct, ContractPrice: mkt.BuyerPrice, Org: idsvc.Org,
 		Operator: OrgOfKind(idsvc, identity.KindTownAdministration), Declarations: cust, Shipments: lsvc, FX: fxs})
 	hs := home.Services{Identity: idsvc, Ledger: led, Settlement: settle, Customs: cust, Obligations: obl, Logistics: lsvc, Clinic: cls, Expo: expos, Order: ord}
 	return &Platform{Log: log, DB: db, Ref: ref, Identity: idsvc, Ledger: led, FX: fxs, Obligations: obl, Settlement: settle, Customs: cust,

@@ -218,6 +218,16 @@ var fieldFormats = []struct{ code, format string }{
 	{"order_window_open", "dispute window open"},
 	{"order_window_ended", "dispute window ended"},
 	{"order_changed", "changed meanwhile"},
+	// Buyer groups of the catalogue (internal/market, groups.go).
+	{"grp_buyer_or_group", "name either a buyer or a buyer group, not both"},
+	{"grp_required", "required: a buyer or a buyer group"},
+	{"grp_no_such", "no such buyer group"},
+	{"grp_member", "already in the group"},
+	{"grp_name_taken", "you have a buyer group of that name"},
+	{"grp_max", "at most %d buyer groups"},
+	{"grp_max_members", "at most %d members per group"},
+	{"grp_overlap", "overlaps another contract price for this buyer group"},
+	{"grp_one_line", "must be one line"},
 }
 
 type fieldPattern struct {

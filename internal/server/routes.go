@@ -363,6 +363,14 @@ func (s *Server) routes() []Route {
 		api("GET", "/api/v1/market/products/{id}/contract-prices", marketSeller, s.listContractPrices),
 		api("POST", "/api/v1/market/products/{id}/contract-prices", marketSeller, s.setContractPrice),
 		api("GET", "/api/v1/market/mine", marketSeller, s.myProducts),
+		// Buyer groups: a seller's private sets of buyers for group prices.
+		api("GET", "/api/v1/market/buyer-groups", marketSeller, s.listBuyerGroups),
+		api("POST", "/api/v1/market/buyer-groups", marketSeller, s.createBuyerGroup),
+		api("GET", "/api/v1/market/buyer-groups/{id}", marketSeller, s.getBuyerGroup),
+		api("PUT", "/api/v1/market/buyer-groups/{id}", marketSeller, s.renameBuyerGroup),
+		api("DELETE", "/api/v1/market/buyer-groups/{id}", marketSeller, s.deleteBuyerGroup),
+		api("POST", "/api/v1/market/buyer-groups/{id}/members", marketSeller, s.addBuyerGroupMember),
+		api("DELETE", "/api/v1/market/buyer-groups/{id}/members/{org}", marketSeller, s.removeBuyerGroupMember),
 		// Product images: the seller adds (raw body, sniffed) and deletes;
 		// everyone signed in lists them and loads them from /market/images.
 		{Method: "POST", Pattern: "/api/v1/market/products/{id}/images", Access: marketSeller, Handler: s.addProductImage, BodyLimit: marketImageBodyLimit},
@@ -557,6 +565,12 @@ func (s *Server) routes() []Route {
 		page("POST", "/market/mine", marketSeller, s.ui.MarketPublish),
 		page("POST", "/market/mine/{id}", marketSeller, s.ui.MarketUpdate),
 		page("POST", "/market/mine/{id}/contract", marketSeller, s.ui.MarketContract),
+		page("GET", "/market/groups", marketSeller, s.ui.MarketGroups),
+		page("POST", "/market/groups", marketSeller, s.ui.MarketGroupCreate),
+		page("POST", "/market/groups/{id}", marketSeller, s.ui.MarketGroupRename),
+		page("POST", "/market/groups/{id}/delete", marketSeller, s.ui.MarketGroupDelete),
+		page("POST", "/market/groups/{id}/members", marketSeller, s.ui.MarketGroupAdd),
+		page("POST", "/market/groups/{id}/members/{org}/remove", marketSeller, s.ui.MarketGroupRemove),
 		page("GET", "/market/images/{id}", anyUser, s.serveMarketImage),
 		{Method: "POST", Pattern: "/market/mine/{id}/images", Access: marketSeller, Handler: s.ui.MarketAddImage, Page: true, BodyLimit: marketImageBodyLimit},
 		page("POST", "/market/mine/{id}/images/{image}/delete", marketSeller, s.ui.MarketDeleteImage),

@@ -158,41 +158,57 @@ func (db *DB) SellerProducts(ctx context.Context, seller, after string, limit in
 	return collect(rows, func(sc interface{ Scan(...any) error }) (market.Product, error) { return scanProduct(sc) })
 }
 
-const contractCols = `id, product_id, seller_org, buyer_org, unit_price, currency, valid_from, valid_to, created_at, created_by`
-
 func scanContract(sc interface{ Scan(...any) error }) (market.ContractPrice, error) {
 	var c market.ContractPrice
 	var from, to, at int64
-	err := sc.Scan(&c.ID, &c.ProductID, &c.SellerOrg, &c.BuyerOrg, &c.UnitPrice, &c.Currency, &from, &to, &at, &c.CreatedBy)
+	err := sc.Scan(&c.ID, &c.ProductID, &c.SellerOrg, &c.BuyerOrg, &c.BuyerGroup, &c.UnitPrice, &c.Currency, &from, &to, &at, &c.CreatedBy)
 	c.ValidFrom, c.ValidTo, c.CreatedAt = fromMicros(from), fromMicros(to), fromMicros(at)
 	return c, err
 }
 
 // CreateContractPrice implements market.Store. The overlap check and the
 // insert are one serializable transaction, so two overlapping prices
-// written at once cannot both commit.
+// written at once cannot both commit. A group price goes to
+// market_group_prices, after checking in the same transaction that the
+// group is still the seller's.
 func (db *DB) CreateContractPrice(ctx context.Context, c market.ContractPrice, rec audit.Record) error {
 	return db.Tx(ctx, func(tx *sql.Tx) error {
+		table, col, who, what := "market_contract_prices", "buyer_org", c.BuyerOrg, "buyer"
+		if c.BuyerGroup != "" {
+			table, col, who, what = "market_group_prices", "group_id", c.BuyerGroup, "buyer group"
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM market_buyer_groups WHERE id = $1 AND seller_org = $2`, c.BuyerGroup, c.SellerOrg).Scan(&n); err != nil {
+				return fmt.Errorf("sqlstore: buyer group: %w", err)
+			}
+			if n == 0 {
+				return &problem.Error{Code: problem.NotFound, Message: "no such buyer group", Fields: problem.Fields{"buyer_group": "no such buyer group"}}
+			}
+		}
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM market_contract_prices WHERE buyer_org = $1 AND product_id = $2
-			AND valid_from < $3 AND valid_to > $4`, c.BuyerOrg, c.ProductID, micros(c.ValidTo), micros(c.ValidFrom)).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE `+col+` = $1 AND product_id = $2
+			AND valid_from < $3 AND valid_to > $4`, who, c.ProductID, micros(c.ValidTo), micros(c.ValidFrom)).Scan(&n); err != nil {
 			return fmt.Errorf("sqlstore: contract prices: %w", err)
 		}
 		if n > 0 {
-			return &problem.Error{Code: problem.Conflict, Message: "another contract price for this buyer covers part of the period",
-				Fields: problem.Fields{"valid_from": "overlaps another contract price for this buyer"}}
+			return &problem.Error{Code: problem.Conflict, Message: "another contract price for this " + what + " covers part of the period",
+				Fields: problem.Fields{"valid_from": "overlaps another contract price for this " + what}}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO market_contract_prices (`+contractCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-			c.ID, c.ProductID, c.SellerOrg, c.BuyerOrg, c.UnitPrice, c.Currency, micros(c.ValidFrom), micros(c.ValidTo), micros(c.CreatedAt), c.CreatedBy); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (id, product_id, seller_org, `+col+`, unit_price, currency, valid_from, valid_to, created_at, created_by)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
+			c.ID, c.ProductID, c.SellerOrg, who, c.UnitPrice, c.Currency, micros(c.ValidFrom), micros(c.ValidTo), micros(c.CreatedAt), c.CreatedBy); err != nil {
 			return fmt.Errorf("sqlstore: create contract price: %w", err)
 		}
 		return appendAudit(ctx, tx, c.CreatedAt, rec)
 	})
 }
 
-// ContractPrices implements market.Store.
+// ContractPrices implements market.Store: the product's prices per buyer
+// and per group, newest first.
 func (db *DB) ContractPrices(ctx context.Context, productID string) ([]market.ContractPrice, error) {
-	rows, err := db.SQL.QueryContext(ctx, `SELECT `+contractCols+` FROM market_contract_prices WHERE product_id = $1 ORDER BY id DESC`, productID)
+	rows, err := db.SQL.QueryContext(ctx, `SELECT id, product_id, seller_org, buyer_org, '', unit_price, currency, valid_from, valid_to, created_at, created_by
+		FROM market_contract_prices WHERE product_id = $1
+		UNION ALL SELECT id, product_id, seller_org, '', group_id, unit_price, currency, valid_from, valid_to, created_at, created_by
+		FROM market_group_prices WHERE product_id = $1 ORDER BY 1 DESC`, productID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: contract prices: %w", err)
 	}
@@ -259,23 +275,25 @@ func (db *DB) ProductsByID(ctx context.Context, ids []string) ([]market.Product,
 	return collect(rows, func(sc interface{ Scan(...any) error }) (market.Product, error) { return scanProduct(sc) })
 }
 
-// BuyerContractPrices implements market.Store: the query names the buyer,
-// so no other organisation's price can be read.
-func (db *DB) BuyerContractPrices(ctx context.Context, buyer string, at time.Time) (map[string]int64, error) {
-	rows, err := db.SQL.QueryContext(ctx, `SELECT product_id, unit_price FROM market_contract_prices WHERE buyer_org = $1 AND valid_from <= $2
-		AND valid_to > $2`, buyer, micros(at))
+// BuyerContractPrices implements market.Store: both queries name the
+// buyer (its own prices, and those of the groups it is a member of now),
+// so no other organisation's price can be read; a group price counts only
+// from its group's own seller.
+func (db *DB) BuyerContractPrices(ctx context.Context, buyer, productID string, at time.Time) ([]market.AppliedPrice, error) {
+	rows, err := db.SQL.QueryContext(ctx, `SELECT product_id, unit_price, 0 FROM market_contract_prices
+		WHERE buyer_org = $1 AND valid_from <= $2 AND valid_to > $2 AND ($3 = '' OR product_id = $3)
+		UNION ALL SELECT gp.product_id, gp.unit_price, 1 FROM market_buyer_group_members m
+		JOIN market_buyer_groups g ON g.id = m.group_id
+		JOIN market_group_prices gp ON gp.group_id = m.group_id AND gp.seller_org = g.seller_org
+		WHERE m.buyer_org = $1 AND gp.valid_from <= $2 AND gp.valid_to > $2 AND ($3 = '' OR gp.product_id = $3)`, buyer, micros(at), productID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: buyer contract prices: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var id string
-		var price int64
-		if err := rows.Scan(&id, &price); err != nil {
-			return nil, fmt.Errorf("sqlstore: buyer contract prices: %w", err)
-		}
-		out[id] = price
-	}
-	return out, rows.Err()
+	return collect(rows, func(sc interface{ Scan(...any) error }) (market.AppliedPrice, error) {
+		var a market.AppliedPrice
+		var group int
+		err := sc.Scan(&a.ProductID, &a.UnitPrice, &group)
+		a.ViaGroup = group == 1
+		return a, err
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"bricstown/internal/audit"
 	"bricstown/internal/fx"
 	"bricstown/internal/ledger"
+	"bricstown/internal/market"
 	"bricstown/internal/order"
 	"bricstown/internal/problem"
 )
@@ -55,7 +56,7 @@ func newFXOrderWorld(t *testing.T, db *DB) *fxOrderWorld {
 	fxs.UseLedger(fx.LedgerOf(w.led))
 	w.fxs = fxs
 	w.svc = order.NewService(db, order.Config{Ledger: w.led, Now: w.clock, Org: db.GetOrg,
-		Product: db.GetProduct, ContractPrices: db.ContractPrices, FX: fxs,
+		Product: db.GetProduct, ContractPrice: market.NewService(db, market.Config{}).BuyerPrice, FX: fxs,
 		Operator: func(context.Context) (string, error) { return "o-town", nil }, Declarations: w, Shipments: w})
 	return w
 }

@@ -96,7 +96,7 @@ func newOrderWorld(t testing.TB, db *DB) *orderWorld {
 		t.Fatal(err)
 	}
 	w.svc = order.NewService(db, order.Config{Ledger: w.led, Now: w.clock, Org: db.GetOrg,
-		Product: db.GetProduct, ContractPrices: db.ContractPrices,
+		Product: db.GetProduct, ContractPrice: market.NewService(db, market.Config{}).BuyerPrice,
 		Operator: func(context.Context) (string, error) { return "o-town", nil }, Declarations: w, Shipments: w})
 	pr := func(org string, r ...identity.Role) *identity.Principal {
 		return &identity.Principal{UserID: "u-" + org, OrgID: org, OrgKind: identity.KindCompany, Roles: r}

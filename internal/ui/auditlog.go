@@ -32,6 +32,7 @@ var auditActions = []string{
 	"logistics.departure.publish", "logistics.departure.update", "logistics.shipment.create", "logistics.book",
 	"logistics.booking.cancel", "logistics.plan",
 	"market.product.publish", "market.product.update", "market.contract_price.set",
+	"market.group_price.set", "market.buyer_group.create", "market.buyer_group.rename", "market.buyer_group.delete", "market.buyer_group.add", "market.buyer_group.remove",
 	"booking.resource.create", "booking.resource.update", "booking.hold", "booking.reserve", "booking.drop", "booking.confirm", "booking.pay",
 	"booking.confirmed", "booking.expire", "booking.cancel", "booking.release", "booking.refund", "booking.refunded", "booking.wait",
 	"deal.key.register", "deal.agreement.create", "deal.agreement.sign", "deal.agreement.signed",
@@ -45,7 +46,7 @@ var auditDomains = []string{"org", "user", "session", "api_token", "ledger", "fx
 var auditSubjects = []string{"org", "user", "api_token", "ledger_account", "ledger_transfers", "saved_counterparty", "fx_rate", "fx_fee",
 	"fx_quote", "fx_reference", "settlement_instruction", "settlement_instructions", "settlement_cycle", "invoice", "obligation_run",
 	"guarantee", "customs_declaration", "webhook", "departure", "shipment", "dispatch_run", "product", "booking", "booking_resource", "booking_wait",
-	"agreement", "deal_key"}
+	"agreement", "deal_key", "buyer_group"}
 
 // actionText is an audit action in the reader's language, or "" when no
 // catalogue names it (the page then shows the code).

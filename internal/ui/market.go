@@ -288,15 +288,28 @@ func (p *Pages) renderMine(w http.ResponseWriter, r *http.Request, v *View, stat
 	for i := range list {
 		rows[i] = p.offerRow(v, &market.Offer{Product: list[i], Price: list[i].ListPrice()}, names)
 	}
-	type contractRow struct{ Buyer, Price, From, To string }
+	type contractRow struct {
+		Buyer, Price, From, To string
+		Group                  bool
+	}
 	var contracts []contractRow
-	var buyers []optionView
+	var buyers, groups []optionView
 	if form.ID != "" {
+		gs, _ := p.Market.BuyerGroups(ctx, pr)
+		groupNames := map[string]string{}
+		for _, g := range gs {
+			groupNames[g.ID] = g.Name
+			groups = append(groups, optionView{ID: "group:" + g.ID, Text: g.Name})
+		}
 		cs, err := p.Market.ContractPrices(ctx, pr, form.ID)
 		if err == nil {
 			for _, c := range cs {
-				contracts = append(contracts, contractRow{Buyer: names.Name(c.BuyerOrg), Price: p.amount(v.Lang, c.Currency, c.UnitPrice) + " " + c.Currency,
-					From: c.ValidFrom.Format("2006-01-02"), To: c.ValidTo.AddDate(0, 0, -1).Format("2006-01-02")})
+				row := contractRow{Buyer: names.Name(c.BuyerOrg), Price: p.amount(v.Lang, c.Currency, c.UnitPrice) + " " + c.Currency,
+					From: c.ValidFrom.Format("2006-01-02"), To: c.ValidTo.AddDate(0, 0, -1).Format("2006-01-02")}
+				if c.BuyerGroup != "" {
+					row.Buyer, row.Group = groupNames[c.BuyerGroup], true
+				}
+				contracts = append(contracts, row)
 			}
 		}
 		for _, o := range p.declarantOptions(r) {
@@ -323,7 +336,7 @@ func (p *Pages) renderMine(w http.ResponseWriter, r *http.Request, v *View, stat
 		}
 	}
 	v.Data = map[string]any{"Rows": rows, "Form": form, "Which": which, "Images": images, "MaxImages": market.MaxImages, "Units": units, "Langs": langs, "Currencies": p.townCurrencies(),
-		"Incoterms": market.Incoterms, "Contracts": contracts, "Buyers": buyers}
+		"Incoterms": market.Incoterms, "Contracts": contracts, "Buyers": buyers, "Groups": groups}
 	p.render(w, r, status, "marketmine", v)
 }
 
@@ -399,14 +412,16 @@ func (p *Pages) MarketUpdate(w http.ResponseWriter, r *http.Request) {
 	p.redirectDone(w, r, "/market/products/"+prod.ID, "done.market_updated")
 }
 
-// MarketContract gives a buyer a contract price from the form.
+// MarketContract gives a buyer, or one of the seller's buyer groups, a
+// contract price from the form.
 func (p *Pages) MarketContract(w http.ResponseWriter, r *http.Request) {
 	if p.marketOff(w, r) {
 		return
 	}
 	v := p.view(w, r, "market.mine", nil)
 	id := r.PathValue("id")
-	_, err := p.Market.SetContractPrice(r.Context(), v.Principal, id, market.NewContractPrice{BuyerOrg: r.PostFormValue("buyer_org"),
+	buyer, group := contractTarget(r.PostFormValue("buyer_org"))
+	_, err := p.Market.SetContractPrice(r.Context(), v.Principal, id, market.NewContractPrice{BuyerOrg: buyer, BuyerGroup: group,
 		UnitPrice: amountInput(v.Lang, r.PostFormValue("unit_price")), ValidFrom: r.PostFormValue("valid_from"), ValidTo: r.PostFormValue("valid_to")})
 	if err != nil {
 		if problem.Is(err, problem.NotFound) {
