@@ -532,11 +532,18 @@ func (s *Service) Confirm(ctx context.Context, p *identity.Principal, id string)
 		if problem.Is(err, problem.Conflict) {
 			// Another request moved it first (a double click): answer
 			// what it became; otherwise the hold has ended.
-			if cur, gerr := s.store.GetBooking(ctx, id); gerr == nil && (cur.Status == Confirmed || cur.Status == Confirming) {
+			cur, gerr := s.store.GetBooking(ctx, id)
+			if gerr == nil && (cur.Status == Confirmed || cur.Status == Confirming) {
 				if cur.Status == Confirmed {
 					return s.shown(cur), nil
 				}
 				return s.post(ctx, p, cur)
+			}
+			if gerr == nil && cur.Status == Cancelled {
+				// Cancelled under us (its resource withdrawn) maybe before
+				// our reservation reached the ledger: release it now.
+				s.release(ctx, p, cur)
+				return Booking{}, &problem.Error{Code: problem.Conflict, Message: "the booking was cancelled", Fields: map[string]string{"status": "cancelled"}}
 			}
 			return Booking{}, &problem.Error{Code: problem.Conflict, Message: "the hold has ended", Fields: map[string]string{"status": "expired"}}
 		}
@@ -749,14 +756,7 @@ func (s *Service) cancel(ctx context.Context, p *identity.Principal, b Booking, 
 		if err != nil {
 			return Booking{}, err
 		}
-		if b.PriceKZT > 0 {
-			res, lerr := s.cfg.Ledger.SubmitSystem(ctx, []ledger.Transfer{{ID: VoidID(b.ID), PendingID: HoldID(b.ID), Flags: ledger.VoidPending,
-				Code: CodeHold, Reference: b.ID}}, s.record(p, "booking.release", "booking", b.ID, b.OwnerOrg, ""))
-			if lerr != nil || !res[0].Code.Created() && res[0].Code != ledger.PendingTransferExpired && res[0].Code != ledger.PendingTransferAlreadyVoided {
-				// The ledger's timeout releases it anyway.
-				s.cfg.Log.Warn("booking reservation left to expire", "booking", b.ID, "err", lerr)
-			}
-		}
+		s.release(ctx, p, b)
 		return s.shown(b), nil
 	case Confirmed:
 		refund := r.RefundAt(&b, now)
@@ -774,6 +774,22 @@ func (s *Service) cancel(ctx context.Context, p *identity.Principal, b Booking, 
 		return s.shown(b), nil
 	}
 	return Booking{}, problem.New(problem.Conflict, "the booking cannot be cancelled")
+}
+
+// release voids the reservation of a hold that was cancelled (the void's
+// id is derived, so releasing twice releases once). A reservation not
+// made yet (its booker's request is still between the place and the
+// ledger) is released by the booker's confirmation, which finds the
+// booking cancelled; the ledger's timeout releases anything else.
+func (s *Service) release(ctx context.Context, p *identity.Principal, b Booking) {
+	if b.PriceKZT <= 0 {
+		return
+	}
+	res, lerr := s.cfg.Ledger.SubmitSystem(ctx, []ledger.Transfer{{ID: VoidID(b.ID), PendingID: HoldID(b.ID), Flags: ledger.VoidPending,
+		Code: CodeHold, Reference: b.ID}}, s.record(p, "booking.release", "booking", b.ID, b.OwnerOrg, ""))
+	if lerr != nil || !res[0].Code.Created() && res[0].Code != ledger.PendingTransferExpired && res[0].Code != ledger.PendingTransferAlreadyVoided {
+		s.cfg.Log.Warn("booking reservation left to expire", "booking", b.ID, "err", lerr)
+	}
 }
 
 // refund pays a cancelled booking's refund back to the account it was paid

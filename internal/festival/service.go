@@ -355,6 +355,11 @@ func (s *Service) Buy(ctx context.Context, p *identity.Principal, in BuyInput) (
 	}
 	if b.Status != booking.Confirmed {
 		if b, err = s.cfg.Booking.Confirm(ctx, p, b.ID); err != nil {
+			if cur, gerr := s.store.GetPerformance(ctx, perf.ID); gerr == nil && !cur.CancelledAt.IsZero() {
+				// The organiser cancelled it while we paid: the engine
+				// released or refunds the place.
+				return Ticket{}, false, PerformanceCancelled("performance_id")
+			}
 			return Ticket{}, false, err
 		}
 	}
