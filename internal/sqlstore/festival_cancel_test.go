@@ -9,6 +9,7 @@ import (
 
 	"bricstown/internal/audit"
 	"bricstown/internal/booking"
+	"bricstown/internal/clinic"
 	"bricstown/internal/festival"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
@@ -277,6 +278,27 @@ func TestManagedResourcesNotGeneric(t *testing.T) {
 		// The service's own handle lists its resources.
 		if list, err := w.svc.For("festival").Resources(ctx, w.owner, true, "", 100); err != nil || len(list) != 2 {
 			t.Fatalf("festival list %d %v", len(list), err)
+		}
+	})
+}
+
+// TestClinicResourcesNotGeneric: a doctor's calendar is booked through the
+// clinic (a consultation with its patient and doctor), never through the
+// generic booking handle, and is not in its list.
+func TestClinicResourcesNotGeneric(t *testing.T) {
+	engines(t, func(t *testing.T, db *DB) {
+		w := newClinicWorld(t, db)
+		ctx := context.Background()
+		d := w.doctor(t, w.admin, "u-docA")
+		_, _, err := w.bookingWorld.svc.Book(ctx, w.pat1, booking.BookInput{ResourceID: d.ID, Start: slotAt(10), Key: uuid.NewString()})
+		mustProblem(t, err, problem.Conflict, "resource_id")
+		list, err := w.bookingWorld.svc.Resources(ctx, w.admin, true, "", 100)
+		if err != nil || len(list) != 0 {
+			t.Fatalf("generic list of the clinic's resources %+v %v", list, err)
+		}
+		// Through the clinic the slot books as before.
+		if _, _, err := w.svc.Book(ctx, w.pat1, clinic.BookInput{DoctorID: d.ID, Start: slotAt(10), Mode: clinic.Telemedicine, Key: uuid.NewString()}); err != nil {
+			t.Fatal(err)
 		}
 	})
 }
