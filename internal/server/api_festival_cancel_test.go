@@ -1,9 +1,9 @@
 package server
 
 import (
+	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"bricstown/internal/identity"
 
@@ -70,5 +70,39 @@ func TestAPIFestivalCancelPerformance(t *testing.T) {
 		"key": uuid.NewString()}); r.status != 409 || field(t, r, "performance_id") == "" {
 		t.Fatalf("buy after the cancellation: %d %s", r.status, r.body)
 	}
-	_ = time.Second
+}
+
+// TestFestivalCancelPerformancePage: the organiser's administrator gets the
+// cancel form with its confirmation box; without the box ticked nothing
+// happens; after it the page says the performance is cancelled and offers
+// neither the purchase nor the cancellation again.
+func TestFestivalCancelPerformancePage(t *testing.T) {
+	f := getFixture(t)
+	expo := f.token(t, apiExpo, identity.OrgAdmin)
+	door := f.token(t, apiExpo, identity.Organiser)
+	perf := f.festivalPerformance(t, "Page Nights", 5, 100_00)
+	path := "/festival/performances/" + perf["id"].(string)
+	if r := f.call(t, "GET", path, expo, nil, "Accept-Language", "en"); r.status != 200 || !strings.Contains(string(r.body), `id="cancel-perf-form"`) {
+		t.Fatalf("organiser's page without the cancel form: %d", r.status)
+	}
+	if r := f.call(t, "GET", path, door, nil, "Accept-Language", "en"); r.status != 200 || strings.Contains(string(r.body), `id="cancel-perf-form"`) {
+		t.Fatalf("door staff get the cancel form: %d", r.status)
+	}
+	if r := f.formAs(t, door, path+"/cancel", url.Values{"confirm": {"yes"}}); r.status != 403 {
+		t.Fatalf("door staff cancel: %d", r.status)
+	}
+	if r := f.formAs(t, expo, path+"/cancel", url.Values{}); r.status != 400 || !strings.Contains(string(r.body), `id="cancel-perf-form"`) {
+		t.Fatalf("cancel without the confirmation: %d %s", r.status, r.body)
+	}
+	if r := f.call(t, "GET", "/api/v1/festival/performances/"+perf["id"].(string), expo, nil); r.status != 200 || r.json(t)["cancelled_at"] != nil {
+		t.Fatalf("cancelled without confirmation: %s", r.body)
+	}
+	if r := f.formAs(t, expo, path+"/cancel", url.Values{"confirm": {"yes"}}); r.status != 303 {
+		t.Fatalf("cancel: %d %s", r.status, r.body)
+	}
+	r := f.call(t, "GET", path, expo, nil, "Accept-Language", "en")
+	body := string(r.body)
+	if r.status != 200 || !strings.Contains(body, `id="perf-cancelled"`) || strings.Contains(body, `id="cancel-perf-form"`) || strings.Contains(body, `id="buy-submit"`) {
+		t.Fatalf("page after the cancellation: %d", r.status)
+	}
 }
