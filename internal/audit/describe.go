@@ -484,7 +484,7 @@ func describeFestival(action, d string) (Event, bool) {
 		if d != "" {
 			return Event{Kind: "named", Args: []Arg{text(d)}}, true
 		}
-	case "festival.performance.create":
+	case "festival.performance.create", "festival.performance.cancel":
 		if a, t, ok := split(); ok {
 			return Event{Kind: "fest_performance", Args: []Arg{a, t}}, true
 		}

@@ -92,10 +92,17 @@ type Resource struct {
 	RefundHours  int   `json:"refund_hours"` // full refund when cancelled at least this long before the start; none after
 	PriceKZT     int64 `json:"price_kzt"`    // per slot, tiyn; 0: free
 	// Account is the owner's KZT account paid bookings are paid into.
-	Account   string    `json:"account_id,omitempty"`
-	Public    bool      `json:"public"` // residents may book it too
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Account string `json:"account_id,omitempty"`
+	Public  bool   `json:"public"` // residents may book it too
+	// ManagedBy names the service whose rules sit on the resource
+	// ("festival", "clinic"); empty for the engine's own. Only that
+	// service books, confirms or cancels on it (see Service.For).
+	ManagedBy string `json:"managed_by,omitempty"`
+	// WithdrawnAt is when the resource was withdrawn for good: no more
+	// bookings, every booking on it cancelled and refunded in full.
+	WithdrawnAt time.Time `json:"withdrawn_at,omitzero"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // Status is a booking's life.

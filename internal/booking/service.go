@@ -30,6 +30,9 @@ type Config struct {
 type Service struct {
 	store Store
 	cfg   Config
+	// via is the service this handle books for (see For); empty for the
+	// generic booking API.
+	via string
 }
 
 // NewService returns a service on store.
@@ -44,6 +47,36 @@ func NewService(store Store, cfg Config) *Service {
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
+
+// For is the engine as the named service (festival, clinic) uses it: the
+// resources it creates are managed by that service, and only through it
+// are they listed, booked, confirmed, cancelled or changed. The generic
+// handle (the booking API and pages) refuses them, so a festival place is
+// never taken without its ticket nor a doctor's slot without its
+// consultation.
+func (s *Service) For(service string) *Service {
+	c := *s
+	c.via = service
+	return &c
+}
+
+// managed refuses a resource another service manages (or, for a
+// service's handle, one it does not).
+func (s *Service) managed(r *Resource) error {
+	if r.ManagedBy == s.via {
+		return nil
+	}
+	return &problem.Error{Code: problem.Conflict, Message: "this resource is booked through its own service, not the booking API",
+		Fields: map[string]string{"resource_id": "booked through its own service"}}
+}
+
+// withdrawn refuses a resource withdrawn for good.
+func withdrawn(r *Resource) error {
+	if r.WithdrawnAt.IsZero() {
+		return nil
+	}
+	return &problem.Error{Code: problem.Conflict, Message: "the resource is withdrawn", Fields: map[string]string{"resource_id": "withdrawn"}}
+}
 
 // Ledger codes of a booking's transfers.
 const (
@@ -153,6 +186,7 @@ func (s *Service) CreateResource(ctx context.Context, p *identity.Principal, in 
 	now := s.now()
 	r := in.resource()
 	r.ID, r.OwnerOrg, r.CreatedAt, r.UpdatedAt = uuid.Must(uuid.NewV7()).String(), p.OrgID, now, now
+	r.ManagedBy = s.via
 	if err := s.checkResource(ctx, &r); err != nil {
 		return Resource{}, err
 	}
@@ -181,8 +215,15 @@ func (s *Service) UpdateResource(ctx context.Context, p *identity.Principal, id 
 	if !isOwner(p, &old) {
 		return Resource{}, problem.New(problem.Forbidden, "only the owner's administrators manage a resource")
 	}
+	if err := s.managed(&old); err != nil {
+		return Resource{}, err
+	}
+	if err := withdrawn(&old); err != nil {
+		return Resource{}, err
+	}
 	r := in.resource()
 	r.ID, r.OwnerOrg, r.CreatedAt, r.UpdatedAt = old.ID, old.OwnerOrg, old.CreatedAt, s.now()
+	r.ManagedBy = old.ManagedBy
 	if err := s.checkResource(ctx, &r); err != nil {
 		return Resource{}, err
 	}
@@ -214,7 +255,7 @@ func (s *Service) Resources(ctx context.Context, p *identity.Principal, mine boo
 	if p == nil {
 		return nil, problem.New(problem.Unauthenticated, "sign in")
 	}
-	q := ResourceQuery{After: after, Limit: limit}
+	q := ResourceQuery{After: after, Limit: limit, ManagedBy: s.via}
 	if q.Limit <= 0 || q.Limit > 500 {
 		q.Limit = 100
 	}
@@ -361,6 +402,12 @@ func (s *Service) Book(ctx context.Context, p *identity.Principal, in BookInput)
 	if !canBook(p, &r) {
 		return Booking{}, false, problem.New(problem.Forbidden, "you may not book this resource")
 	}
+	if err := s.managed(&r); err != nil {
+		return Booking{}, false, err
+	}
+	if err := withdrawn(&r); err != nil {
+		return Booking{}, false, err
+	}
 	now := s.now()
 	slot, err := r.Bookable(start.UTC(), now)
 	if err != nil {
@@ -464,6 +511,13 @@ func (s *Service) Confirm(ctx context.Context, p *identity.Principal, id string)
 	if !mine {
 		return Booking{}, problem.New(problem.Forbidden, "only who booked confirms")
 	}
+	r, err := s.store.GetResource(ctx, b.ResourceID)
+	if err != nil {
+		return Booking{}, err
+	}
+	if err := s.managed(&r); err != nil {
+		return Booking{}, err
+	}
 	now := s.now()
 	switch b.Status {
 	case Confirmed:
@@ -478,11 +532,18 @@ func (s *Service) Confirm(ctx context.Context, p *identity.Principal, id string)
 		if problem.Is(err, problem.Conflict) {
 			// Another request moved it first (a double click): answer
 			// what it became; otherwise the hold has ended.
-			if cur, gerr := s.store.GetBooking(ctx, id); gerr == nil && (cur.Status == Confirmed || cur.Status == Confirming) {
+			cur, gerr := s.store.GetBooking(ctx, id)
+			if gerr == nil && (cur.Status == Confirmed || cur.Status == Confirming) {
 				if cur.Status == Confirmed {
 					return s.shown(cur), nil
 				}
 				return s.post(ctx, p, cur)
+			}
+			if gerr == nil && cur.Status == Cancelled {
+				// Cancelled under us (its resource withdrawn) maybe before
+				// our reservation reached the ledger: release it now.
+				s.release(ctx, p, cur)
+				return Booking{}, &problem.Error{Code: problem.Conflict, Message: "the booking was cancelled", Fields: map[string]string{"status": "cancelled"}}
 			}
 			return Booking{}, &problem.Error{Code: problem.Conflict, Message: "the hold has ended", Fields: map[string]string{"status": "expired"}}
 		}
@@ -561,8 +622,88 @@ func (s *Service) Run(ctx context.Context) {
 			} else if n > 0 {
 				s.cfg.Log.Info("stale booking confirmations finished", "count", n)
 			}
+			if n, err := s.FinishWithdrawals(ctx); err != nil {
+				s.cfg.Log.Warn("withdrawn resources", "err", err)
+			} else if n > 0 {
+				s.cfg.Log.Info("bookings on withdrawn resources finished", "count", n)
+			}
 		}
 	}
+}
+
+// FinishWithdrawn cancels every booking left on a withdrawn resource the
+// handle's service manages: holds are released, confirmed bookings
+// refunded in full. Whoever withdrew it calls it right away; the sweeper
+// (FinishWithdrawals) does the same for what a stopped process left.
+// Every move is guarded and every transfer id derived from its booking, so
+// any number of concurrent or repeated calls refund each booking once. It
+// answers how many bookings it finished; the first refusal (an owner's
+// account short of the refunds) is returned after the others were tried.
+func (s *Service) FinishWithdrawn(ctx context.Context, p *identity.Principal, resourceID string) (int, error) {
+	r, err := s.store.GetResource(ctx, resourceID)
+	if problem.Is(err, problem.NotFound) || err == nil && (r.WithdrawnAt.IsZero() || s.managed(&r) != nil || p != nil && !isOwner(p, &r)) {
+		return 0, notFound()
+	}
+	if err != nil {
+		return 0, err
+	}
+	list, err := s.store.ListBookings(ctx, BookingQuery{ResourceID: r.ID, Limit: MaxCapacity * 2})
+	if err != nil {
+		return 0, err
+	}
+	return s.finishAll(ctx, p, list)
+}
+
+// FinishWithdrawals is the sweeper's part of FinishWithdrawn: the
+// bookings still live or owing a refund on any withdrawn resource.
+func (s *Service) FinishWithdrawals(ctx context.Context) (int, error) {
+	list, err := s.store.WithdrawnBookings(ctx, 500)
+	if err != nil {
+		return 0, err
+	}
+	return s.finishAll(ctx, nil, list)
+}
+
+func (s *Service) finishAll(ctx context.Context, p *identity.Principal, list []Booking) (int, error) {
+	n := 0
+	var first error
+	for _, b := range list {
+		if b.Status == Cancelled && !b.RefundDue {
+			continue
+		}
+		if err := s.finishOne(ctx, p, b.ID); err != nil {
+			if first == nil {
+				first = fmt.Errorf("booking %s: %w", b.ID, err)
+			}
+			continue
+		}
+		n++
+	}
+	return n, first
+}
+
+// finishOne cancels one booking of a withdrawn resource, reading it again
+// whenever a concurrent move (the booker's confirmation, another
+// finisher) got there first.
+func (s *Service) finishOne(ctx context.Context, p *identity.Principal, id string) error {
+	var last error
+	for range 8 {
+		b, err := s.store.GetBooking(ctx, id)
+		if err != nil {
+			return err
+		}
+		if b.Status == Cancelled && !b.RefundDue {
+			return nil
+		}
+		r, err := s.store.GetResource(ctx, b.ResourceID)
+		if err != nil {
+			return err
+		}
+		if _, last = s.cancel(ctx, p, b, &r, true); last != nil && !problem.Is(last, problem.Conflict) {
+			return last
+		}
+	}
+	return last
 }
 
 // Cancel cancels a booking of the caller's party (or, for the owner's
@@ -577,12 +718,25 @@ func (s *Service) Cancel(ctx context.Context, p *identity.Principal, id string) 
 	if err != nil {
 		return Booking{}, err
 	}
-	owner := !mine
 	r, err := s.store.GetResource(ctx, b.ResourceID)
 	if err != nil {
 		return Booking{}, err
 	}
+	if err := s.managed(&r); err != nil {
+		return Booking{}, err
+	}
+	return s.cancel(ctx, p, b, &r, !mine)
+}
+
+// cancel moves b as Cancel describes; owner (or a withdrawn resource)
+// refunds in full.
+func (s *Service) cancel(ctx context.Context, p *identity.Principal, b Booking, r *Resource, owner bool) (Booking, error) {
+	var err error
 	now := s.now()
+	offer := r.HoldMinutes
+	if !r.WithdrawnAt.IsZero() {
+		owner = true
+	}
 	switch b.Status {
 	case Cancelled:
 		if b.RefundDue {
@@ -595,28 +749,21 @@ func (s *Service) Cancel(ctx context.Context, p *identity.Principal, id string) 
 			if b, err = s.post(ctx, p, b); err != nil {
 				return Booking{}, err
 			}
-			return s.Cancel(ctx, p, id)
+			return s.cancel(ctx, p, b, r, owner)
 		}
-		b, err = s.store.MoveBooking(ctx, Move{ID: b.ID, From: []Status{Held}, To: Cancelled, At: now, OfferMinutes: r.HoldMinutes},
+		b, err = s.store.MoveBooking(ctx, Move{ID: b.ID, From: []Status{Held}, To: Cancelled, At: now, OfferMinutes: offer},
 			s.record(p, "booking.cancel", "booking", b.ID, b.OwnerOrg, "hold released"))
 		if err != nil {
 			return Booking{}, err
 		}
-		if b.PriceKZT > 0 {
-			res, lerr := s.cfg.Ledger.SubmitSystem(ctx, []ledger.Transfer{{ID: VoidID(b.ID), PendingID: HoldID(b.ID), Flags: ledger.VoidPending,
-				Code: CodeHold, Reference: b.ID}}, s.record(p, "booking.release", "booking", b.ID, b.OwnerOrg, ""))
-			if lerr != nil || !res[0].Code.Created() && res[0].Code != ledger.PendingTransferExpired && res[0].Code != ledger.PendingTransferAlreadyVoided {
-				// The ledger's timeout releases it anyway.
-				s.cfg.Log.Warn("booking reservation left to expire", "booking", b.ID, "err", lerr)
-			}
-		}
+		s.release(ctx, p, b)
 		return s.shown(b), nil
 	case Confirmed:
 		refund := r.RefundAt(&b, now)
 		if owner {
 			refund = b.PriceKZT
 		}
-		b, err = s.store.MoveBooking(ctx, Move{ID: b.ID, From: []Status{Confirmed}, To: Cancelled, Refund: refund, At: now, OfferMinutes: r.HoldMinutes},
+		b, err = s.store.MoveBooking(ctx, Move{ID: b.ID, From: []Status{Confirmed}, To: Cancelled, Refund: refund, At: now, OfferMinutes: offer},
 			s.record(p, "booking.cancel", "booking", b.ID, b.OwnerOrg, money.FormatAmount(refund, 2)+" KZT refund"))
 		if err != nil {
 			return Booking{}, err
@@ -627,6 +774,22 @@ func (s *Service) Cancel(ctx context.Context, p *identity.Principal, id string) 
 		return s.shown(b), nil
 	}
 	return Booking{}, problem.New(problem.Conflict, "the booking cannot be cancelled")
+}
+
+// release voids the reservation of a hold that was cancelled (the void's
+// id is derived, so releasing twice releases once). A reservation not
+// made yet (its booker's request is still between the place and the
+// ledger) is released by the booker's confirmation, which finds the
+// booking cancelled; the ledger's timeout releases anything else.
+func (s *Service) release(ctx context.Context, p *identity.Principal, b Booking) {
+	if b.PriceKZT <= 0 {
+		return
+	}
+	res, lerr := s.cfg.Ledger.SubmitSystem(ctx, []ledger.Transfer{{ID: VoidID(b.ID), PendingID: HoldID(b.ID), Flags: ledger.VoidPending,
+		Code: CodeHold, Reference: b.ID}}, s.record(p, "booking.release", "booking", b.ID, b.OwnerOrg, ""))
+	if lerr != nil || !res[0].Code.Created() && res[0].Code != ledger.PendingTransferExpired && res[0].Code != ledger.PendingTransferAlreadyVoided {
+		s.cfg.Log.Warn("booking reservation left to expire", "booking", b.ID, "err", lerr)
+	}
 }
 
 // refund pays a cancelled booking's refund back to the account it was paid
@@ -753,6 +916,12 @@ func (s *Service) JoinWait(ctx context.Context, p *identity.Principal, in WaitIn
 	}
 	if !canBook(p, &r) {
 		return Wait{}, problem.New(problem.Forbidden, "you may not book this resource")
+	}
+	if err := s.managed(&r); err != nil {
+		return Wait{}, err
+	}
+	if err := withdrawn(&r); err != nil {
+		return Wait{}, err
 	}
 	now := s.now()
 	slot, err := r.Bookable(start.UTC(), now)

@@ -13,8 +13,11 @@ type ResourceQuery struct {
 	OwnerOrg   string
 	PublicOnly bool
 	Kind       string
-	After      string // id cursor
-	Limit      int
+	// ManagedBy: only the resources this service manages (empty: only
+	// the engine's own). Withdrawn resources are never listed.
+	ManagedBy string
+	After     string // id cursor
+	Limit     int
 }
 
 // BookingQuery selects bookings; zero fields do not filter. Ordered by
@@ -71,6 +74,10 @@ type Store interface {
 	MoveBooking(ctx context.Context, m Move, rec audit.Record) (Booking, error)
 	// DropBooking deletes a held booking the ledger refused to reserve.
 	DropBooking(ctx context.Context, id string, rec audit.Record) error
+	// WithdrawnBookings lists the bookings on withdrawn resources that
+	// are still live or owe a refund, oldest first, at most limit (what
+	// the sweeper finishes).
+	WithdrawnBookings(ctx context.Context, limit int) ([]Booking, error)
 	// RefundPaid clears a booking's refund due.
 	RefundPaid(ctx context.Context, id string, at time.Time, rec audit.Record) error
 
@@ -90,5 +97,5 @@ type Move struct {
 	LiveAt       time.Time // zero: no check of the hold
 	Refund       int64
 	At           time.Time
-	OfferMinutes int
+	OfferMinutes int // how long the freed place is offered to the queue (never on a withdrawn resource)
 }

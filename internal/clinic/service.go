@@ -45,6 +45,11 @@ func NewService(store Store, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Booking != nil {
+		// Doctors' calendars and packages are the clinic's: the generic
+		// booking API neither lists nor books them.
+		cfg.Booking = cfg.Booking.For("clinic")
+	}
 	return &Service{store: store, cfg: cfg, rooms: rooms{subs: map[string]map[chan struct{}]struct{}{}}}
 }
 

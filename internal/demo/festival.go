@@ -42,12 +42,20 @@ var demoConcerts = []demoPerf{
 		categories: []festival.CategoryInput{{Name: "Stalls", Quota: 120, PriceKZT: 10_000_00}, {Name: "Balcony", Quota: 80, PriceKZT: 5_000_00}}},
 }
 
+// demoRainedOut is the open-air concert its organiser cancelled: its
+// tickets show as cancelled and were refunded in full.
+var demoRainedOut = demoPerf{titles: map[string]string{"en": "Open-air evening on the Ili embankment", "ru": "Вечер под открытым небом на набережной Или",
+	"zh": "伊犁河畔露天之夜", "kk": "Іле жағалауындағы ашық аспан астындағы кеш", "pt": "Noite ao ar livre na margem do Ili"},
+	venue: "Ili Embankment Stage", day: 5, hour: 20, minutes: 120,
+	categories: []festival.CategoryInput{{Name: "Lawn", Quota: 300, PriceKZT: 3_000_00}}}
+
 var demoShowDays = demoPerf{titles: map[string]string{"en": "Exhibition day", "ru": "День выставки", "zh": "展览日", "kk": "Көрме күні", "pt": "Dia de exposição"},
 	venue: "Exhibition Hall B", hour: 10, minutes: 480,
 	categories: []festival.CategoryInput{{Name: "Day ticket", Quota: 300, PriceKZT: 2_000_00}, {Name: "Residents' free entry", Quota: 100}}}
 
 // SeedFestival puts the art zone in the demo town: the expo centre's music
-// festival with three concerts (the first tonight) and the exhibition
+// festival with three concerts (the first tonight) and a cancelled
+// open-air evening whose tickets were refunded and the exhibition
 // hall's show with a week of days; companies and a resident have bought
 // tickets, and one ticket of tonight's concert has been admitted at the
 // door. It is idempotent: a festival found by name is left as it is.
@@ -142,6 +150,12 @@ func SeedFestival(ctx context.Context, ids *identity.Service, led *ledger.Servic
 		return t, err
 	}
 	var first festival.Ticket
+	s, e := at(demoRainedOut, demoRainedOut.day)
+	rained, err := fs.AddPerformance(ctx, owner, fest.ID, festival.PerformanceInput{Titles: demoRainedOut.titles, Venue: demoRainedOut.venue, Start: s, End: e,
+		Categories: demoRainedOut.categories})
+	if err != nil {
+		return fmt.Errorf("demo: open-air concert: %w", err)
+	}
 	// (Khorgos Gateway Logistics buys as its administrator; the energy
 	// trader's KZT is left to the booking demo and its tests.)
 	for i, b := range []struct {
@@ -173,6 +187,9 @@ func SeedFestival(ctx context.Context, ids *identity.Service, led *ledger.Servic
 		if _, err := buy(p, a.ID.String(), showDays[i], 0, 100); err != nil {
 			return fmt.Errorf("demo: show ticket for %s: %w", name, err)
 		}
+		if _, err := buy(p, a.ID.String(), rained, 0, 200); err != nil {
+			return fmt.Errorf("demo: open-air ticket for %s: %w", name, err)
+		}
 	}
 	if res, ok := orgs["Town Residents"]; ok {
 		p, err := demoPrincipal(ctx, ids, res, identity.Resident)
@@ -182,6 +199,11 @@ func SeedFestival(ctx context.Context, ids *identity.Service, led *ledger.Servic
 		if _, err := buy(p, "", showDays[0], 1, 1); err != nil {
 			return fmt.Errorf("demo: resident's show ticket: %w", err)
 		}
+	}
+	// The open-air evening is cancelled (a storm warning): every ticket
+	// refunded in full.
+	if _, err := fs.CancelPerformance(ctx, owner, rained.ID); err != nil {
+		return fmt.Errorf("demo: cancel the open-air concert: %w", err)
 	}
 	// The first guest of the opening night is in.
 	if first.Token != "" {

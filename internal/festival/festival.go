@@ -69,6 +69,9 @@ type Performance struct {
 	End        time.Time         `json:"end"`
 	Categories []Category        `json:"categories"`
 	CreatedAt  time.Time         `json:"created_at"`
+	// CancelledAt is when the organiser cancelled it (zero: it takes
+	// place): no more sales, every ticket cancelled and refunded in full.
+	CancelledAt time.Time `json:"cancelled_at,omitzero"`
 }
 
 // Title is the performance's title in lang, English when missing.

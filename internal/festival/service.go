@@ -46,6 +46,11 @@ func NewService(store Store, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Booking != nil {
+		// The categories' resources are the festival's: the generic
+		// booking API neither lists nor books them.
+		cfg.Booking = cfg.Booking.For("festival")
+	}
 	loc, ok := booking.Location(booking.DefaultTimeZone)
 	if !ok {
 		loc = time.FixedZone("ALMT", 5*3600)
@@ -60,6 +65,12 @@ func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Micro
 
 func notFound() error {
 	return problem.New(problem.NotFound, "no such festival, performance or ticket")
+}
+
+// PerformanceCancelled is the refusal of anything on a performance its
+// organiser cancelled, with the field it is about.
+func PerformanceCancelled(field string) error {
+	return &problem.Error{Code: problem.Conflict, Message: "the performance is cancelled", Fields: map[string]string{field: "the performance is cancelled"}}
 }
 
 func (s *Service) record(p *identity.Principal, action, subject, id, org, detail string) audit.Record {
@@ -300,6 +311,9 @@ func (s *Service) Buy(ctx context.Context, p *identity.Principal, in BuyInput) (
 	} else if err != nil {
 		return Ticket{}, false, err
 	}
+	if !perf.CancelledAt.IsZero() {
+		return Ticket{}, false, PerformanceCancelled("performance_id")
+	}
 	var cat *Category
 	for i := range perf.Categories {
 		if perf.Categories[i].ID == strings.TrimSpace(in.CategoryID) {
@@ -326,6 +340,10 @@ func (s *Service) Buy(ctx context.Context, p *identity.Principal, in BuyInput) (
 		return Ticket{}, false, err
 	}
 	b, created, err := s.cfg.Booking.Book(ctx, p, booking.BookInput{ResourceID: cat.ResourceID, Start: perf.Start.Format(time.RFC3339), Key: in.Key, PayFrom: payFrom})
+	if pe, ok := err.(*problem.Error); ok && pe.Fields["resource_id"] == "withdrawn" {
+		// The organiser cancelled the performance meanwhile.
+		return Ticket{}, false, PerformanceCancelled("performance_id")
+	}
 	if err != nil {
 		return Ticket{}, false, err
 	}
@@ -337,6 +355,11 @@ func (s *Service) Buy(ctx context.Context, p *identity.Principal, in BuyInput) (
 	}
 	if b.Status != booking.Confirmed {
 		if b, err = s.cfg.Booking.Confirm(ctx, p, b.ID); err != nil {
+			if cur, gerr := s.store.GetPerformance(ctx, perf.ID); gerr == nil && !cur.CancelledAt.IsZero() {
+				// The organiser cancelled it while we paid: the engine
+				// released or refunds the place.
+				return Ticket{}, false, PerformanceCancelled("performance_id")
+			}
 			return Ticket{}, false, err
 		}
 	}
@@ -451,6 +474,9 @@ func (s *Service) CheckIn(ctx context.Context, p *identity.Principal, token stri
 	perf, err := s.store.GetPerformance(ctx, t.PerformanceID)
 	if err != nil {
 		return Admission{}, err
+	}
+	if !perf.CancelledAt.IsZero() {
+		return Admission{}, PerformanceCancelled("token")
 	}
 	if t.Status == Cancelled {
 		return Admission{}, &problem.Error{Code: problem.Conflict, Message: "the ticket is cancelled", Fields: map[string]string{"token": "the ticket is cancelled"}}
@@ -584,6 +610,75 @@ func (s *Service) Sales(ctx context.Context, p *identity.Principal, perfID strin
 	for i := 1; i < len(out.Days); i++ {
 		for j := i; j > 0 && out.Days[j].Date < out.Days[j-1].Date; j-- {
 			out.Days[j], out.Days[j-1] = out.Days[j-1], out.Days[j]
+		}
+	}
+	return out, nil
+}
+
+// Cancellation is the answer to an organiser's cancellation.
+type Cancellation struct {
+	Performance Performance `json:"performance"`
+	// Refunded is how many bookings this call cancelled or refunded
+	// (another concurrent call may have done the rest).
+	Refunded int `json:"refunded"`
+	// RefundsPending is true when the ledger refused a refund (the
+	// organiser's account short): it stays due and the booking sweeper
+	// pays it once the account holds the money.
+	RefundsPending bool `json:"refunds_pending"`
+}
+
+// CancelPerformance cancels a performance for its organiser: first, in one
+// transaction, the performance is marked cancelled, its tickets cancelled
+// and its categories withdrawn from sale (nothing is sold or admitted
+// after that commit); then every booking on its categories is cancelled
+// through the engine, holds released and tickets refunded in full, each
+// refund under an id derived from its booking. Asked again (or
+// concurrently, or after a process stopped halfway) it finishes what is
+// left and refunds nothing twice; the booking sweeper does the same on
+// its own. Only the organiser's administrators cancel; the programme is
+// public, so anyone else who may read it is refused (forbidden), and an
+// unknown id is not_found.
+func (s *Service) CancelPerformance(ctx context.Context, p *identity.Principal, id string) (Cancellation, error) {
+	if p == nil {
+		return Cancellation{}, problem.New(problem.Unauthenticated, "sign in")
+	}
+	id = strings.TrimSpace(id)
+	if _, err := uuid.Parse(id); err != nil {
+		return Cancellation{}, notFound()
+	}
+	perf, err := s.store.GetPerformance(ctx, id)
+	if problem.Is(err, problem.NotFound) {
+		return Cancellation{}, notFound()
+	}
+	if err != nil {
+		return Cancellation{}, err
+	}
+	if !IsVenueAdmin(p) || p.OrgID != perf.OrgID {
+		return Cancellation{}, problem.New(problem.Forbidden, "only the organiser's administrators cancel a performance")
+	}
+	now := s.now()
+	if perf.CancelledAt.IsZero() {
+		if !now.Before(perf.End) {
+			return Cancellation{}, &problem.Error{Code: problem.Conflict, Message: "the performance is over", Fields: map[string]string{"status": "the performance is over"}}
+		}
+		if _, err := s.store.CancelPerformance(ctx, perf.ID, now, s.record(p, "festival.performance.cancel", "festival_performance", perf.ID, perf.OrgID,
+			perf.Titles["en"]+" "+perf.Start.Format(time.RFC3339))); err != nil {
+			return Cancellation{}, err
+		}
+		if perf, err = s.store.GetPerformance(ctx, perf.ID); err != nil {
+			return Cancellation{}, err
+		}
+	}
+	out := Cancellation{Performance: perf}
+	for _, c := range perf.Categories {
+		n, err := s.cfg.Booking.FinishWithdrawn(ctx, p, c.ResourceID)
+		out.Refunded += n
+		if err != nil {
+			if !problem.Is(err, problem.Conflict) {
+				return Cancellation{}, err
+			}
+			s.cfg.Log.Warn("festival refunds left due", "performance", perf.ID, "err", err)
+			out.RefundsPending = true
 		}
 	}
 	return out, nil

@@ -42,4 +42,11 @@ type Store interface {
 	// CancelTicket marks a valid ticket not yet admitted cancelled, as one
 	// guarded statement; problem.Conflict (field status) otherwise.
 	CancelTicket(ctx context.Context, id string, at time.Time, rec audit.Record) (Ticket, error)
+	// CancelPerformance marks a performance cancelled, its valid tickets
+	// cancelled and its categories' booking resources withdrawn, in one
+	// transaction, so from its commit on no place is taken, no ticket
+	// issued and none admitted. A performance cancelled already is left
+	// as it is (changed false, no audit entry). IssueTicket refuses a
+	// cancelled performance's ticket (problem.Conflict).
+	CancelPerformance(ctx context.Context, id string, at time.Time, rec audit.Record) (changed bool, err error)
 }

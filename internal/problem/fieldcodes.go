@@ -201,6 +201,9 @@ var fieldFormats = []struct{ code, format string }{
 	{"fest_no_ticket", "no such ticket"},
 	{"fest_ticket_cancelled", "the ticket is cancelled"},
 	{"fest_performance_over", "the performance is over"},
+	{"fest_performance_cancelled", "the performance is cancelled"},
+	{"booking_managed", "booked through its own service"},
+	{"booking_withdrawn", "withdrawn"},
 	// Buying on the marketplace (internal/order).
 	{"order_moq_over_quantity", "must not exceed the requested quantity of %d"},
 	{"order_below_moq", "below the minimum order quantity of %d"},

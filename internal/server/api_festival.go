@@ -159,6 +159,14 @@ func (s *Server) ticketQR(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(svg)
 }
 
+// cancelPerformance: the organiser cancels a performance; every ticket is
+// refunded in full (see festival.Service.CancelPerformance).
+func (s *Server) cancelPerformance(w http.ResponseWriter, r *http.Request) {
+	festivalCall(s, w, r, http.StatusOK, func() (festival.Cancellation, error) {
+		return s.Festival.CancelPerformance(r.Context(), principal(r), r.PathValue("id"))
+	})
+}
+
 func (s *Server) cancelTicket(w http.ResponseWriter, r *http.Request) {
 	festivalCall(s, w, r, http.StatusOK, func() (festival.Ticket, error) {
 		return s.Festival.Cancel(r.Context(), principal(r), r.PathValue("id"))

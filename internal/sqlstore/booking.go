@@ -15,18 +15,22 @@ import (
 )
 
 const bookingResourceCols = `id, owner_org, name, kind, capacity, time_zone, hours, closures, slot_minutes, buffer_before, buffer_after,
-	min_notice, horizon_days, hold_minutes, refund_hours, price, account, public, created_at, updated_at`
+	min_notice, horizon_days, hold_minutes, refund_hours, price, account, public, created_at, updated_at, managed_by, withdrawn_at`
 
 func scanBookingResource(sc interface{ Scan(...any) error }) (booking.Resource, error) {
 	var r booking.Resource
 	var hours, closures string
-	var created, updated int64
+	var created, updated, withdrawn int64
 	err := sc.Scan(&r.ID, &r.OwnerOrg, &r.Name, &r.Kind, &r.Capacity, &r.TimeZone, &hours, &closures, &r.SlotMinutes, &r.BufferBefore,
-		&r.BufferAfter, &r.MinNoticeMin, &r.HorizonDays, &r.HoldMinutes, &r.RefundHours, &r.PriceKZT, &r.Account, &r.Public, &created, &updated)
+		&r.BufferAfter, &r.MinNoticeMin, &r.HorizonDays, &r.HoldMinutes, &r.RefundHours, &r.PriceKZT, &r.Account, &r.Public, &created, &updated,
+		&r.ManagedBy, &withdrawn)
 	if err != nil {
 		return r, err
 	}
 	r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
+	if withdrawn > 0 {
+		r.WithdrawnAt = fromMicros(withdrawn)
+	}
 	if err := json.Unmarshal([]byte(hours), &r.Hours); err != nil {
 		return r, fmt.Errorf("sqlstore: resource %s hours: %w", r.ID, err)
 	}
@@ -50,7 +54,7 @@ func resourceArgs(r booking.Resource) ([]any, error) {
 	}
 	return []any{r.ID, r.OwnerOrg, r.Name, r.Kind, r.Capacity, r.TimeZone, string(hours), string(closures), r.SlotMinutes, r.BufferBefore,
 		r.BufferAfter, r.MinNoticeMin, r.HorizonDays, r.HoldMinutes, r.RefundHours, r.PriceKZT, r.Account, r.Public,
-		micros(r.CreatedAt), micros(r.UpdatedAt)}, nil
+		micros(r.CreatedAt), micros(r.UpdatedAt), r.ManagedBy, micros(r.WithdrawnAt)}, nil
 }
 
 // CreateResource implements booking.Store.
@@ -61,7 +65,7 @@ func (db *DB) CreateResource(ctx context.Context, r booking.Resource, rec audit.
 	}
 	return db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO booking_resources (`+bookingResourceCols+`, version)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20, 0)`, args...); err != nil {
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22, 0)`, args...); err != nil {
 			return fmt.Errorf("sqlstore: create resource: %w", err)
 		}
 		return appendAudit(ctx, tx, r.CreatedAt, rec)
@@ -79,7 +83,7 @@ func (db *DB) UpdateResource(ctx context.Context, r booking.Resource, rec audit.
 		res, err := tx.ExecContext(ctx, `UPDATE booking_resources SET name = $3, kind = $4, capacity = $5, time_zone = $6, hours = $7,
 			closures = $8, slot_minutes = $9, buffer_before = $10, buffer_after = $11, min_notice = $12, horizon_days = $13,
 			hold_minutes = $14, refund_hours = $15, price = $16, account = $17, public = $18, updated_at = $20, version = version + 1
-			WHERE id = $1 AND owner_org = $2 AND created_at = $19`, args...)
+			WHERE id = $1 AND owner_org = $2 AND created_at = $19 AND withdrawn_at = 0`, args[:20]...)
 		if err != nil {
 			return fmt.Errorf("sqlstore: update resource: %w", err)
 		}
@@ -116,6 +120,8 @@ func (db *DB) ListResources(ctx context.Context, q booking.ResourceQuery) ([]boo
 	if q.After != "" {
 		add("id > $%d", q.After)
 	}
+	add("managed_by = $%d", q.ManagedBy)
+	where = append(where, "withdrawn_at = 0")
 	stmt := `SELECT ` + bookingResourceCols + ` FROM booking_resources`
 	if len(where) > 0 {
 		stmt += ` WHERE ` + strings.Join(where, " AND ")
@@ -234,24 +240,26 @@ func full() error {
 // takeFastSQL is a take as one PostgreSQL statement (see bookingFast): it
 // inserts the booking and moves the resource's version (see touch) only
 // when the key is new, nobody waits for the slot and a place is free in
-// the window, counted as liveCount does. It answers whether it took the
-// place, and whether the slot was simply full (a new key, no waiting
-// list): the refusal. A used key or a waiting list is left to the take's
-// step-by-step run, which answers the earlier booking or deals with the
-// list.
+// the window, counted as liveCount does, and the resource is not
+// withdrawn. It answers whether it took the place, and whether the slot
+// was simply full (a new key, no waiting list): the refusal. A used key,
+// a waiting list or a withdrawn resource is left to the take's
+// step-by-step run, which answers the earlier booking, deals with the
+// list or refuses the take.
 const takeFastSQL = `WITH c AS (
 	SELECT EXISTS (SELECT 1 FROM bookings WHERE idem = $14) AS used,
-		EXISTS (SELECT 1 FROM booking_waits WHERE resource_id = $2 AND start_at = $7 AND status IN ('waiting', 'offered')) AS waits,
+		EXISTS (SELECT 1 FROM booking_waits WHERE resource_id = $2 AND start_at = $7 AND status IN ('waiting', 'offered'))
+			OR EXISTS (SELECT 1 FROM booking_resources WHERE id = $2 AND withdrawn_at > 0) AS stepwise,
 		(SELECT COUNT(*) FROM bookings WHERE resource_id = $2 AND start_at < $19 AND end_at > $20
 			AND (status = 'confirmed' OR status = 'confirming' OR (status = 'held' AND hold_until > $21))) AS live),
 ins AS (
 	INSERT INTO bookings (` + slotBookingCols + `)
 	SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::bigint, $8::bigint, $9::text, $10::bigint, $11::bigint,
 		$12::text, $13::text, $14::text, $15::bigint, $16::boolean, $17::bigint, $18::bigint
-	FROM c WHERE NOT c.used AND NOT c.waits AND c.live < $22
+	FROM c WHERE NOT c.used AND NOT c.stepwise AND c.live < $22
 	RETURNING resource_id),
 touched AS (UPDATE booking_resources SET version = version + 1 WHERE id IN (SELECT resource_id FROM ins))
-SELECT (SELECT COUNT(*) FROM ins) > 0, NOT c.used AND NOT c.waits AND c.live >= $22 FROM c`
+SELECT (SELECT COUNT(*) FROM ins) > 0, NOT c.used AND NOT c.stepwise AND c.live >= $22 FROM c`
 
 // moveFastSQL is a move as one PostgreSQL statement: moveOne's UPDATE.
 const moveFastSQL = `UPDATE bookings SET status = $1, refund = $2, refund_due = $3, updated_at = $4
@@ -274,6 +282,12 @@ func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (b
 			return false, nil, nil
 		}
 		if err != sql.ErrNoRows {
+			return false, nil, err
+		}
+		if gone, err := db.isWithdrawn(ctx, tx, b.ResourceID); err != nil || gone {
+			if err == nil {
+				err = withdrawnErr()
+			}
 			return false, nil, err
 		}
 		offers, wrote, err := db.promote(ctx, tx, b.ResourceID, b.Start, t.Capacity, t.WindowFrom, t.WindowTo, t.Now, t.OfferMinutes)
@@ -411,15 +425,44 @@ func (db *DB) StaleConfirmations(ctx context.Context, before time.Time, limit in
 	return collect(rows, scanSlotBooking)
 }
 
-// resourceWindow reads what promote needs of a resource inside tx.
-func (db *DB) resourceWindow(ctx context.Context, tx *sql.Tx, id string, start time.Time) (capacity int, from, to time.Time, err error) {
+// WithdrawnBookings implements booking.Store.
+func (db *DB) WithdrawnBookings(ctx context.Context, limit int) ([]booking.Booking, error) {
+	rows, err := db.SQL.QueryContext(ctx, `SELECT `+slotBookingCols+` FROM bookings
+		WHERE resource_id IN (SELECT id FROM booking_resources WHERE withdrawn_at > 0)
+		AND (status IN ('held', 'confirming', 'confirmed') OR refund_due = $1) ORDER BY created_at, id LIMIT $2`, true, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: withdrawn bookings: %w", err)
+	}
+	return collect(rows, scanSlotBooking)
+}
+
+// withdrawnErr is the refusal of a take on a withdrawn resource.
+func withdrawnErr() error {
+	return &problem.Error{Code: problem.Conflict, Message: "the resource is withdrawn", Fields: map[string]string{"resource_id": "withdrawn"}}
+}
+
+// isWithdrawn reads inside tx whether a resource was withdrawn: a take
+// reads it in the transaction that writes the resource's row, so a take
+// and the withdrawal are serialised (one of the two sees the other).
+func (db *DB) isWithdrawn(ctx context.Context, tx *sql.Tx, id string) (bool, error) {
+	var at int64
+	if err := db.txQueryRow(ctx, tx, `SELECT withdrawn_at FROM booking_resources WHERE id = $1`, id).Scan(&at); err != nil {
+		return false, notFound(err, "resource")
+	}
+	return at > 0, nil
+}
+
+// resourceWindow reads what promote needs of a resource inside tx
+// (withdrawn: it offers nothing).
+func (db *DB) resourceWindow(ctx context.Context, tx *sql.Tx, id string, start time.Time) (capacity int, from, to time.Time, withdrawn bool, err error) {
 	var slot, before, after int
-	if err = db.txQueryRow(ctx, tx, `SELECT capacity, slot_minutes, buffer_before, buffer_after FROM booking_resources WHERE id = $1`, id).
-		Scan(&capacity, &slot, &before, &after); err != nil {
-		return 0, from, to, notFound(err, "resource")
+	var at int64
+	if err = db.txQueryRow(ctx, tx, `SELECT capacity, slot_minutes, buffer_before, buffer_after, withdrawn_at FROM booking_resources WHERE id = $1`, id).
+		Scan(&capacity, &slot, &before, &after, &at); err != nil {
+		return 0, from, to, false, notFound(err, "resource")
 	}
 	b := time.Duration(before+after) * time.Minute
-	return capacity, start.Add(-b), start.Add(time.Duration(slot)*time.Minute + b), nil
+	return capacity, start.Add(-b), start.Add(time.Duration(slot)*time.Minute + b), at > 0, nil
 }
 
 // moveOne changes one booking's status in tx and answers it as it was
@@ -474,7 +517,7 @@ func (db *DB) MoveBooking(ctx context.Context, m booking.Move, rec audit.Record)
 			if err := db.touch(ctx, tx, b.ResourceID); err != nil {
 				return true, nil, err
 			}
-			capacity, from, to, err := db.resourceWindow(ctx, tx, b.ResourceID, b.Start)
+			capacity, from, to, gone, err := db.resourceWindow(ctx, tx, b.ResourceID, b.Start)
 			if err != nil {
 				return true, nil, err
 			}
@@ -482,8 +525,10 @@ func (db *DB) MoveBooking(ctx context.Context, m booking.Move, rec audit.Record)
 			if offer <= 0 {
 				offer = 15
 			}
-			if _, _, err := db.promote(ctx, tx, b.ResourceID, b.Start, capacity, from, to, m.At, offer); err != nil {
-				return true, nil, err
+			if !gone {
+				if _, _, err := db.promote(ctx, tx, b.ResourceID, b.Start, capacity, from, to, m.At, offer); err != nil {
+					return true, nil, err
+				}
 			}
 		}
 		b.Status, b.RefundKZT, b.RefundDue, b.UpdatedAt = m.To, m.Refund, m.Refund > 0, m.At
@@ -564,6 +609,12 @@ func (db *DB) JoinWait(ctx context.Context, w booking.Wait, t booking.Take, rec 
 			return nil
 		}
 		if err != sql.ErrNoRows {
+			return err
+		}
+		if gone, err := db.isWithdrawn(ctx, tx, w.ResourceID); err != nil || gone {
+			if err == nil {
+				err = withdrawnErr()
+			}
 			return err
 		}
 		offers, _, err := db.promote(ctx, tx, w.ResourceID, w.Start, t.Capacity, t.WindowFrom, t.WindowTo, t.Now, t.OfferMinutes)

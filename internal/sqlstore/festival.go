@@ -53,16 +53,19 @@ func (db *DB) ListFestivals(ctx context.Context, limit int) ([]festival.Festival
 	return collect(rows, scanFestival)
 }
 
-const performanceCols = `id, festival_id, org_id, titles, venue, start_at, end_at, created_at`
+const performanceCols = `id, festival_id, org_id, titles, venue, start_at, end_at, created_at, cancelled_at`
 
 func scanPerformance(sc interface{ Scan(...any) error }) (festival.Performance, error) {
 	var p festival.Performance
 	var titles string
-	var start, end, created int64
-	if err := sc.Scan(&p.ID, &p.FestivalID, &p.OrgID, &titles, &p.Venue, &start, &end, &created); err != nil {
+	var start, end, created, cancelled int64
+	if err := sc.Scan(&p.ID, &p.FestivalID, &p.OrgID, &titles, &p.Venue, &start, &end, &created, &cancelled); err != nil {
 		return p, err
 	}
 	p.Start, p.End, p.CreatedAt = fromMicros(start), fromMicros(end), fromMicros(created)
+	if cancelled > 0 {
+		p.CancelledAt = fromMicros(cancelled)
+	}
 	if err := json.Unmarshal([]byte(titles), &p.Titles); err != nil {
 		return p, fmt.Errorf("sqlstore: performance %s titles: %w", p.ID, err)
 	}
@@ -76,8 +79,8 @@ func (db *DB) CreatePerformance(ctx context.Context, p festival.Performance, rec
 		return err
 	}
 	return db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO festival_performances (`+performanceCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
-			p.ID, p.FestivalID, p.OrgID, string(titles), p.Venue, micros(p.Start), micros(p.End), micros(p.CreatedAt)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO festival_performances (`+performanceCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+			p.ID, p.FestivalID, p.OrgID, string(titles), p.Venue, micros(p.Start), micros(p.End), micros(p.CreatedAt), micros(p.CancelledAt)); err != nil {
 			return fmt.Errorf("sqlstore: create performance: %w", err)
 		}
 		for i, c := range p.Categories {
@@ -166,6 +169,15 @@ func (db *DB) IssueTicket(ctx context.Context, t festival.Ticket, rec audit.Reco
 	var out festival.Ticket
 	var created bool
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		// Read in the transaction that writes the ticket, so a ticket and
+		// the performance's cancellation are serialised.
+		var cancelled int64
+		if err := tx.QueryRowContext(ctx, `SELECT cancelled_at FROM festival_performances WHERE id = $1`, t.PerformanceID).Scan(&cancelled); err != nil {
+			return notFound(err, "performance")
+		}
+		if cancelled > 0 {
+			return festival.PerformanceCancelled("performance_id")
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO festival_tickets (`+ticketCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
 			ON CONFLICT (booking_id) DO NOTHING`, t.ID, t.BookingID, t.CategoryID, t.PerformanceID, t.OrgID, t.BuyerOrg, t.BuyerUser, t.Party,
 			t.Token, t.Status, micros(t.AdmittedAt), t.AdmittedBy, micros(t.CreatedAt))
@@ -270,6 +282,34 @@ func (db *DB) CancelTicket(ctx context.Context, id string, at time.Time, rec aud
 		return appendAudit(ctx, tx, at, rec)
 	})
 	return out, err
+}
+
+// CancelPerformance implements festival.Store. Its categories' booking
+// resources are withdrawn here, in the same transaction as the
+// performance and its tickets: a purchase that took its place before the
+// commit is refunded by the engine (booking.Service.FinishWithdrawn, and
+// its sweeper), one that comes after finds the resource withdrawn.
+func (db *DB) CancelPerformance(ctx context.Context, id string, at time.Time, rec audit.Record) (bool, error) {
+	var changed bool
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE festival_performances SET cancelled_at = $2 WHERE id = $1 AND cancelled_at = 0`, id, micros(at))
+		if err != nil {
+			return fmt.Errorf("sqlstore: cancel performance: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		if changed = n == 1; !changed {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE festival_tickets SET status = 'cancelled' WHERE performance_id = $1 AND status = 'valid'`, id); err != nil {
+			return fmt.Errorf("sqlstore: cancel performance tickets: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE booking_resources SET withdrawn_at = $2, version = version + 1
+			WHERE id IN (SELECT resource_id FROM festival_categories WHERE performance_id = $1) AND withdrawn_at = 0`, id, micros(at)); err != nil {
+			return fmt.Errorf("sqlstore: withdraw performance resources: %w", err)
+		}
+		return appendAudit(ctx, tx, at, rec)
+	})
+	return changed, err
 }
 
 var _ festival.Store = (*DB)(nil)

@@ -56,6 +56,7 @@ type perfRow struct {
 	ID, Title, Venue, When, From string
 	Categories                   []catRow
 	Past                         bool
+	Cancelled                    bool
 }
 
 type catRow struct {
@@ -76,7 +77,7 @@ func (p *Pages) festPrice(v *View, tiyn int64) string {
 
 func (p *Pages) perfRow(v *View, perf festival.Performance) perfRow {
 	row := perfRow{ID: perf.ID, Title: perf.Title(v.Lang), Venue: perf.Venue, When: p.festTime(perf.Start) + "–" + p.festTime(perf.End)[11:],
-		Past: !perf.Start.After(time.Now())}
+		Past: !perf.Start.After(time.Now()), Cancelled: !perf.CancelledAt.IsZero()}
 	for _, c := range perf.Categories {
 		cr := catRow{ID: c.ID, Name: c.Name, Price: p.festPrice(v, c.PriceKZT), Quota: strconv.Itoa(c.Quota)}
 		if c.Left >= 0 {
@@ -244,8 +245,9 @@ func (p *Pages) renderPerformance(w http.ResponseWriter, r *http.Request, v *Vie
 		paid = paid || c.PriceKZT > 0
 	}
 	resident := pr.Has(identity.Resident) && !pr.HasAny(identity.Trader, identity.OrgAdmin)
-	data := map[string]any{"P": row, "Festival": festRow{ID: f.ID, Name: f.Name}, "MayBuy": festival.MayBuy(pr) && !row.Past,
-		"Key": uuid.Must(uuid.NewV7()).String(), "Paid": paid, "Resident": resident, "RefundHours": strconv.Itoa(f.RefundHours),
+	data := map[string]any{"P": row, "Festival": festRow{ID: f.ID, Name: f.Name}, "MayBuy": festival.MayBuy(pr) && !row.Past && !row.Cancelled,
+		"MayCancel": festival.IsVenueAdmin(pr) && pr.OrgID == perf.OrgID && !row.Cancelled && perf.End.After(time.Now()),
+		"Key":       uuid.Must(uuid.NewV7()).String(), "Paid": paid, "Resident": resident, "RefundHours": strconv.Itoa(f.RefundHours),
 		"Staff": pr.OrgID == perf.OrgID && pr.Has(identity.Organiser)}
 	if paid && !resident {
 		data["Accounts"] = p.bookingAccounts(r, pr, v.Lang, true)
@@ -299,6 +301,9 @@ func (p *Pages) ticketRow(r *http.Request, v *View, pr *identity.Principal, t fe
 		row.Status, row.StatusClass = v.T("fest_status_admitted"), "admitted"
 	}
 	row.CanCancel = t.Status == festival.Valid && t.AdmittedAt.IsZero() && perf.Start.After(time.Now())
+	if !perf.CancelledAt.IsZero() {
+		row.Status, row.StatusClass = v.T("fest_status_perf_cancelled"), "cancelled"
+	}
 	if t.PriceKZT > 0 {
 		row.Price = kzt(v.Lang, t.PriceKZT) + " KZT"
 	}
@@ -373,6 +378,33 @@ func (p *Pages) FestivalCancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.redirectDone(w, r, "/festival/tickets", "done.fest_cancelled")
+}
+
+// FestivalCancelPerformance: the organiser cancels a performance, after
+// ticking the confirmation (every ticket is refunded in full).
+func (p *Pages) FestivalCancelPerformance(w http.ResponseWriter, r *http.Request) {
+	if p.festivalOff(w, r) {
+		return
+	}
+	pr := identity.FromContext(r.Context())
+	v := p.view(w, r, "fest_performance", nil)
+	var err error
+	if r.PostFormValue("confirm") != "yes" {
+		err = &problem.Error{Code: problem.Invalid, Message: "confirm the cancellation", Fields: map[string]string{"confirm": "required"}}
+	} else {
+		_, err = p.Festival.CancelPerformance(r.Context(), pr, r.PathValue("id"))
+	}
+	if err != nil {
+		if problem.Is(err, problem.NotFound) {
+			p.Error(w, r, statusOfErr(err), err)
+			return
+		}
+		v.Here = "/festival/performances/" + r.PathValue("id")
+		status := p.formFail(v, err, "fest_field_", nil)
+		p.renderPerformance(w, r, v, status)
+		return
+	}
+	p.redirectDone(w, r, "/festival/performances/"+r.PathValue("id"), "done.fest_perf_cancelled")
 }
 
 // DoorPage is the check-in: one input for the token (typed, or filled by
