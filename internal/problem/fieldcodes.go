@@ -218,6 +218,21 @@ var fieldFormats = []struct{ code, format string }{
 	{"order_window_open", "dispute window open"},
 	{"order_window_ended", "dispute window ended"},
 	{"order_changed", "changed meanwhile"},
+	// The education zone (internal/education).
+	{"edu_language", "must be an ISO 639-1 language code such as ru or zh"},
+	{"edu_end_before_start", "must not be before the start date"},
+	{"edu_days_after_start", "at most %d days after the start"},
+	{"edu_max_languages", "at most %d languages"},
+	{"edu_max_partners", "at most %d partners"},
+	{"edu_no_partner", "no such partner university"},
+	{"edu_no_course", "no such course"},
+	{"edu_no_programme", "no such programme"},
+	{"edu_no_certificate", "no such certificate"},
+	{"edu_institution", "must be an education provider on the platform"},
+	{"edu_same_institution", "must differ from the home institution"},
+	{"edu_term", "must be a term such as 2027-autumn or 2028-spring within three years"},
+	{"edu_enrolled", "already enrolled"},
+	{"edu_not_completed", "the enrolment is not completed"},
 }
 
 type fieldPattern struct {
