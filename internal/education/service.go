@@ -27,6 +27,9 @@ type Config struct {
 	// User finds a user (a student's name on an enrolment and its
 	// certificate); nil: the principal's own name.
 	User func(ctx context.Context, id string) (identity.User, error)
+	// Orgs lists the platform's organisations (the education providers
+	// among them are an exchange's possible institutions).
+	Orgs func(ctx context.Context) ([]identity.Org, error)
 	// Country tells whether an ISO 3166 alpha-2 code is known; nil: any
 	// two letters.
 	Country func(code string) bool
@@ -82,10 +85,11 @@ func IsProviderAdmin(p *identity.Principal) bool {
 	return p != nil && p.OrgKind == identity.KindSchool && p.Has(identity.OrgAdmin)
 }
 
-// IsProviderStaff: an education provider's educators and administrators
-// work its enrolments, certificates and exchange decisions.
+// IsProviderStaff: an education provider's educators work its
+// enrolments, certificates and exchange decisions (only a school's users
+// can hold the educator role).
 func IsProviderStaff(p *identity.Principal) bool {
-	return p != nil && p.OrgKind == identity.KindSchool && p.HasAny(identity.OrgAdmin, identity.Educator)
+	return p != nil && p.OrgKind == identity.KindSchool && p.Has(identity.Educator)
 }
 
 // IsStudent: residents enrol and apply for exchanges.
@@ -617,12 +621,14 @@ func (s *Service) IssueCertificate(ctx context.Context, p *identity.Principal, e
 
 // Verification is what anyone learns from a certificate's code.
 type Verification struct {
-	Code        string    `json:"code"`
-	HolderName  string    `json:"holder_name"`
-	CourseTitle string    `json:"course_title"`
-	Provider    string    `json:"provider_org"`
-	CompletedAt time.Time `json:"completed_at"`
-	IssuedAt    time.Time `json:"issued_at"`
+	Code        string `json:"code"`
+	HolderName  string `json:"holder_name"`
+	CourseTitle string `json:"course_title"`
+	Provider    string `json:"provider_org"`
+	// ProviderName is the provider's registered name.
+	ProviderName string    `json:"provider_name"`
+	CompletedAt  time.Time `json:"completed_at"`
+	IssuedAt     time.Time `json:"issued_at"`
 }
 
 // Verify answers a certificate by its code, for anyone (an employer, a
@@ -640,7 +646,13 @@ func (s *Service) Verify(ctx context.Context, code string) (Verification, error)
 	if err != nil {
 		return Verification{}, err
 	}
-	return Verification{Code: c.Code, HolderName: c.HolderName, CourseTitle: c.CourseTitle, Provider: c.OrgID, CompletedAt: c.CompletedAt, IssuedAt: c.IssuedAt}, nil
+	v := Verification{Code: c.Code, HolderName: c.HolderName, CourseTitle: c.CourseTitle, Provider: c.OrgID, CompletedAt: c.CompletedAt, IssuedAt: c.IssuedAt}
+	if s.cfg.Org != nil {
+		if o, err := s.cfg.Org(ctx, c.OrgID); err == nil {
+			v.ProviderName = o.Name
+		}
+	}
+	return v, nil
 }
 
 // Certificates lists the caller's certificates (a student's own, or its
@@ -785,14 +797,21 @@ func (s *Service) WithdrawExchange(ctx context.Context, p *identity.Principal, i
 		s.record(p, "education.exchange.withdraw", "education_exchange", x.ID, x.HomeOrg, ""))
 }
 
-// Institutions lists the education providers on the platform (an
-// exchange's possible home and host), given the organisations' list.
-func Institutions(orgs []identity.Org) []identity.Org {
+// Institutions lists the education providers on the platform: an
+// exchange's possible home and host institutions.
+func (s *Service) Institutions(ctx context.Context, p *identity.Principal) ([]identity.Org, error) {
+	if p == nil {
+		return nil, problem.New(problem.Unauthenticated, "sign in")
+	}
+	if s.cfg.Orgs == nil {
+		return nil, nil
+	}
+	orgs, err := s.cfg.Orgs(ctx)
 	var out []identity.Org
 	for _, o := range orgs {
 		if o.Kind == identity.KindSchool {
 			out = append(out, o)
 		}
 	}
-	return out
+	return out, err
 }
