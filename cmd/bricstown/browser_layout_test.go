@@ -54,6 +54,7 @@ var layoutRoles = []struct{ name, email string }{
 	{"venue", "events@expo.town.kz"},
 	{"doctor", "tcm@medcentre.town.kz"},
 	{"clinicadmin", "director@medcentre.town.kz"},
+	{"educator", "dean@edupark.kz"},
 }
 
 // axeNarrowRules are the WCAG rules of axe-core whose outcome can change

@@ -138,6 +138,9 @@ func Describe(r Record) (Event, bool) {
 	if strings.HasPrefix(r.Action, "festival.") {
 		return describeFestival(r.Action, d)
 	}
+	if strings.HasPrefix(r.Action, "education.") {
+		return describeEducation(r.Action, d)
+	}
 	switch r.Action {
 	case "market.product.publish", "market.product.update": // "<HS> <origin>"
 		if hs, origin, ok := strings.Cut(d, " "); ok && len(hs) == 6 && len(origin) == 2 {
@@ -493,6 +496,26 @@ func describeFestival(action, d string) (Event, bool) {
 			return Event{Kind: "fest_ticket", Args: []Arg{a, t}}, true
 		}
 	case "festival.ticket.admit", "festival.ticket.cancel":
+		if d == "" {
+			return Event{}, true
+		}
+	}
+	return Event{}, false
+}
+
+// describeEducation reads the details the education service writes: a
+// partner's name, a programme's English title, a course's title (on its
+// creation and on an enrolment), a certificate's code, an application's
+// term; the workflow's steps carry none.
+func describeEducation(action, d string) (Event, bool) {
+	switch action {
+	case "education.partner.add", "education.programme.create", "education.course.create", "education.enrol",
+		"education.certificate.issue", "education.exchange.apply":
+		if d != "" {
+			return Event{Kind: "named", Args: []Arg{text(d)}}, true
+		}
+	case "education.withdraw", "education.complete", "education.exchange.home_approve", "education.exchange.home_reject",
+		"education.exchange.host_approve", "education.exchange.host_reject", "education.exchange.withdraw":
 		if d == "" {
 			return Event{}, true
 		}

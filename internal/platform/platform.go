@@ -19,6 +19,7 @@ import (
 	"bricstown/internal/deal"
 	"bricstown/internal/demo"
 	"bricstown/internal/dutyledger"
+	"bricstown/internal/education"
 	"bricstown/internal/expo"
 	"bricstown/internal/festival"
 	"bricstown/internal/fx"
@@ -89,6 +90,8 @@ type Platform struct {
 	Festival *festival.Service
 	// Clinic is the medical and wellness zone on the booking engine.
 	Clinic *clinic.Service
+	// Education is the education zone on the booking engine (issue 12).
+	Education *education.Service
 	// Expo runs the commodity expos and their B2B meetings (issue 11).
 	Expo *expo.Service
 	// Order is buying on the marketplace: RFQs, orders and their escrow.
@@ -194,6 +197,9 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 	bsvc := booking.NewService(db, booking.Config{Log: log, Ledger: led})
 	fest := festival.NewService(db, festival.Config{Log: log, Ledger: led, Booking: bsvc})
 	cls := clinic.NewService(db, clinic.Config{Log: log, Booking: bsvc, User: idsvc.UserByID})
+	edu := education.NewService(db, education.Config{Log: log, Ledger: led, Booking: bsvc, Org: idsvc.Org, User: idsvc.UserByID,
+		Orgs:    func(ctx context.Context) ([]identity.Org, error) { return idsvc.Orgs(ctx, identity.Page{Limit: 1000}) },
+		Country: func(c string) bool { _, ok := ref.Country(c); return ok }})
 	expos := expo.NewService(db, expo.Config{Log: log, Ledger: led, Catalogue: mkt})
 	// Orders: escrow in the town administration's system accounts, the
 	// declaration and the shipment drafted by customs and logistics.
@@ -208,6 +214,7 @@ func assemble(ctx context.Context, db *sqlstore.DB, ref *refdata.Data, cfg Confi
 		Deal:       dealSvc,
 		Festival:   fest,
 		Clinic:     cls,
+		Education:  edu,
 		Expo:       expos,
 		Order:      ord,
 		Home:       home.New(hs),
@@ -325,7 +332,10 @@ const (
 	DemoDeal   // investment agreements: one signed by both parties, one awaiting a signature
 	DemoClinic // the medical centre's doctors and packages, consultations booked and past (needs the finance part's accounts for the paid package)
 	DemoExpo   // the commodity expo: halls, booths, exhibitors, showcases, meetings and a timetable
-	DemoAll    = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics | DemoBooking | DemoDeal | DemoClinic | DemoExpo
+	// DemoEducation: the education park's partners, a joint programme,
+	// courses, enrolments, a certificate, an exchange half approved.
+	DemoEducation
+	DemoAll = DemoFinance | DemoSettlement | DemoObligations | DemoGuarantees | DemoCustoms | DemoMarket | DemoLogistics | DemoBooking | DemoDeal | DemoClinic | DemoExpo | DemoEducation
 )
 
 // SeedDemo seeds the whole demo town (idempotent). The ledger must be
@@ -376,6 +386,7 @@ func (p *Platform) SeedDemoParts(ctx context.Context, now time.Time, parts DemoP
 			return demo.SeedClinic(ctx, p.Identity, p.Ledger, p.Clinic, past, now)
 		}},
 		{DemoExpo, "expo", func() error { return demo.SeedExpo(ctx, p.Identity, p.Ledger, p.Market, p.Expo, now) }},
+		{DemoEducation, "education", func() error { return demo.SeedEducation(ctx, p.Identity, p.Ledger, p.Education, now) }},
 	}
 	for _, s := range steps {
 		if parts&s.part == 0 {

@@ -231,6 +231,21 @@ var fieldFormats = []struct{ code, format string }{
 	{"grp_max_members", "at most %d members per group"},
 	{"grp_overlap", "overlaps another contract price for this buyer group"},
 	{"grp_one_line", "must be one line"},
+	// The education zone (internal/education).
+	{"edu_language", "must be an ISO 639-1 language code such as ru or zh"},
+	{"edu_end_before_start", "must not be before the start date"},
+	{"edu_days_after_start", "at most %d days after the start"},
+	{"edu_max_languages", "at most %d languages"},
+	{"edu_max_partners", "at most %d partners"},
+	{"edu_no_partner", "no such partner university"},
+	{"edu_no_course", "no such course"},
+	{"edu_no_programme", "no such programme"},
+	{"edu_no_certificate", "no such certificate"},
+	{"edu_institution", "must be an education provider on the platform"},
+	{"edu_same_institution", "must differ from the home institution"},
+	{"edu_term", "must be a term such as 2027-autumn or 2028-spring within three years"},
+	{"edu_enrolled", "already enrolled"},
+	{"edu_not_completed", "the enrolment is not completed"},
 }
 
 type fieldPattern struct {

@@ -19,6 +19,7 @@ import (
 	"bricstown/internal/clinic"
 	"bricstown/internal/customs"
 	"bricstown/internal/deal"
+	"bricstown/internal/education"
 	"bricstown/internal/expo"
 	"bricstown/internal/festival"
 	"bricstown/internal/fx"
@@ -75,6 +76,8 @@ type Deps struct {
 	Festival *festival.Service
 	// Clinic is the medical and wellness zone on the booking engine.
 	Clinic *clinic.Service
+	// Education is the education zone on the booking engine.
+	Education *education.Service
 	// Expo runs the commodity expos and their B2B meetings.
 	Expo *expo.Service
 	// Order is buying on the marketplace: RFQs, orders, escrow.
@@ -100,6 +103,7 @@ func PlatformDeps(p *platform.Platform) Deps {
 		Deal:      p.Deal,
 		Festival:  p.Festival,
 		Clinic:    p.Clinic,
+		Education: p.Education,
 		Expo:      p.Expo,
 		Order:     p.Order,
 	}
@@ -172,6 +176,7 @@ func New(d Deps) (*Server, error) {
 		Deal:      d.Deal,
 		Festival:  d.Festival,
 		Clinic:    d.Clinic,
+		Education: d.Education,
 		Expo:      d.Expo,
 		Order:     d.Order,
 	})

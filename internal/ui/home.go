@@ -72,6 +72,9 @@ type homeView struct {
 	// Art is the art zone's part: a buyer's coming tickets, the
 	// organiser's door (festival.go).
 	Art []homeCount
+	// Education is the education zone's part: a student's courses and
+	// offered seats, an educator's exchange decisions (education.go).
+	Education []homeCount
 }
 
 // Home answers "what needs me now" for the signed-in user's roles: the
@@ -91,6 +94,7 @@ func (p *Pages) Home(w http.ResponseWriter, r *http.Request) {
 	}
 	hv := p.homeView(v, pr, sum)
 	hv.Art = p.festivalHome(r, v, pr)
+	hv.Education = p.educationHome(r, v, pr)
 	if !hv.Trader && !hv.Bank && !hv.Centre && !hv.Customs && !hv.Quarantine && !hv.Admin && !hv.Carrier && !hv.Organiser {
 		town, err := p.townView(r, v)
 		if err != nil {

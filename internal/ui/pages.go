@@ -33,7 +33,7 @@ var Zones = []Zone{
 	{"trade", []ZoneService{{"svc.one_stop", "/customs"}, {"svc.commodity_centre", ""}, {"svc.marketplace", ""}, {"svc.expos", ""}}},
 	{"business", []ZoneService{{"svc.settlement", "/settlement"}, {"svc.fx", "/fx"}, {"svc.green_finance", ""}, {"svc.negotiations", ""}}},
 	{"art", []ZoneService{{"svc.exhibitions", "/festivals"}, {"svc.festivals", "/festivals"}}},
-	{"education", []ZoneService{{"svc.joint_programmes", ""}, {"svc.vocational", ""}, {"svc.exchanges", ""}}},
+	{"education", []ZoneService{{"svc.joint_programmes", "/education"}, {"svc.vocational", "/education"}, {"svc.exchanges", "/education/exchanges"}}},
 	{"medical", []ZoneService{{"svc.telemedicine", ""}, {"svc.wellness", ""}}},
 	{"residential", []ZoneService{{"svc.housing", ""}, {"svc.community", ""}}},
 	{"incubation", []ZoneService{{"svc.incubator", ""}}},

@@ -26,6 +26,7 @@ import (
 	"bricstown/internal/clinic"
 	"bricstown/internal/customs"
 	"bricstown/internal/deal"
+	"bricstown/internal/education"
 	"bricstown/internal/expo"
 	"bricstown/internal/festival"
 	"bricstown/internal/fx"
@@ -94,6 +95,8 @@ type Deps struct {
 	Festival *festival.Service
 	// Clinic is the medical and wellness zone on the booking engine.
 	Clinic *clinic.Service
+	// Education is the education zone on the booking engine.
+	Education *education.Service
 	// Expo runs the commodity expos and their B2B meetings.
 	Expo *expo.Service
 	// Order is buying on the marketplace: RFQs, orders, escrow.
@@ -196,6 +199,9 @@ var navigation = []NavItem{
 	{Path: "/clinic", Key: "clinic.nav"},
 	{Path: "/clinic/day", Key: "clinic.nav_day"},
 	{Path: "/clinic/records", Key: "clinic.nav_records"},
+	{Path: "/education", Key: "edu.nav"},
+	{Path: "/education/mine", Key: "edu.nav_mine"},
+	{Path: "/education/exchanges", Key: "edu.nav_exchanges"},
 	{Path: "/expo", Key: "expo_nav"},
 	{Path: "/market/rfqs", Key: "order_nav"},
 	{Path: "/ledger/issuance", Key: "issuance.nav"},
