@@ -58,6 +58,12 @@ func NewService(store Store, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Booking != nil {
+		// The courses' resources are the education zone's: the generic
+		// booking API neither lists nor books them, so a seat is never
+		// taken without its enrolment.
+		cfg.Booking = cfg.Booking.For("education")
+	}
 	loc, ok := booking.Location(booking.DefaultTimeZone)
 	if !ok {
 		loc = time.FixedZone("ALMT", 5*3600)

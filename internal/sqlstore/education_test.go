@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"bricstown/internal/audit"
+	"bricstown/internal/booking"
 	"bricstown/internal/education"
 	"bricstown/internal/identity"
 	"bricstown/internal/ledger"
@@ -224,9 +225,18 @@ func TestEducationNeverOversold(t *testing.T) {
 		if err != nil || len(list) != capacity {
 			t.Fatalf("enrolments %d %v", len(list), err)
 		}
-		bookings, err := w.svc.OnResource(ctx, w.dean, c.ResourceID, time.Time{}, time.Time{})
+		bookings, err := w.svc.For("education").OnResource(ctx, w.dean, c.ResourceID, time.Time{}, time.Time{})
 		if err != nil || len(bookings) != capacity {
 			t.Fatalf("bookings %d %v", len(bookings), err)
+		}
+		// The generic booking handle (the booking API) takes no seat of a
+		// course: a seat comes with its enrolment or not at all.
+		_, _, err = w.svc.Book(ctx, w.student(t, 0), booking.BookInput{ResourceID: c.ResourceID, Start: w.es.Start(c).Format(time.RFC3339), Key: uuid.NewString()})
+		if e, ok := err.(*problem.Error); !ok || e.Code != problem.Conflict || e.Fields["resource_id"] != "booked through its own service" {
+			t.Fatalf("a course seat through the generic booking handle: %v", err)
+		}
+		if mine, err := w.svc.Resources(ctx, w.dean, true, "", 100); err != nil || len(mine) != 0 {
+			t.Fatalf("the generic list shows the dean %d resources (%v); want none", len(mine), err)
 		}
 		if got, _ := w.es.Course(ctx, w.resident, c.ID); got.Enrolled != capacity {
 			t.Fatalf("enrolled count %d", got.Enrolled)
