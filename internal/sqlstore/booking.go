@@ -237,33 +237,56 @@ func full() error {
 	return &problem.Error{Code: problem.Conflict, Message: "no place is left on this slot", Fields: map[string]string{"start": "full"}}
 }
 
-// takeFastSQL is a take as one PostgreSQL statement (see bookingFast): it
-// inserts the booking and moves the resource's version (see touch) only
-// when the key is new, nobody waits for the slot and a place is free in
-// the window, counted as liveCount does, and the resource is not
-// withdrawn. It answers whether it took the place, and whether the slot
-// was simply full (a new key, no waiting list): the refusal. A used key,
-// a waiting list or a withdrawn resource is left to the take's
-// step-by-step run, which answers the earlier booking, deals with the
-// list or refuses the take.
-const takeFastSQL = `WITH c AS (
-	SELECT EXISTS (SELECT 1 FROM bookings WHERE idem = $14) AS used,
-		EXISTS (SELECT 1 FROM booking_waits WHERE resource_id = $2 AND start_at = $7 AND status IN ('waiting', 'offered'))
+// takeCheckSQL reads in one statement what a take must know before it
+// may simply insert: whether its key was used, whether anything asks for
+// the step-by-step run (somebody waits for the slot, or the resource was
+// withdrawn), and the places live in the window, counted as liveCount
+// does. Arguments: key, resource, start, window to, window from, the
+// hold cut-off (now less the grace).
+const takeCheckSQL = `SELECT EXISTS (SELECT 1 FROM bookings WHERE idem = $1) AS used,
+		EXISTS (SELECT 1 FROM booking_waits WHERE resource_id = $2 AND start_at = $3 AND status IN ('waiting', 'offered'))
 			OR EXISTS (SELECT 1 FROM booking_resources WHERE id = $2 AND withdrawn_at > 0) AS stepwise,
-		(SELECT COUNT(*) FROM bookings WHERE resource_id = $2 AND start_at < $19 AND end_at > $20
-			AND (status = 'confirmed' OR status = 'confirming' OR (status = 'held' AND hold_until > $21))) AS live),
+		(SELECT COUNT(*) FROM bookings WHERE resource_id = $2 AND start_at < $4 AND end_at > $5
+			AND (status = 'confirmed' OR status = 'confirming' OR (status = 'held' AND hold_until > $6))) AS live`
+
+// takeFastSQL is a take as one PostgreSQL statement (see bookingFast):
+// takeCheckSQL, then the insert and the resource's version moved (see
+// touch) only when the key is new, nothing asks for the step-by-step run
+// and a place is free ($7 is the capacity, $8… the booking's columns). It
+// answers whether it took the place, and whether the slot was simply full:
+// the refusal. A used key, a waiting list or a withdrawn resource is left
+// to the take's step-by-step run, which answers the earlier booking,
+// deals with the list or refuses the take.
+const takeFastSQL = `WITH c AS (` + takeCheckSQL + `),
 ins AS (
 	INSERT INTO bookings (` + slotBookingCols + `)
-	SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::bigint, $8::bigint, $9::text, $10::bigint, $11::bigint,
-		$12::text, $13::text, $14::text, $15::bigint, $16::boolean, $17::bigint, $18::bigint
-	FROM c WHERE NOT c.used AND NOT c.stepwise AND c.live < $22
+	SELECT $8::text, $2::text, $9::text, $10::text, $11::text, $12::text, $3::bigint, $13::bigint, $14::text, $15::bigint, $16::bigint,
+		$17::text, $18::text, $1::text, $19::bigint, $20::boolean, $21::bigint, $22::bigint
+	FROM c WHERE NOT c.used AND NOT c.stepwise AND c.live < $7
 	RETURNING resource_id),
 touched AS (UPDATE booking_resources SET version = version + 1 WHERE id IN (SELECT resource_id FROM ins))
-SELECT (SELECT COUNT(*) FROM ins) > 0, NOT c.used AND NOT c.stepwise AND c.live >= $22 FROM c`
+SELECT (SELECT COUNT(*) FROM ins) > 0, NOT c.used AND NOT c.stepwise AND c.live >= $7 FROM c`
+
+// takeArgs are takeCheckSQL's arguments for t, then (for takeFastSQL) the
+// capacity and the booking's columns other than key, resource and start.
+func takeArgs(t booking.Take) []any {
+	b := t.Booking
+	return []any{b.Key, b.ResourceID, micros(b.Start), micros(t.WindowTo), micros(t.WindowFrom), micros(t.Now.Add(-booking.Grace)),
+		t.Capacity, b.ID, b.OwnerOrg, b.BookerOrg, b.BookerUser, b.Party, micros(b.End), string(b.Status), micros(b.HoldUntil),
+		b.PriceKZT, b.PayFrom, b.PayTo, b.RefundKZT, b.RefundDue, micros(b.CreatedAt), micros(b.UpdatedAt)}
+}
 
 // moveFastSQL is a move as one PostgreSQL statement: moveOne's UPDATE.
 const moveFastSQL = `UPDATE bookings SET status = $1, refund = $2, refund_due = $3, updated_at = $4
 	WHERE id = $5 AND status = $6 AND hold_until > $7 RETURNING ` + slotBookingCols
+
+// insertBooking writes a new booking in tx.
+func (db *DB) insertBooking(ctx context.Context, tx *sql.Tx, b booking.Booking) error {
+	_, err := db.txExec(ctx, tx, `INSERT INTO bookings (`+slotBookingCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
+		b.ID, b.ResourceID, b.OwnerOrg, b.BookerOrg, b.BookerUser, b.Party, micros(b.Start), micros(b.End), string(b.Status), micros(b.HoldUntil),
+		b.PriceKZT, b.PayFrom, b.PayTo, b.Key, b.RefundKZT, b.RefundDue, micros(b.CreatedAt), micros(b.UpdatedAt))
+	return err
+}
 
 // BookSlot implements booking.Store. Takes are group-committed with the
 // other booking changes (see bookingOp): one transaction serves every
@@ -276,6 +299,25 @@ func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (b
 	created, refused := false, false
 	op := &bookingOp{at: b.CreatedAt, run: func(ctx context.Context, tx *sql.Tx) (bool, []audit.Record, error) {
 		created, refused = false, false
+		if db.Engine == SQLite {
+			// The usual take, a new key on a slot nobody waits for, is
+			// one read and one insert for the batch's single writer.
+			var used, stepwise bool
+			var live int
+			if err := db.txQueryRow(ctx, tx, takeCheckSQL, takeArgs(t)[:6]...).Scan(&used, &stepwise, &live); err != nil {
+				return false, nil, err
+			}
+			if !used && !stepwise {
+				if t.Capacity-live < 1 {
+					return false, nil, full()
+				}
+				if err := db.insertBooking(ctx, tx, b); err != nil {
+					return true, nil, err
+				}
+				out, created = b, true
+				return true, []audit.Record{rec}, nil
+			}
+		}
 		prev, err := scanSlotBooking(db.txQueryRow(ctx, tx, `SELECT `+slotBookingCols+` FROM bookings WHERE idem = $1`, b.Key))
 		if err == nil {
 			out = prev
@@ -323,18 +365,14 @@ func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (b
 				return true, nil, err
 			}
 		}
-		if _, err := db.txExec(ctx, tx, `INSERT INTO bookings (`+slotBookingCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
-			b.ID, b.ResourceID, b.OwnerOrg, b.BookerOrg, b.BookerUser, b.Party, micros(b.Start), micros(b.End), string(b.Status), micros(b.HoldUntil),
-			b.PriceKZT, b.PayFrom, b.PayTo, b.Key, b.RefundKZT, b.RefundDue, micros(b.CreatedAt), micros(b.UpdatedAt)); err != nil {
+		if err := db.insertBooking(ctx, tx, b); err != nil {
 			return true, nil, err
 		}
 		out, created = b, true
 		return true, []audit.Record{rec}, nil
 	}}
 	if db.Engine == Postgres {
-		op.fast = &bookingFast{sql: takeFastSQL, args: []any{b.ID, b.ResourceID, b.OwnerOrg, b.BookerOrg, b.BookerUser, b.Party, micros(b.Start),
-			micros(b.End), string(b.Status), micros(b.HoldUntil), b.PriceKZT, b.PayFrom, b.PayTo, b.Key, b.RefundKZT, b.RefundDue, micros(b.CreatedAt),
-			micros(b.UpdatedAt), micros(t.WindowTo), micros(t.WindowFrom), micros(t.Now.Add(-booking.Grace)), t.Capacity},
+		op.fast = &bookingFast{sql: takeFastSQL, args: takeArgs(t),
 			answer: func(row interface{ Scan(...any) error }) (bool, []audit.Record, error, error) {
 				var took, isFull bool
 				if err := row.Scan(&took, &isFull); err != nil {
