@@ -385,33 +385,39 @@ func (s *Service) Book(ctx context.Context, p *identity.Principal, in BookInput)
 		return Booking{}, false, err
 	}
 	scoped := ledger.ScopedID(p.OrgID, key).String()
-	// A retry after a lost answer: the first booking, whatever else changed.
-	if prev, err := s.store.BookingByKey(ctx, scoped); err == nil {
-		if prev.ResourceID != strings.TrimSpace(in.ResourceID) || !prev.Start.Equal(start.UTC()) || prev.Party != Party(p) {
-			return Booking{}, false, &problem.Error{Code: problem.IdempotencyReuse, Message: "this key was used for another booking",
-				Fields: map[string]string{"key": "already used for another booking"}}
+	resourceID := strings.TrimSpace(in.ResourceID)
+	// A retry after a lost answer gets the first booking, whatever else
+	// changed since. The key is looked up only where this attempt would
+	// not take a place (every refusal below), and by the store's take,
+	// which reads it anyway: a booking that goes through costs no extra
+	// read (a round trip per booking on PostgreSQL).
+	refuse := func(err error) (Booking, bool, error) {
+		prev, kerr := s.store.BookingByKey(ctx, scoped)
+		switch {
+		case kerr == nil:
+			return s.retried(p, prev, resourceID, start)
+		case !problem.Is(kerr, problem.NotFound):
+			return Booking{}, false, kerr
 		}
-		return s.shown(prev), false, nil
-	} else if !problem.Is(err, problem.NotFound) {
 		return Booking{}, false, err
 	}
-	r, err := s.loadResource(ctx, p, strings.TrimSpace(in.ResourceID))
+	r, err := s.loadResource(ctx, p, resourceID)
 	if err != nil {
-		return Booking{}, false, &problem.Error{Code: problem.NotFound, Message: "no such resource", Fields: map[string]string{"resource_id": "no such resource"}}
+		return refuse(&problem.Error{Code: problem.NotFound, Message: "no such resource", Fields: map[string]string{"resource_id": "no such resource"}})
 	}
 	if !canBook(p, &r) {
-		return Booking{}, false, problem.New(problem.Forbidden, "you may not book this resource")
+		return refuse(problem.New(problem.Forbidden, "you may not book this resource"))
 	}
 	if err := s.managed(&r); err != nil {
-		return Booking{}, false, err
+		return refuse(err)
 	}
 	if err := withdrawn(&r); err != nil {
-		return Booking{}, false, err
+		return refuse(err)
 	}
 	now := s.now()
 	slot, err := r.Bookable(start.UTC(), now)
 	if err != nil {
-		return Booking{}, false, err
+		return refuse(err)
 	}
 	b := Booking{ID: uuid.Must(uuid.NewV7()).String(), ResourceID: r.ID, OwnerOrg: r.OwnerOrg, BookerOrg: p.OrgID, BookerUser: p.UserID,
 		Party: Party(p), Start: slot.Start, End: slot.End, Status: Held, HoldUntil: now.Add(time.Duration(r.HoldMinutes) * time.Minute),
@@ -420,17 +426,20 @@ func (s *Service) Book(ctx context.Context, p *identity.Principal, in BookInput)
 	if r.PriceKZT > 0 {
 		from = s.ownAccount(ctx, p, p.OrgID, in.PayFrom, "pay_from", true, f)
 		if err := f.Err("the booking is not valid"); err != nil {
-			return Booking{}, false, err
+			return refuse(err)
 		}
 		if r.Account == "" {
-			return Booking{}, false, problem.New(problem.Conflict, "the owner has no account to be paid into")
+			return refuse(problem.New(problem.Conflict, "the owner has no account to be paid into"))
 		}
 		b.PayFrom, b.PayTo = from.ID.String(), r.Account
 	}
 	wf, wt := r.Window(slot)
 	got, created, err := s.store.BookSlot(ctx, Take{Booking: b, Capacity: r.Capacity, WindowFrom: wf, WindowTo: wt, OfferMinutes: r.HoldMinutes, Now: now},
 		s.record(p, "booking.hold", "booking", b.ID, r.OwnerOrg, fmt.Sprintf("%s %s", r.Name, slot.Start.Format(time.RFC3339))))
-	if err != nil || !created || got.PriceKZT == 0 {
+	if err == nil && !created {
+		return s.retried(p, got, resourceID, start) // the store found the key
+	}
+	if err != nil || got.PriceKZT == 0 {
 		return s.shown(got), created, err
 	}
 	// The place is ours: reserve the price until the hold (and its grace)
@@ -450,6 +459,17 @@ func (s *Service) Book(ctx context.Context, p *identity.Principal, in BookInput)
 		return Booking{}, false, err
 	}
 	return s.shown(got), true, nil
+}
+
+// retried answers a booking request whose key an earlier request of the
+// same organisation used: that booking when the request is the same, else
+// the key's reuse is refused.
+func (s *Service) retried(p *identity.Principal, prev Booking, resourceID string, start time.Time) (Booking, bool, error) {
+	if prev.ResourceID != resourceID || !prev.Start.Equal(start.UTC()) || prev.Party != Party(p) {
+		return Booking{}, false, &problem.Error{Code: problem.IdempotencyReuse, Message: "this key was used for another booking",
+			Fields: map[string]string{"key": "already used for another booking"}}
+	}
+	return s.shown(prev), false, nil
 }
 
 // refusal explains a ledger result code.
