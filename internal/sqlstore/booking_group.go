@@ -1,18 +1,18 @@
 package sqlstore
 
 import (
-	"slices"
-
 	"context"
 	"database/sql"
 	"errors"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
+	"slices"
 	"time"
 
 	"bricstown/internal/audit"
 	"bricstown/internal/groupcommit"
 	"bricstown/internal/problem"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // bookingOp is one caller's booking change (a take or a move) in the
@@ -32,10 +32,10 @@ type bookingOp struct {
 	// on; a failure after a write rolls the batch back and writes it
 	// again without this change. recs are its audit entries.
 	run func(ctx context.Context, tx *sql.Tx) (wrote bool, recs []audit.Record, err error)
-	// fast, when set, is the change as one PostgreSQL statement that
-	// answers a row when it did the change and none when it found
-	// something run must look at (the key already used, a waiting list,
-	// a full slot, a booking that moved). See writeBookingFast.
+	// fast, when set, is the change as one PostgreSQL statement, which
+	// either makes the change, or refuses it (a full slot), or leaves it
+	// to run (the key already used, a waiting list, a withdrawn
+	// resource, a booking that moved). See writeBookingFast.
 	fast *bookingFast
 	at   time.Time // the change's time, for the batch's audit stamp
 	err  error
