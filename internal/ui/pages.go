@@ -30,11 +30,11 @@ type ZoneService struct {
 
 // Zones follow the town plan (seed document, §6) plus the incubation park (§2).
 var Zones = []Zone{
-	{"trade", []ZoneService{{"svc.one_stop", "/customs"}, {"svc.commodity_centre", ""}, {"svc.marketplace", ""}, {"svc.expos", ""}}},
-	{"business", []ZoneService{{"svc.settlement", "/settlement"}, {"svc.fx", "/fx"}, {"svc.green_finance", ""}, {"svc.negotiations", ""}}},
+	{"trade", []ZoneService{{"svc.one_stop", "/customs"}, {"svc.commodity_centre", "/market"}, {"svc.marketplace", "/market"}, {"svc.expos", "/expo"}}},
+	{"business", []ZoneService{{"svc.settlement", "/settlement"}, {"svc.fx", "/fx"}, {"svc.green_finance", ""}, {"svc.negotiations", "/deal"}}},
 	{"art", []ZoneService{{"svc.exhibitions", "/festivals"}, {"svc.festivals", "/festivals"}}},
 	{"education", []ZoneService{{"svc.joint_programmes", "/education"}, {"svc.vocational", "/education"}, {"svc.exchanges", "/education/exchanges"}}},
-	{"medical", []ZoneService{{"svc.telemedicine", ""}, {"svc.wellness", ""}}},
+	{"medical", []ZoneService{{"svc.telemedicine", "/clinic"}, {"svc.wellness", "/clinic"}}},
 	{"residential", []ZoneService{{"svc.housing", ""}, {"svc.community", ""}}},
 	{"incubation", []ZoneService{{"svc.incubator", ""}}},
 }
