@@ -112,26 +112,40 @@ func (db *DB) bulkSQL(spec bulkSpec, n int) string {
 }
 
 // warmBulk prepares, outside any transaction, the statements that large
-// writes use again and again.
+// writes use again and again. Warmers queue on warmMu, not on the cache's
+// mutex: preparing waits for a pool connection, and transactions holding
+// SQLite's write lock take the cache's mutex (see prepared).
 func (db *DB) warmBulk(ctx context.Context) error {
+	db.warmMu.Lock()
+	defer db.warmMu.Unlock()
 	db.stmtMu.Lock()
-	defer db.stmtMu.Unlock()
-	if db.warmed {
+	warm := db.warmed
+	db.stmtMu.Unlock()
+	if warm {
 		return nil
 	}
-	if db.stmts == nil {
-		db.stmts = map[string]*sql.Stmt{}
-	}
+	ready := map[string]*sql.Stmt{}
 	if db.Engine == SQLite {
 		for _, spec := range warmed {
 			for _, n := range spec.sizes {
 				s, err := db.SQL.PrepareContext(ctx, db.bulkSQL(spec, n))
 				if err != nil {
+					for _, s := range ready {
+						_ = s.Close()
+					}
 					return err
 				}
-				db.stmts[fmt.Sprintf("%s/%d", spec.key, n)] = s
+				ready[fmt.Sprintf("%s/%d", spec.key, n)] = s
 			}
 		}
+	}
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if db.stmts == nil {
+		db.stmts = map[string]*sql.Stmt{}
+	}
+	for k, s := range ready {
+		db.stmts[k] = s
 	}
 	db.warmed = true
 	return nil

@@ -60,6 +60,7 @@ type DB struct {
 	// The one statement cache (stmt.go): bulk statements warmed in their
 	// sizes, and statements a transaction once ran unprepared.
 	stmtMu sync.Mutex
+	warmMu sync.Mutex // serialises warmBulk, which prepares without stmtMu
 	stmts  map[string]*sql.Stmt
 	wanted map[string]bool
 	warmed bool

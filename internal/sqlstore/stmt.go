@@ -17,15 +17,29 @@ import (
 
 // prepared returns query's statement, preparing it on the pool the first
 // time. Call it outside transactions only.
+//
+// The cache's mutex is not held while preparing: preparing waits for a
+// pool connection, and a transaction holding SQLite's write lock takes the
+// mutex (cached) for its next statement. Holding it here let a reader
+// wait for a connection held by requests queued on the write lock, while
+// the lock's holder waited for the mutex, until SQLite's busy timeout
+// failed the queue (TestFestivalCancelUnderFire, once in CI).
 func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	db.stmtMu.Lock()
-	defer db.stmtMu.Unlock()
-	if st, ok := db.stmts[query]; ok {
+	st, ok := db.stmts[query]
+	db.stmtMu.Unlock()
+	if ok {
 		return st, nil
 	}
 	st, err := db.SQL.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
+	}
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if prev, ok := db.stmts[query]; ok {
+		_ = st.Close() // another caller prepared it meanwhile
+		return prev, nil
 	}
 	if db.stmts == nil {
 		db.stmts = map[string]*sql.Stmt{}
