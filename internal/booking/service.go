@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -33,6 +34,8 @@ type Service struct {
 	// via is the service this handle books for (see For); empty for the
 	// generic booking API.
 	via string
+	// resources is shared by every handle (see resourceCache).
+	resources *resourceCache
 }
 
 // NewService returns a service on store.
@@ -43,7 +46,7 @@ func NewService(store Store, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{store: store, cfg: cfg}
+	return &Service{store: store, cfg: cfg, resources: newResourceCache()}
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
@@ -222,12 +225,19 @@ func (s *Service) UpdateResource(ctx context.Context, p *identity.Principal, id 
 		return Resource{}, err
 	}
 	r := in.resource()
+	// UpdatedAt only moves forward, even within one microsecond: a take
+	// decided on the old settings is refused by it (see Take.ResourceAt).
 	r.ID, r.OwnerOrg, r.CreatedAt, r.UpdatedAt = old.ID, old.OwnerOrg, old.CreatedAt, s.now()
+	if !r.UpdatedAt.After(old.UpdatedAt) {
+		r.UpdatedAt = old.UpdatedAt.Add(time.Microsecond)
+	}
 	r.ManagedBy = old.ManagedBy
 	if err := s.checkResource(ctx, &r); err != nil {
 		return Resource{}, err
 	}
-	if err := s.store.UpdateResource(ctx, r, s.record(p, "booking.resource.update", "booking_resource", r.ID, r.OwnerOrg, r.Name)); err != nil {
+	err = s.store.UpdateResource(ctx, r, s.record(p, "booking.resource.update", "booking_resource", r.ID, r.OwnerOrg, r.Name))
+	s.resources.drop(r.ID)
+	if err != nil {
 		return Resource{}, err
 	}
 	return r, nil
@@ -238,6 +248,32 @@ func (s *Service) loadResource(ctx context.Context, p *identity.Principal, id st
 		return Resource{}, notFound()
 	}
 	r, err := s.store.GetResource(ctx, id)
+	if problem.Is(err, problem.NotFound) || err == nil && !canSee(p, &r) {
+		return Resource{}, notFound()
+	}
+	return r, err
+}
+
+// cachedResource is loadResource from the cache when it holds the
+// resource (see resourceCache for why a stale copy does no harm where it
+// is used: Book, which the store checks, and Confirm, which reads only
+// what never changes). fresh reads it from the store in any case.
+func (s *Service) cachedResource(ctx context.Context, p *identity.Principal, id string, fresh bool) (Resource, error) {
+	if !fresh {
+		if r, ok := s.resources.get(id); ok {
+			if !canSee(p, &r) {
+				return Resource{}, notFound()
+			}
+			return r, nil
+		}
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		return Resource{}, notFound()
+	}
+	r, err := s.store.GetResource(ctx, id)
+	if err == nil {
+		s.resources.put(r)
+	}
 	if problem.Is(err, problem.NotFound) || err == nil && !canSee(p, &r) {
 		return Resource{}, notFound()
 	}
@@ -401,41 +437,59 @@ func (s *Service) Book(ctx context.Context, p *identity.Principal, in BookInput)
 		}
 		return Booking{}, false, err
 	}
-	r, err := s.loadResource(ctx, p, resourceID)
-	if err != nil {
-		return refuse(&problem.Error{Code: problem.NotFound, Message: "no such resource", Fields: map[string]string{"resource_id": "no such resource"}})
-	}
-	if !canBook(p, &r) {
-		return refuse(problem.New(problem.Forbidden, "you may not book this resource"))
-	}
-	if err := s.managed(&r); err != nil {
-		return refuse(err)
-	}
-	if err := withdrawn(&r); err != nil {
-		return refuse(err)
-	}
-	now := s.now()
-	slot, err := r.Bookable(start.UTC(), now)
-	if err != nil {
-		return refuse(err)
-	}
-	b := Booking{ID: uuid.Must(uuid.NewV7()).String(), ResourceID: r.ID, OwnerOrg: r.OwnerOrg, BookerOrg: p.OrgID, BookerUser: p.UserID,
-		Party: Party(p), Start: slot.Start, End: slot.End, Status: Held, HoldUntil: now.Add(time.Duration(r.HoldMinutes) * time.Minute),
-		PriceKZT: r.PriceKZT, Key: scoped, CreatedAt: now, UpdatedAt: now}
+	var r Resource
 	var from ledger.Account
-	if r.PriceKZT > 0 {
-		from = s.ownAccount(ctx, p, p.OrgID, in.PayFrom, "pay_from", true, f)
-		if err := f.Err("the booking is not valid"); err != nil {
+	var got Booking
+	var created bool
+	var err error
+	for fresh := false; ; fresh = true {
+		r, err = s.cachedResource(ctx, p, resourceID, fresh)
+		if err != nil {
+			return refuse(&problem.Error{Code: problem.NotFound, Message: "no such resource", Fields: map[string]string{"resource_id": "no such resource"}})
+		}
+		if !canBook(p, &r) {
+			return refuse(problem.New(problem.Forbidden, "you may not book this resource"))
+		}
+		if err := s.managed(&r); err != nil {
 			return refuse(err)
 		}
-		if r.Account == "" {
-			return refuse(problem.New(problem.Conflict, "the owner has no account to be paid into"))
+		if err := withdrawn(&r); err != nil {
+			return refuse(err)
 		}
-		b.PayFrom, b.PayTo = from.ID.String(), r.Account
+		now := s.now()
+		slot, serr := r.Bookable(start.UTC(), now)
+		if serr != nil {
+			return refuse(serr)
+		}
+		b := Booking{ID: uuid.Must(uuid.NewV7()).String(), ResourceID: r.ID, OwnerOrg: r.OwnerOrg, BookerOrg: p.OrgID, BookerUser: p.UserID,
+			Party: Party(p), Start: slot.Start, End: slot.End, Status: Held, HoldUntil: now.Add(time.Duration(r.HoldMinutes) * time.Minute),
+			PriceKZT: r.PriceKZT, Key: scoped, CreatedAt: now, UpdatedAt: now}
+		if r.PriceKZT > 0 {
+			from = s.ownAccount(ctx, p, p.OrgID, in.PayFrom, "pay_from", true, f)
+			if err := f.Err("the booking is not valid"); err != nil {
+				return refuse(err)
+			}
+			if r.Account == "" {
+				return refuse(problem.New(problem.Conflict, "the owner has no account to be paid into"))
+			}
+			b.PayFrom, b.PayTo = from.ID.String(), r.Account
+		}
+		wf, wt := r.Window(slot)
+		got, created, err = s.store.BookSlot(ctx, Take{Booking: b, Capacity: r.Capacity, WindowFrom: wf, WindowTo: wt, OfferMinutes: r.HoldMinutes, Now: now,
+			ResourceAt: r.UpdatedAt}, s.record(p, "booking.hold", "booking", b.ID, r.OwnerOrg, fmt.Sprintf("%s %s", r.Name, slot.Start.Format(time.RFC3339))))
+		if errors.Is(err, ErrResourceChanged) {
+			// Decided on a copy the owner has changed since: decide again on
+			// the resource as it is now, once; a second change in between is
+			// the caller's to retry.
+			s.resources.drop(resourceID)
+			if !fresh {
+				continue
+			}
+			return Booking{}, false, &problem.Error{Code: problem.Conflict, Message: "the resource changed meanwhile: try again",
+				Fields: map[string]string{"resource_id": "changed meanwhile"}}
+		}
+		break
 	}
-	wf, wt := r.Window(slot)
-	got, created, err := s.store.BookSlot(ctx, Take{Booking: b, Capacity: r.Capacity, WindowFrom: wf, WindowTo: wt, OfferMinutes: r.HoldMinutes, Now: now},
-		s.record(p, "booking.hold", "booking", b.ID, r.OwnerOrg, fmt.Sprintf("%s %s", r.Name, slot.Start.Format(time.RFC3339))))
 	if err == nil && !created {
 		return s.retried(p, got, resourceID, start) // the store found the key
 	}
@@ -531,9 +585,14 @@ func (s *Service) Confirm(ctx context.Context, p *identity.Principal, id string)
 	if !mine {
 		return Booking{}, problem.New(problem.Forbidden, "only who booked confirms")
 	}
-	r, err := s.store.GetResource(ctx, b.ResourceID)
-	if err != nil {
-		return Booking{}, err
+	// Only who manages the resource matters here, which never changes: a
+	// copy from the cache will do (see resourceCache).
+	r, ok := s.resources.get(b.ResourceID)
+	if !ok {
+		if r, err = s.store.GetResource(ctx, b.ResourceID); err != nil {
+			return Booking{}, err
+		}
+		s.resources.put(r)
 	}
 	if err := s.managed(&r); err != nil {
 		return Booking{}, err
@@ -709,6 +768,11 @@ func (s *Service) finishOne(ctx context.Context, p *identity.Principal, id strin
 	var last error
 	for range 8 {
 		b, err := s.store.GetBooking(ctx, id)
+		if problem.Is(err, problem.NotFound) {
+			// Dropped since it was listed: the ledger refused its
+			// reservation (see Book), so nothing was held or paid.
+			return nil
+		}
 		if err != nil {
 			return err
 		}

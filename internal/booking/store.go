@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"bricstown/internal/audit"
@@ -39,7 +40,18 @@ type Take struct {
 	WindowTo     time.Time
 	OfferMinutes int
 	Now          time.Time
+	// ResourceAt is the resource's UpdatedAt as the service read it (its
+	// capacity, hours, price and account decided this take): if the
+	// resource was updated since, the store refuses the take with
+	// ErrResourceChanged and writes nothing, and the service reads the
+	// resource again. It lets the service keep resources in memory
+	// between bookings (see resourceCache).
+	ResourceAt time.Time
 }
+
+// ErrResourceChanged is the store's refusal of a take whose resource was
+// updated after the service read it.
+var ErrResourceChanged = errors.New("booking: the resource changed since it was read")
 
 // Store is the booking engine's storage. Lookups answer problem.NotFound
 // when nothing matches; every write appends its audit record in the same

@@ -23,10 +23,12 @@ type Queue[T any] struct {
 	max    int
 	weight func(T) int
 	joins  func(first, next T) bool
+	// writers bounds how many batches are written at once.
+	writers int
 
 	mu      sync.Mutex
 	waiting []*waiter[T]
-	running bool
+	running int // leaders writing or designated to
 }
 
 // Options shape the batches; the zero value takes every queued item.
@@ -41,6 +43,13 @@ type Options[T any] struct {
 	// may). An item that may not waits for a later batch; items behind it
 	// that may are not held up by it.
 	Joins func(first, next T) bool
+	// Writers is how many batches may be written at the same time (0 or
+	// 1: one). A second writer helps where writes of different items can
+	// proceed in parallel in the database (rows locked, not one whole-
+	// database lock) and a batch spends much of its time waiting for round
+	// trips and its commit's flush: the next batch's statements run
+	// meanwhile. Write must then be safe to run concurrently with itself.
+	Writers int
 }
 
 // New returns a queue whose leaders call write. Write calls take once,
@@ -51,7 +60,7 @@ type Options[T any] struct {
 // before it called take, by the queue after it. Write runs on the leader's
 // goroutine but for everyone: it must not depend on the leader's context.
 func New[T any](write func(take func() []T) error, opts Options[T]) *Queue[T] {
-	return &Queue[T]{write: write, max: opts.Max, weight: opts.Weight, joins: opts.Joins}
+	return &Queue[T]{write: write, max: opts.Max, weight: opts.Weight, joins: opts.Joins, writers: max(1, opts.Writers)}
 }
 
 type state int
@@ -69,7 +78,10 @@ type waiter[T any] struct {
 	ctx   context.Context
 	wake  chan struct{} // 1-buffered: the state changed
 	state state         // guarded by Queue.mu
-	err   error
+	// inLead: this caller's goroutine is writing a batch (guarded by
+	// Queue.mu), so it cannot be handed another lead meanwhile.
+	inLead bool
+	err    error
 }
 
 // Do queues item and returns when a batch holding it has been written,
@@ -85,8 +97,8 @@ func (q *Queue[T]) Do(ctx context.Context, item T) error {
 	w := &waiter[T]{item: item, ctx: ctx, wake: make(chan struct{}, 1)}
 	q.mu.Lock()
 	q.waiting = append(q.waiting, w)
-	if !q.running {
-		q.running = true
+	if q.running < q.writers {
+		q.running++
 		w.state = leading
 	}
 	st := w.state
@@ -127,6 +139,7 @@ func (q *Queue[T]) Do(ctx context.Context, item T) error {
 func (q *Queue[T]) lead(me *waiter[T]) {
 	q.mu.Lock()
 	me.state = queued // until take: its item may not fit this batch
+	me.inLead = true
 	q.mu.Unlock()
 	var batch []*waiter[T]
 	called := false
@@ -147,16 +160,24 @@ func (q *Queue[T]) lead(me *waiter[T]) {
 		take()
 	}
 	q.mu.Lock()
+	me.inLead = false
 	for _, w := range batch {
 		w.state, w.err = done, err
 		w.signal()
 	}
-	if len(q.waiting) > 0 {
-		next := q.waiting[0]
-		next.state = leading
-		next.signal()
-	} else {
-		q.running = false
+	handed := false
+	for _, next := range q.waiting {
+		// Neither one already designated nor one whose goroutine is
+		// writing another batch (its item was not taken by it).
+		if next.state == queued && !next.inLead {
+			next.state = leading
+			next.signal()
+			handed = true
+			break
+		}
+	}
+	if !handed {
+		q.running--
 	}
 	q.mu.Unlock()
 }
@@ -170,6 +191,13 @@ func (q *Queue[T]) takeBatch() []*waiter[T] {
 	rest := q.waiting[:0:0]
 	total := 0
 	for _, w := range q.waiting {
+		if w.state == leading {
+			// Designated to lead (with several writers): it writes its
+			// own batch, and must not be taken into this one, or the
+			// lead it holds would be lost.
+			rest = append(rest, w)
+			continue
+		}
 		if w.ctx.Err() != nil {
 			w.state = left
 			w.signal()

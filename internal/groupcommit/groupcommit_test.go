@@ -217,3 +217,66 @@ func TestConcurrentCallersEachWrittenOnce(t *testing.T) {
 		}
 	}
 }
+
+// With Writers: 2 a second batch is written while the first still is:
+// the first write waits for another to start, which only happens if they
+// overlap (with one writer it times out and the test fails). No more than
+// two ever write at once, every item is written once, and when the last
+// caller is answered no lead is left held.
+func TestTwoWritersOverlapAndNoMore(t *testing.T) {
+	var mu sync.Mutex
+	active, most, writes := 0, 0, 0
+	both := make(chan struct{})
+	seen := map[int]int{}
+	q := New(func(take func() []*item) error {
+		mu.Lock()
+		active++
+		writes++
+		first := writes == 1
+		most = max(most, active)
+		if active == 2 && most == 2 && writes == 2 {
+			close(both)
+		}
+		mu.Unlock()
+		if first {
+			select {
+			case <-both:
+			case <-time.After(5 * time.Second):
+				t.Error("no second writer started while the first wrote")
+			}
+		}
+		items := take()
+		mu.Lock()
+		for _, it := range items {
+			seen[it.n]++
+		}
+		active--
+		mu.Unlock()
+		return nil
+	}, Options[*item]{Max: 5, Writers: 2})
+	var wg sync.WaitGroup
+	const n = 2000
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := q.Do(context.Background(), &item{n: i}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if most != 2 {
+		t.Fatalf("at most %d writers at once, want 2", most)
+	}
+	for i := range n {
+		if c := seen[i]; c != 1 {
+			t.Fatalf("item %d written %d times", i, c)
+		}
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.running != 0 || len(q.waiting) != 0 {
+		t.Fatalf("after the last caller: %d writers running, %d waiting", q.running, len(q.waiting))
+	}
+}

@@ -83,7 +83,7 @@ func (db *DB) UpdateResource(ctx context.Context, r booking.Resource, rec audit.
 		res, err := tx.ExecContext(ctx, `UPDATE booking_resources SET name = $3, kind = $4, capacity = $5, time_zone = $6, hours = $7,
 			closures = $8, slot_minutes = $9, buffer_before = $10, buffer_after = $11, min_notice = $12, horizon_days = $13,
 			hold_minutes = $14, refund_hours = $15, price = $16, account = $17, public = $18, updated_at = $20, version = version + 1
-			WHERE id = $1 AND owner_org = $2 AND created_at = $19 AND withdrawn_at = 0`, args[:20]...)
+			WHERE id = $1 AND owner_org = $2 AND created_at = $19 AND withdrawn_at = 0 AND updated_at < $20`, args[:20]...)
 		if err != nil {
 			return fmt.Errorf("sqlstore: update resource: %w", err)
 		}
@@ -212,10 +212,13 @@ func (db *DB) promote(ctx context.Context, tx *sql.Tx, resource string, start ti
 	return offers, made, nil
 }
 
-// touch moves a resource's version. Every transaction that takes a place
-// on the resource writes its row, so under serializable isolation two that
-// both counted a free place cannot both commit: the second is refused
-// (PostgreSQL 40001) and retried, and counts again. SQLite needs no such
+// touch moves a resource's version. Every transaction that changes what
+// a take counts on the resource writes its row: under serializable
+// isolation (joining a waiting list) two that both counted a free place
+// cannot both commit: the second is refused (PostgreSQL 40001) and
+// retried, and counts again; in the booking batch (READ COMMITTED, see
+// writeBookingBatch) a cancellation's touch waits for the other batches
+// of the resource before it offers the freed place. SQLite needs no such
 // write: its transactions begin IMMEDIATE (see Open), so writers already
 // run one at a time, and the update would cost the single writer a
 // statement on every take.
@@ -240,19 +243,23 @@ func full() error {
 // takeCheckSQL reads in one statement what a take must know before it
 // may simply insert: whether its key was used, whether anything asks for
 // the step-by-step run (somebody waits for the slot, or the resource was
-// withdrawn), and the places live in the window, counted as liveCount
-// does. Arguments: key, resource, start, window to, window from, the
-// hold cut-off (now less the grace).
+// withdrawn), the places live in the window, counted as liveCount
+// does, and whether the resource's settings changed since the service read
+// them (see booking.Take.ResourceAt). Arguments: key, resource, start,
+// window to, window from, the hold cut-off (now less the grace), the
+// resource's updated_at as read.
 const takeCheckSQL = `SELECT EXISTS (SELECT 1 FROM bookings WHERE idem = $1) AS used,
 		EXISTS (SELECT 1 FROM booking_waits WHERE resource_id = $2 AND start_at = $3 AND status IN ('waiting', 'offered'))
 			OR EXISTS (SELECT 1 FROM booking_resources WHERE id = $2 AND withdrawn_at > 0) AS stepwise,
 		(SELECT COUNT(*) FROM bookings WHERE resource_id = $2 AND start_at < $4 AND end_at > $5
-			AND (status = 'confirmed' OR status = 'confirming' OR (status = 'held' AND hold_until > $6))) AS live`
+			AND (status = 'confirmed' OR status = 'confirming' OR (status = 'held' AND hold_until > $6))) AS live,
+		COALESCE((SELECT updated_at FROM booking_resources WHERE id = $2), 0) <> $7 AS stale`
 
 // takeFastSQL is a take as one PostgreSQL statement (see bookingFast):
-// takeCheckSQL, then the insert and the resource's version moved (see
-// touch) only when the key is new, nothing asks for the step-by-step run
-// and a place is free ($7 is the capacity, $8… the booking's columns). It
+// takeCheckSQL, then the insert only when the key is new, nothing asks for
+// the step-by-step run, the resource is as the service read it and a place
+// is free ($8 is the capacity, $9… the booking's columns). It runs after the batch locked the resource (see
+// writeBookingBatch), which makes its count exact. It
 // answers whether it took the place, and whether the slot was simply full:
 // the refusal. A used key, a waiting list or a withdrawn resource is left
 // to the take's step-by-step run, which answers the earlier booking,
@@ -260,19 +267,18 @@ const takeCheckSQL = `SELECT EXISTS (SELECT 1 FROM bookings WHERE idem = $1) AS 
 const takeFastSQL = `WITH c AS (` + takeCheckSQL + `),
 ins AS (
 	INSERT INTO bookings (` + slotBookingCols + `)
-	SELECT $8::text, $2::text, $9::text, $10::text, $11::text, $12::text, $3::bigint, $13::bigint, $14::text, $15::bigint, $16::bigint,
-		$17::text, $18::text, $1::text, $19::bigint, $20::boolean, $21::bigint, $22::bigint
-	FROM c WHERE NOT c.used AND NOT c.stepwise AND c.live < $7
-	RETURNING resource_id),
-touched AS (UPDATE booking_resources SET version = version + 1 WHERE id IN (SELECT resource_id FROM ins))
-SELECT (SELECT COUNT(*) FROM ins) > 0, NOT c.used AND NOT c.stepwise AND c.live >= $7 FROM c`
+	SELECT $9::text, $2::text, $10::text, $11::text, $12::text, $13::text, $3::bigint, $14::bigint, $15::text, $16::bigint, $17::bigint,
+		$18::text, $19::text, $1::text, $20::bigint, $21::boolean, $22::bigint, $23::bigint
+	FROM c WHERE NOT c.used AND NOT c.stepwise AND NOT c.stale AND c.live < $8
+	RETURNING resource_id)
+SELECT (SELECT COUNT(*) FROM ins) > 0, NOT c.used AND NOT c.stepwise AND NOT c.stale AND c.live >= $8, NOT c.used AND c.stale FROM c`
 
 // takeArgs are takeCheckSQL's arguments for t, then (for takeFastSQL) the
 // capacity and the booking's columns other than key, resource and start.
 func takeArgs(t booking.Take) []any {
 	b := t.Booking
 	return []any{b.Key, b.ResourceID, micros(b.Start), micros(t.WindowTo), micros(t.WindowFrom), micros(t.Now.Add(-booking.Grace)),
-		t.Capacity, b.ID, b.OwnerOrg, b.BookerOrg, b.BookerUser, b.Party, micros(b.End), string(b.Status), micros(b.HoldUntil),
+		micros(t.ResourceAt), t.Capacity, b.ID, b.OwnerOrg, b.BookerOrg, b.BookerUser, b.Party, micros(b.End), string(b.Status), micros(b.HoldUntil),
 		b.PriceKZT, b.PayFrom, b.PayTo, b.RefundKZT, b.RefundDue, micros(b.CreatedAt), micros(b.UpdatedAt)}
 }
 
@@ -302,10 +308,13 @@ func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (b
 		if db.Engine == SQLite {
 			// The usual take, a new key on a slot nobody waits for, is
 			// one read and one insert for the batch's single writer.
-			var used, stepwise bool
+			var used, stepwise, stale bool
 			var live int
-			if err := db.txQueryRow(ctx, tx, takeCheckSQL, takeArgs(t)[:6]...).Scan(&used, &stepwise, &live); err != nil {
+			if err := db.txQueryRow(ctx, tx, takeCheckSQL, takeArgs(t)[:7]...).Scan(&used, &stepwise, &live, &stale); err != nil {
 				return false, nil, err
+			}
+			if !used && stale {
+				return false, nil, booking.ErrResourceChanged
 			}
 			if !used && !stepwise {
 				if t.Capacity-live < 1 {
@@ -325,6 +334,13 @@ func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (b
 		}
 		if err != sql.ErrNoRows {
 			return false, nil, err
+		}
+		var at int64
+		if err := db.txQueryRow(ctx, tx, `SELECT updated_at FROM booking_resources WHERE id = $1`, b.ResourceID).Scan(&at); err != nil || at != micros(t.ResourceAt) {
+			if err != nil && err != sql.ErrNoRows {
+				return false, nil, err
+			}
+			return false, nil, booking.ErrResourceChanged
 		}
 		if gone, err := db.isWithdrawn(ctx, tx, b.ResourceID); err != nil || gone {
 			if err == nil {
@@ -372,10 +388,11 @@ func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (b
 		return true, []audit.Record{rec}, nil
 	}}
 	if db.Engine == Postgres {
+		op.lock = b.ResourceID
 		op.fast = &bookingFast{sql: takeFastSQL, args: takeArgs(t),
 			answer: func(row interface{ Scan(...any) error }) (bool, []audit.Record, error, error) {
-				var took, isFull bool
-				if err := row.Scan(&took, &isFull); err != nil {
+				var took, isFull, stale bool
+				if err := row.Scan(&took, &isFull, &stale); err != nil {
 					return false, nil, nil, err
 				}
 				created, refused = false, false
@@ -385,6 +402,8 @@ func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (b
 					return true, []audit.Record{rec}, nil, nil
 				case isFull:
 					return false, nil, full(), nil
+				case stale:
+					return false, nil, booking.ErrResourceChanged, nil
 				}
 				return false, nil, nil, nil
 			}}

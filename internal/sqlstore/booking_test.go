@@ -591,3 +591,43 @@ func TestBookingSameKeyRaceAndFullSlot(t *testing.T) {
 		}
 	})
 }
+
+// TestBookingResourceChangedElsewhere: a service that has the resource in
+// memory (from an earlier booking) books on the settings as they are now
+// after another process changed them: the lower capacity holds and the
+// new price is what is reserved.
+func TestBookingResourceChangedElsewhere(t *testing.T) {
+	engines(t, func(t *testing.T, db *DB) {
+		w := newBookingWorld(t, db)
+		ctx := context.Background()
+		r := w.room(t, 2, 300_00, false)
+		first, _, err := w.svc.Book(ctx, w.acme, booking.BookInput{ResourceID: r.ID, Start: slotAt(10), Key: uuid.NewString(), PayFrom: w.acmeAcc.String()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Confirm(ctx, w.acme, first.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Another process: its own service on the same database.
+		elsewhere := booking.NewService(db, booking.Config{Ledger: w.led, Now: w.clock})
+		in := booking.ResourceInput{Name: "Hall A", Kind: "hall", Capacity: 1, SlotMinutes: 60, HorizonDays: 60, HoldMinutes: 10,
+			RefundHours: 24, PriceKZT: 500_00, MinNoticeMin: 30, AccountID: w.ownerAcc.String()}
+		for d := 1; d <= 5; d++ {
+			in.Hours = append(in.Hours, booking.Hours{Day: d, From: "09:00", To: "18:00"})
+		}
+		if _, err := elsewhere.UpdateResource(ctx, w.owner, r.ID, in); err != nil {
+			t.Fatal(err)
+		}
+		// Capacity 1 now: the 10:00 slot is full.
+		_, _, err = w.svc.Book(ctx, w.other, booking.BookInput{ResourceID: r.ID, Start: slotAt(10), Key: uuid.NewString(), PayFrom: w.otherAcc.String()})
+		mustProblem(t, err, problem.Conflict, "start")
+		// The price is 500 now.
+		b, _, err := w.svc.Book(ctx, w.other, booking.BookInput{ResourceID: r.ID, Start: slotAt(11), Key: uuid.NewString(), PayFrom: w.otherAcc.String()})
+		if err != nil || b.PriceKZT != 500_00 {
+			t.Fatalf("booked at %d: %v", b.PriceKZT, err)
+		}
+		if _, pending := w.balance(t, w.otherAcc); pending != 500_00 {
+			t.Fatalf("reserved %d, want the new price", pending)
+		}
+	})
+}

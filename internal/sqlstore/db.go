@@ -167,13 +167,20 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // TxConn is Tx for work that also needs the transaction's own connection,
 // such as PostgreSQL's COPY: fn gets the *sql.Conn the transaction runs on.
 func (db *DB) TxConn(ctx context.Context, fn func(tx *sql.Tx, conn *sql.Conn) error) error {
+	return db.txConn(ctx, db.txOptions(), fn)
+}
+
+// txConn is TxConn at the isolation opts asks for: a writer that queues
+// on row locks it takes first (see writeBookingBatch) runs at READ
+// COMMITTED on PostgreSQL.
+func (db *DB) txConn(ctx context.Context, opts *sql.TxOptions, fn func(tx *sql.Tx, conn *sql.Conn) error) error {
 	return Classify(db.retry(ctx, func() error {
 		conn, err := db.SQL.Conn(ctx)
 		if err != nil {
 			return err
 		}
 		defer conn.Close()
-		tx, err := conn.BeginTx(ctx, db.txOptions())
+		tx, err := conn.BeginTx(ctx, opts)
 		if err != nil {
 			return err
 		}
