@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -196,6 +197,11 @@ func (s *Service) CreateResource(ctx context.Context, p *identity.Principal, in 
 	if err := s.store.CreateResource(ctx, r, s.record(p, "booking.resource.create", "booking_resource", r.ID, r.OwnerOrg, r.Name)); err != nil {
 		return Resource{}, err
 	}
+	// Its first booking needs no read (see resourceCache); the copy's
+	// slices are its own, whatever the caller does with r.
+	c := r
+	c.Hours, c.Closures = slices.Clone(r.Hours), slices.Clone(r.Closures)
+	s.resources.put(c)
 	return r, nil
 }
 

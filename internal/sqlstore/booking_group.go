@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -67,6 +68,7 @@ func (db *DB) bookingQueue() *groupcommit.Queue[*bookingOp] {
 		if db.Engine == Postgres {
 			writers = 2
 		}
+
 		db.bookings = groupcommit.New(db.writeBookingBatch, groupcommit.Options[*bookingOp]{Max: bookingMaxBatch, Writers: writers})
 	})
 	return db.bookings
@@ -134,10 +136,11 @@ func (db *DB) writeBookingBatch(take func() []*bookingOp) error {
 				}
 			}
 			slow := todo
+			var ac *auditClaim
 			if db.Engine == Postgres {
 				var k int
 				var err error
-				slow, k, err = db.writeBookingFast(ctx, conn, batch, todo, keep, func(i int, err error) { errs[i] = err })
+				slow, ac, k, err = db.writeBookingFast(ctx, conn, batch, todo, keep, func(i int, err error) { errs[i] = err })
 				switch {
 				case err != nil && (db.retryable(err) || k < 0):
 					return err
@@ -166,11 +169,17 @@ func (db *DB) writeBookingBatch(take func() []*bookingOp) error {
 				}
 				keep(i, r)
 			}
-			if len(recs) == 0 {
+			switch {
+			case len(recs) == 0:
 				return nil
+			case ac != nil:
+				return commitBookingAudits(ctx, conn, at, recs, ac)
 			}
 			return appendAudits(ctx, tx, db.Engine, at, recs)
 		})
+		if errors.Is(err, errCommitted) {
+			err = nil
+		}
 		if err == errBookingDrop {
 			errs[todo[failed]] = ferr
 			todo = append(todo[:failed], todo[failed+1:]...)
@@ -210,14 +219,16 @@ UPDATE booking_resources r SET version = r.version + 1 FROM l WHERE r.id = l.id`
 // running every change statement by statement held the batch (and every
 // client waiting for it) for hundreds of round trips: 195 confirmed
 // bookings a second on PostgreSQL (docs/PERFORMANCE.md, session 6).
-func (db *DB) writeBookingFast(ctx context.Context, conn *sql.Conn, batch []*bookingOp, todo []int, keep func(int, []audit.Record), refuse func(int, error)) (slow []int, failed int, err error) {
+func (db *DB) writeBookingFast(ctx context.Context, conn *sql.Conn, batch []*bookingOp, todo []int, keep func(int, []audit.Record), refuse func(int, error)) (slow []int, ac *auditClaim, failed int, err error) {
 	var fast []int
 	var lock []string
 	b := &pgx.Batch{}
+	claim := true
 	for _, i := range todo {
 		if r := batch[i].lock; r != "" {
 			lock = append(lock, r)
 		}
+		claim = claim && batch[i].fast != nil
 	}
 	if len(lock) > 0 {
 		slices.Sort(lock)
@@ -229,8 +240,17 @@ func (db *DB) writeBookingFast(ctx context.Context, conn *sql.Conn, batch []*boo
 			b.Queue(f.sql, f.args...)
 		}
 	}
+	if len(fast) == 0 {
+		claim = false
+	}
+	if claim {
+		// Every change has its statement: claim audit_head last, after
+		// them, and read the hash to chain onto (see commitBookingAudits).
+		b.Queue(`UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq`)
+		b.Queue(`SELECT hash FROM audit_log WHERE seq = (SELECT seq FROM audit_head WHERE id = 1)`)
+	}
 	if b.Len() == 0 {
-		return todo, -1, nil
+		return todo, nil, -1, nil
 	}
 	done := make(map[int]bool, len(fast))
 	failed = -1
@@ -271,15 +291,77 @@ func (db *DB) writeBookingFast(ctx context.Context, conn *sql.Conn, batch []*boo
 				done[i] = true
 			}
 		}
+		if claim {
+			ac = &auditClaim{prev: audit.GenesisHash}
+			if err := br.QueryRow().Scan(&ac.seq); err != nil {
+				return fmt.Errorf("audit head: %w", err)
+			}
+			err := br.QueryRow().Scan(&ac.prev)
+			if errors.Is(err, pgx.ErrNoRows) && ac.seq == 0 {
+				ac.prev, err = audit.GenesisHash, nil // the first entry of the log
+			}
+			if err != nil {
+				return fmt.Errorf("audit head %d: %w", ac.seq, err)
+			}
+		}
 		return br.Close()
 	})
 	if err != nil {
-		return nil, failed, err
+		return nil, nil, failed, err
 	}
 	for _, i := range todo {
 		if !done[i] {
 			slow = append(slow, i)
 		}
 	}
-	return slow, -1, nil
+	return slow, ac, -1, nil
+}
+
+// commitBookingAudits writes a PostgreSQL booking batch's audit entries
+// after the claim its pipeline made, moves audit_head past them and
+// commits, as one pipeline: errCommitted when it did. Why: audit_head is
+// the one row every writer's batch (both of this process's booking
+// writers, every other process, every ledger batch) waits for, and the
+// claim, the read of the hash, the insert and the COMMIT each took a
+// round trip while it was held (docs/PERFORMANCE.md, session 7). An
+// answer lost after the pipeline was sent leaves the outcome unknown, as
+// for the ledger's (see pipelineWrites).
+func commitBookingAudits(ctx context.Context, conn *sql.Conn, at time.Time, recs []audit.Record, ac *auditClaim) error {
+	ins := auditInserts(Postgres, at, recs, ac.seq, ac.prev)
+	b := &pgx.Batch{}
+	for _, st := range ins {
+		b.Queue(st.sql, st.args...)
+	}
+	b.Queue(`UPDATE audit_head SET seq = $1 WHERE id = 1`, ac.seq+int64(len(recs)))
+	b.Queue(`COMMIT`)
+	err := conn.Raw(func(dc any) error {
+		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, b)
+		err := func() error {
+			for range ins {
+				if _, err := br.Exec(); err != nil {
+					return fmt.Errorf("audit append: %w", err)
+				}
+			}
+			if _, err := br.Exec(); err != nil {
+				return fmt.Errorf("audit head: %w", err)
+			}
+			tag, err := br.Exec()
+			if err != nil {
+				return fmt.Errorf("commit: %w", err)
+			}
+			if tag.String() != "COMMIT" {
+				return fmt.Errorf("commit: the server answered %q", tag.String())
+			}
+			return errCommitted
+		}()
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+	if err != nil && !errors.Is(err, errCommitted) && !definitelyRefused(err) {
+		return &problem.Error{Code: problem.OutcomeUnknown, Err: err, RetryAfter: RetryAfter,
+			Message: "the database did not confirm the commit: the change may or may not be applied; retry with the same ids"}
+	}
+	return err
 }
