@@ -2,10 +2,10 @@ package booking
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"bricstown/internal/audit"
+	"bricstown/internal/problem"
 )
 
 // ResourceQuery selects resources; zero fields do not filter. Ordered by
@@ -51,7 +51,9 @@ type Take struct {
 
 // ErrResourceChanged is the store's refusal of a take whose resource was
 // updated after the service read it.
-var ErrResourceChanged = errors.New("booking: the resource changed since it was read")
+// (A problem.Error, so that the store's batch takes it for a refusal
+// before any write, not a failure to write again without it.)
+var ErrResourceChanged = &problem.Error{Code: problem.Conflict, Message: "the resource changed since it was read"}
 
 // Store is the booking engine's storage. Lookups answer problem.NotFound
 // when nothing matches; every write appends its audit record in the same
@@ -110,4 +112,23 @@ type Move struct {
 	Refund       int64
 	At           time.Time
 	OfferMinutes int // how long the freed place is offered to the queue (never on a withdrawn resource)
+	// Own, when set, moves the booking only if it is this party's, free
+	// (no price) and on a resource managed by Own.Via; otherwise nothing
+	// moves and the store answers ErrNotMoved without saying why (the
+	// caller reads the booking to find out). It lets the usual
+	// confirmation go without a read first. The audit record's
+	// organisation, when empty, is the booking's owner.
+	Own *MoveOwn
 }
+
+// MoveOwn is Move.Own's condition.
+type MoveOwn struct {
+	Party string
+	Via   string
+}
+
+// ErrNotMoved is the store's answer to a Move with Own whose booking did
+// not match: nothing was written.
+// (A problem.Error, so that the store's batch takes it for a refusal
+// before any write.)
+var ErrNotMoved = &problem.Error{Code: problem.Conflict, Message: "the booking did not match the move's conditions"}

@@ -283,8 +283,14 @@ func takeArgs(t booking.Take) []any {
 }
 
 // moveFastSQL is a move as one PostgreSQL statement: moveOne's UPDATE.
-const moveFastSQL = `UPDATE bookings SET status = $1, refund = $2, refund_due = $3, updated_at = $4
-	WHERE id = $5 AND status = $6 AND hold_until > $7 RETURNING ` + slotBookingCols
+const moveFastSQL = moveSQL + ` RETURNING ` + slotBookingCols
+
+// moveOwnSQL is moveFastSQL with booking.Move.Own's condition.
+const moveOwnSQL = moveSQL + ` AND party = $8 AND price = 0
+	AND resource_id IN (SELECT id FROM booking_resources WHERE managed_by = $9) RETURNING ` + slotBookingCols
+
+const moveSQL = `UPDATE bookings SET status = $1, refund = $2, refund_due = $3, updated_at = $4
+	WHERE id = $5 AND status = $6 AND hold_until > $7`
 
 // insertBooking writes a new booking in tx.
 func (db *DB) insertBooking(ctx context.Context, tx *sql.Tx, b booking.Booking) error {
@@ -526,16 +532,24 @@ func (db *DB) resourceWindow(ctx context.Context, tx *sql.Tx, id string, start t
 // before. The usual move (one status it may leave, as every move of the
 // service names) is one UPDATE … RETURNING: a confirmation costs the
 // batch's single writer one statement, not a read and a write. Only
-// when nothing matched does it read the booking, to say why.
+// when nothing matched does it read the booking, to say why (a move
+// with Own says nothing: booking.ErrNotMoved).
 func (db *DB) moveOne(ctx context.Context, tx *sql.Tx, m booking.Move) (booking.Booking, bool, error) {
 	if len(m.From) == 1 {
-		b, err := scanSlotBooking(db.txQueryRow(ctx, tx, moveFastSQL, moveArgs(m)...))
+		q := moveFastSQL
+		if m.Own != nil {
+			q = moveOwnSQL
+		}
+		b, err := scanSlotBooking(db.txQueryRow(ctx, tx, q, moveArgs(m)...))
 		if err == nil {
 			b.Status = m.From[0]
 			return b, true, nil
 		}
 		if err != sql.ErrNoRows {
 			return b, false, err
+		}
+		if m.Own != nil {
+			return b, false, booking.ErrNotMoved
 		}
 	}
 	b, err := scanSlotBooking(db.txQueryRow(ctx, tx, `SELECT `+slotBookingCols+` FROM bookings WHERE id = $1`, m.ID))
@@ -590,30 +604,48 @@ func (db *DB) MoveBooking(ctx context.Context, m booking.Move, rec audit.Record)
 		}
 		b.Status, b.RefundKZT, b.RefundDue, b.UpdatedAt = m.To, m.Refund, m.Refund > 0, m.At
 		out = b
-		return true, []audit.Record{rec}, nil
+		return true, []audit.Record{ownRecord(rec, b)}, nil
 	}}
 	if db.Engine == Postgres && len(m.From) == 1 && m.To != booking.Cancelled {
 		// Moves that free no place (a confirmation) need no waiting list.
-		op.fast = &bookingFast{sql: moveFastSQL, args: moveArgs(m), answer: func(row interface{ Scan(...any) error }) (bool, []audit.Record, error, error) {
+		q := moveFastSQL
+		if m.Own != nil {
+			q = moveOwnSQL
+		}
+		op.fast = &bookingFast{sql: q, args: moveArgs(m), answer: func(row interface{ Scan(...any) error }) (bool, []audit.Record, error, error) {
 			b, err := scanSlotBooking(row)
 			if err != nil {
 				return false, nil, nil, err
 			}
 			out = b
-			return true, []audit.Record{rec}, nil, nil
+			return true, []audit.Record{ownRecord(rec, b)}, nil, nil
 		}}
 	}
 	err := db.bookingChange(ctx, op)
 	return out, err
 }
 
-// moveArgs are moveFastSQL's arguments for m, which names one status.
+// moveArgs are moveFastSQL's (or moveOwnSQL's) arguments for m, which
+// names one status.
 func moveArgs(m booking.Move) []any {
 	live := int64(math.MinInt64) // no hold to be live: every row passes
 	if !m.LiveAt.IsZero() {
 		live = micros(m.LiveAt)
 	}
-	return []any{string(m.To), m.Refund, m.Refund > 0, micros(m.At), m.ID, string(m.From[0]), live}
+	args := []any{string(m.To), m.Refund, m.Refund > 0, micros(m.At), m.ID, string(m.From[0]), live}
+	if m.Own != nil {
+		args = append(args, m.Own.Party, m.Own.Via)
+	}
+	return args
+}
+
+// ownRecord is a move's audit record, whose organisation, when the
+// caller did not know it (booking.Move.Own), is the booking's owner.
+func ownRecord(rec audit.Record, b booking.Booking) audit.Record {
+	if rec.OrgID == "" {
+		rec.OrgID = b.OwnerOrg
+	}
+	return rec
 }
 
 // DropBooking implements booking.Store.

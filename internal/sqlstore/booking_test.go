@@ -631,3 +631,54 @@ func TestBookingResourceChangedElsewhere(t *testing.T) {
 		}
 	})
 }
+
+// TestBookingConfirmOnlyByBooker: a free hold, which the booker's
+// confirmation moves without reading it first, cannot be confirmed by
+// anyone else, nor through a handle other than the one its resource is
+// managed by; nothing moves on a refusal.
+func TestBookingConfirmOnlyByBooker(t *testing.T) {
+	engines(t, func(t *testing.T, db *DB) {
+		w := newBookingWorld(t, db)
+		ctx := context.Background()
+		r := w.room(t, 3, 0, true)
+		b, _, err := w.svc.Book(ctx, w.acme, booking.BookInput{ResourceID: r.ID, Start: slotAt(10), Key: uuid.NewString()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []*identity.Principal{w.other, w.resident, w.ownerTrader} {
+			_, err = w.svc.Confirm(ctx, p, b.ID)
+			mustProblem(t, err, problem.NotFound, "")
+		}
+		_, err = w.svc.Confirm(ctx, w.owner, b.ID)
+		mustProblem(t, err, problem.Forbidden, "")
+		// Through another service's handle: refused as not its resource.
+		_, err = w.svc.For("festival").Confirm(ctx, w.acme, b.ID)
+		mustProblem(t, err, problem.Conflict, "resource_id")
+		if got, err := w.svc.Get(ctx, w.acme, b.ID); err != nil || got.Status != booking.Held {
+			t.Fatalf("after the refusals: %+v %v", got, err)
+		}
+		// A festival's place: the generic handle cannot confirm it either.
+		fest := w.svc.For("festival")
+		in := booking.ResourceInput{Name: "Stalls", Kind: "venue", Capacity: 5, SlotMinutes: 60, HorizonDays: 60, HoldMinutes: 10, Public: true}
+		for d := 1; d <= 5; d++ {
+			in.Hours = append(in.Hours, booking.Hours{Day: d, From: "09:00", To: "18:00"})
+		}
+		fr, err := fest.CreateResource(ctx, w.owner, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fb, _, err := fest.Book(ctx, w.acme, booking.BookInput{ResourceID: fr.ID, Start: slotAt(11), Key: uuid.NewString()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = w.svc.Confirm(ctx, w.acme, fb.ID)
+		mustProblem(t, err, problem.Conflict, "resource_id")
+		// The booker, through the right handles, confirms.
+		if c, err := w.svc.Confirm(ctx, w.acme, b.ID); err != nil || c.Status != booking.Confirmed {
+			t.Fatalf("confirm: %+v %v", c, err)
+		}
+		if c, err := fest.Confirm(ctx, w.acme, fb.ID); err != nil || c.Status != booking.Confirmed {
+			t.Fatalf("festival confirm: %+v %v", c, err)
+		}
+	})
+}
