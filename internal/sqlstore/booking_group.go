@@ -334,6 +334,9 @@ func commitBookingAudits(ctx context.Context, conn *sql.Conn, at time.Time, recs
 	}
 	b.Queue(`UPDATE audit_head SET seq = $1 WHERE id = 1`, ac.seq+int64(len(recs)))
 	b.Queue(`COMMIT`)
+	// An empty transaction for database/sql's Tx to roll back: a ROLLBACK
+	// outside one makes PostgreSQL log a warning, one per batch.
+	b.Queue(`BEGIN`)
 	err := conn.Raw(func(dc any) error {
 		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, b)
 		err := func() error {
@@ -352,6 +355,7 @@ func commitBookingAudits(ctx context.Context, conn *sql.Conn, at time.Time, recs
 			if tag.String() != "COMMIT" {
 				return fmt.Errorf("commit: the server answered %q", tag.String())
 			}
+			_, _ = br.Exec() // the BEGIN: committed whatever it answers
 			return errCommitted
 		}()
 		if cerr := br.Close(); err == nil {

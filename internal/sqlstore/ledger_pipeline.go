@@ -80,6 +80,7 @@ func pipelineWrites(ctx context.Context, conn *sql.Conn, out *ledger.Outcome, h 
 		b.Queue(`UPDATE audit_head SET seq = $1 WHERE id = 1`, ac.seq+int64(nAudit))
 		queuePendings(b, out)
 		b.Queue(`COMMIT`)
+		b.Queue(`BEGIN`) // for database/sql's Tx to roll back (see commitBookingAudits)
 	} else if nAudit > 0 {
 		b.Queue(`UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq`, nAudit)
 		b.Queue(`SELECT hash FROM audit_log WHERE seq = (SELECT seq FROM audit_head WHERE id = 1) - $1`, nAudit)
@@ -125,6 +126,7 @@ func pipelineWrites(ctx context.Context, conn *sql.Conn, out *ledger.Outcome, h 
 				if tag.String() != "COMMIT" {
 					return fmt.Errorf("commit: the server answered %q", tag.String())
 				}
+				_, _ = br.Exec() // the BEGIN: committed whatever it answers
 				return errCommitted
 			}
 			if nAudit == 0 {
