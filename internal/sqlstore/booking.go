@@ -286,8 +286,10 @@ func takeArgs(t booking.Take) []any {
 const moveFastSQL = moveSQL + ` RETURNING ` + slotBookingCols
 
 // moveOwnSQL is moveFastSQL with booking.Move.Own's condition.
+// (The resource is found by its key: an IN over the resources of a
+// manager had SQLite read every resource for each confirmation.)
 const moveOwnSQL = moveSQL + ` AND party = $8 AND price = 0
-	AND resource_id IN (SELECT id FROM booking_resources WHERE managed_by = $9) RETURNING ` + slotBookingCols
+	AND EXISTS (SELECT 1 FROM booking_resources r WHERE r.id = bookings.resource_id AND r.managed_by = $9) RETURNING ` + slotBookingCols
 
 const moveSQL = `UPDATE bookings SET status = $1, refund = $2, refund_due = $3, updated_at = $4
 	WHERE id = $5 AND status = $6 AND hold_until > $7`
