@@ -7,6 +7,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"bricstown/internal/identity"
@@ -182,14 +183,20 @@ func Seed(ctx context.Context, svc *identity.Service) (orgs, users int, err erro
 // Accounts lists every demo login for the README and the login page.
 func Accounts() []string {
 	var out []string
-	for _, o := range Town {
-		for _, u := range o.Users {
-			roles := make([]string, len(u.Roles))
-			for i, r := range u.Roles {
-				roles[i] = string(r)
-			}
-			out = append(out, fmt.Sprintf("%-32s %-44s %s", Email(o, u), o.Name, strings.Join(roles, ", ")))
+	line := func(email, org string, u UserSpec) string {
+		roles := make([]string, len(u.Roles))
+		for i, r := range u.Roles {
+			roles[i] = string(r)
 		}
+		return fmt.Sprintf("%-32s %-44s %s", email, org, strings.Join(roles, ", "))
+	}
+	for _, o := range append(slices.Clone(Town), EduHost) {
+		for _, u := range o.Users {
+			out = append(out, line(Email(o, u), o.Name, u))
+		}
+	}
+	for _, u := range eduStudents { // SeedEducation's, in the residents' organisation
+		out = append(out, line(u.Local+"@residents.town.kz", "Town Residents", u))
 	}
 	return out
 }

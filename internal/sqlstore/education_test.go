@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,7 @@ type eduWorld struct {
 	dean, lecturer      *identity.Principal
 	hostDean            *identity.Principal
 	uniAcc              ledger.ID
+	wallets             []ledger.ID // student i's KZT wallet
 	students            []*identity.Principal
 	orgs                map[string]identity.Org
 	partnerA, partnerB  education.Partner
@@ -55,6 +57,7 @@ func newEduWorld(t testing.TB, db *DB, wallets int) *eduWorld {
 	var funds []ledger.Transfer
 	for i := range wallets {
 		id := newID()
+		w.wallets = append(w.wallets, id)
 		accs = append(accs, ledger.Account{ID: id, OrgID: "b-residents", Currency: "KZT", Kind: ledger.Liability, Code: ledger.WalletCode(fmt.Sprintf("stu-%d", i)),
 			Flags: ledger.DebitsMustNotExceedCredits})
 		funds = append(funds, ledger.Transfer{ID: newID(), DebitAccount: w.issuer, CreditAccount: id, Amount: 1_000_00, Currency: "KZT"})
@@ -467,4 +470,46 @@ func mustField2(t *testing.T, err error, code problem.Code, field, msg string) {
 	if got := err.(*problem.Error).Fields[field]; got != msg {
 		t.Fatalf("%s: %q, want %q", field, got, msg)
 	}
+}
+
+// TestEducationFeeOnlyFromOwnWallet: the attacker's test of the course
+// fee. A student naming another student's wallet (same organisation,
+// the residents), the university's account or a company's account as
+// pay_from is refused, nothing is enrolled and no money moves; paying
+// from one's own wallet works. Two checks stand in the way, the
+// education zone's and the booking engine's (ownAccount): either alone
+// refuses, so the test fails only with both removed (tried).
+func TestEducationFeeOnlyFromOwnWallet(t *testing.T) {
+	engines(t, func(t *testing.T, db *DB) {
+		w := newEduWorld(t, db, 2)
+		ctx := context.Background()
+		c := w.course(t, 5, 400_00)
+		thief := w.student(t, 1)
+		for _, from := range []ledger.ID{w.wallets[0], w.uniAcc, w.acmeAcc} {
+			_, _, err := w.es.Enrol(ctx, thief, education.EnrolInput{CourseID: c.ID, Key: uuid.NewString(), PayFrom: from.String()})
+			var pe *problem.Error
+			if !errors.As(err, &pe) || pe.Fields["pay_from"] == "" {
+				t.Fatalf("paying from %s: %v, want a pay_from refusal", from, err)
+			}
+		}
+		for _, acc := range []ledger.ID{w.wallets[0], w.wallets[1], w.acmeAcc} {
+			if bal, pending := w.balance(t, acc); bal != 1_000_00 || pending != 0 {
+				t.Fatalf("account %s: balance %d, pending %d after the refusals", acc, bal, pending)
+			}
+		}
+		if bal, _ := w.balance(t, w.uniAcc); bal != 0 {
+			t.Fatalf("the university received %d", bal)
+		}
+		list, _, err := w.es.MyEnrolments(ctx, thief)
+		if err != nil || len(list) != 0 {
+			t.Fatalf("enrolments after the refusals: %v %v", list, err)
+		}
+		res, _, err := w.es.Enrol(ctx, thief, education.EnrolInput{CourseID: c.ID, Key: uuid.NewString(), PayFrom: w.wallets[1].String()})
+		if err != nil || res.Status != education.Enrolled {
+			t.Fatalf("from the own wallet: %+v %v", res, err)
+		}
+		if bal, _ := w.balance(t, w.wallets[1]); bal != 600_00 {
+			t.Fatalf("own wallet after the fee: %d", bal)
+		}
+	})
 }
