@@ -39,6 +39,11 @@ const (
 	MaxField      = 200
 	MaxSignal     = 64 << 10 // an SDP offer with many candidates stays far below
 	MaxSignalsOut = 200
+	// MaxSignalsPerRoom bounds what one consultation's room keeps: a call
+	// needs a few dozen (hello, offer, answer, candidates, a renegotiation
+	// or two), and without a bound a participant could fill the database
+	// at MaxSignal a message for as long as the slot lasts.
+	MaxSignalsPerRoom = 2000
 )
 
 // Modes of a consultation.

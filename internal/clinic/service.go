@@ -26,6 +26,9 @@ type Config struct {
 	// be a clinician of the clinic that lists them.
 	User func(ctx context.Context, id string) (identity.User, error)
 	Now  func() time.Time
+	// MaxSignalsPerRoom (0: clinic.MaxSignalsPerRoom) bounds a room's
+	// signals.
+	MaxSignalsPerRoom int
 }
 
 // Service applies the clinic's rules. It reaches bookings only through
@@ -44,6 +47,9 @@ func NewService(store Store, cfg Config) *Service {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.MaxSignalsPerRoom <= 0 {
+		cfg.MaxSignalsPerRoom = MaxSignalsPerRoom
 	}
 	if cfg.Booking != nil {
 		// Doctors' calendars and packages are the clinic's: the generic
@@ -630,7 +636,8 @@ func (s *Service) Signal(ctx context.Context, p *identity.Principal, id string, 
 	if err := f.Err("the signal is not valid"); err != nil {
 		return Signal{}, err
 	}
-	sg, err := s.store.AddSignal(ctx, Signal{ConsultationID: rm.Consultation.ID, From: p.UserID, Kind: in.Kind, Data: in.Data, CreatedAt: s.now()})
+	sg, err := s.store.AddSignal(ctx, Signal{ConsultationID: rm.Consultation.ID, From: p.UserID, Kind: in.Kind, Data: in.Data, CreatedAt: s.now()},
+		s.cfg.MaxSignalsPerRoom)
 	if err != nil {
 		return Signal{}, err
 	}

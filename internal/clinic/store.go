@@ -46,8 +46,10 @@ type Store interface {
 	Notes(ctx context.Context, consultationID string) ([]Note, error)
 	Prescriptions(ctx context.Context, consultationID string) ([]Prescription, error)
 
-	// AddSignal appends a signal to its room with the next sequence number.
-	AddSignal(ctx context.Context, s Signal) (Signal, error)
+	// AddSignal appends a signal to its room with the next sequence
+	// number, or refuses it (problem.TooLarge) when the room holds max
+	// signals already.
+	AddSignal(ctx context.Context, s Signal, max int) (Signal, error)
 	// Signals lists a room's signals after seq that did not come from
 	// notFrom, oldest first, at most limit.
 	Signals(ctx context.Context, consultationID string, after int64, notFrom string, limit int) ([]Signal, error)

@@ -169,6 +169,7 @@ var fieldFormats = []struct{ code, format string }{
 	{"whole_from_to", "must be a whole number from %d to %d"},
 	{"iana_zone", "must be an IANA time zone such as Asia/Almaty"},
 	{"resource_kind", "must be room, hall, office, doctor, course or venue"},
+	{"signal_limit", "signal limit reached"},
 	{"closes_after", "must close after it opens"},
 	{"hhmm", "from and to must be times HH:MM"},
 	{"weekday", "day must be 0 (Sunday) to 6 (Saturday)"},

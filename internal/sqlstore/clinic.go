@@ -264,11 +264,15 @@ func (db *DB) Prescriptions(ctx context.Context, consultationID string) ([]clini
 
 // AddSignal implements clinic.Store: the next number of the room, taken in
 // a serializable transaction (a concurrent signal retries).
-func (db *DB) AddSignal(ctx context.Context, s clinic.Signal) (clinic.Signal, error) {
+func (db *DB) AddSignal(ctx context.Context, s clinic.Signal, max int) (clinic.Signal, error) {
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		var last int64
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM clinic_signals WHERE consultation_id = $1`, s.ConsultationID).Scan(&last); err != nil {
 			return err
+		}
+		if last >= int64(max) {
+			return &problem.Error{Code: problem.TooLarge, Message: fmt.Sprintf("the room has relayed its %d signals", max),
+				Fields: map[string]string{"room": "signal limit reached"}}
 		}
 		s.Seq = last + 1
 		_, err := tx.ExecContext(ctx, `INSERT INTO clinic_signals (consultation_id, seq, from_user, kind, data, created_at) VALUES ($1,$2,$3,$4,$5,$6)`,

@@ -229,6 +229,18 @@ func TestClinicRecordsOnlyToPatientDoctorAndAdmins(t *testing.T) {
 		if err != nil || len(got) != 1 || got[0].Kind != "offer" || got[0].Seq != 2 {
 			t.Fatalf("patient's signals %+v %v", got, err)
 		}
+		// A room keeps a bounded number of signals (here 3): the one
+		// over is refused and not kept.
+		capped := clinic.NewService(db, clinic.Config{Booking: w.bookingWorld.svc, Now: w.clock, MaxSignalsPerRoom: 3,
+			User: func(_ context.Context, id string) (identity.User, error) { return w.users[id], nil }})
+		if _, err := capped.Signal(ctx, w.pat1, c.ID, clinic.SignalInput{Kind: "answer", Data: `{"sdp":"v=0"}`}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = capped.Signal(ctx, w.pat1, c.ID, clinic.SignalInput{Kind: "candidate", Data: `{}`})
+		mustProblem(t, err, problem.TooLarge, "room")
+		if got, err := w.svc.Signals(ctx, w.docA, c.ID, 1); err != nil || len(got) != 1 || got[0].Seq != 3 {
+			t.Fatalf("after the limit: %+v %v", got, err)
+		}
 		_, err = w.svc.Signals(ctx, w.admin, c.ID, 0)
 		mustProblem(t, err, problem.Forbidden, "")
 		w.advance(c.End.Sub(w.clock()))
