@@ -196,18 +196,8 @@ func TestConcurrentCallersEachWrittenOnce(t *testing.T) {
 		}
 		return nil
 	}, Options[*item]{Max: 7})
-	var wg sync.WaitGroup
 	const n = 2000
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := q.Do(context.Background(), &item{n: i}); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	doAll(t, q, n)
 	if len(seen) != n {
 		t.Fatalf("%d items written, want %d", len(seen), n)
 	}
@@ -254,18 +244,8 @@ func TestTwoWritersOverlapAndNoMore(t *testing.T) {
 		mu.Unlock()
 		return nil
 	}, Options[*item]{Max: 5, Writers: 2})
-	var wg sync.WaitGroup
 	const n = 2000
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := q.Do(context.Background(), &item{n: i}); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	doAll(t, q, n)
 	if most != 2 {
 		t.Fatalf("at most %d writers at once, want 2", most)
 	}
@@ -279,4 +259,20 @@ func TestTwoWritersOverlapAndNoMore(t *testing.T) {
 	if q.running != 0 || len(q.waiting) != 0 {
 		t.Fatalf("after the last caller: %d writers running, %d waiting", q.running, len(q.waiting))
 	}
+}
+
+// doAll has n concurrent callers each queue one item (numbered 0…n-1)
+// and waits for them all.
+func doAll(t *testing.T, q *Queue[*item], n int) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := q.Do(context.Background(), &item{n: i}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
 }

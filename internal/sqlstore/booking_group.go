@@ -327,45 +327,19 @@ func (db *DB) writeBookingFast(ctx context.Context, conn *sql.Conn, batch []*boo
 // answer lost after the pipeline was sent leaves the outcome unknown, as
 // for the ledger's (see pipelineWrites).
 func commitBookingAudits(ctx context.Context, conn *sql.Conn, at time.Time, recs []audit.Record, ac *auditClaim) error {
-	ins := auditInserts(Postgres, at, recs, ac.seq, ac.prev)
 	b := &pgx.Batch{}
-	for _, st := range ins {
-		b.Queue(st.sql, st.args...)
-	}
-	b.Queue(`UPDATE audit_head SET seq = $1 WHERE id = 1`, ac.seq+int64(len(recs)))
-	b.Queue(`COMMIT`)
-	// An empty transaction for database/sql's Tx to roll back: a ROLLBACK
-	// outside one makes PostgreSQL log a warning, one per batch.
-	b.Queue(`BEGIN`)
+	n := queueAudits(b, at, recs, ac)
+	queueCommit(b)
 	err := conn.Raw(func(dc any) error {
 		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, b)
-		err := func() error {
-			for range ins {
-				if _, err := br.Exec(); err != nil {
-					return fmt.Errorf("audit append: %w", err)
-				}
-			}
-			if _, err := br.Exec(); err != nil {
-				return fmt.Errorf("audit head: %w", err)
-			}
-			tag, err := br.Exec()
-			if err != nil {
-				return fmt.Errorf("commit: %w", err)
-			}
-			if tag.String() != "COMMIT" {
-				return fmt.Errorf("commit: the server answered %q", tag.String())
-			}
-			_, _ = br.Exec() // the BEGIN: committed whatever it answers
-			return errCommitted
-		}()
+		err := readAudits(br, n)
+		if err == nil {
+			err = readCommit(br)
+		}
 		if cerr := br.Close(); err == nil {
 			err = cerr
 		}
 		return err
 	})
-	if err != nil && !errors.Is(err, errCommitted) && !definitelyRefused(err) {
-		return &problem.Error{Code: problem.OutcomeUnknown, Err: err, RetryAfter: RetryAfter,
-			Message: "the database did not confirm the commit: the change may or may not be applied; retry with the same ids"}
-	}
-	return err
+	return commitOutcome(err)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"bricstown/internal/audit"
 	"bricstown/internal/ledger"
@@ -73,14 +74,11 @@ func pipelineWrites(ctx context.Context, conn *sql.Conn, out *ledger.Outcome, h 
 		WHERE row_id = v.r`, bal[0], bal[1], bal[2], bal[3], bal[4], bal[5])
 	b.Queue(`UPDATE ledger_head SET version = $1, last_seq = $2, last_ts = $3, last_account = $4, max_transfer_id = $5 WHERE id = 1`,
 		h.version, h.lastSeq, h.lastTS, h.lastAccount, h.maxID)
+	nIns := 0
 	if ac != nil {
-		for _, st := range auditInserts(Postgres, out.LastTimestamp, entries, ac.seq, ac.prev) {
-			b.Queue(st.sql, st.args...)
-		}
-		b.Queue(`UPDATE audit_head SET seq = $1 WHERE id = 1`, ac.seq+int64(nAudit))
+		nIns = queueAudits(b, out.LastTimestamp, entries, ac)
 		queuePendings(b, out)
-		b.Queue(`COMMIT`)
-		b.Queue(`BEGIN`) // for database/sql's Tx to roll back (see commitBookingAudits)
+		queueCommit(b)
 	} else if nAudit > 0 {
 		b.Queue(`UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq`, nAudit)
 		b.Queue(`SELECT hash FROM audit_log WHERE seq = (SELECT seq FROM audit_head WHERE id = 1) - $1`, nAudit)
@@ -106,28 +104,15 @@ func pipelineWrites(ctx context.Context, conn *sql.Conn, out *ledger.Outcome, h 
 				return fmt.Errorf("ledger head: %w", err)
 			}
 			if ac != nil {
-				for range auditInserts(Postgres, out.LastTimestamp, entries, ac.seq, ac.prev) {
-					if _, err := br.Exec(); err != nil {
-						return fmt.Errorf("audit append: %w", err)
-					}
-				}
-				if _, err := br.Exec(); err != nil {
-					return fmt.Errorf("audit head: %w", err)
+				if err := readAudits(br, nIns); err != nil {
+					return err
 				}
 				for range pendingStatements(out) {
 					if _, err := br.Exec(); err != nil {
 						return fmt.Errorf("pending transfers: %w", err)
 					}
 				}
-				tag, err := br.Exec()
-				if err != nil {
-					return fmt.Errorf("commit: %w", err)
-				}
-				if tag.String() != "COMMIT" {
-					return fmt.Errorf("commit: the server answered %q", tag.String())
-				}
-				_, _ = br.Exec() // the BEGIN: committed whatever it answers
-				return errCommitted
+				return readCommit(br)
 			}
 			if nAudit == 0 {
 				return nil
@@ -150,11 +135,69 @@ func pipelineWrites(ctx context.Context, conn *sql.Conn, out *ledger.Outcome, h 
 		}
 		return err
 	})
-	if ac != nil && err != nil && !errors.Is(err, errCommitted) && !definitelyRefused(err) {
-		return seq, prev, &problem.Error{Code: problem.OutcomeUnknown, Err: err, RetryAfter: RetryAfter,
-			Message: "the database did not confirm the commit: the change may or may not be applied; retry with the same ids"}
+	if ac != nil {
+		err = commitOutcome(err)
 	}
 	return seq, prev, err
+}
+
+// queueAudits queues the statements that write entries after ac's claim
+// of audit_head and move the head past them; it returns how many inserts
+// it queued, for readAudits.
+func queueAudits(b *pgx.Batch, at time.Time, entries []audit.Record, ac *auditClaim) int {
+	ins := auditInserts(Postgres, at, entries, ac.seq, ac.prev)
+	for _, st := range ins {
+		b.Queue(st.sql, st.args...)
+	}
+	b.Queue(`UPDATE audit_head SET seq = $1 WHERE id = 1`, ac.seq+int64(len(entries)))
+	return len(ins)
+}
+
+// readAudits reads the answers to queueAudits' statements.
+func readAudits(br pgx.BatchResults, inserts int) error {
+	for range inserts {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("audit append: %w", err)
+		}
+	}
+	if _, err := br.Exec(); err != nil {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	return nil
+}
+
+// queueCommit ends a pipeline with COMMIT, then opens an empty
+// transaction for database/sql's Tx to roll back: a ROLLBACK outside one
+// makes PostgreSQL log a warning, one per batch.
+func queueCommit(b *pgx.Batch) {
+	b.Queue(`COMMIT`)
+	b.Queue(`BEGIN`)
+}
+
+// readCommit reads queueCommit's answers: errCommitted when the
+// transaction committed.
+func readCommit(br pgx.BatchResults) error {
+	tag, err := br.Exec()
+	if err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if tag.String() != "COMMIT" {
+		return fmt.Errorf("commit: the server answered %q", tag.String())
+	}
+	_, _ = br.Exec() // the BEGIN: committed whatever it answers
+	return errCommitted
+}
+
+// commitOutcome is the error of a pipeline that ended in COMMIT: a
+// failure after it was sent, other than the server's refusal of one of
+// its statements (which skips the rest, COMMIT included), leaves the
+// outcome unknown.
+func commitOutcome(err error) error {
+	if err != nil && !errors.Is(err, errCommitted) && !definitelyRefused(err) {
+		return &problem.Error{Code: problem.OutcomeUnknown, Err: err, RetryAfter: RetryAfter,
+			Message: "the database did not confirm the commit: the change may or may not be applied; retry with the same ids"}
+	}
+	return err
 }
 
 // errCommitted is how pipelineWrites says that its pipeline committed the
