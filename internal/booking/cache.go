@@ -25,7 +25,7 @@ type resourceCache struct {
 	m  map[string]Resource
 }
 
-const resourceCacheMax = 1 << 16
+const resourceCacheMax = 1 << 14 // about 16 MB of resources at most
 
 func newResourceCache() *resourceCache { return &resourceCache{m: map[string]Resource{}} }
 

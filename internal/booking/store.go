@@ -65,8 +65,11 @@ type Store interface {
 	GetResource(ctx context.Context, id string) (Resource, error)
 	ListResources(ctx context.Context, q ResourceQuery) ([]Resource, error)
 
-	// BookSlot takes one place in one serializable transaction: a booking
-	// with the same Key answers that booking (created false); otherwise
+	// BookSlot takes one place in one transaction as exact as a
+	// serializable one (no other take on the resource runs meanwhile): a
+	// booking with the same Key answers that booking (created false); it
+	// refuses with ErrResourceChanged a take decided on an older resource
+	// (Take.ResourceAt); otherwise
 	// the waiting list's first parties are offered the places that are
 	// free, and the booking is written only when a place is left for its
 	// party (its own live offer counts as one). It answers

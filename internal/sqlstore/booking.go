@@ -258,10 +258,11 @@ const takeCheckSQL = `SELECT EXISTS (SELECT 1 FROM bookings WHERE idem = $1) AS 
 // takeFastSQL is a take as one PostgreSQL statement (see bookingFast):
 // takeCheckSQL, then the insert only when the key is new, nothing asks for
 // the step-by-step run, the resource is as the service read it and a place
-// is free ($8 is the capacity, $9… the booking's columns). It runs after the batch locked the resource (see
-// writeBookingBatch), which makes its count exact. It
-// answers whether it took the place, and whether the slot was simply full:
-// the refusal. A used key, a waiting list or a withdrawn resource is left
+// is free ($8 is the capacity, $9… the booking's columns). It runs after
+// the batch locked the resource (see writeBookingBatch), which makes its
+// count exact. It answers whether it took the place, whether the slot was
+// simply full (the refusal), and whether the resource changed since the
+// service read it. A used key, a waiting list or a withdrawn resource is left
 // to the take's step-by-step run, which answers the earlier booking,
 // deals with the list or refuses the take.
 const takeFastSQL = `WITH c AS (` + takeCheckSQL + `),

@@ -68,7 +68,6 @@ func (db *DB) bookingQueue() *groupcommit.Queue[*bookingOp] {
 		if db.Engine == Postgres {
 			writers = 2
 		}
-
 		db.bookings = groupcommit.New(db.writeBookingBatch, groupcommit.Options[*bookingOp]{Max: bookingMaxBatch, Writers: writers})
 	})
 	return db.bookings
