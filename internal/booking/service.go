@@ -801,7 +801,9 @@ func (s *Service) finishOne(ctx context.Context, p *identity.Principal, id strin
 		if err != nil {
 			return err
 		}
-		if _, last = s.cancel(ctx, p, b, &r, true); last != nil && !problem.Is(last, problem.Conflict) {
+		// A conflict (moved meanwhile) or a booking gone meanwhile (dropped,
+		// as above) is looked at again.
+		if _, last = s.cancel(ctx, p, b, &r, true); last != nil && !problem.Is(last, problem.Conflict) && !problem.Is(last, problem.NotFound) {
 			return last
 		}
 	}
