@@ -254,6 +254,9 @@ func (s *Service) loadResource(ctx context.Context, p *identity.Principal, id st
 		return Resource{}, notFound()
 	}
 	r, err := s.store.GetResource(ctx, id)
+	if err == nil {
+		s.resources.put(r) // the newest copy for Book (see resourceCache)
+	}
 	if problem.Is(err, problem.NotFound) || err == nil && !canSee(p, &r) {
 		return Resource{}, notFound()
 	}
@@ -262,28 +265,16 @@ func (s *Service) loadResource(ctx context.Context, p *identity.Principal, id st
 
 // cachedResource is loadResource from the cache when it holds the
 // resource (see resourceCache for why a stale copy does no harm where it
-// is used: Book, which the store checks, and Confirm, which reads only
-// what never changes). fresh reads it from the store in any case.
+// is used: Book, which the store checks). fresh reads it from the store in
+// any case.
 func (s *Service) cachedResource(ctx context.Context, p *identity.Principal, id string, fresh bool) (Resource, error) {
-	if !fresh {
-		if r, ok := s.resources.get(id); ok {
-			if !canSee(p, &r) {
-				return Resource{}, notFound()
-			}
-			return r, nil
+	if r, ok := s.resources.get(id); ok && !fresh {
+		if !canSee(p, &r) {
+			return Resource{}, notFound()
 		}
+		return r, nil
 	}
-	if _, err := uuid.Parse(id); err != nil {
-		return Resource{}, notFound()
-	}
-	r, err := s.store.GetResource(ctx, id)
-	if err == nil {
-		s.resources.put(r)
-	}
-	if problem.Is(err, problem.NotFound) || err == nil && !canSee(p, &r) {
-		return Resource{}, notFound()
-	}
-	return r, err
+	return s.loadResource(ctx, p, id)
 }
 
 // Resource returns a resource the caller may see.

@@ -344,13 +344,10 @@ func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (b
 		if err != sql.ErrNoRows {
 			return false, nil, err
 		}
-		var at int64
-		if err := db.txQueryRow(ctx, tx, `SELECT updated_at FROM booking_resources WHERE id = $1`, b.ResourceID).Scan(&at); err != nil || at != micros(t.ResourceAt) {
-			if err != nil && err != sql.ErrNoRows {
-				return false, nil, err
-			}
-			return false, nil, booking.ErrResourceChanged
-		}
+		// The resource is as the service read it: takeCheckSQL said so
+		// in this transaction (SQLite's check above, PostgreSQL's fast
+		// statement, which always runs first), and under the batch's
+		// write lock (SQLite) or row lock (PostgreSQL) it cannot change.
 		if gone, err := db.isWithdrawn(ctx, tx, b.ResourceID); err != nil || gone {
 			if err == nil {
 				err = withdrawnErr()

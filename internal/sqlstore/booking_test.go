@@ -209,6 +209,17 @@ func TestBookingRefusals(t *testing.T) {
 		// The owner sees it but cannot confirm someone else's hold.
 		_, err = w.svc.Confirm(ctx, w.owner, b.ID)
 		mustProblem(t, err, problem.Forbidden, "")
+		// None of those attempts moved money or the hold: the price is
+		// still only reserved from acme, nothing reached the owner.
+		if bal, p := w.balance(t, w.acmeAcc); bal != 1_000_00 || p != 100_00 {
+			t.Fatalf("acme after the refusals: balance %d pending %d", bal, p)
+		}
+		if bal, _ := w.balance(t, w.ownerAcc); bal != 0 {
+			t.Fatalf("the owner received %d from refused confirmations", bal)
+		}
+		if got, err := w.svc.Get(ctx, w.acme, b.ID); err != nil || got.Status != booking.Held {
+			t.Fatalf("after the refusals: %+v %v", got, err)
+		}
 		// Another org's trader cannot touch the owner's resource.
 		_, err = w.svc.UpdateResource(ctx, w.acme, r.ID, booking.ResourceInput{Name: "Mine", Kind: "room", Capacity: 9})
 		mustProblem(t, err, problem.Forbidden, "")
