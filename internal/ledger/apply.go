@@ -260,6 +260,12 @@ func (a *applier) one(req *Transfer) (Code, *Transfer) {
 		// A debit account the submitter may not use answers like an
 		// unknown one, so account ids cannot be probed.
 		return DebitAccountNotFound, nil
+	case !a.b.System && (dr.cycleBook() || cr.cycleBook()):
+		// Only the cycles move the centre's cycle books: a transfer of
+		// its own operators that filled one to the brim (a debit of the
+		// largest amount) made every later cycle overflow it, so nobody's
+		// payments settled again.
+		return NotAuthorised, nil
 	case kind == Pending && !a.b.System && dr.OrgID != cr.OrgID && (req.Timeout == 0 || req.Timeout > MaxForeignPendingTimeout):
 		// A reservation credited to another organisation's account must
 		// end by itself, so nobody can hold someone else's account.

@@ -408,3 +408,32 @@ func TestScopedIDs(t *testing.T) {
 		t.Fatal("not an RFC 9562 version-8 UUID")
 	}
 }
+
+// TestCycleBooksOnlyInSystemBatches: the centre's clearing, FX and
+// rounding accounts move only in system batches (the cycles). Its own
+// operators' transfer of the largest amount from clearing to FX once left
+// both at the counters' limit, and every later cycle failed on them.
+func TestCycleBooksOnlyInSystemBatches(t *testing.T) {
+	for _, code := range []string{CentreClearing, CentreFX, CentreRounding} {
+		book := acct(1, "CNY", 0)
+		book.Code, book.OrgID = code, "centre"
+		funding := acct(2, "CNY", 0)
+		funding.Code, funding.OrgID = CentreFunding, "centre"
+		own := acct(3, "CNY", DebitsMustNotExceedCredits)
+		own.OrgID = "centre"
+		b := newBatch(book, funding, own)
+		b.Authorise = func(int, *Account, *Account) bool { return true } // the centre's operator owns all three
+		o := Apply(b, []Transfer{
+			{ID: id(10), DebitAccount: book.ID, CreditAccount: own.ID, Amount: math.MaxInt64},
+			{ID: id(11), DebitAccount: funding.ID, CreditAccount: book.ID, Amount: 1},
+			{ID: id(12), DebitAccount: funding.ID, CreditAccount: own.ID, Amount: 5},
+		})
+		wantCodes(t, o, NotAuthorised, NotAuthorised, OK)
+		if book.DebitsPosted != 0 || book.CreditsPosted != 0 {
+			t.Fatalf("%s moved: %+v", code, *book)
+		}
+		sys := newBatch(book, funding, own)
+		sys.System = true
+		wantCodes(t, Apply(sys, []Transfer{{ID: id(20), DebitAccount: book.ID, CreditAccount: own.ID, Amount: 7}}), OK)
+	}
+}

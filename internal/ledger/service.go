@@ -253,6 +253,13 @@ const (
 	BankIssuance = "issuance"
 )
 
+// cycleBook reports whether a is one of the centre's books that only the
+// settlement cycles move (clearing, FX, rounding); the funding account is
+// the centre operators' to fund banks with.
+func (a *Account) cycleBook() bool {
+	return a.Flags&System != 0 && (a.Code == CentreClearing || a.Code == CentreFX || a.Code == CentreRounding)
+}
+
 // CentreBooks are the centre's accounts in one currency.
 type CentreBooks struct {
 	Funding, Clearing, FX, Rounding Account

@@ -348,6 +348,11 @@ func randomRun(t *testing.T, f *fixture, rng *rand.Rand, steps int) {
 		cycleAnswers = append(cycleAnswers, r.status)
 		if r.status == 201 {
 			ok["cycle"]++
+		} else {
+			// Why, for the record (seen once under the whole suite's
+			// load, not again with its seed).
+			q := f.call(t, "GET", "/api/v1/settlement/queue", w.centre, nil)
+			t.Logf("the last cycle answered %d %s; the queue: %s", r.status, r.body, q.body)
 		}
 	}
 	t.Logf("statuses %v; accepted %v", statuses, ok)

@@ -237,6 +237,29 @@ func attackSquatCentre(t *testing.T, w *attackWorld) {
 	if err != nil || clearing.Flags&ledger.System == 0 || clearing.OrgID != w.centreOrg || clearing.DebitsPosted != 250_00 || clearing.CreditsPosted != 250_00 {
 		t.Fatalf("the centre's INR clearing account: %+v %v", clearing, err)
 	}
+	// Only the cycles move the cycle books, not even the centre's own
+	// operator: the largest amount from clearing to FX (which once left
+	// both at the counters' limit, so that every later cycle failed), or
+	// funding into clearing, is refused and moves nothing.
+	for _, tr := range []map[string]any{
+		{"id": v7(), "debit_account_id": targets[ledger.CentreClearing].String(), "credit_account_id": targets[ledger.CentreFX].String(), "amount": "92233720368547758.07", "currency": ccy},
+		{"id": v7(), "debit_account_id": targets[ledger.CentreFunding].String(), "credit_account_id": targets[ledger.CentreClearing].String(), "amount": "1.00", "currency": ccy},
+		{"id": v7(), "debit_account_id": targets[ledger.CentreFunding].String(), "credit_account_id": targets[ledger.CentreRounding].String(), "amount": "1.00", "currency": ccy},
+	} {
+		if got := results(t, f.call(t, "POST", "/api/v1/ledger/transfers", w.centre, map[string]any{"transfers": []any{tr}})); got[0] != "not_authorised" {
+			t.Fatalf("the centre's operator moved its cycle books (%v → %v): %v", tr["debit_account_id"], tr["credit_account_id"], got)
+		}
+	}
+	if again, err := f.db.GetAccount(ctx, targets[ledger.CentreClearing]); err != nil || again.DebitsPosted != 250_00 || again.CreditsPosted != 250_00 {
+		t.Fatalf("the clearing account moved: %+v %v", again, err)
+	}
+	e2e2 := e2eID("SQUAT-")
+	if r := submitResults(t, f.call(t, "POST", "/api/v1/settlement/instructions", yangtze.tok, map[string]any{"instructions": []any{submitOne(e2e2, volga.bic, "10.00", ccy)}})); r[0] != "ok" {
+		t.Fatalf("instruction: %v", r)
+	}
+	if c := f.call(t, "POST", "/api/v1/settlement/cycles", w.centre, nil); c.status != 201 {
+		t.Fatalf("a cycle after the attempts on the cycle books: %d %s", c.status, c.body)
+	}
 	// Nobody closes it: an outsider does not even see it, the centre's
 	// own operator and the platform administrator are refused.
 	before := f.state(t)

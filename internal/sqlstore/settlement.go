@@ -519,10 +519,18 @@ func (db *DB) CommitCycle(ctx context.Context, c settlement.Commit) (settlement.
 			if err != nil {
 				return err
 			}
+			// Name the transfer that failed, not the first of its chain
+			// (which answers linked_event_failed for it).
+			failed := -1
 			for i, r := range out.Results {
-				if r.Code != ledger.OK && r.Code != ledger.Exists {
-					return problem.New(problem.Conflict, "settlement transfer %d refused by the ledger: %s", i, r.Code)
+				if r.Code != ledger.OK && r.Code != ledger.Exists && (failed < 0 || out.Results[failed].Code == ledger.LinkedEventFailed) {
+					failed = i
 				}
+			}
+			if failed >= 0 {
+				tr := c.Transfers[failed]
+				return problem.New(problem.Conflict, "settlement transfer %d (%s, %d %s from %s to %s) refused by the ledger: %s", failed, tr.Code,
+					tr.Amount, tr.Currency, tr.DebitAccount, tr.CreditAccount, out.Results[failed].Code)
 			}
 			outcome, newVersion = out, v
 		}
