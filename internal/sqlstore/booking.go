@@ -264,7 +264,10 @@ const takeCheckSQL = `SELECT EXISTS (SELECT 1 FROM bookings WHERE idem = $1) AS 
 // simply full (the refusal), and whether the resource changed since the
 // service read it. A used key, a waiting list or a withdrawn resource is left
 // to the take's step-by-step run, which answers the earlier booking,
-// deals with the list or refuses the take.
+// deals with the list or refuses the take. It is a group of one take's
+// statement (see takeSetSQL), which on one busy resource is every group:
+// it costs PostgreSQL a fifth less than takeSetSQL for one take
+// (docs/PERFORMANCE.md, session 8).
 const takeFastSQL = `WITH c AS (` + takeCheckSQL + `),
 ins AS (
 	INSERT INTO bookings (` + slotBookingCols + `)
@@ -283,7 +286,75 @@ func takeArgs(t booking.Take) []any {
 		b.PriceKZT, b.PayFrom, b.PayTo, b.RefundKZT, b.RefundDue, micros(b.CreatedAt), micros(b.UpdatedAt)}
 }
 
-// moveFastSQL is a move as one PostgreSQL statement: moveOne's UPDATE.
+// takeSetSQL is a group of takes as one PostgreSQL statement (see
+// bookingFast): takeCheckSQL for each take of the group, then the insert
+// of every take whose key is new, whom nothing sends to the step-by-step
+// run, whose resource is as the service read it and whose slot has a
+// place free. It runs after the batch locked the group's resources (see
+// writeBookingBatch), which makes its counts exact. The takes of one
+// group name different resources and different keys (see fastGroups), so
+// none of them counts what another inserts. It answers, for each take in
+// the order given, whether it took the place, whether the slot was simply
+// full (the refusal), and whether the resource changed since the service
+// read it. A used key, a waiting list or a withdrawn resource is left to
+// the take's step-by-step run, which answers the earlier booking, deals
+// with the list or refuses the take. The arguments are arrays, one
+// element per take, in takeRow's order.
+//
+// (The lookups by key are scalar subqueries with LIMIT 1, not EXISTS:
+// PostgreSQL may plan an EXISTS over a group as a hash of the whole
+// table, read again for every group.)
+//
+// Why one statement for the group: each statement costs PostgreSQL its
+// own parse of the messages, executor start and snapshot, which were the
+// larger part of a take's cost (docs/PERFORMANCE.md, session 8).
+const takeSetSQL = `WITH t AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],
+		$8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::text[], $16::bigint[], $17::bigint[],
+		$18::text[], $19::text[], $20::bigint[], $21::boolean[], $22::bigint[], $23::bigint[])
+	WITH ORDINALITY AS t(idem, res, start_at, wto, wfrom, cut, rat, cap, id, owner_org, booker_org, booker_user, party, end_at, status,
+		hold_until, price, pay_from, pay_to, refund, refund_due, created_at, updated_at, n)),
+c AS (SELECT t.*,
+		COALESCE((SELECT true FROM bookings b WHERE b.idem = t.idem LIMIT 1), false) AS used,
+		COALESCE((SELECT true FROM booking_waits w WHERE w.resource_id = t.res AND w.start_at = t.start_at
+			AND w.status IN ('waiting', 'offered') LIMIT 1), false) OR COALESCE(r.withdrawn_at, 0) > 0 AS stepwise,
+		(SELECT COUNT(*) FROM bookings b WHERE b.resource_id = t.res AND b.start_at < t.wto AND b.end_at > t.wfrom
+			AND (b.status = 'confirmed' OR b.status = 'confirming' OR (b.status = 'held' AND b.hold_until > t.cut))) AS live,
+		COALESCE(r.updated_at, 0) <> t.rat AS stale
+	FROM t LEFT JOIN booking_resources r ON r.id = t.res),
+ins AS (
+	INSERT INTO bookings (` + slotBookingCols + `)
+	SELECT id, res, owner_org, booker_org, booker_user, party, start_at, end_at, status, hold_until, price, pay_from, pay_to, idem,
+		refund, refund_due, created_at, updated_at
+	FROM c WHERE NOT used AND NOT stepwise AND NOT stale AND live < cap
+	RETURNING idem)
+SELECT EXISTS (SELECT 1 FROM ins WHERE ins.idem = c.idem), NOT used AND NOT stepwise AND NOT stale AND live >= cap, NOT used AND stale
+FROM c ORDER BY n`
+
+// takeRows holds takeSetSQL's arguments: one array per column.
+type takeRows struct {
+	key, res, id, owner, bookerOrg, bookerUser, party, status, payFrom, payTo         []string
+	start, wto, wfrom, cut, rat, capacity, end, hold, price, refund, created, updated []int64
+	due                                                                               []bool
+}
+
+func (r *takeRows) add(t booking.Take) {
+	b := t.Booking
+	r.key, r.res, r.id, r.owner = append(r.key, b.Key), append(r.res, b.ResourceID), append(r.id, b.ID), append(r.owner, b.OwnerOrg)
+	r.bookerOrg, r.bookerUser, r.party = append(r.bookerOrg, b.BookerOrg), append(r.bookerUser, b.BookerUser), append(r.party, b.Party)
+	r.status, r.payFrom, r.payTo = append(r.status, string(b.Status)), append(r.payFrom, b.PayFrom), append(r.payTo, b.PayTo)
+	r.start, r.wto, r.wfrom = append(r.start, micros(b.Start)), append(r.wto, micros(t.WindowTo)), append(r.wfrom, micros(t.WindowFrom))
+	r.cut, r.rat, r.capacity = append(r.cut, micros(t.Now.Add(-booking.Grace))), append(r.rat, micros(t.ResourceAt)), append(r.capacity, int64(t.Capacity))
+	r.end, r.hold, r.price = append(r.end, micros(b.End)), append(r.hold, micros(b.HoldUntil)), append(r.price, b.PriceKZT)
+	r.refund, r.due = append(r.refund, b.RefundKZT), append(r.due, b.RefundDue)
+	r.created, r.updated = append(r.created, micros(b.CreatedAt)), append(r.updated, micros(b.UpdatedAt))
+}
+
+func (r *takeRows) args() []any {
+	return []any{r.key, r.res, r.start, r.wto, r.wfrom, r.cut, r.rat, r.capacity, r.id, r.owner, r.bookerOrg, r.bookerUser, r.party, r.end,
+		r.status, r.hold, r.price, r.payFrom, r.payTo, r.refund, r.due, r.created, r.updated}
+}
+
+// moveFastSQL is a move as one statement: moveOne's UPDATE.
 const moveFastSQL = moveSQL + ` RETURNING ` + slotBookingCols
 
 // moveOwnSQL is moveFastSQL with booking.Move.Own's condition.
@@ -294,6 +365,61 @@ const moveOwnSQL = moveSQL + ` AND party = $8 AND price = 0
 
 const moveSQL = `UPDATE bookings SET status = $1, refund = $2, refund_due = $3, updated_at = $4
 	WHERE id = $5 AND status = $6 AND hold_until > $7`
+
+// moveSetSQL is a group of moves (each naming one status, none freeing a
+// place) as one PostgreSQL statement, like takeSetSQL: moveFastSQL, or
+// moveOwnSQL for a move with Own, for each move of the group (which name
+// different bookings, see fastGroups). It answers the bookings it moved,
+// each after the move's position in the group (from 1); a move without
+// an answer did not match. The arguments are arrays, in moveRows' order.
+const moveSetSQL = `WITH v AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::boolean[], $4::bigint[], $5::text[], $6::text[], $7::bigint[],
+		$8::boolean[], $9::text[], $10::text[])
+	WITH ORDINALITY AS v(st, refund, due, at, id, from_st, live, own, party, via, n))
+UPDATE bookings b SET status = v.st, refund = v.refund, refund_due = v.due, updated_at = v.at FROM v
+WHERE b.id = v.id AND b.status = v.from_st AND b.hold_until > v.live
+	AND (NOT v.own OR b.party = v.party AND b.price = 0
+		AND EXISTS (SELECT 1 FROM booking_resources r WHERE r.id = b.resource_id AND r.managed_by = v.via))
+RETURNING v.n, b.` + "id, b.resource_id, b.owner_org, b.booker_org, b.booker_user, b.party, b.start_at, b.end_at, b.status, b.hold_until, " +
+	"b.price, b.pay_from, b.pay_to, b.idem, b.refund, b.refund_due, b.created_at, b.updated_at"
+
+// moveArgs are moveFastSQL's (or moveOwnSQL's) arguments for m, which
+// names one status.
+func moveArgs(m booking.Move) []any {
+	args := []any{string(m.To), m.Refund, m.Refund > 0, micros(m.At), m.ID, string(m.From[0]), moveLive(m)}
+	if m.Own != nil {
+		args = append(args, m.Own.Party, m.Own.Via)
+	}
+	return args
+}
+
+// moveLive is the hold a move needs live: its time, or before any time.
+func moveLive(m booking.Move) int64 {
+	if m.LiveAt.IsZero() {
+		return math.MinInt64 // no hold to be live: every row passes
+	}
+	return micros(m.LiveAt)
+}
+
+// moveRows holds moveSetSQL's arguments: one array per column.
+type moveRows struct {
+	to, id, from, party, via []string
+	refund, at, live         []int64
+	due, own                 []bool
+}
+
+func (r *moveRows) add(m booking.Move) {
+	r.to, r.refund, r.due, r.at = append(r.to, string(m.To)), append(r.refund, m.Refund), append(r.due, m.Refund > 0), append(r.at, micros(m.At))
+	r.id, r.from, r.live = append(r.id, m.ID), append(r.from, string(m.From[0])), append(r.live, moveLive(m))
+	party, via := "", ""
+	if m.Own != nil {
+		party, via = m.Own.Party, m.Own.Via
+	}
+	r.own, r.party, r.via = append(r.own, m.Own != nil), append(r.party, party), append(r.via, via)
+}
+
+func (r *moveRows) args() []any {
+	return []any{r.to, r.refund, r.due, r.at, r.id, r.from, r.live, r.own, r.party, r.via}
+}
 
 // insertBooking writes a new booking in tx.
 func (db *DB) insertBooking(ctx context.Context, tx *sql.Tx, b booking.Booking) error {
@@ -395,24 +521,19 @@ func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (b
 	}}
 	if db.Engine == Postgres {
 		op.lock = b.ResourceID
-		op.fast = &bookingFast{sql: takeFastSQL, args: takeArgs(t),
-			answer: func(row interface{ Scan(...any) error }) (bool, []audit.Record, error, error) {
-				var took, isFull, stale bool
-				if err := row.Scan(&took, &isFull, &stale); err != nil {
-					return false, nil, nil, err
-				}
-				created, refused = false, false
-				switch {
-				case took:
-					out, created = b, true
-					return true, []audit.Record{rec}, nil, nil
-				case isFull:
-					return false, nil, full(), nil
-				case stale:
-					return false, nil, booking.ErrResourceChanged, nil
-				}
-				return false, nil, nil, nil
-			}}
+		op.fast = &bookingFast{take: &t, took: func(took, isFull, stale bool) (bool, []audit.Record, error) {
+			created, refused = false, false
+			switch {
+			case took:
+				out, created = b, true
+				return true, []audit.Record{rec}, nil
+			case isFull:
+				return false, nil, full()
+			case stale:
+				return false, nil, booking.ErrResourceChanged
+			}
+			return false, nil, nil
+		}}
 	}
 	err := db.bookingChange(ctx, op)
 	if err != nil && IsUniqueViolation(err) {
@@ -608,35 +729,13 @@ func (db *DB) MoveBooking(ctx context.Context, m booking.Move, rec audit.Record)
 	}}
 	if db.Engine == Postgres && len(m.From) == 1 && m.To != booking.Cancelled {
 		// Moves that free no place (a confirmation) need no waiting list.
-		q := moveFastSQL
-		if m.Own != nil {
-			q = moveOwnSQL
-		}
-		op.fast = &bookingFast{sql: q, args: moveArgs(m), answer: func(row interface{ Scan(...any) error }) (bool, []audit.Record, error, error) {
-			b, err := scanSlotBooking(row)
-			if err != nil {
-				return false, nil, nil, err
-			}
+		op.fast = &bookingFast{move: &m, moved: func(b booking.Booking) []audit.Record {
 			out = b
-			return true, []audit.Record{ownRecord(rec, b)}, nil, nil
+			return []audit.Record{ownRecord(rec, b)}
 		}}
 	}
 	err := db.bookingChange(ctx, op)
 	return out, err
-}
-
-// moveArgs are moveFastSQL's (or moveOwnSQL's) arguments for m, which
-// names one status.
-func moveArgs(m booking.Move) []any {
-	live := int64(math.MinInt64) // no hold to be live: every row passes
-	if !m.LiveAt.IsZero() {
-		live = micros(m.LiveAt)
-	}
-	args := []any{string(m.To), m.Refund, m.Refund > 0, micros(m.At), m.ID, string(m.From[0]), live}
-	if m.Own != nil {
-		args = append(args, m.Own.Party, m.Own.Via)
-	}
-	return args
 }
 
 // ownRecord is a move's audit record, whose organisation, when the

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"bricstown/internal/audit"
+	"bricstown/internal/booking"
 	"bricstown/internal/groupcommit"
 	"bricstown/internal/problem"
 
@@ -33,10 +34,11 @@ type bookingOp struct {
 	// on; a failure after a write rolls the batch back and writes it
 	// again without this change. recs are its audit entries.
 	run func(ctx context.Context, tx *sql.Tx) (wrote bool, recs []audit.Record, err error)
-	// fast, when set, is the change as one PostgreSQL statement, which
-	// either makes the change, or refuses it (a full slot), or leaves it
-	// to run (the key already used, a waiting list, a withdrawn
-	// resource, a booking that moved). See writeBookingFast.
+	// fast, when set, is the change as part of one PostgreSQL statement
+	// for a group of changes, which either makes it, or refuses it (a
+	// full slot), or leaves it to run (the key already used, a waiting
+	// list, a withdrawn resource, a booking that moved). See
+	// writeBookingFast.
 	fast *bookingFast
 	// lock is a take's resource, whose row the batch locks before any
 	// change runs (see writeBookingBatch).
@@ -45,14 +47,65 @@ type bookingOp struct {
 	err  error
 }
 
-// bookingFast is a change's single statement and how to read its answer.
+// bookingFast is a take or a move the batch may write in a group of
+// its kind (takeSetSQL, moveSetSQL), and how to answer its outcome.
 type bookingFast struct {
-	sql  string
-	args []any
-	// answer reads the statement's row: made (with the change's audit
-	// entries), or refused (the caller's answer, nothing written), or
-	// neither (run must look). No row at all also means run must look.
-	answer func(row interface{ Scan(...any) error }) (made bool, recs []audit.Record, refused error, err error)
+	take *booking.Take
+	// took answers a take's outcome: made (with its audit entries), or
+	// refused (the caller's answer, nothing written), or neither (run
+	// must look).
+	took func(took, full, stale bool) (made bool, recs []audit.Record, refused error)
+	move *booking.Move // one status; frees no place
+	// moved answers the booking a move moved (a move that matched
+	// nothing is left to run).
+	moved func(b booking.Booking) []audit.Record
+}
+
+// fastGroups splits the fast changes of todo (batch indices) into the
+// groups written as one statement each: takes first, then moves, each
+// kind in as few groups as its changes allow, in batch order. A group
+// never holds two takes of one resource or one key, nor two moves of one
+// booking: within one statement no change sees another's write, so
+// those must run one after the other, each in a later group than the
+// one before it. single puts every change in a group of its own (after a
+// group's statement failed: the change to blame is found so).
+//
+// Why takes before moves: the moves of a batch (a confirmation of a
+// hold) neither free nor take a place, so no take counts differently for
+// running after them; and requests of one batch are concurrent, so any
+// order is one they could have arrived in.
+func fastGroups(batch []*bookingOp, todo []int, single bool) (takes, moves [][]int) {
+	last := map[string]int{} // "r:" resource, "k:" key, "b:" booking → its latest group
+	place := func(groups [][]int, i int, names ...string) [][]int {
+		g := 0
+		if single {
+			g = len(groups)
+		}
+		for _, n := range names {
+			if at, ok := last[n]; ok && at+1 > g {
+				g = at + 1
+			}
+		}
+		for _, n := range names {
+			last[n] = g
+		}
+		if g == len(groups) {
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+		return groups
+	}
+	for _, i := range todo {
+		if f := batch[i].fast; f != nil && f.take != nil {
+			takes = place(takes, i, "r:"+f.take.Booking.ResourceID, "k:"+f.take.Booking.Key)
+		}
+	}
+	for _, i := range todo {
+		if f := batch[i].fast; f != nil && f.move != nil {
+			moves = place(moves, i, "b:"+f.move.ID)
+		}
+	}
+	return takes, moves
 }
 
 // bookingMaxBatch bounds one group commit, like customsMaxBatch.
@@ -80,6 +133,10 @@ func (db *DB) bookingChange(ctx context.Context, op *bookingOp) error {
 	}
 	return op.err
 }
+
+// errBookingSingle rolls a booking batch back to write it again with a
+// statement for each change (see writeBookingFast).
+var errBookingSingle = errors.New("sqlstore: write the booking batch change by change")
 
 // errBookingDrop rolls a booking batch back to write it again without one change.
 var errBookingDrop = errors.New("sqlstore: drop one change from the booking batch")
@@ -117,6 +174,7 @@ func (db *DB) writeBookingBatch(take func() []*bookingOp) error {
 	for i := range todo {
 		todo[i] = i
 	}
+	single := false
 	for len(todo) > 0 {
 		failed, ferr := -1, error(nil)
 		opts := db.txOptions()
@@ -139,8 +197,12 @@ func (db *DB) writeBookingBatch(take func() []*bookingOp) error {
 			if db.Engine == Postgres {
 				var k int
 				var err error
-				slow, ac, k, err = db.writeBookingFast(ctx, conn, batch, todo, keep, func(i int, err error) { errs[i] = err })
+				slow, ac, k, err = db.writeBookingFast(ctx, conn, batch, todo, single, keep, func(i int, err error) { errs[i] = err })
 				switch {
+				case err != nil && k == -3 && !db.retryable(err):
+					// A group's statement failed: write the batch again
+					// with a statement for each change, to find the one.
+					return errBookingSingle
 				case err != nil && (db.retryable(err) || k < 0):
 					return err
 				case err != nil:
@@ -179,6 +241,10 @@ func (db *DB) writeBookingBatch(take func() []*bookingOp) error {
 		if errors.Is(err, errCommitted) {
 			err = nil
 		}
+		if err == errBookingSingle {
+			single = true
+			continue
+		}
 		if err == errBookingDrop {
 			errs[todo[failed]] = ferr
 			todo = append(todo[:failed], todo[failed+1:]...)
@@ -202,26 +268,44 @@ func (db *DB) writeBookingBatch(take func() []*bookingOp) error {
 const lockResourcesSQL = `WITH l AS (SELECT id FROM booking_resources WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)
 UPDATE booking_resources r SET version = r.version + 1 FROM l WHERE r.id = l.id`
 
-// writeBookingFast sends the fast statements of the batch's changes todo
-// (batch indices) to PostgreSQL as one pipeline: one round trip for every
-// take and confirmation of the batch, where run costs several each. On one
-// connection they run in order in the transaction, so each counts the
-// places the ones before it took, as run does. It answers the changes
-// still to be run (no fast statement, or one that found nothing to do),
-// in batch order; on an error, the position in todo of the change that
-// failed (-2: the resources' locks, before any change). The resources'
-// locks (lockResourcesSQL) go first in the same pipeline. A change its statement refused (a full slot) is answered here
-// like one run refused before writing.
+// indexPlansSQL has the rest of a booking batch's transaction planned
+// with index lookups and nested loops only. Why: the group statements
+// (takeSetSQL, moveSetSQL) join a handful of changes to bookings and
+// resources by key, and PostgreSQL plans a prepared statement once for
+// the connection; planned while the tables were small or unanalysed (a
+// new town, a benchmark's first batch), they kept scanning whole tables
+// and hashing them for every batch after: 4 ms a group instead of a few
+// hundred µs (docs/PERFORMANCE.md, session 8). A lookup by key is the
+// right plan at any size, so the plan is made once: a group of one take
+// is cheaper in a plan made for it than in the generic plan, so
+// PostgreSQL planned it again for every statement, 0.37 ms each (on one
+// busy resource, every take is a group of one).
+const indexPlansSQL = `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true),
+	set_config('enable_mergejoin', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true)`
+
+// writeBookingFast sends the batch's fast changes of todo (batch
+// indices) to PostgreSQL as one pipeline: one round trip, and one
+// statement for each group of takes and of moves (see fastGroups), where
+// run costs several statements each. On one connection they run in
+// order in the transaction, so each group counts the places the ones
+// before it took, as run does. The resources' locks (lockResourcesSQL)
+// go first in the same pipeline. It answers the changes still to be run
+// (not fast, or whose statement found nothing to do), in batch order;
+// a change its statement refused (a full slot) is answered here like one
+// run refused before writing. On an error, failed is the position in
+// todo of the change to blame: -2 for the plans' settings or the
+// resources' locks, -3 for a
+// group of several (write the batch again with single, to find it).
 //
 // Why: PostgreSQL answers each statement after a network round trip, and
-// a batch's statements run one after another on the single writer, so
-// running every change statement by statement held the batch (and every
-// client waiting for it) for hundreds of round trips: 195 confirmed
-// bookings a second on PostgreSQL (docs/PERFORMANCE.md, session 6).
-func (db *DB) writeBookingFast(ctx context.Context, conn *sql.Conn, batch []*bookingOp, todo []int, keep func(int, []audit.Record), refuse func(int, error)) (slow []int, ac *auditClaim, failed int, err error) {
-	var fast []int
+// a batch's statements run one after another on its writer, so running
+// every change statement by statement held the batch (and every client
+// waiting for it) for hundreds of round trips: 195 confirmed bookings a
+// second on PostgreSQL (docs/PERFORMANCE.md, session 6). And each
+// statement costs PostgreSQL its own executor start and snapshot, so a
+// group costs less as one statement than as one each (session 8).
+func (db *DB) writeBookingFast(ctx context.Context, conn *sql.Conn, batch []*bookingOp, todo []int, single bool, keep func(int, []audit.Record), refuse func(int, error)) (slow []int, ac *auditClaim, failed int, err error) {
 	var lock []string
-	b := &pgx.Batch{}
 	claim := true
 	for _, i := range todo {
 		if r := batch[i].lock; r != "" {
@@ -229,17 +313,35 @@ func (db *DB) writeBookingFast(ctx context.Context, conn *sql.Conn, batch []*boo
 		}
 		claim = claim && batch[i].fast != nil
 	}
+	takes, moves := fastGroups(batch, todo, single)
+	b := &pgx.Batch{}
+	plans := len(lock)+len(takes)+len(moves) > 0
+	if plans {
+		b.Queue(indexPlansSQL)
+	}
 	if len(lock) > 0 {
 		slices.Sort(lock)
 		b.Queue(lockResourcesSQL, slices.Compact(lock))
 	}
-	for _, i := range todo {
-		if f := batch[i].fast; f != nil {
-			fast = append(fast, i)
-			b.Queue(f.sql, f.args...)
+	for _, g := range takes {
+		if len(g) == 1 {
+			b.Queue(takeFastSQL, takeArgs(*batch[g[0]].fast.take)...)
+			continue
 		}
+		var r takeRows
+		for _, i := range g {
+			r.add(*batch[i].fast.take)
+		}
+		b.Queue(takeSetSQL, r.args()...)
 	}
-	if len(fast) == 0 {
+	for _, g := range moves {
+		var r moveRows
+		for _, i := range g {
+			r.add(*batch[i].fast.move)
+		}
+		b.Queue(moveSetSQL, r.args()...)
+	}
+	if len(takes)+len(moves) == 0 {
 		claim = false
 	}
 	if claim {
@@ -251,43 +353,84 @@ func (db *DB) writeBookingFast(ctx context.Context, conn *sql.Conn, batch []*boo
 	if b.Len() == 0 {
 		return todo, nil, -1, nil
 	}
-	done := make(map[int]bool, len(fast))
+	done := make(map[int]bool, len(todo))
 	failed = -1
+	blame := func(g []int) int {
+		if len(g) == 1 {
+			return slices.Index(todo, g[0])
+		}
+		return -3
+	}
 	err = conn.Raw(func(dc any) error {
 		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, b)
 		defer br.Close()
+		if plans {
+			if _, err := br.Exec(); err != nil {
+				failed = -2
+				return err
+			}
+		}
 		if len(lock) > 0 {
 			if _, err := br.Exec(); err != nil {
 				failed = -2
 				return err
 			}
 		}
-		for _, i := range fast {
+		for _, g := range takes {
 			rows, err := br.Query()
 			if err != nil {
-				failed = slices.Index(todo, i)
+				failed = blame(g)
 				return err
 			}
-			made, recs, refused := false, []audit.Record(nil), error(nil)
-			if rows.Next() {
-				if made, recs, refused, err = batch[i].fast.answer(rows); err != nil {
+			k := 0
+			for ; rows.Next() && k < len(g); k++ {
+				var took, isFull, stale bool
+				if err := rows.Scan(&took, &isFull, &stale); err != nil {
 					rows.Close()
-					failed = slices.Index(todo, i)
 					return err
+				}
+				switch made, recs, refused := batch[g[k]].fast.took(took, isFull, stale); {
+				case made:
+					keep(g[k], recs)
+					done[g[k]] = true
+				case refused != nil:
+					refuse(g[k], refused)
+					done[g[k]] = true
 				}
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
-				failed = slices.Index(todo, i)
+				failed = blame(g)
 				return err
 			}
-			switch {
-			case made:
-				keep(i, recs)
+			if k != len(g) {
+				return fmt.Errorf("sqlstore: %d answers to a group of %d takes", k, len(g))
+			}
+		}
+		for _, g := range moves {
+			rows, err := br.Query()
+			if err != nil {
+				failed = blame(g)
+				return err
+			}
+			for rows.Next() {
+				var n int64
+				bk, err := scanSlotBooking(numbered{rows, &n})
+				if err == nil && (n < 1 || n > int64(len(g)) || done[g[n-1]]) {
+					err = fmt.Errorf("sqlstore: answer %d to a group of %d moves", n, len(g))
+				}
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				i := g[n-1]
+				keep(i, batch[i].fast.moved(bk))
 				done[i] = true
-			case refused != nil:
-				refuse(i, refused)
-				done[i] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				failed = blame(g)
+				return err
 			}
 		}
 		if claim {
@@ -314,6 +457,17 @@ func (db *DB) writeBookingFast(ctx context.Context, conn *sql.Conn, batch []*boo
 		}
 	}
 	return slow, ac, -1, nil
+}
+
+// numbered scans a row whose first column is a number into n, and the
+// rest into what Scan is given.
+type numbered struct {
+	row interface{ Scan(...any) error }
+	n   *int64
+}
+
+func (r numbered) Scan(dest ...any) error {
+	return r.row.Scan(append([]any{r.n}, dest...)...)
 }
 
 // commitBookingAudits writes a PostgreSQL booking batch's audit entries
