@@ -299,7 +299,7 @@ func takeArgs(t booking.Take) []any {
 // read it. A used key, a waiting list or a withdrawn resource is left to
 // the take's step-by-step run, which answers the earlier booking, deals
 // with the list or refuses the take. The arguments are arrays, one
-// element per take, in takeRow's order.
+// element per take, in takeRows' order.
 //
 // (The lookups by key are scalar subqueries with LIMIT 1, not EXISTS:
 // PostgreSQL may plan an EXISTS over a group as a hash of the whole

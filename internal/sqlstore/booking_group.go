@@ -294,8 +294,8 @@ const indexPlansSQL = `SELECT set_config('enable_seqscan', 'off', true), set_con
 // a change its statement refused (a full slot) is answered here like one
 // run refused before writing. On an error, failed is the position in
 // todo of the change to blame: -2 for the plans' settings or the
-// resources' locks, -3 for a
-// group of several (write the batch again with single, to find it).
+// resources' locks, -3 for a group of several (write the batch again
+// with single, to find it).
 //
 // Why: PostgreSQL answers each statement after a network round trip, and
 // a batch's statements run one after another on its writer, so running
