@@ -135,6 +135,8 @@ func MakePlan(number int64, q Queue, books Books, queue []*Instruction) (*Plan, 
 			carry(in, ReasonParticipantInactive)
 		case !accP || !accQ:
 			carry(in, ReasonNoSettlementAccount)
+		case !roomFor(books.Accounts[in.PayerRow][in.Currency]) || !roomFor(books.Accounts[in.PayeeRow][in.PayeeCurrency]):
+			carry(in, ReasonAccountAtLimit)
 		case !expP || !expQ || len(ccys)+newCcys > maxCycleCurrencies:
 			carry(in, ReasonNoRate)
 		case !centreHas(in.Currency, cross) || !centreHas(in.PayeeCurrency, cross):
@@ -362,6 +364,19 @@ func rateTable(ccys []string, books Books) netting.RateTable {
 // value, FX and rounding positions) then stay below int64 with room to
 // spare, so Settle cannot refuse the cycle for overflow.
 const cycleBudget = math.MaxInt64 / 4
+
+// roomFor reports whether a settlement account's debits and credits
+// (posted and pending) can each take a cycle's largest movement
+// (cycleBudget) without passing the ledger's largest amount. Why: a
+// settlement transfer the ledger refuses for overflow fails the cycle's
+// whole chain, and so every later cycle, for every bank; an account
+// filled that far (funded with the largest amount there is) takes no
+// part instead, and its instructions wait, visibly, with their reason.
+func roomFor(a ledger.Account) bool {
+	const most = math.MaxInt64 - cycleBudget
+	fits := func(x, y int64) bool { return x >= 0 && y >= 0 && x <= most && y <= most-x }
+	return fits(a.DebitsPosted, a.DebitsPending) && fits(a.CreditsPosted, a.CreditsPending)
+}
 
 // maxCycleCurrencies is netting's limit on currencies per cycle.
 const maxCycleCurrencies = 256

@@ -133,3 +133,45 @@ func TestMakePlanWithNoActiveParticipant(t *testing.T) {
 		t.Fatalf("%+v %v", plan, err)
 	}
 }
+
+// A settlement account filled close to the ledger's largest amount (on
+// either side) takes no part: its instructions wait as account_at_limit,
+// and the cycle settles the others instead of failing on its transfer.
+func TestMakePlanExcludesAccountsAtTheLimit(t *testing.T) {
+	b := planBooks(t)
+	today := b.Today.UTC().Truncate(24 * time.Hour)
+	full := b.Accounts[1]["RUB"]
+	full.CreditsPosted = math.MaxInt64 - 5 // funded with the largest amount there is
+	b.Accounts[1]["RUB"] = full
+	spent := b.Accounts[3]["RUB"]
+	spent.CreditsPosted, spent.DebitsPosted = math.MaxInt64, math.MaxInt64-1_00 // 1.00 left, debits at the brim
+	b.Accounts[3]["RUB"] = spent
+	queue := []*Instruction{
+		{Seq: 1, EndToEndID: "A", PayerRow: 2, PayeeRow: 1, Amount: 10_00, Currency: "RUB", PayeeCurrency: "RUB", ValueDate: today},
+		{Seq: 2, EndToEndID: "B", PayerRow: 3, PayeeRow: 2, Amount: 50, Currency: "RUB", PayeeCurrency: "RUB", ValueDate: today},
+		{Seq: 3, EndToEndID: "C", PayerRow: 1, PayeeRow: 3, Amount: 1_00, Currency: "KZT", PayeeCurrency: "KZT", ValueDate: today},
+		{Seq: 4, EndToEndID: "D", PayerRow: 1, PayeeRow: 2, Amount: 20_00, Currency: "RUB", PayeeCurrency: "RUB", ValueDate: today},
+	}
+	plan, err := MakePlan(1, Queue{LastSeq: 4}, b, queue)
+	if err != nil {
+		t.Fatalf("an account at the limit failed the cycle: %v", err)
+	}
+	got := map[int64]string{}
+	for _, c := range plan.Commit.Carried {
+		got[c.Seq] = c.Reason
+	}
+	want := map[int64]string{1: ReasonAccountAtLimit, 2: ReasonAccountAtLimit, 4: ReasonAccountAtLimit}
+	for s, r := range want {
+		if got[s] != r {
+			t.Errorf("instruction %d: carried as %q, want %q", s, got[s], r)
+		}
+	}
+	if _, ok := got[3]; ok || plan.Commit.Cycle.Report.Settled != 1 {
+		t.Fatalf("the ordinary payment did not settle: carried %v, report %+v", got, plan.Commit.Cycle.Report)
+	}
+	for _, tr := range plan.Commit.Transfers {
+		if tr.DebitAccount == full.ID || tr.CreditAccount == full.ID || tr.DebitAccount == spent.ID || tr.CreditAccount == spent.ID {
+			t.Fatalf("a transfer touches an account at the limit: %+v", tr)
+		}
+	}
+}

@@ -61,6 +61,7 @@ const (
 	ReasonNoCentreAccount     = "no_centre_account"     // the centre has no clearing/FX/rounding account in the currency
 	ReasonNoRate              = "no_rate"               // the pair has no usable cycle rate
 	ReasonAmountOverflow      = "amount_overflow"       // the amount (or its sum with the cycle's others) is beyond exact int64 settlement
+	ReasonAccountAtLimit      = "account_at_limit"      // the payer's or payee's settlement account has no room left under the ledger's largest amount
 	ReasonInvalidAmount       = "invalid_amount"        // not a positive amount
 	ReasonHeld                = "held"                  // held by the settlement centre
 )
@@ -70,7 +71,7 @@ const (
 func IsExclusion(reason string) bool {
 	switch reason {
 	case ReasonSelfPayment, ReasonParticipantInactive, ReasonNoSettlementAccount, ReasonNoCentreAccount, ReasonNoRate,
-		ReasonAmountOverflow, ReasonInvalidAmount, ReasonHeld:
+		ReasonAmountOverflow, ReasonAccountAtLimit, ReasonInvalidAmount, ReasonHeld:
 		return true
 	}
 	return false
