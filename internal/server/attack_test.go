@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -241,6 +242,10 @@ func attackSquatCentre(t *testing.T, w *attackWorld) {
 	// operator: the largest amount from clearing to FX (which once left
 	// both at the counters' limit, so that every later cycle failed), or
 	// funding into clearing, is refused and moves nothing.
+	fxBefore, err := f.db.GetAccount(ctx, targets[ledger.CentreFX])
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tr := range []map[string]any{
 		{"id": v7(), "debit_account_id": targets[ledger.CentreClearing].String(), "credit_account_id": targets[ledger.CentreFX].String(), "amount": "92233720368547758.07", "currency": ccy},
 		{"id": v7(), "debit_account_id": targets[ledger.CentreFunding].String(), "credit_account_id": targets[ledger.CentreClearing].String(), "amount": "1.00", "currency": ccy},
@@ -252,6 +257,9 @@ func attackSquatCentre(t *testing.T, w *attackWorld) {
 	}
 	if again, err := f.db.GetAccount(ctx, targets[ledger.CentreClearing]); err != nil || again.DebitsPosted != 250_00 || again.CreditsPosted != 250_00 {
 		t.Fatalf("the clearing account moved: %+v %v", again, err)
+	}
+	if fx, err := f.db.GetAccount(ctx, targets[ledger.CentreFX]); err != nil || fx.DebitsPosted != fxBefore.DebitsPosted || fx.CreditsPosted != fxBefore.CreditsPosted {
+		t.Fatalf("the fx account moved: %+v %v", fx, err)
 	}
 	e2e2 := e2eID("SQUAT-")
 	if r := submitResults(t, f.call(t, "POST", "/api/v1/settlement/instructions", yangtze.tok, map[string]any{"instructions": []any{submitOne(e2e2, volga.bic, "10.00", ccy)}})); r[0] != "ok" {
@@ -585,6 +593,42 @@ func attackBlockCycle(t *testing.T, w *attackWorld) {
 	}
 	if got := minorOf(t, f.balanceOfUI(t, volga.tok, volga.acct["KZT"])) - kzt; got != 7_00 {
 		t.Errorf("the payee got %d", got)
+	}
+
+	// A settlement account funded to within 1.00 of the ledger's largest
+	// amount would make the ledger refuse its payout and so fail every
+	// cycle, for every bank: it takes no part, its instruction is
+	// excluded as account_at_limit, and the others settle.
+	f.drainAttack(t, w)
+	ctx := context.Background()
+	yangtze := w.banks[2]
+	full, err := f.db.GetAccount(ctx, uuid.MustParse(steppe.acct["KZT"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	funding := uuid.NewSHA1(attackSystemNS, []byte(w.centreOrg+"/KZT/"+ledger.CentreFunding)).String()
+	fill := math.MaxInt64 - full.CreditsPosted - full.CreditsPending - 1_00
+	if got := w.transfer(t, w.centre, map[string]any{"debit_account_id": funding, "credit_account_id": steppe.acct["KZT"],
+		"amount": fmt.Sprintf("%d.%02d", fill/100, fill%100), "currency": "KZT"}); got != "ok" {
+		t.Fatalf("funding to the brim: %s", got)
+	}
+	full, _ = f.db.GetAccount(ctx, full.ID)
+	res = submitResults(t, f.call(t, "POST", "/api/v1/settlement/instructions", volga.tok, map[string]any{"instructions": []any{
+		submitOne(e2eID("BRIM-"), steppe.bic, "5.00", "KZT"), submitOne(e2eID("OK-"), yangtze.bic, "3.00", "KZT")}}))
+	if res[0] != "ok" || res[1] != "ok" {
+		t.Fatalf("instructions: %v", res)
+	}
+	c = f.call(t, "POST", "/api/v1/settlement/cycles", w.centre, nil)
+	if c.status != 201 {
+		t.Fatalf("a cycle with an account at the limit: %d %s", c.status, c.body)
+	}
+	rep = c.json(t)["report"].(map[string]any)
+	ex, _ := rep["exclusions"].([]any)
+	if rep["settled"] != float64(1) || len(ex) != 1 || ex[0].(map[string]any)["reason"] != "account_at_limit" {
+		t.Errorf("cycle report: %v", rep)
+	}
+	if after, err := f.db.GetAccount(ctx, full.ID); err != nil || after.CreditsPosted != full.CreditsPosted || after.DebitsPosted != full.DebitsPosted {
+		t.Errorf("the account at the limit moved: %+v %v", after, err)
 	}
 }
 

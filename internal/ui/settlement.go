@@ -31,7 +31,8 @@ import (
 // translate (settle.reason.*, settle.status.*).
 var (
 	settleReasons = []string{"payer_shortfall", "cascade_shortfall", "no_rate", "future_value_date", "participant_inactive", "no_settlement_account",
-		settlement.ReasonSelfPayment, settlement.ReasonNoCentreAccount, settlement.ReasonAmountOverflow, settlement.ReasonInvalidAmount, settlement.ReasonHeld}
+		settlement.ReasonSelfPayment, settlement.ReasonNoCentreAccount, settlement.ReasonAmountOverflow, settlement.ReasonAccountAtLimit, settlement.ReasonInvalidAmount,
+		settlement.ReasonHeld}
 	settleStatuses = []string{string(settlement.Queued), string(settlement.Deferred), string(settlement.Settled), string(settlement.Cancelled),
 		string(settlement.Held), string(settlement.Excluded)}
 	// settleFields are the form fields with a catalogue message (settle.field.*).
