@@ -490,8 +490,11 @@ func (s *Service) Book(ctx context.Context, p *identity.Principal, in BookInput)
 	if err == nil && !created {
 		return s.retried(p, got, resourceID, start) // the store found the key
 	}
-	if err != nil || got.PriceKZT == 0 {
-		return s.shown(got), created, err
+	if err != nil {
+		return Booking{}, false, err // a refusal carries no booking
+	}
+	if got.PriceKZT == 0 {
+		return s.shown(got), created, nil
 	}
 	// The place is ours: reserve the price until the hold (and its grace)
 	// ends; the ledger releases it by itself if nobody confirms.

@@ -439,7 +439,9 @@ func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (b
 	var out booking.Booking
 	created, refused := false, false
 	op := &bookingOp{at: b.CreatedAt, run: func(ctx context.Context, tx *sql.Tx) (bool, []audit.Record, error) {
-		created, refused = false, false
+		// A batch whose group statement failed runs its changes again one
+		// by one: nothing of the first run may remain.
+		out, created, refused = booking.Booking{}, false, false
 		if db.Engine == SQLite {
 			// The usual take, a new key on a slot nobody waits for, is
 			// one read and one insert for the batch's single writer.
@@ -522,7 +524,7 @@ func (db *DB) BookSlot(ctx context.Context, t booking.Take, rec audit.Record) (b
 	if db.Engine == Postgres {
 		op.lock = b.ResourceID
 		op.fast = &bookingFast{take: &t, took: func(took, isFull, stale bool) (bool, []audit.Record, error) {
-			created, refused = false, false
+			out, created, refused = booking.Booking{}, false, false
 			switch {
 			case took:
 				out, created = b, true
@@ -699,6 +701,7 @@ func (db *DB) moveOne(ctx context.Context, tx *sql.Tx, m booking.Move) (booking.
 func (db *DB) MoveBooking(ctx context.Context, m booking.Move, rec audit.Record) (booking.Booking, error) {
 	var out booking.Booking
 	op := &bookingOp{at: m.At, run: func(ctx context.Context, tx *sql.Tx) (bool, []audit.Record, error) {
+		out = booking.Booking{} // see BookSlot
 		b, moved, err := db.moveOne(ctx, tx, m)
 		if err != nil || !moved {
 			return false, nil, err

@@ -487,7 +487,7 @@ func commitBookingAudits(ctx context.Context, conn *sql.Conn, at time.Time, recs
 		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, b)
 		err := readAudits(br, n)
 		if err == nil {
-			err = readCommit(br)
+			err = readCommit(br, true)
 		}
 		if cerr := br.Close(); err == nil {
 			err = cerr

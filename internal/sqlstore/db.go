@@ -209,10 +209,16 @@ func finish(tx *sql.Tx, err error) error {
 		if commitNotSent(err) {
 			return err // Classify makes it Unavailable: nothing was applied
 		}
-		return &problem.Error{Code: problem.OutcomeUnknown, Err: err, RetryAfter: RetryAfter,
-			Message: "the database did not confirm the commit: the change may or may not be applied; retry with the same ids"}
+		return commitUnknown(err)
 	}
 	return nil
+}
+
+// commitUnknown is the answer when a COMMIT was sent and its answer was
+// lost: the change may or may not be applied.
+func commitUnknown(err error) error {
+	return &problem.Error{Code: problem.OutcomeUnknown, Err: err, RetryAfter: RetryAfter,
+		Message: "the database did not confirm the commit: the change may or may not be applied; retry with the same ids"}
 }
 
 // commitNotSent reports a COMMIT failure that certainly applied nothing:

@@ -311,18 +311,21 @@ func (db *DB) CreateTransfersGathered(ctx context.Context, gather func() ([]ledg
 	var reqs []ledger.Transfer
 	var opts ledger.BatchOptions
 	gathered := false
-	err := db.ledgerTx(ctx, func(tx *sql.Tx, conn *sql.Conn) error {
-		if db.asyncCommit(ctx, c) {
-			// The flush comes after the head is released (flushLedger).
-			if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
-				return err
-			}
-		}
+	// Probed before the batch takes its connection: the probe takes one
+	// of its own.
+	async := db.asyncCommit(ctx, c)
+	var flushAs string
+	if async {
+		flushAs = c.writer
+	}
+	// write runs on SQLite in ledgerTx's transaction; on PostgreSQL tx is
+	// nil and the claim pipeline begins the transaction on conn.
+	write := func(tx *sql.Tx, conn *sql.Conn) error {
 		var h ledgerHead
 		var ac *auditClaim
 		var err error
-		if db.Engine == Postgres {
-			h, ac, err = claimPipeline(ctx, conn)
+		if tx == nil {
+			h, ac, err = claimPipeline(ctx, conn, async)
 		} else {
 			h, err = claimHead(ctx, tx)
 		}
@@ -339,22 +342,21 @@ func (db *DB) CreateTransfersGathered(ctx context.Context, gather func() ([]ledg
 		if len(reqs) > ledger.MaxBatch {
 			return problem.New(problem.TooLarge, "a batch holds at most %d transfers", ledger.MaxBatch)
 		}
-		out, newVersion, err = db.applyClaimed(ctx, tx, conn, c, h, ac, reqs, opts)
+		out, newVersion, err = db.applyClaimed(ctx, tx, conn, c, h, ac, flushAs, reqs, opts)
 		return err
-	})
+	}
+	var err error
+	if db.Engine == Postgres {
+		err = db.ledgerPipelineTx(ctx, func(conn *sql.Conn) error { return write(nil, conn) })
+	} else {
+		err = db.ledgerTx(ctx, write)
+	}
 	if errors.Is(err, errNothingToWrite) {
 		return nil, nil
-	}
-	if errors.Is(err, errCommitted) {
-		err = nil
 	}
 	if err != nil {
 		c.version = -1
 		return nil, fmt.Errorf("ledger: batch of %d: %w", len(reqs), err)
-	}
-	if err := db.flushLedger(ctx, c); err != nil {
-		c.version = -1 // if the server crashed, the batch may be gone
-		return nil, fmt.Errorf("ledger: batch of %d committed, durability not confirmed: %w", len(reqs), err)
 	}
 	db.committed(c, out, newVersion)
 	return out.Results, nil
@@ -374,12 +376,15 @@ func (db *DB) applyBatch(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *led
 	if err != nil {
 		return nil, 0, err
 	}
-	return db.applyClaimed(ctx, tx, conn, c, h, nil, reqs, opts)
+	return db.applyClaimed(ctx, tx, conn, c, h, nil, "", reqs, opts)
 }
 
 // applyClaimed writes a batch once the head is claimed (and audit_head,
-// when ac is not nil).
-func (db *DB) applyClaimed(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *ledgerCache, h ledgerHead, ac *auditClaim, reqs []ledger.Transfer, opts ledger.BatchOptions) (*ledger.Outcome, int64, error) {
+// when ac is not nil: then tx is nil on PostgreSQL, the transaction is
+// conn's own, and the write pipeline commits it, followed by the
+// durability flush of flushAs's row when flushAs is not empty; see
+// pipelineWrites).
+func (db *DB) applyClaimed(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *ledgerCache, h ledgerHead, ac *auditClaim, flushAs string, reqs []ledger.Transfer, opts ledger.BatchOptions) (*ledger.Outcome, int64, error) {
 	if h.version-1 != c.version {
 		clear(c.accounts) // someone else wrote since this process last did
 	}
@@ -449,13 +454,13 @@ func (db *DB) applyClaimed(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *l
 		entries = append(entries, rec)
 	}
 	h.lastSeq, h.lastTS, h.maxID = out.LastSeq, micros(out.LastTimestamp), maxID
-	if db.Engine == Postgres && len(out.Created) <= pipelineMax {
+	if db.Engine == Postgres && (ac != nil || len(out.Created) <= pipelineMax) {
 		if ac == nil {
 			if err := writePendings(ctx, tx, out); err != nil {
 				return nil, 0, fmt.Errorf("write pendings: %w", err)
 			}
 		}
-		seq, prev, err := pipelineWrites(ctx, conn, out, h, ac, entries)
+		seq, prev, err := pipelineWrites(ctx, conn, out, h, ac, flushAs, entries)
 		if errors.Is(err, errCommitted) {
 			return out, h.version, err
 		}

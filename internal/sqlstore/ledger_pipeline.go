@@ -33,13 +33,30 @@ const pipelineMax = 1000
 // a fresh READ COMMITTED snapshot, so the hash is read after audit_head's
 // lock was granted and sees every entry committed before.
 //
-// With ac (audit_head claimed with the ledger head: the batcher's batch)
-// the entries and the pending records are written in the same pipeline and
-// it ends with COMMIT, so the head is released as soon as the writes are
-// done instead of one more round trip later; it then returns
-// errCommitted, and an answer lost after the pipeline was sent is
-// problem.OutcomeUnknown (the COMMIT may have run).
-func pipelineWrites(ctx context.Context, conn *sql.Conn, out *ledger.Outcome, h ledgerHead, ac *auditClaim, entries []audit.Record) (seq int64, prev []byte, err error) {
+// With ac (audit_head claimed with the ledger head: the batcher's batch,
+// in the transaction claimPipeline began on conn) the entries and the
+// pending records are written in the same pipeline and it ends with
+// COMMIT, so the head is released as soon as the writes are done instead
+// of one more round trip later; it then returns errCommitted, and an
+// answer lost after the pipeline was sent is problem.OutcomeUnknown (the
+// COMMIT may have run).
+//
+// With flushAs too, that COMMIT was asynchronous (synchronous_commit off,
+// set by claimPipeline), so the head row's lock was released without
+// waiting for an fsync: the next writer, in any process, starts while
+// this batch's WAL is being flushed, instead of every batch's fsync
+// adding to the queue (the holder was in WALSync in 40% of samples
+// before, with four processes). The same pipeline then commits one more
+// transaction synchronously, which updates flushAs's own row in
+// ledger_flush: its commit record comes after the batch's, so when it is
+// confirmed the batch is on disk, and only then are its requests
+// answered. The row is this process's own, so the flush waits for no
+// lock, and PostgreSQL's group commit merges the flushes of concurrent
+// processes. A batch that reads another's effects before they are
+// flushed commits after it in the WAL, so a crash cannot keep the later
+// batch and lose the earlier one. When the batch committed but the flush
+// failed, the batch may not survive a crash: problem.OutcomeUnknown.
+func pipelineWrites(ctx context.Context, conn *sql.Conn, out *ledger.Outcome, h ledgerHead, ac *auditClaim, flushAs string, entries []audit.Record) (seq int64, prev []byte, err error) {
 	nAudit := len(entries)
 	ts := out.Created
 	var (
@@ -78,7 +95,13 @@ func pipelineWrites(ctx context.Context, conn *sql.Conn, out *ledger.Outcome, h 
 	if ac != nil {
 		nIns = queueAudits(b, out.LastTimestamp, entries, ac)
 		queuePendings(b, out)
-		queueCommit(b)
+		b.Queue(`COMMIT`)
+		if flushAs != "" {
+			b.Queue(`BEGIN`)
+			b.Queue(`INSERT INTO ledger_flush (writer, n) VALUES ($1, 1)
+				ON CONFLICT (writer) DO UPDATE SET n = ledger_flush.n + 1`, flushAs)
+			b.Queue(`COMMIT`)
+		}
 	} else if nAudit > 0 {
 		b.Queue(`UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq`, nAudit)
 		b.Queue(`SELECT hash FROM audit_log WHERE seq = (SELECT seq FROM audit_head WHERE id = 1) - $1`, nAudit)
@@ -112,7 +135,14 @@ func pipelineWrites(ctx context.Context, conn *sql.Conn, out *ledger.Outcome, h 
 						return fmt.Errorf("pending transfers: %w", err)
 					}
 				}
-				return readCommit(br)
+				if err := readCommit(br, false); !errors.Is(err, errCommitted) || flushAs == "" {
+					return err
+				}
+				if err := readFlush(br); err != nil {
+					return &problem.Error{Code: problem.OutcomeUnknown, Err: err, RetryAfter: RetryAfter,
+						Message: "the database committed the change but did not confirm it is on disk; retry with the same ids"}
+				}
+				return errCommitted
 			}
 			if nAudit == 0 {
 				return nil
@@ -166,17 +196,17 @@ func readAudits(br pgx.BatchResults, inserts int) error {
 	return nil
 }
 
-// queueCommit ends a pipeline with COMMIT, then opens an empty
-// transaction for database/sql's Tx to roll back: a ROLLBACK outside one
-// makes PostgreSQL log a warning, one per batch.
+// queueCommit ends a pipeline in a database/sql Tx with COMMIT, then
+// opens an empty transaction for the Tx to roll back: a ROLLBACK outside
+// one makes PostgreSQL log a warning, one per batch.
 func queueCommit(b *pgx.Batch) {
 	b.Queue(`COMMIT`)
 	b.Queue(`BEGIN`)
 }
 
-// readCommit reads queueCommit's answers: errCommitted when the
-// transaction committed.
-func readCommit(br pgx.BatchResults) error {
+// readCommit reads the COMMIT's answer (and, when reopened, queueCommit's
+// BEGIN after it): errCommitted when the transaction committed.
+func readCommit(br pgx.BatchResults, reopened bool) error {
 	tag, err := br.Exec()
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
@@ -184,8 +214,21 @@ func readCommit(br pgx.BatchResults) error {
 	if tag.String() != "COMMIT" {
 		return fmt.Errorf("commit: the server answered %q", tag.String())
 	}
-	_, _ = br.Exec() // the BEGIN: committed whatever it answers
+	if reopened {
+		_, _ = br.Exec() // the BEGIN: committed whatever it answers
+	}
 	return errCommitted
+}
+
+// readFlush reads the answers of the durability flush pipelineWrites
+// queues after a batch's COMMIT.
+func readFlush(br pgx.BatchResults) error {
+	for _, what := range []string{"begin", "update", "commit"} {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("durability flush: %s: %w", what, err)
+		}
+	}
+	return nil
 }
 
 // commitOutcome is the error of a pipeline that ended in COMMIT: a
@@ -194,8 +237,7 @@ func readCommit(br pgx.BatchResults) error {
 // outcome unknown.
 func commitOutcome(err error) error {
 	if err != nil && !errors.Is(err, errCommitted) && !definitelyRefused(err) {
-		return &problem.Error{Code: problem.OutcomeUnknown, Err: err, RetryAfter: RetryAfter,
-			Message: "the database did not confirm the commit: the change may or may not be applied; retry with the same ids"}
+		return commitUnknown(err)
 	}
 	return err
 }
@@ -259,14 +301,20 @@ type auditClaim struct {
 	prev []byte
 }
 
-// claimPipeline claims the ledger head and then audit_head (always in
-// that order) and reads the newest audit hash, in one round trip: with
-// the audit entries then written in the write pipeline, a batch holds the
-// head for one round trip less. Holding audit_head for the whole batch
-// costs other audit appenders nothing they did not pay already: they
-// conflicted with every ledger batch's audit append before too.
-func claimPipeline(ctx context.Context, conn *sql.Conn) (h ledgerHead, ac *auditClaim, err error) {
+// claimPipeline begins the batcher's transaction (READ COMMITTED, see
+// ledgerTx; with asynchronous commit when async, see pipelineWrites),
+// claims the ledger head and then audit_head (always in that order) and
+// reads the newest audit hash, in one round trip: with the audit entries
+// then written in the write pipeline, a batch holds the head for one
+// round trip less. Holding audit_head for the whole batch costs other
+// audit appenders nothing they did not pay already: they conflicted with
+// every ledger batch's audit append before too.
+func claimPipeline(ctx context.Context, conn *sql.Conn, async bool) (h ledgerHead, ac *auditClaim, err error) {
 	b := &pgx.Batch{}
+	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
+	if async {
+		b.Queue(`SET LOCAL synchronous_commit = off`)
+	}
 	b.Queue(`UPDATE ledger_head SET version = version + 1 WHERE id = 1
 		RETURNING version, last_seq, last_ts, last_account, max_transfer_id`)
 	b.Queue(`UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq`)
@@ -275,6 +323,14 @@ func claimPipeline(ctx context.Context, conn *sql.Conn) (h ledgerHead, ac *audit
 	err = conn.Raw(func(dc any) error {
 		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, b)
 		err := func() error {
+			if _, err := br.Exec(); err != nil {
+				return fmt.Errorf("begin: %w", err)
+			}
+			if async {
+				if _, err := br.Exec(); err != nil {
+					return fmt.Errorf("asynchronous commit: %w", err)
+				}
+			}
 			if err := br.QueryRow().Scan(&h.version, &h.lastSeq, &h.lastTS, &h.lastAccount, &h.maxID); err != nil {
 				return fmt.Errorf("ledger head: %w", err)
 			}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"math/rand/v2"
 	"time"
 )
@@ -36,20 +37,62 @@ func (db *DB) ledgerTx(ctx context.Context, fn func(tx *sql.Tx, conn *sql.Conn) 
 	if db.Engine == Postgres {
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 	}
+	return db.retryConflicts(ctx, func() error {
+		conn, err := db.SQL.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		tx, err := conn.BeginTx(ctx, opts)
+		if err != nil {
+			return err
+		}
+		return finish(tx, fn(tx, conn))
+	})
+}
+
+// ledgerPipelineTx is ledgerTx for the batcher's batch on PostgreSQL,
+// whose statements all go out as pipelines on conn: fn's first pipeline
+// begins the transaction (claimPipeline) and its last one commits it
+// (pipelineWrites, which then returns errCommitted). database/sql's Tx is
+// not used because its BEGIN and its closing ROLLBACK are a round trip
+// each, and with one writer at a time every round trip of a batch is
+// time nobody's batch runs (issue 13). When fn returns nil without having
+// committed (nothing was created), the transaction is committed here.
+// When it fails, the transaction is left open: pgx's database/sql driver
+// refuses to return a connection with an open transaction to the pool
+// (ResetSession) and closes it instead, which makes PostgreSQL roll back
+// and release the head at once.
+func (db *DB) ledgerPipelineTx(ctx context.Context, fn func(conn *sql.Conn) error) error {
+	return db.retryConflicts(ctx, func() error {
+		conn, err := db.SQL.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		err = fn(conn)
+		if err != nil {
+			if errors.Is(err, errCommitted) {
+				return nil
+			}
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
+			if commitNotSent(err) {
+				return err
+			}
+			return commitUnknown(err)
+		}
+		return nil
+	})
+}
+
+// retryConflicts runs attempt until it succeeds, fails with an error that
+// is not a conflict, or ctx ends.
+func (db *DB) retryConflicts(ctx context.Context, attempt func() error) error {
 	backoff := time.Millisecond
 	for n := 1; ; n++ {
-		err := func() error {
-			conn, err := db.SQL.Conn(ctx)
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			tx, err := conn.BeginTx(ctx, opts)
-			if err != nil {
-				return err
-			}
-			return finish(tx, fn(tx, conn))
-		}()
+		err := attempt()
 		if err == nil || !db.retryable(err) {
 			return err
 		}
@@ -66,30 +109,6 @@ func (db *DB) ledgerTx(ctx context.Context, fn func(tx *sql.Tx, conn *sql.Conn) 
 			backoff *= 2
 		}
 	}
-}
-
-// flushLedger returns once the batch this process has just committed is
-// durable. The batch committed with synchronous_commit off, so the head
-// row's lock was released without waiting for an fsync: the next writer,
-// in any process, starts while this one's WAL is being flushed, instead of
-// every batch's fsync adding to the queue (the holder was in WALSync in
-// 40% of samples before, with four processes).
-// A synchronous commit of a write flushes the WAL up to its own commit
-// record, which comes after the batch's, so the batch is on disk when
-// this returns, and only then are its requests answered. The row written
-// is this process's own (ledger_flush), so flushes wait for no lock, and
-// PostgreSQL's group commit merges the flushes of concurrent processes.
-//
-// A batch that reads another's effects before they are flushed commits
-// after it in the WAL, so a crash cannot keep the later batch and lose the
-// earlier one. SQLite commits synchronously and needs nothing.
-func (db *DB) flushLedger(ctx context.Context, c *ledgerCache) error {
-	if c.async != 1 {
-		return nil
-	}
-	_, err := db.SQL.ExecContext(ctx, `INSERT INTO ledger_flush (writer, n) VALUES ($1, 1)
-		ON CONFLICT (writer) DO UPDATE SET n = ledger_flush.n + 1`, c.writer)
-	return err
 }
 
 // asyncCommit reports whether ledger batches commit asynchronously: on

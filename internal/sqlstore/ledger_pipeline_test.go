@@ -1,0 +1,79 @@
+package sqlstore
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"bricstown/internal/ledger"
+	"bricstown/internal/problem"
+)
+
+// TestGatheredBatchFailureReleasesEverything: on PostgreSQL the batcher's
+// transaction is begun and committed inside its pipelines, not by
+// database/sql, so a batch that fails after its claim must roll back by
+// itself. With one connection in the pool, a batch left open would make
+// the next one run inside it (BEGIN in a transaction is only a warning),
+// and the head row would stay locked for every other process.
+func TestGatheredBatchFailureReleasesEverything(t *testing.T) {
+	engines(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		ids := mkAccounts(t, db, "INR", 0, ledger.DebitsMustNotExceedCredits)
+		db.SQL.SetMaxOpenConns(1)
+		other, err := Open(ctx, db.dsnForTest(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		var before int64
+		if err := db.SQL.QueryRowContext(ctx, `SELECT version FROM ledger_head WHERE id = 1`).Scan(&before); err != nil {
+			t.Fatal(err)
+		}
+		one := func(amount int64) []ledger.Transfer {
+			return []ledger.Transfer{{ID: newID(), DebitAccount: ids[0], CreditAccount: ids[1], Amount: amount}}
+		}
+		// Refused after the claim: too large, and nothing to write.
+		tooMany := make([]ledger.Transfer, ledger.MaxBatch+1)
+		if _, err := db.CreateTransfersGathered(ctx, func() ([]ledger.Transfer, ledger.BatchOptions) {
+			return tooMany, ledger.BatchOptions{}
+		}); !problem.Is(err, problem.TooLarge) {
+			t.Fatalf("a batch over the limit: %v, want too_large", err)
+		}
+		if res, err := db.CreateTransfersGathered(ctx, func() ([]ledger.Transfer, ledger.BatchOptions) {
+			return nil, ledger.BatchOptions{}
+		}); err != nil || res != nil {
+			t.Fatalf("an empty batch: %v %v", res, err)
+		}
+		var after int64
+		if err := db.SQL.QueryRowContext(ctx, `SELECT version FROM ledger_head WHERE id = 1`).Scan(&after); err != nil {
+			t.Fatal(err)
+		}
+		if after != before {
+			t.Fatalf("the refused batches moved the head from %d to %d: their claims were not rolled back", before, after)
+		}
+		// The other handle is not kept waiting for the head row.
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		res, err := other.CreateTransfersGathered(wctx, func() ([]ledger.Transfer, ledger.BatchOptions) {
+			return one(3), ledger.BatchOptions{}
+		})
+		if err != nil || res[0].Code != ledger.OK {
+			t.Fatalf("another process's batch after the refused ones: %v %v", res, err)
+		}
+		// The one connection is clean: the next batch commits for everyone.
+		res, err = db.CreateTransfersGathered(ctx, func() ([]ledger.Transfer, ledger.BatchOptions) {
+			return one(4), ledger.BatchOptions{}
+		})
+		if err != nil || res[0].Code != ledger.OK {
+			t.Fatalf("the next batch: %v %v", res, err)
+		}
+		a, err := other.GetAccount(ctx, ids[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.CreditsPosted != 7 {
+			t.Fatalf("the other handle sees credits of %d, want 7", a.CreditsPosted)
+		}
+		mustVerify(t, other)
+	})
+}
