@@ -174,18 +174,22 @@ func (db *DB) TxConn(ctx context.Context, fn func(tx *sql.Tx, conn *sql.Conn) er
 // on row locks it takes first (see writeBookingBatch) runs at READ
 // COMMITTED on PostgreSQL.
 func (db *DB) txConn(ctx context.Context, opts *sql.TxOptions, fn func(tx *sql.Tx, conn *sql.Conn) error) error {
-	return Classify(db.retry(ctx, func() error {
-		conn, err := db.SQL.Conn(ctx)
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		tx, err := conn.BeginTx(ctx, opts)
-		if err != nil {
-			return err
-		}
-		return finish(tx, fn(tx, conn))
-	}))
+	return Classify(db.retry(ctx, func() error { return db.attemptTx(ctx, opts, fn) }))
+}
+
+// attemptTx runs fn once in a transaction at opts on a connection of its
+// own, committing it unless fn failed (finish).
+func (db *DB) attemptTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *sql.Tx, conn *sql.Conn) error) error {
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, opts)
+	if err != nil {
+		return err
+	}
+	return finish(tx, fn(tx, conn))
 }
 
 func (db *DB) txOptions() *sql.TxOptions {

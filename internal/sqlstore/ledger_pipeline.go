@@ -223,7 +223,7 @@ func readCommit(br pgx.BatchResults, reopened bool) error {
 // readFlush reads the answers of the durability flush pipelineWrites
 // queues after a batch's COMMIT.
 func readFlush(br pgx.BatchResults) error {
-	for _, what := range []string{"begin", "update", "commit"} {
+	for _, what := range []string{"begin", "row", "commit"} {
 		if _, err := br.Exec(); err != nil {
 			return fmt.Errorf("durability flush: %s: %w", what, err)
 		}

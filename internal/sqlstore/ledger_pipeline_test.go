@@ -11,10 +11,13 @@ import (
 
 // TestGatheredBatchFailureReleasesEverything: on PostgreSQL the batcher's
 // transaction is begun and committed inside its pipelines, not by
-// database/sql, so a batch that fails after its claim must roll back by
-// itself. With one connection in the pool, a batch left open would make
-// the next one run inside it (BEGIN in a transaction is only a warning),
-// and the head row would stay locked for every other process.
+// database/sql, so nothing but the connection's own state says that a
+// batch which failed after its claim still has its transaction open
+// (ledgerPipelineTx relies on pgx's driver closing such a connection
+// instead of pooling it). With one connection in the pool, a transaction
+// left open would make the next batch run inside it (BEGIN in a
+// transaction is only a warning), and the head row would stay locked for
+// every other process.
 func TestGatheredBatchFailureReleasesEverything(t *testing.T) {
 	engines(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()

@@ -37,18 +37,7 @@ func (db *DB) ledgerTx(ctx context.Context, fn func(tx *sql.Tx, conn *sql.Conn) 
 	if db.Engine == Postgres {
 		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 	}
-	return db.retryConflicts(ctx, func() error {
-		conn, err := db.SQL.Conn(ctx)
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		tx, err := conn.BeginTx(ctx, opts)
-		if err != nil {
-			return err
-		}
-		return finish(tx, fn(tx, conn))
-	})
+	return db.retryConflicts(ctx, func() error { return db.attemptTx(ctx, opts, fn) })
 }
 
 // ledgerPipelineTx is ledgerTx for the batcher's batch on PostgreSQL,
