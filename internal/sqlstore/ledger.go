@@ -422,8 +422,11 @@ func (db *DB) applyClaimed(ctx context.Context, tx *sql.Tx, conn *sql.Conn, c *l
 	}
 
 	out := ledger.Apply(b, reqs)
-	if len(out.Created) == 0 {
-		return out, h.version, nil // nothing else to write
+	if len(out.Created) == 0 { // nothing else to write
+		if db.Engine == Postgres && ac != nil {
+			return out, h.version, commitPipeline(ctx, conn, flushAs)
+		}
+		return out, h.version, nil
 	}
 	recs := opts.Audit
 	if len(recs) == 0 {

@@ -95,13 +95,7 @@ func pipelineWrites(ctx context.Context, conn *sql.Conn, out *ledger.Outcome, h 
 	if ac != nil {
 		nIns = queueAudits(b, out.LastTimestamp, entries, ac)
 		queuePendings(b, out)
-		b.Queue(`COMMIT`)
-		if flushAs != "" {
-			b.Queue(`BEGIN`)
-			b.Queue(`INSERT INTO ledger_flush (writer, n) VALUES ($1, 1)
-				ON CONFLICT (writer) DO UPDATE SET n = ledger_flush.n + 1`, flushAs)
-			b.Queue(`COMMIT`)
-		}
+		queueCommitFlush(b, flushAs)
 	} else if nAudit > 0 {
 		b.Queue(`UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq`, nAudit)
 		b.Queue(`SELECT hash FROM audit_log WHERE seq = (SELECT seq FROM audit_head WHERE id = 1) - $1`, nAudit)
@@ -135,14 +129,7 @@ func pipelineWrites(ctx context.Context, conn *sql.Conn, out *ledger.Outcome, h 
 						return fmt.Errorf("pending transfers: %w", err)
 					}
 				}
-				if err := readCommit(br, false); !errors.Is(err, errCommitted) || flushAs == "" {
-					return err
-				}
-				if err := readFlush(br); err != nil {
-					return &problem.Error{Code: problem.OutcomeUnknown, Err: err, RetryAfter: RetryAfter,
-						Message: "the database committed the change but did not confirm it is on disk; retry with the same ids"}
-				}
-				return errCommitted
+				return readCommitFlush(br, flushAs)
 			}
 			if nAudit == 0 {
 				return nil
@@ -220,15 +207,52 @@ func readCommit(br pgx.BatchResults, reopened bool) error {
 	return errCommitted
 }
 
-// readFlush reads the answers of the durability flush pipelineWrites
-// queues after a batch's COMMIT.
-func readFlush(br pgx.BatchResults) error {
+// queueCommitFlush ends the batcher's pipeline: the batch's COMMIT and,
+// when flushAs is not empty, the durability flush after it (see
+// pipelineWrites).
+func queueCommitFlush(b *pgx.Batch, flushAs string) {
+	b.Queue(`COMMIT`)
+	if flushAs != "" {
+		b.Queue(`BEGIN`)
+		b.Queue(`INSERT INTO ledger_flush (writer, n) VALUES ($1, 1)
+			ON CONFLICT (writer) DO UPDATE SET n = ledger_flush.n + 1`, flushAs)
+		b.Queue(`COMMIT`)
+	}
+}
+
+// readCommitFlush reads queueCommitFlush's answers: errCommitted when the
+// batch committed and, with flushAs, is on disk. A batch that committed
+// and whose flush failed may not survive a crash: problem.OutcomeUnknown.
+func readCommitFlush(br pgx.BatchResults, flushAs string) error {
+	if err := readCommit(br, false); !errors.Is(err, errCommitted) || flushAs == "" {
+		return err
+	}
 	for _, what := range []string{"begin", "row", "commit"} {
 		if _, err := br.Exec(); err != nil {
-			return fmt.Errorf("durability flush: %s: %w", what, err)
+			return &problem.Error{Code: problem.OutcomeUnknown, Err: fmt.Errorf("durability flush: %s: %w", what, err), RetryAfter: RetryAfter,
+				Message: "the database committed the change but did not confirm it is on disk; retry with the same ids"}
 		}
 	}
-	return nil
+	return errCommitted
+}
+
+// commitPipeline ends a batcher's batch that created nothing (every
+// transfer a repeat or refused) the way pipelineWrites ends the others,
+// flush included: its answers were read from batches that may not be on
+// disk yet, and a client must not be told "exists" about a transfer a
+// crash can still lose.
+func commitPipeline(ctx context.Context, conn *sql.Conn, flushAs string) error {
+	b := &pgx.Batch{}
+	queueCommitFlush(b, flushAs)
+	err := conn.Raw(func(dc any) error {
+		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, b)
+		err := readCommitFlush(br, flushAs)
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+	return commitOutcome(err)
 }
 
 // commitOutcome is the error of a pipeline that ended in COMMIT: a

@@ -80,3 +80,48 @@ func TestGatheredBatchFailureReleasesEverything(t *testing.T) {
 		mustVerify(t, other)
 	})
 }
+
+// TestEveryGatheredBatchIsFlushed: on PostgreSQL a batch commits without
+// waiting for its fsync and is made durable by the flush after it. A
+// batch that creates nothing needs that flush too: its answers ("exists"
+// for a retried id, a refusal for lack of funds) were read from batches
+// of other processes that may not be on disk yet. SQLite commits every
+// batch synchronously and has no flush, hence PostgreSQL only.
+func TestEveryGatheredBatchIsFlushed(t *testing.T) {
+	db := OpenTest(t, Postgres)
+	ctx := context.Background()
+	ids := mkAccounts(t, db, "INR", 0, ledger.DebitsMustNotExceedCredits)
+	flushes := func() int64 {
+		var n int64
+		err := db.SQL.QueryRowContext(ctx, `SELECT COALESCE((SELECT n FROM ledger_flush WHERE writer = $1), 0)`, db.lcache().writer).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	batch := func(reqs ...ledger.Transfer) ledger.Code {
+		t.Helper()
+		res, err := db.CreateTransfersGathered(ctx, func() ([]ledger.Transfer, ledger.BatchOptions) { return reqs, ledger.BatchOptions{} })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res[0].Code
+	}
+	tr := ledger.Transfer{ID: newID(), DebitAccount: ids[0], CreditAccount: ids[1], Amount: 5}
+	for i, c := range []struct {
+		req  ledger.Transfer
+		want ledger.Code
+	}{
+		{tr, ledger.OK},
+		{tr, ledger.Exists},
+		{ledger.Transfer{ID: newID(), DebitAccount: ids[1], CreditAccount: ids[0], Amount: 6}, ledger.ExceedsCredits},
+	} {
+		before := flushes()
+		if got := batch(c.req); got != c.want {
+			t.Fatalf("batch %d answered %s, want %s", i, got, c.want)
+		}
+		if after := flushes(); after != before+1 {
+			t.Fatalf("batch %d (%s) was answered after %d flushes, want 1", i, c.want, after-before)
+		}
+	}
+}

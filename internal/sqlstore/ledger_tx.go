@@ -43,13 +43,12 @@ func (db *DB) ledgerTx(ctx context.Context, fn func(tx *sql.Tx, conn *sql.Conn) 
 // ledgerPipelineTx is ledgerTx for the batcher's batch on PostgreSQL,
 // whose statements all go out as pipelines on conn: fn's first pipeline
 // begins the transaction (claimPipeline) and its last one commits it
-// (pipelineWrites, which then returns errCommitted). database/sql's Tx is
-// not used because its BEGIN and its closing ROLLBACK are a round trip
-// each, and with one writer at a time every round trip of a batch is
-// time nobody's batch runs (issue 13). When fn returns nil without having
-// committed (nothing was created), the transaction is committed here.
-// When it fails, the transaction is left open: pgx's database/sql driver
-// refuses to return a connection with an open transaction to the pool
+// (pipelineWrites or commitPipeline), and fn then returns errCommitted.
+// database/sql's Tx is not used because its BEGIN and its closing
+// ROLLBACK are a round trip each, and with one writer at a time every
+// round trip of a batch is time nobody's batch runs (issue 13). When fn
+// fails, the transaction is left open: pgx's database/sql driver refuses
+// to return a connection with an open transaction to the pool
 // (ResetSession) and closes it instead, which makes PostgreSQL roll back
 // and release the head at once.
 func (db *DB) ledgerPipelineTx(ctx context.Context, fn func(conn *sql.Conn) error) error {
@@ -59,20 +58,14 @@ func (db *DB) ledgerPipelineTx(ctx context.Context, fn func(conn *sql.Conn) erro
 			return err
 		}
 		defer conn.Close()
-		err = fn(conn)
-		if err != nil {
-			if errors.Is(err, errCommitted) {
-				return nil
-			}
+		switch err := fn(conn); {
+		case errors.Is(err, errCommitted):
+			return nil
+		case err == nil:
+			return errors.New("ledger: the batch ended without committing")
+		default:
 			return err
 		}
-		if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
-			if commitNotSent(err) {
-				return err
-			}
-			return commitUnknown(err)
-		}
-		return nil
 	})
 }
 
