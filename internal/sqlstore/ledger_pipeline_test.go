@@ -11,13 +11,11 @@ import (
 
 // TestGatheredBatchFailureReleasesEverything: on PostgreSQL the batcher's
 // transaction is begun and committed inside its pipelines, not by
-// database/sql, so nothing but the connection's own state says that a
-// batch which failed after its claim still has its transaction open
-// (ledgerPipelineTx relies on pgx's driver closing such a connection
-// instead of pooling it). With one connection in the pool, a transaction
-// left open would make the next batch run inside it (BEGIN in a
-// transaction is only a warning), and the head row would stay locked for
-// every other process.
+// database/sql, so a batch that fails after its claim must end its
+// transaction itself. Left open on a pooled connection, it would hold the
+// head row until that connection was next used: here, with one
+// connection in the pool and nothing using it, the other handle's batch
+// would wait for ever.
 func TestGatheredBatchFailureReleasesEverything(t *testing.T) {
 	engines(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
@@ -28,10 +26,14 @@ func TestGatheredBatchFailureReleasesEverything(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer other.Close()
-		var before int64
-		if err := db.SQL.QueryRowContext(ctx, `SELECT version FROM ledger_head WHERE id = 1`).Scan(&before); err != nil {
-			t.Fatal(err)
+		version := func() int64 {
+			var v int64
+			if err := other.SQL.QueryRowContext(ctx, `SELECT version FROM ledger_head WHERE id = 1`).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			return v
 		}
+		before := version()
 		one := func(amount int64) []ledger.Transfer {
 			return []ledger.Transfer{{ID: newID(), DebitAccount: ids[0], CreditAccount: ids[1], Amount: amount}}
 		}
@@ -46,13 +48,6 @@ func TestGatheredBatchFailureReleasesEverything(t *testing.T) {
 			return nil, ledger.BatchOptions{}
 		}); err != nil || res != nil {
 			t.Fatalf("an empty batch: %v %v", res, err)
-		}
-		var after int64
-		if err := db.SQL.QueryRowContext(ctx, `SELECT version FROM ledger_head WHERE id = 1`).Scan(&after); err != nil {
-			t.Fatal(err)
-		}
-		if after != before {
-			t.Fatalf("the refused batches moved the head from %d to %d: their claims were not rolled back", before, after)
 		}
 		// The other handle is not kept waiting for the head row.
 		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -69,6 +64,9 @@ func TestGatheredBatchFailureReleasesEverything(t *testing.T) {
 		})
 		if err != nil || res[0].Code != ledger.OK {
 			t.Fatalf("the next batch: %v %v", res, err)
+		}
+		if after := version(); after != before+2 {
+			t.Fatalf("the head moved from %d to %d over two batches: the refused ones' claims were not rolled back", before, after)
 		}
 		a, err := other.GetAccount(ctx, ids[1])
 		if err != nil {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"math/rand/v2"
 	"time"
+
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // ledgerTx runs a ledger write: fn's first statement must be claimHead.
@@ -47,10 +49,10 @@ func (db *DB) ledgerTx(ctx context.Context, fn func(tx *sql.Tx, conn *sql.Conn) 
 // database/sql's Tx is not used because its BEGIN and its closing
 // ROLLBACK are a round trip each, and with one writer at a time every
 // round trip of a batch is time nobody's batch runs (issue 13). When fn
-// fails, the transaction is left open: pgx's database/sql driver refuses
-// to return a connection with an open transaction to the pool
-// (ResetSession) and closes it instead, which makes PostgreSQL roll back
-// and release the head at once.
+// fails, database/sql does not know a transaction is open, so it is
+// rolled back here (abandon): a connection returned to the pool with it
+// would hold the head row, and every writer in every process would wait
+// until that connection happened to be used again.
 func (db *DB) ledgerPipelineTx(ctx context.Context, fn func(conn *sql.Conn) error) error {
 	return db.retryConflicts(ctx, func() error {
 		conn, err := db.SQL.Conn(ctx)
@@ -58,14 +60,35 @@ func (db *DB) ledgerPipelineTx(ctx context.Context, fn func(conn *sql.Conn) erro
 			return err
 		}
 		defer conn.Close()
-		switch err := fn(conn); {
-		case errors.Is(err, errCommitted):
+		err = fn(conn)
+		if errors.Is(err, errCommitted) {
 			return nil
-		case err == nil:
-			return errors.New("ledger: the batch ended without committing")
-		default:
-			return err
 		}
+		if err == nil {
+			err = errors.New("ledger: the batch ended without committing")
+		}
+		abandon(conn)
+		return err
+	})
+}
+
+// abandon ends whatever transaction conn still has open: with ROLLBACK,
+// or, when that cannot be done (the connection broke, the server does not
+// answer), by closing the connection, which makes PostgreSQL roll back
+// and the pool discard it. It runs on a context of its own, so that the
+// caller's ended context cannot leave a transaction open.
+func abandon(conn *sql.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn().PgConn()
+		if pc.IsClosed() || pc.TxStatus() == 'I' {
+			return nil
+		}
+		if _, err := pc.Exec(ctx, `ROLLBACK`).ReadAll(); err != nil || pc.TxStatus() != 'I' {
+			_ = pc.Close(ctx)
+		}
+		return nil
 	})
 }
 
