@@ -101,7 +101,7 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("write addr file: %w", err)
 		}
 	}
-	go sweepSessions(ctx, log, p.Identity)
+	go sweep(ctx, log, p)
 	// The catalogue's search index is built now rather than by the first
 	// search (which would wait for it); a failure is retried by that search.
 	go func() {
@@ -134,8 +134,10 @@ func serveCmd(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// sweepSessions deletes expired sessions hourly so the table stays small.
-func sweepSessions(ctx context.Context, log *slog.Logger, svc *identity.Service) {
+// sweep deletes, hourly, what nobody can use any more: expired sessions
+// (so the table stays small) and the signalling messages of closed
+// consultation rooms (clinic.Service.SweepSignals says why).
+func sweep(ctx context.Context, log *slog.Logger, p *platform.Platform) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -143,10 +145,15 @@ func sweepSessions(ctx context.Context, log *slog.Logger, svc *identity.Service)
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			if n, err := svc.SweepSessions(ctx, now); err != nil {
+			if n, err := p.Identity.SweepSessions(ctx, now); err != nil {
 				log.Warn("session sweep", "err", err)
 			} else if n > 0 {
 				log.Info("expired sessions removed", "count", n)
+			}
+			if n, err := p.Clinic.SweepSignals(ctx); err != nil {
+				log.Warn("signal sweep", "err", err)
+			} else if n > 0 {
+				log.Info("signals of closed consultation rooms removed", "count", n)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package clinic
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sort"
@@ -653,6 +654,19 @@ func (s *Service) Signals(ctx context.Context, p *identity.Principal, id string,
 		return nil, err
 	}
 	return s.store.Signals(ctx, rm.Consultation.ID, after, p.UserID, MaxSignalsOut)
+}
+
+// SweepSignals deletes the signals of rooms that have closed. Nobody can
+// read them any more (Signals answers only while the room is open), and
+// they hold what the two browsers exchanged to connect, the participants'
+// network addresses among it, which a closed consultation has no reason
+// to keep; serve runs it hourly.
+func (s *Service) SweepSignals(ctx context.Context) (int64, error) {
+	n, err := s.store.DeleteClosedRoomSignals(ctx, s.now())
+	if err != nil {
+		return 0, fmt.Errorf("clinic: sweep signals: %w", err)
+	}
+	return n, nil
 }
 
 // Watch wakes the caller when a signal of the room arrives in this

@@ -53,4 +53,8 @@ type Store interface {
 	// Signals lists a room's signals after seq that did not come from
 	// notFrom, oldest first, at most limit.
 	Signals(ctx context.Context, consultationID string, after int64, notFrom string, limit int) ([]Signal, error)
+	// DeleteClosedRoomSignals deletes the signals of every room closed at
+	// now (the consultation ended or is no longer booked; RoomState) and
+	// says how many it deleted.
+	DeleteClosedRoomSignals(ctx context.Context, now time.Time) (int64, error)
 }

@@ -282,6 +282,21 @@ func (db *DB) AddSignal(ctx context.Context, s clinic.Signal, max int) (clinic.S
 	return s, err
 }
 
+// DeleteClosedRoomSignals implements clinic.Store.
+func (db *DB) DeleteClosedRoomSignals(ctx context.Context, now time.Time) (int64, error) {
+	var n int64
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM clinic_signals WHERE consultation_id IN (
+			SELECT id FROM clinic_consultations WHERE end_at <= $1 OR status <> $2)`, micros(now), string(clinic.Booked))
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}
+
 // Signals implements clinic.Store.
 func (db *DB) Signals(ctx context.Context, consultationID string, after int64, notFrom string, limit int) ([]clinic.Signal, error) {
 	rows, err := db.SQL.QueryContext(ctx, `SELECT consultation_id, seq, from_user, kind, data, created_at FROM clinic_signals

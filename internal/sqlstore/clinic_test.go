@@ -243,9 +243,21 @@ func TestClinicRecordsOnlyToPatientDoctorAndAdmins(t *testing.T) {
 		}
 		_, err = w.svc.Signals(ctx, w.admin, c.ID, 0)
 		mustProblem(t, err, problem.Forbidden, "")
+		// Signals are kept while the room is open and swept once it has
+		// closed.
+		if n, err := w.svc.SweepSignals(ctx); err != nil || n != 0 {
+			t.Fatalf("sweep while the room is open: %d %v, want 0", n, err)
+		}
 		w.advance(c.End.Sub(w.clock()))
 		_, err = w.svc.Signals(ctx, w.pat1, c.ID, 0)
 		mustProblem(t, err, problem.Conflict, "room")
+		if n, err := w.svc.SweepSignals(ctx); err != nil || n != 3 {
+			t.Fatalf("sweep after the room closed: %d %v, want 3", n, err)
+		}
+		var left int
+		if err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM clinic_signals WHERE consultation_id = $1`, c.ID).Scan(&left); err != nil || left != 0 {
+			t.Fatalf("%d signals left after the sweep (%v)", left, err)
+		}
 
 		// No medical content in the audit log.
 		entries, err := db.ListAudit(ctx, audit.Filter{Limit: 1000})
