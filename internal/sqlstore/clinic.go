@@ -286,8 +286,11 @@ func (db *DB) AddSignal(ctx context.Context, s clinic.Signal, max int) (clinic.S
 func (db *DB) DeleteClosedRoomSignals(ctx context.Context, now time.Time) (int64, error) {
 	var n int64
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM clinic_signals WHERE consultation_id IN (
-			SELECT id FROM clinic_consultations WHERE end_at <= $1 OR status <> $2)`, micros(now), string(clinic.Booked))
+		// Driven by the signals, which the hourly sweep keeps few, each
+		// finding its consultation by key: not a scan of every
+		// consultation ever booked.
+		res, err := tx.ExecContext(ctx, `DELETE FROM clinic_signals WHERE EXISTS (SELECT 1 FROM clinic_consultations c
+			WHERE c.id = clinic_signals.consultation_id AND (c.end_at <= $1 OR c.status <> $2))`, micros(now), string(clinic.Booked))
 		if err != nil {
 			return err
 		}
