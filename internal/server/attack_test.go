@@ -41,6 +41,7 @@ func TestAttacks(t *testing.T) {
 		t.Run("8_instruction_blocks_cycle", func(t *testing.T) { attackBlockCycle(t, w) })
 		t.Run("9_privilege_escalation", func(t *testing.T) { attackEscalation(t, w) })
 		t.Run("10_login_cost", func(t *testing.T) { attackLoginCost(t, w) })
+		t.Run("11_abandoned_requests_block_nobody", func(t *testing.T) { attackAbandonedRequests(t, w) })
 	})
 }
 

@@ -266,9 +266,9 @@ func commitOutcome(err error) error {
 	return err
 }
 
-// errCommitted is how pipelineWrites says that its pipeline committed the
-// transaction: the caller must not commit again (only release the
-// connection's transaction state).
+// errCommitted is how a pipeline that ended in COMMIT (pipelineWrites,
+// commitPipeline, the booking batch's commitBookingAudits) says that it
+// committed the transaction: the caller must not commit again.
 var errCommitted = errors.New("ledger: committed in the write pipeline")
 
 // definitelyRefused reports an error after which a pipeline that ended in
